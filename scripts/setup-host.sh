@@ -1,0 +1,70 @@
+#!/usr/bin/env bash
+# Prepare a fresh Debian bookworm machine (as root) for imagegate: engines, Packer, sshd,
+# registry, base image, node modules. Idempotent: every step checks before it acts.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+log() { printf '[setup] %s\n' "$*" >&2; }
+
+need_root() {
+  if [ "$(id -u)" -ne 0 ]; then
+    echo "setup-host.sh: run as root (it installs Debian packages and starts dockerd)" >&2
+    exit 2
+  fi
+}
+
+install_packages() {
+  local pkgs=(docker.io packer openssh-server openssh-client docker-registry debootstrap
+              shellcheck git ca-certificates iproute2 procps)
+  local missing=()
+  for p in "${pkgs[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
+  done
+  if [ ${#missing[@]} -gt 0 ]; then
+    log "apt-get install ${missing[*]}"
+    export DEBIAN_FRONTEND=noninteractive
+    apt-get update -qq
+    # policy-rc.d keeps Debian's maintainer scripts from trying to start services we start ourselves.
+    apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+  fi
+  # The Debian registry package starts nothing here (no systemd); we run our own instances in tests.
+}
+
+start_dockerd() {
+  if docker info >/dev/null 2>&1; then return; fi
+  log "starting dockerd"
+  nohup dockerd >/var/log/dockerd.log 2>&1 &
+  for _ in $(seq 1 60); do
+    docker info >/dev/null 2>&1 && return
+    sleep 1
+  done
+  echo "setup-host.sh: dockerd did not answer within 60 s; see /var/log/dockerd.log" >&2
+  exit 1
+}
+
+base_image() {
+  if docker image inspect debian:bookworm >/dev/null 2>&1; then return; fi
+  log "making debian:bookworm (pull, else debootstrap)"
+  if timeout 60 docker pull debian:bookworm >/dev/null 2>&1; then return; fi
+  local root
+  root=$(mktemp -d /tmp/imagegate-rootfs.XXXXXX)
+  debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/var/log/imagegate-debootstrap.log 2>&1
+  tar -C "$root" -c . | docker import - debian:bookworm >/dev/null
+  rm -rf "$root"
+}
+
+node_modules() {
+  if [ -f package-lock.json ]; then
+    if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
+      log "npm ci"
+      npm ci --no-audit --no-fund >/dev/null
+    fi
+  fi
+}
+
+need_root
+install_packages
+start_dockerd
+base_image
+node_modules
+log "ready: docker $(docker version --format '{{.Server.Version}}'), $(packer version | head -1)"

@@ -1,0 +1,91 @@
+import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { EC2Client } from '@aws-sdk/client-ec2';
+import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { SSMClient } from '@aws-sdk/client-ssm';
+import { STSClient } from '@aws-sdk/client-sts';
+import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+
+/**
+ * Where an AWS call goes: a region, and optionally another account reached by assuming a role
+ * there. Endpoints are never hard-wired: the SDK honours AWS_ENDPOINT_URL (and per-service
+ * AWS_ENDPOINT_URL_EC2, …) so any emulator works; `endpoint` overrides both when set.
+ */
+export interface AwsScope {
+  region: string;
+  /** Role to assume for this scope (another account); omitted = the caller's own credentials. */
+  roleArn?: string;
+  /** Account id, for reports and tags; derived from roleArn when not given. */
+  accountId?: string;
+}
+
+export interface AwsSettings {
+  endpoint?: string;
+  /** SDK attempts per call, throttling included; adaptive mode adds client-side rate limiting. */
+  maxAttempts?: number;
+  roleSessionName?: string;
+  externalId?: string;
+}
+
+type ClientCtor<C> = new (config: Record<string, unknown>) => C;
+
+/**
+ * One factory per run: clients are cached per (service, region, role) so connection pools and
+ * the adaptive retry token buckets are shared by every caller of the same scope.
+ */
+export class AwsClients {
+  private readonly cache = new Map<string, unknown>();
+
+  constructor(private readonly settings: AwsSettings = {}) {}
+
+  ec2(scope: AwsScope): EC2Client {
+    return this.client('ec2', EC2Client, scope);
+  }
+  autoScaling(scope: AwsScope): AutoScalingClient {
+    return this.client('autoscaling', AutoScalingClient, scope);
+  }
+  ssm(scope: AwsScope): SSMClient {
+    return this.client('ssm', SSMClient, scope);
+  }
+  sts(scope: AwsScope): STSClient {
+    return this.client('sts', STSClient, scope);
+  }
+  /** Organizations is global; its API lives in us-east-1 for the commercial partition. */
+  organizations(scope: Partial<AwsScope> = {}): OrganizationsClient {
+    return this.client('organizations', OrganizationsClient, { region: 'us-east-1', ...scope });
+  }
+
+  private client<C>(service: string, Ctor: ClientCtor<C>, scope: AwsScope): C {
+    const key = `${service}|${scope.region}|${scope.roleArn ?? ''}`;
+    const hit = this.cache.get(key);
+    if (hit) return hit as C;
+    const config: Record<string, unknown> = {
+      region: scope.region,
+      maxAttempts: this.settings.maxAttempts ?? 8,
+      retryMode: 'adaptive',
+    };
+    if (this.settings.endpoint) config.endpoint = this.settings.endpoint;
+    if (scope.roleArn) {
+      config.credentials = fromTemporaryCredentials({
+        params: {
+          RoleArn: scope.roleArn,
+          RoleSessionName: this.settings.roleSessionName ?? 'imagegate',
+          ...(this.settings.externalId ? { ExternalId: this.settings.externalId } : {}),
+        },
+        clientConfig: { region: scope.region, ...(this.settings.endpoint ? { endpoint: this.settings.endpoint } : {}) },
+      });
+    }
+    const client = new Ctor(config);
+    this.cache.set(key, client);
+    return client;
+  }
+}
+
+/** `arn:aws:iam::123456789012:role/x` → `123456789012`. */
+export function accountOfRole(roleArn: string): string | undefined {
+  return /^arn:[^:]+:iam::(\d{12}):role\//.exec(roleArn)?.[1];
+}
+
+/** Expand a role pattern such as `arn:aws:iam::{account}:role/imagegate` for one account. */
+export function roleFor(pattern: string, accountId: string): string {
+  return pattern.replace('{account}', accountId);
+}

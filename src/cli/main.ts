@@ -1,0 +1,36 @@
+import { Command, CommanderError } from 'commander';
+import { UserError } from './errors.js';
+import { registerCommands } from './commands.js';
+import { VERSION } from './version.js';
+
+const program = new Command('imagegate')
+  .description(
+    'The gate every machine image passes before production: lint Packer templates, build them,\n' +
+      'boot and test each artifact with Goss-compatible suites, promote only what passed.',
+  )
+  .version(VERSION)
+  .showHelpAfterError('(run with --help for usage)')
+  .exitOverride();
+
+registerCommands(program);
+
+try {
+  await program.parseAsync(process.argv);
+} catch (err) {
+  process.exitCode = exitCodeFor(err);
+}
+
+function exitCodeFor(err: unknown): number {
+  if (err instanceof CommanderError) {
+    // commander already printed its message (or help/version, which exit 0).
+    return err.exitCode === 0 ? 0 : 2;
+  }
+  if (err instanceof UserError) {
+    process.stderr.write(`imagegate: ${err.message}\n`);
+    return err.exitCode;
+  }
+  const message = err instanceof Error ? err.message : String(err);
+  process.stderr.write(`imagegate: internal error: ${message}\n`);
+  if (process.env.IMAGEGATE_DEBUG) process.stderr.write(`${(err as Error)?.stack ?? ''}\n`);
+  return 70;
+}

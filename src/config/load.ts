@@ -1,0 +1,40 @@
+import { existsSync } from 'node:fs';
+import { dirname, resolve } from 'node:path';
+import { UserError } from '../cli/errors.js';
+import { assertValid, loadSchema, makeAjv } from './schema-check.js';
+import type { Config } from './types.js';
+import { readYamlFile } from './yaml-document.js';
+
+export const DEFAULT_CONFIG = 'imagegate.yaml';
+
+export interface LoadedConfig {
+  /** Absolute path, or undefined when no file exists and defaults are used. */
+  file?: string;
+  /** Directory that relative paths in the config are resolved against. */
+  dir: string;
+  config: Config;
+}
+
+const sectionSchemas = ['lint', 'images', 'stages', 'retention', 'controls'].map(
+  (s) => `config/${s}.schema.json`,
+);
+
+/**
+ * Load imagegate.yaml. A missing default file means "all defaults"; a missing file the user
+ * named explicitly is an error.
+ */
+export function loadConfig(path: string | undefined): LoadedConfig {
+  const explicit = path !== undefined;
+  const file = resolve(path ?? DEFAULT_CONFIG);
+  if (!existsSync(file)) {
+    if (explicit) throw new UserError(`${path}: config file not found (pass --config FILE or create imagegate.yaml)`);
+    return { dir: process.cwd(), config: {} };
+  }
+  const yaml = readYamlFile(file);
+  if (yaml.data === null || yaml.data === undefined) return { file, dir: dirname(file), config: {} };
+  const ajv = makeAjv(sectionSchemas);
+  const validate = ajv.compile(loadSchema('imagegate.schema.json'));
+  const config = assertValid<Config>(validate, yaml, 'imagegate.yaml');
+  return { file, dir: dirname(file), config };
+}
+

@@ -1,0 +1,52 @@
+import { readFileSync } from 'node:fs';
+import { type AnySchema, Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { UserError } from '../cli/errors.js';
+import type { YamlFile } from './yaml-document.js';
+
+const schemasDir = new URL('../../schemas/', import.meta.url);
+
+/** Load a JSON schema shipped in `schemas/` (relative path such as `imagegate.schema.json`). */
+export function loadSchema(relative: string): AnySchema {
+  return JSON.parse(readFileSync(new URL(relative, schemasDir), 'utf8')) as AnySchema;
+}
+
+/** One ajv for all shipped schemas, so `$ref`s between them resolve by `$id`. */
+export function makeAjv(extra: string[] = []): Ajv {
+  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+  for (const rel of extra) ajv.addSchema(loadSchema(rel));
+  return ajv;
+}
+
+/**
+ * Validate a parsed YAML file; on failure throw one line naming the file, line, key and what
+ * was expected (the most specific error, since ajv reports every branch of a oneOf).
+ */
+export function assertValid<T>(validate: ValidateFunction, file: YamlFile, what: string, exitCode = 2): T {
+  if (validate(file.data)) return file.data as T;
+  const err = mostSpecific(validate.errors ?? []);
+  const pointer = err.instancePath;
+  const { line, column } = file.locate(pointer);
+  const key = pointer ? pointer.slice(1).replace(/\//g, '.') : '(top level)';
+  throw new UserError(`${file.file}:${line}:${column}: invalid ${what}: ${key}: ${describe(err)}`, exitCode);
+}
+
+function mostSpecific(errors: ErrorObject[]): ErrorObject {
+  const sorted = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length);
+  return sorted.find((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf') ?? sorted[0]!;
+}
+
+function describe(e: ErrorObject): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `unknown key "${String(p.additionalProperty)}" (check the spelling; see the schema in schemas/)`;
+    case 'required':
+      return `missing required key "${String(p.missingProperty)}"`;
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'type':
+      return `must be ${String(p.type)}`;
+    default:
+      return e.message ?? e.keyword;
+  }
+}

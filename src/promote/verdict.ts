@@ -1,0 +1,56 @@
+/**
+ * A verdict is the evidence for one artifact: what was tested, how, and with what result.
+ * Promotion reads it; nothing is promoted without one. `sha256` is over the canonical JSON of
+ * the verdict without its `sha256` field, so tampering is detectable.
+ */
+import type { SuiteRun } from '../suite/result.js';
+
+export type ArtifactKind = 'docker-image' | 'ami';
+
+export interface ArtifactRef {
+  kind: ArtifactKind;
+  /** Docker image id (`sha256:…`) or AMI id. */
+  id: string;
+  /** Repo digest(s) for images; region for AMIs. */
+  digest?: string;
+  region?: string;
+  /** What the user named: `web:1.2`, `ami-0abc`, `examples/web/manifest.json#0`. */
+  reference: string;
+  /** Packer build name / builder type when it came from a manifest. */
+  builder?: string;
+}
+
+export interface SuiteEvidence {
+  /** File path or `builtin:cleanup`. */
+  name: string;
+  /** sha256 of the rendered suite (after vars/templates), hex. */
+  digest: string;
+  run: SuiteRun;
+}
+
+export interface LintSummary {
+  errors: number;
+  warnings: number;
+  infos: number;
+  /** Findings are kept in full so a report can show them. */
+  findings: unknown[];
+}
+
+export interface Verdict {
+  schema: 'imagegate.verdict/v1';
+  artifact: ArtifactRef;
+  image?: string;
+  template?: { path: string; digest: string };
+  git?: { sha: string; dirty: boolean };
+  lint?: LintSummary;
+  suites: SuiteEvidence[];
+  target: Record<string, unknown>;
+  timings: { startedAt: string; finishedAt: string; bootMs?: number; suiteMs?: number; teardownMs?: number };
+  passed: boolean;
+  /** Why it failed when it is not a suite failure (boot error, infra). */
+  error?: string;
+  logs?: string;
+  promotions: { stage: string; at: string; status: 'pending' | 'promoted' | 'failed'; detail?: string }[];
+  tool: { name: 'imagegate'; version: string };
+  sha256: string;
+}

@@ -1,0 +1,26 @@
+import type { MatcherResult } from '../result.js';
+
+/**
+ * Evaluate one expectation (as written in the suite) against one collected fact.
+ * `ok` false carries goss's failure wording in `message` (e.g. "Expected\n    <string>: foo\nto equal\n    <string>: bar").
+ */
+export interface MatcherOutcome {
+  ok: boolean;
+  /** The human failure text (empty on success). */
+  message: string;
+  /** goss JSON `matcher-result`. */
+  result: MatcherResult;
+}
+
+/**
+ * A fact can be a plain value or, for line-oriented attributes (file contents, command
+ * stdout/stderr, http body), a `LinesFact` that `have-patterns`/bare lists match line by line.
+ */
+export interface LinesFact {
+  kind: 'lines';
+  lines: string[];
+}
+
+export type Fact = unknown | LinesFact;
+
+export type EvaluateMatcher = (expected: unknown, actual: Fact) => MatcherOutcome;

@@ -1,0 +1,25 @@
+/**
+ * Where a collector script runs. The suite engine owns this interface; `src/target/`
+ * implements it (local shell, docker exec, SSH). A suite costs one `exec` per collection,
+ * never one per check.
+ */
+export interface ExecResult {
+  stdout: string;
+  stderr: string;
+  exitCode: number;
+}
+
+export interface ExecOptions {
+  /** Bytes fed to the script's standard input. */
+  stdin?: string | Buffer;
+  /** Kill the remote script and reject after this long. */
+  timeoutMs?: number;
+}
+
+export interface Transport {
+  /** Run `script` with POSIX `sh` on the target. The script is passed as data, never interpolated. */
+  exec(script: string, opts?: ExecOptions): Promise<ExecResult>;
+  close(): Promise<void>;
+  /** Human description for reports: `docker://web-1`, `ssh://admin@10.0.0.5:22`, `local`. */
+  describe(): string;
+}
