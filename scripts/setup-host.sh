@@ -15,7 +15,7 @@ need_root() {
 
 install_packages() {
   local pkgs=(docker.io packer openssh-server openssh-client docker-registry debootstrap
-              shellcheck git ca-certificates iproute2 procps)
+              shellcheck git ca-certificates iproute2 procps chromium)
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
