@@ -14,8 +14,14 @@ export interface LintConfig {
 
 export interface ImageConfig {
   template: string;
+  varFiles?: string[];
+  vars?: Record<string, string | number | boolean>;
+  only?: string[];
+  inputs?: string[];
   suites?: string[];
-  [key: string]: unknown;
+  vars_suites?: string[];
+  timeout?: string;
+  test?: { docker?: Record<string, unknown>; ec2?: Record<string, unknown>; [key: string]: unknown };
 }
 
 export interface Config {
