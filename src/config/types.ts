@@ -19,7 +19,7 @@ export interface ImageConfig {
   only?: string[];
   inputs?: string[];
   suites?: string[];
-  vars_suites?: string[];
+  suiteVars?: string[];
   timeout?: string;
   test?: { docker?: Record<string, unknown>; ec2?: Record<string, unknown>; [key: string]: unknown };
 }
