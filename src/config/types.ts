@@ -24,11 +24,70 @@ export interface ImageConfig {
   test?: { docker?: Record<string, unknown>; ec2?: Record<string, unknown>; [key: string]: unknown };
 }
 
+/** A region of an AWS stage: a name, or a name with the KMS key for encrypted copies there. */
+export type StageRegion = string | { region: string; kmsKeyId?: string };
+
+/** Accounts that must own their own copy, made from inside each account through `role`. */
+export interface CopyToConfig {
+  accounts: string[];
+  role?: string;
+  /** Per region: KMS key in the target account. */
+  kmsKeyIds?: Record<string, string>;
+}
+
+/** One rung of the promotion ladder (schemas/config/stages.schema.json): AWS or a registry. */
+export interface StageConfig {
+  description?: string;
+  requires?: string;
+  regions?: StageRegion[];
+  shareWith?: string[];
+  organizations?: string[];
+  ous?: string[];
+  /** Role pattern (`{account}`) assumed in receiving accounts to tag their view of the AMI. */
+  role?: string;
+  copyTo?: CopyToConfig[];
+  ssmParameter?: string;
+  tags?: Record<string, string>;
+  registry?: { repository: string; tags?: string[] };
+}
+
+/** Stages in ladder order (YAML key order). */
+export type StagesConfig = Record<string, StageConfig>;
+
 export interface Config {
   version?: 1;
   lint?: LintConfig;
   images?: Record<string, ImageConfig>;
-  stages?: Record<string, unknown>;
-  retention?: Record<string, unknown>;
+  stages?: StagesConfig;
+  retention?: RetentionConfig;
   controls?: Record<string, string[]>;
+}
+
+/** `retention:` — AMI retention for `imagegate prune` (schemas/config/retention.schema.json). */
+export interface RetentionConfig {
+  /** Account ids, or `organization` for every ACTIVE account (optionally under `ou`). */
+  accounts?: string[] | 'organization';
+  ou?: string;
+  /** Role to assume per account; `{account}` is replaced by the account id. */
+  role?: string;
+  /** Region names, or `enabled` for every region enabled in each account (DescribeRegions). */
+  regions?: string[] | 'enabled';
+  concurrency?: number;
+  select?: { names?: string[]; excludeNames?: string[]; tags?: Record<string, string> };
+  group?: { tag?: string; namePattern?: string };
+  keepNewest?: number;
+  keepYoungerThanDays?: number;
+  retainAtLeast?: number;
+  protect?: {
+    stageTags?: Record<string, string[]>;
+    pinTags?: string[];
+    public?: boolean;
+    deregistrationProtected?: boolean;
+    awsBackup?: boolean;
+  };
+  sharedOutsideScope?: 'keep' | 'retire';
+  ssmParameters?: string[];
+  stages?: { deprecate?: boolean; disableAfterDays?: number; deregisterAfterDays?: number };
+  maxDeletions?: number;
+  maxDeletionsPercent?: number;
 }
