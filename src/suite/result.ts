@@ -11,6 +11,10 @@ export interface MatcherResult {
   'missing-elements'?: unknown[];
   'extra-elements'?: unknown[];
   'found-elements'?: unknown[];
+  /** Conversions goss applied to the fact before matching (`[{"to-numeric":{}}]`). */
+  'transform-chain'?: unknown[];
+  /** The fact before those conversions (hidden by `-o exclude_raw`). */
+  'untransformed-value'?: unknown;
 }
 
 export interface TestResult {

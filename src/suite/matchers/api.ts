@@ -10,6 +10,8 @@ export interface MatcherOutcome {
   message: string;
   /** goss JSON `matcher-result`. */
   result: MatcherResult;
+  /** Set when the matcher could not be applied (syntax error, bad JSON for gjson, …): goss's `err`. */
+  error?: string;
 }
 
 /**

@@ -1,0 +1,37 @@
+import { type Compile, invalidArg, MatchError, type Matcher } from './core.js';
+import { getPath, splitPath } from './gjson-path.js';
+import { and } from './logic.js';
+import { type Transformer, withTransform } from './transform.js';
+
+/**
+ * `gjson: {PATH: matcher, ...}`: each path is extracted from the fact (a JSON string) and must
+ * pass its matcher; all paths must pass (goss builds an `and`). Paths are checked in sorted
+ * order so results are stable.
+ */
+function gjsonT(path: string): Transformer {
+  splitPath(path);
+  return {
+    apply(v) {
+      if (typeof v !== 'string') throw new MatchError(`Expected string, Got: ${JSON.stringify(v)}`);
+      let doc: unknown;
+      try {
+        doc = JSON.parse(v);
+      } catch {
+        throw new MatchError('Invalid json');
+      }
+      const r = getPath(doc, path);
+      if (r === undefined) throw new MatchError(`Path not found: ${path}`);
+      return r;
+    },
+    toJSON: () => ({ gjson: { Path: path } }),
+  };
+}
+
+export function gjson(value: unknown, compile: Compile): Matcher {
+  if (typeof value !== 'object' || value === null || Array.isArray(value))
+    throw invalidArg('gjson', 'map', value);
+  const entries = Object.entries(value as Record<string, unknown>).sort(([a], [b]) =>
+    a < b ? -1 : a > b ? 1 : 0,
+  );
+  return and(entries.map(([path, sub]) => withTransform(gjsonT(path), compile(sub))));
+}
