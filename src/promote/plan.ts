@@ -301,6 +301,8 @@ export interface RegistryPlan {
   stage: string;
   repository: string;
   identityTag: string;
+  /** Stage tags, all of which name the verified digest once the plan has run. */
+  tags: string[];
   actions: RegistryAction[];
 }
 
@@ -325,5 +327,5 @@ export function planRegistry(stage: RegistryStage, state: RegistryState): Regist
       actions.push({ kind: 'retag', repository: stage.repository, tag });
     }
   }
-  return { stage: stage.name, repository: stage.repository, identityTag: idTag, actions };
+  return { stage: stage.name, repository: stage.repository, identityTag: idTag, tags: stage.tags, actions };
 }

@@ -1,0 +1,85 @@
+/**
+ * The bit of the Distribution (OCI) registry HTTP API promotion needs: read a manifest by tag or
+ * digest, and put a manifest under a tag. Digests are computed here from the bytes, never taken
+ * from a response header on trust.
+ */
+import { createHash } from 'node:crypto';
+import { UserError } from '../cli/errors.js';
+
+const MANIFEST_TYPES = [
+  'application/vnd.docker.distribution.manifest.v2+json',
+  'application/vnd.oci.image.manifest.v1+json',
+];
+
+export interface Manifest {
+  /** sha256 of the manifest bytes: the digest a pull by digest names. */
+  digest: string;
+  /** Config blob digest: equals the Docker image id of what was pushed. */
+  config: string;
+  mediaType: string;
+  body: Buffer;
+}
+
+export interface RepositoryName {
+  host: string;
+  name: string;
+}
+
+export function splitRepository(repository: string): RepositoryName {
+  const slash = repository.indexOf('/');
+  return { host: repository.slice(0, slash), name: repository.slice(slash + 1) };
+}
+
+/** Loopback registries speak plain HTTP (as Docker Engine allows for 127.0.0.0/8); others HTTPS. */
+export function registryUrl(host: string): string {
+  const bare = host.replace(/:\d+$/, '');
+  const loopback = bare === 'localhost' || /^127\./.test(bare) || bare === '[::1]';
+  return `${loopback ? 'http' : 'https'}://${host}`;
+}
+
+function manifestUrl(repository: string, reference: string): string {
+  const { host, name } = splitRepository(repository);
+  return `${registryUrl(host)}/v2/${name}/manifests/${reference}`;
+}
+
+async function request(url: string, init: RequestInit): Promise<Response> {
+  try {
+    return await fetch(url, init);
+  } catch (err) {
+    const cause = (err as { cause?: { code?: string } }).cause?.code ?? String(err);
+    throw new UserError(`registry ${new URL(url).host} unreachable (${cause}): is it running?`, 3);
+  }
+}
+
+/** The manifest behind a tag or digest, or undefined when the repository or tag does not exist. */
+export async function getManifest(repository: string, reference: string): Promise<Manifest | undefined> {
+  const res = await request(manifestUrl(repository, reference), {
+    headers: { Accept: MANIFEST_TYPES.join(', ') },
+  });
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new UserError(`GET ${repository}:${reference}: registry answered ${res.status}`, 3);
+  const body = Buffer.from(await res.arrayBuffer());
+  const mediaType = (res.headers.get('content-type') ?? '').split(';')[0] ?? '';
+  const parsed = JSON.parse(body.toString('utf8')) as { config?: { digest?: string } };
+  if (!MANIFEST_TYPES.includes(mediaType) || !parsed.config?.digest) {
+    throw new UserError(
+      `${repository}:${reference} is a ${mediaType || 'manifest of unknown type'}, not one image`,
+      3,
+    );
+  }
+  const digest = `sha256:${createHash('sha256').update(body).digest('hex')}`;
+  return { digest, config: parsed.config.digest, mediaType, body };
+}
+
+/** Put the exact manifest bytes under `tag` (no layers move); returns the digest the registry stored. */
+export async function putManifest(repository: string, tag: string, manifest: Manifest): Promise<string> {
+  const res = await request(manifestUrl(repository, tag), {
+    method: 'PUT',
+    headers: { 'Content-Type': manifest.mediaType },
+    body: new Uint8Array(manifest.body),
+  });
+  if (!res.ok) {
+    throw new UserError(`PUT ${repository}:${tag}: registry answered ${res.status} ${await res.text()}`, 3);
+  }
+  return res.headers.get('docker-content-digest') ?? manifest.digest;
+}

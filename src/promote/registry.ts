@@ -1,0 +1,120 @@
+/**
+ * Registry side of promotion (dockerode + the registry API): push the tested image under its
+ * content-addressed tag, verify the registry holds exactly that image, then point the stage tags
+ * at the verified manifest by digest.
+ */
+import type Dockerode from 'dockerode';
+import { UserError } from '../cli/errors.js';
+import { PROMOTION_FAILED } from './aws.js';
+import { REFUSED } from './eligibility.js';
+import type { RegistryAction, RegistryPlan, RegistryState } from './plan.js';
+import { identityTag } from './plan.js';
+import { getManifest, type Manifest, putManifest } from './registry-api.js';
+import type { RegistryStage } from './stages.js';
+
+/** The local image a reference (name:tag, id, short id) names, or undefined. */
+export async function localImageId(docker: Dockerode, reference: string): Promise<string | undefined> {
+  try {
+    return (await docker.getImage(reference).inspect()).Id;
+  } catch (err) {
+    if ((err as { statusCode?: number }).statusCode === 404) return undefined;
+    throw new UserError(`docker: cannot inspect ${reference}: ${(err as Error).message}`, 3);
+  }
+}
+
+export async function discoverRegistry(stage: RegistryStage, imageId: string): Promise<RegistryState> {
+  const tags: RegistryState['tags'] = {};
+  for (const tag of [identityTag(imageId), ...stage.tags]) {
+    const m = await getManifest(stage.repository, tag);
+    if (m) tags[tag] = { digest: m.digest, config: m.config };
+  }
+  return { imageId, tags };
+}
+
+interface PushEvent {
+  error?: string;
+  errorDetail?: { message?: string };
+  aux?: { Tag?: string; Digest?: string };
+}
+
+async function push(
+  docker: Dockerode,
+  imageId: string,
+  repository: string,
+  tag: string,
+): Promise<string | undefined> {
+  await docker.getImage(imageId).tag({ repo: repository, tag });
+  // An empty auth header is what Docker Engine expects for a registry without authentication.
+  const stream = await docker.getImage(repository).push({ tag, authconfig: {} });
+  const events = await new Promise<PushEvent[]>((resolve, reject) => {
+    docker.modem.followProgress(stream, (err: Error | null, out: PushEvent[]) =>
+      err ? reject(err) : resolve(out),
+    );
+  });
+  const failed = events.find((e) => e.error || e.errorDetail);
+  if (failed) {
+    throw new UserError(
+      `push ${repository}:${tag} failed: ${failed.errorDetail?.message ?? failed.error}`,
+      PROMOTION_FAILED,
+    );
+  }
+  return events.find((e) => e.aux?.Digest)?.aux?.Digest;
+}
+
+/** Refuse unless the manifest behind `tag` is the tested image (its config digest is the image id). */
+export async function verifyPushed(repository: string, tag: string, imageId: string): Promise<Manifest> {
+  const m = await getManifest(repository, tag);
+  if (!m)
+    throw new UserError(
+      `${repository}:${tag} is missing right after the push; re-run to retry`,
+      PROMOTION_FAILED,
+    );
+  if (m.config !== imageId) {
+    throw new UserError(
+      `refused: digest mismatch: ${repository}:${tag} holds image ${m.config} (manifest ${m.digest}), not the tested ${imageId}`,
+      REFUSED,
+    );
+  }
+  return m;
+}
+
+export interface RegistryResult {
+  digest: string;
+  tags: string[];
+}
+
+export async function executeRegistry(
+  docker: Dockerode,
+  plan: RegistryPlan,
+  imageId: string,
+  onAction?: (a: RegistryAction) => void,
+): Promise<RegistryResult> {
+  let pushedDigest: string | undefined;
+  let verified: Manifest | undefined;
+  for (const action of plan.actions) {
+    onAction?.(action);
+    if (action.kind === 'push') {
+      pushedDigest = await push(docker, imageId, action.repository, action.tag);
+    } else if (action.kind === 'verify') {
+      verified = await verifyPushed(action.repository, action.tag, action.imageId);
+      if (pushedDigest && pushedDigest !== verified.digest) {
+        throw new UserError(
+          `refused: digest mismatch: Docker pushed ${pushedDigest} but ${action.repository}:${action.tag} is ${verified.digest}`,
+          REFUSED,
+        );
+      }
+    } else {
+      if (!verified) throw new Error('registry plan retags before verifying');
+      // Same bytes under the stage tag: it can only ever name the verified digest.
+      const stored = await putManifest(action.repository, action.tag, verified);
+      if (stored !== verified.digest) {
+        throw new UserError(
+          `refused: digest mismatch: ${action.repository}:${action.tag} stored as ${stored}, expected ${verified.digest}`,
+          REFUSED,
+        );
+      }
+    }
+  }
+  if (!verified) throw new Error('registry plan has no verify step');
+  return { digest: verified.digest, tags: [plan.identityTag, ...plan.tags] };
+}

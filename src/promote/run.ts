@@ -1,0 +1,158 @@
+/**
+ * `promoteArtifact`: the whole promotion as a library call (the CLI and `gate` both use it).
+ * Evidence first, then discovery, a pure plan, and — unless it is a dry run — execution and a
+ * promotion record. Nothing is changed before every refusal check has passed.
+ */
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
+import { AwsClients } from '../aws/clients.js';
+import { Pacer } from '../aws/pace.js';
+import { UserError } from '../cli/errors.js';
+import type { StagesConfig } from '../config/types.js';
+import { type AwsContext, discoverAws, executeAws } from './aws.js';
+import {
+  assertPromotable,
+  type Evidence,
+  findEvidence,
+  loadEvidence,
+  type ResolvedArtifact,
+} from './eligibility.js';
+import {
+  type AwsAction,
+  type AwsPlan,
+  planAws,
+  planRegistry,
+  type RegistryAction,
+  type RegistryPlan,
+} from './plan.js';
+import { appendPromotion, findPromotion, type PromotionRecord, readPromotions } from './records.js';
+import { discoverRegistry, executeRegistry, localImageId } from './registry.js';
+import { findStage } from './stages.js';
+
+export interface PromoteRequest {
+  /** What the user named: an image reference or id, or an AMI id. */
+  artifact: string;
+  /** Stage name from imagegate.yaml `stages:`. */
+  to: string;
+  stages: StagesConfig | undefined;
+  /** `.imagegate` directory: verdicts/ is searched there, promotions.jsonl written there. */
+  stateDir: string;
+  /** Verdict file; default: the newest matching verdict in `<stateDir>/verdicts/`. */
+  evidence?: string;
+  /** AMI region, when the verdict does not say. */
+  region?: string;
+  dryRun?: boolean;
+  docker?: Dockerode;
+  aws?: AwsContext;
+  now?: () => Date;
+  onAction?: (action: AwsAction | RegistryAction) => void;
+}
+
+export type PromotionPlan = ({ kind: 'aws' } & AwsPlan) | ({ kind: 'registry' } & RegistryPlan);
+
+export interface PromoteResult {
+  stage: string;
+  artifact: ResolvedArtifact;
+  evidence: string;
+  verdictSha256: string;
+  dryRun: boolean;
+  plan: PromotionPlan;
+  /** The record written by this run, or the earlier one when there was nothing left to do. */
+  record?: PromotionRecord;
+  /** False when everything was already in place (a repeated run). */
+  changed: boolean;
+}
+
+const AMI = /^ami-[0-9a-f]{8,17}$/;
+
+export async function promoteArtifact(req: PromoteRequest): Promise<PromoteResult> {
+  const stage = findStage(req.stages, req.to);
+  const at = (req.now ?? (() => new Date()))().toISOString();
+  let docker: Dockerode | undefined;
+  const artifact = await resolveArtifact(req, () => {
+    docker ??= req.docker ?? new Dockerode();
+    return docker;
+  });
+  const evidence: Evidence = req.evidence
+    ? loadEvidence(req.evidence)
+    : findEvidence(join(req.stateDir, 'verdicts'), artifact);
+  if (artifact.kind === 'ami' && !artifact.region && evidence.verdict.artifact.region) {
+    artifact.region = evidence.verdict.artifact.region;
+  }
+  const records = readPromotions(req.stateDir);
+  assertPromotable(evidence, artifact, stage, records);
+  const verdict = evidence.verdict;
+  const base = {
+    stage: stage.name,
+    artifact,
+    evidence: evidence.file,
+    verdictSha256: verdict.sha256,
+    dryRun: Boolean(req.dryRun),
+  };
+  const earlier = findPromotion(records, stage.name, artifact.id);
+  const record: PromotionRecord = {
+    schema: 'imagegate.promotion/v1',
+    stage: stage.name,
+    at,
+    artifact: {
+      kind: artifact.kind,
+      id: artifact.id,
+      ...(artifact.region ? { region: artifact.region } : {}),
+    },
+    verdictSha256: verdict.sha256,
+  };
+
+  if (stage.kind === 'aws') {
+    if (!artifact.region) {
+      throw new UserError(`${artifact.reference}: the verdict names no region; pass --region REGION`);
+    }
+    const ctx = req.aws ?? { clients: new AwsClients(), pacer: new Pacer() };
+    const actx: AwsContext = req.onAction ? { ...ctx, onAction: req.onAction } : ctx;
+    const state = await discoverAws(actx, stage, { id: artifact.id, region: artifact.region });
+    const plan = planAws({ verdict, stage, state, at });
+    const result = { ...base, plan: { kind: 'aws' as const, ...plan } };
+    if (req.dryRun) return { ...result, changed: plan.actions.length > 0 };
+    if (!plan.actions.length && earlier) return { ...result, record: earlier, changed: false };
+    const images = await executeAws(actx, plan, state);
+    record.aws = { images, recipients: plan.recipients.map((r) => r.account) };
+    appendPromotion(req.stateDir, record);
+    return { ...result, record, changed: true };
+  }
+
+  const plan = planRegistry(stage, await discoverRegistry(stage, artifact.id));
+  const result = { ...base, plan: { kind: 'registry' as const, ...plan } };
+  const changing = plan.actions.some((a) => a.kind !== 'verify');
+  if (req.dryRun) return { ...result, changed: changing };
+  const pushed = await executeRegistry(
+    docker ?? req.docker ?? new Dockerode(),
+    plan,
+    artifact.id,
+    req.onAction,
+  );
+  if (!changing && earlier) return { ...result, record: earlier, changed: false };
+  record.registry = { repository: stage.repository, digest: pushed.digest, tags: pushed.tags };
+  appendPromotion(req.stateDir, record);
+  return { ...result, record, changed: true };
+}
+
+/** What the user named, as the exact artifact: an AMI id, or the id of a local Docker image. */
+async function resolveArtifact(req: PromoteRequest, docker: () => Dockerode): Promise<ResolvedArtifact> {
+  if (AMI.test(req.artifact)) {
+    return {
+      kind: 'ami',
+      id: req.artifact,
+      reference: req.artifact,
+      ...(req.region ? { region: req.region } : {}),
+    };
+  }
+  if (/^ami-/.test(req.artifact)) {
+    throw new UserError(`${req.artifact}: not an AMI id (ami- followed by 8 or 17 hex digits)`);
+  }
+  const id = await localImageId(docker(), req.artifact);
+  if (!id) {
+    throw new UserError(
+      `${req.artifact}: no such local Docker image: build it (imagegate build) or pull it first`,
+    );
+  }
+  return { kind: 'docker-image', id, reference: req.artifact };
+}
