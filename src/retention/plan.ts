@@ -163,7 +163,7 @@ function hardKeeps(
 ): Reason[] {
   const { rules } = input;
   const out: Reason[] = [];
-  const failed = failedScopes.get(scopeKey(image));
+  const failed = failuresAt(failedScopes, image.account, image.region);
   if (failed) {
     const why = failed.map((f) => `${f.source}: ${f.error}`).join('; ');
     out.push({ code: 'scope-incomplete', detail: `${scopeKey(image)} not fully listed (${why})` });
@@ -221,15 +221,15 @@ function sharing(
   const unknown: string[] = [];
   for (const user of [...lp.userIds].sort()) {
     if (user === image.account) continue;
-    const k = `${user}/${image.region}`;
-    if (!inScope.has(k)) outside.push(user);
-    else if (failedScopes.has(k)) unknown.push(user);
+    if (failuresAt(failedScopes, user, image.region)) unknown.push(user);
+    else if (!inScope.has(`${user}/${image.region}`)) outside.push(user);
   }
   const orgShares = [...lp.organizationArns, ...lp.organizationalUnitArns].sort();
   if (!input.organizationWide) outside.push(...orgShares);
   else if (orgShares.length > 0) {
     for (const k of [...failedScopes.keys()].sort()) {
-      if (k.endsWith(`/${image.region}`) && k !== scopeKey(image)) unknown.push(k.split('/')[0] as string);
+      const [account, region] = k.split('/') as [string, string];
+      if ((region === image.region || region === '*') && account !== image.account) unknown.push(account);
     }
   }
   if (outside.length > 0 && input.rules.sharedOutsideScope === 'keep') {
@@ -282,6 +282,17 @@ function stage(d: Decision, rules: RetentionRules, nowMs: number): void {
   } else {
     d.reasons.push({ code: 'retiring', detail: `deprecated ${since}; deregister due ${iso(due)}` });
   }
+}
+
+/** Failures of one account-region, or of the whole account when its regions could not be listed. */
+function failuresAt(
+  failed: Map<string, ScopeFailure[]>,
+  account: string,
+  region: string,
+): ScopeFailure[] | undefined {
+  const here = failed.get(`${account}/${region}`);
+  const everywhere = failed.get(`${account}/*`);
+  return here && everywhere ? [...here, ...everywhere] : (here ?? everywhere);
 }
 
 function capFor(rules: RetentionRules, selected: number): number | null {
