@@ -163,6 +163,8 @@ export interface Template {
   comments: { text: string; pos: Position }[];
   /** Syntax problems: the template could not be read faithfully at these places. */
   syntaxErrors: { message: string; pos: Position }[];
+  /** `name = value` arguments of `*.pkrvars.hcl` files (a directory's `*.auto.pkrvars.hcl`). */
+  variableValues?: Attribute[];
   /** Raw text of each file, for code frames and suppressions. */
   text: Record<string, string>;
 }

@@ -1,0 +1,61 @@
+import { readdir, readFile, stat } from 'node:fs/promises';
+import { join } from 'node:path';
+import { parseTree } from 'jsonc-parser';
+import { unreadable } from './load.js';
+
+const SKIP = new Set(['node_modules', '.git']);
+
+/**
+ * Templates under the given paths: each directory holding `*.pkr.hcl` files (one template),
+ * and each legacy `*.json` file with a top-level `builders` key. File arguments are kept as
+ * given. Results are in argument order, then sorted within each searched directory.
+ */
+export async function discoverTemplates(paths: string[]): Promise<string[]> {
+  const found: string[] = [];
+  for (const path of paths) {
+    let info: Awaited<ReturnType<typeof stat>>;
+    try {
+      info = await stat(path);
+    } catch (err) {
+      throw unreadable(path, err);
+    }
+    if (!info.isDirectory()) {
+      found.push(path);
+      continue;
+    }
+    const inDir: string[] = [];
+    await search(path, inDir);
+    found.push(...inDir.sort());
+  }
+  return [...new Set(found)];
+}
+
+async function search(dir: string, found: string[]): Promise<void> {
+  let entries: import('node:fs').Dirent[];
+  try {
+    entries = await readdir(dir, { withFileTypes: true });
+  } catch (err) {
+    throw unreadable(dir, err);
+  }
+  if (entries.some((e) => e.isFile() && e.name.endsWith('.pkr.hcl'))) found.push(dir);
+  for (const entry of entries) {
+    const path = join(dir, entry.name);
+    if (entry.isDirectory() && !SKIP.has(entry.name)) await search(path, found);
+    else if (entry.isFile() && entry.name.endsWith('.json') && !entry.name.endsWith('.pkr.json')) {
+      if (await hasBuilders(path)) found.push(path);
+    }
+  }
+}
+
+/** A legacy Packer template is a JSON object with a top-level `builders` key. */
+async function hasBuilders(file: string): Promise<boolean> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (err) {
+    throw unreadable(file, err);
+  }
+  if (!text.includes('"builders"')) return false;
+  const root = parseTree(text, [], { disallowComments: true });
+  return root?.type === 'object' && (root.children ?? []).some((p) => p.children?.[0]?.value === 'builders');
+}
