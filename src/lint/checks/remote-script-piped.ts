@@ -1,0 +1,91 @@
+import type { ShellCommand } from '../../template/model.js';
+import { type CheckModule, fill } from '../check-api.js';
+import { hasAnyFlag, optionValue, positionals } from '../shell-args.js';
+import type { Hit } from '../types.js';
+
+/**
+ * Remote code run without verification: `curl … | sh`, `bash <(curl …)`, or a script
+ * downloaded to a file and executed with no checksum/signature command in between.
+ */
+export interface RemoteScriptPipedParams {
+  fetchers: { command: string; outputOptions: string[]; remoteNameOptions?: string[] }[];
+  shells: string[];
+  /** Commands that verify a download (`sha256sum`, `gpg`); any of them naming the file counts. */
+  verifiers: string[];
+  /** Flags of a verifier that check a list of sums (`sha256sum -c SUMS`): verifies everything. */
+  verifyAllFlags: string[];
+  /** Placeholders: {command}. */
+  message: string;
+  /** Placeholders: {file}, {line}. */
+  messageUnverified: string;
+}
+
+/** Wrappers whose first positional argument is the real command (`sudo sh`, `env X=1 sh`). */
+const WRAPPERS = new Set(['sudo', 'env', 'exec', 'nice', 'nohup', 'time']);
+
+function realName(entry: { name: string; args: string[] }): string {
+  if (!WRAPPERS.has(entry.name)) return entry.name;
+  return positionals(entry.args).find((a) => !/^\w+=/.test(a)) ?? entry.name;
+}
+
+function basename(path: string): string {
+  return (
+    path
+      .replace(/[?#].*$/, '')
+      .replace(/\/+$/, '')
+      .split('/')
+      .pop() ?? path
+  );
+}
+
+export const remoteScriptPiped: CheckModule<RemoteScriptPipedParams> = {
+  prepare(p) {
+    const fetcherNames = p.fetchers.map((f) => f.command);
+    const substitution = new RegExp(`(<\\(|\\$\\()\\s*(${fetcherNames.join('|')})\\b`);
+    const downloadedFile = (cmd: ShellCommand): string | undefined => {
+      const spec = p.fetchers.find((f) => f.command === cmd.name);
+      if (!spec) return undefined;
+      const out = optionValue(cmd.args, spec.outputOptions);
+      if (out !== undefined) return out === '-' ? undefined : out;
+      const url = positionals(cmd.args, spec.outputOptions).find((a) => /^\w+:\/\//.test(a));
+      const remoteName = spec.remoteNameOptions === undefined || hasAnyFlag(cmd.args, spec.remoteNameOptions);
+      return url && remoteName ? basename(url) : undefined;
+    };
+    return (template) => {
+      const hits: Hit[] = [];
+      const pending = new Map<string, ShellCommand>();
+      for (const cmd of template.shell) {
+        const later = cmd.pipeline.slice(cmd.pipelineIndex + 1);
+        if (fetcherNames.includes(cmd.name) && later.some((e) => p.shells.includes(realName(e)))) {
+          hits.push({ message: fill(p.message, { command: cmd.name }), pos: cmd.pos });
+          continue;
+        }
+        if (p.shells.includes(cmd.name) && substitution.test(cmd.text)) {
+          hits.push({ message: fill(p.message, { command: cmd.name }), pos: cmd.pos });
+          continue;
+        }
+        if (cmd.pipelineIndex > 0) continue;
+        const file = downloadedFile(cmd);
+        if (file !== undefined) {
+          pending.set(basename(file), cmd);
+          continue;
+        }
+        if (p.verifiers.includes(cmd.name)) {
+          if (hasAnyFlag(cmd.args, p.verifyAllFlags)) pending.clear();
+          for (const a of cmd.args) pending.delete(basename(a));
+          continue;
+        }
+        const target = p.shells.includes(cmd.name) ? positionals(cmd.args)[0] : cmd.name;
+        const download = target === undefined ? undefined : pending.get(basename(target));
+        if (download && target !== undefined) {
+          hits.push({
+            message: fill(p.messageUnverified, { file: target, line: download.pos.line }),
+            pos: cmd.pos,
+          });
+          pending.delete(basename(target));
+        }
+      }
+      return hits;
+    };
+  },
+};

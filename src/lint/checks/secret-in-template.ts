@@ -1,0 +1,119 @@
+import type { Attribute, Block, Expr, Position } from '../../template/model.js';
+import { type CheckModule, compileRegex, fill } from '../check-api.js';
+import { literal } from '../query.js';
+import type { Hit } from '../types.js';
+
+/**
+ * Credentials written into the template: in shell commands, provisioner environment,
+ * variable/local defaults and builder attributes. Two signals: a value that looks like a
+ * credential whatever its name (AWS key id, private key block, known token formats), and a
+ * literal assigned to a secret-looking name (`DB_PASSWORD=…`, `--password …`,
+ * `ssh_password = "…"`). Messages name the kind and the place, never the value.
+ */
+export interface SecretInTemplateParams {
+  valuePatterns: { name: string; regex: string }[];
+  /** Names that hold secrets: `(?i)(password|secret|token)`. */
+  secretNames: string;
+  /** Secret-looking names that hold something else: `_file$`, `_length$`. */
+  secretNamesExclude: string;
+  /** Values that are references, not secrets: `$VAR`, `${var.x}`, `{{user ...}}`. */
+  referenceValues: string;
+  /** Placeholders: {kind} (what was found), {where}. */
+  message: string;
+}
+
+/** Attributes already covered by the shell/env extraction, so they are not reported twice. */
+const EXTRACTED = new Set(['inline', 'environment_vars', 'execute_command', 'script', 'scripts']);
+
+export const secretInTemplate: CheckModule<SecretInTemplateParams> = {
+  prepare(p) {
+    const patterns = p.valuePatterns.map((v) => ({
+      name: v.name,
+      re: compileRegex(v.regex, `valuePatterns.${v.name}`),
+    }));
+    const secretName = compileRegex(p.secretNames, 'secretNames');
+    const excluded = compileRegex(p.secretNamesExclude, 'secretNamesExclude');
+    const reference = compileRegex(p.referenceValues, 'referenceValues');
+    const isSecretName = (n: string) => secretName.test(n) && !excluded.test(n);
+    const isLiteralSecret = (v: string) => v.trim() !== '' && !reference.test(v);
+    const valueKind = (text: string) => patterns.find((x) => x.re.test(text))?.name;
+    /** `NAME=value` and `--name=value` pairs inside one string. */
+    const assignmentKind = (text: string) => {
+      for (const m of text.matchAll(/(?:^|[\s'"])(?:--?)?([A-Za-z_][\w.-]*)[=:]\s*([^\s'";&|]+)/g)) {
+        if (isSecretName(m[1]!) && isLiteralSecret(m[2]!)) return `a literal ${m[1]}`;
+      }
+      return undefined;
+    };
+
+    return (template) => {
+      const hits: Hit[] = [];
+      const seen = new Set<string>();
+      const report = (kind: string, where: string, pos: Position) => {
+        const key = `${pos.file}:${pos.line}:${pos.column}`;
+        if (seen.has(key)) return;
+        seen.add(key);
+        hits.push({ message: fill(p.message, { kind, where }), pos });
+      };
+
+      for (const cmd of template.shell) {
+        let kind = valueKind(cmd.text) ?? assignmentKind(cmd.text);
+        if (!kind) {
+          // `--password VALUE` / `-p VALUE`: the value is the next argument.
+          const i = cmd.args.findIndex((a) => /^--?[\w-]+$/.test(a) && isSecretName(a.replace(/^-+/, '')));
+          const next = i >= 0 ? cmd.args[i + 1] : undefined;
+          if (next !== undefined && !next.startsWith('-') && isLiteralSecret(next))
+            kind = `a literal ${cmd.args[i]}`;
+        }
+        if (kind) report(kind, `the \`${cmd.name}\` command`, cmd.pos);
+      }
+      for (const env of template.env) {
+        const kind =
+          valueKind(env.value) ??
+          (isSecretName(env.name) && isLiteralSecret(env.value) ? `a literal ${env.name}` : undefined);
+        if (kind) report(kind, `environment variable ${env.name}`, env.pos);
+      }
+      for (const v of [...template.variables, ...template.locals]) {
+        const expr = 'default' in v ? v.default : 'value' in v ? v.value : undefined;
+        if (!expr) continue;
+        scanExpr(expr, v.name, `${'default' in v ? 'the default of variable' : 'local'} ${v.name}`);
+      }
+      for (const source of template.sources) scanBlock(source.body, `source ${source.type}.${source.name}`);
+      for (const build of template.builds) {
+        for (const prov of build.provisioners) scanBlock(prov.body, `provisioner ${prov.type}`);
+        for (const chain of build.postProcessorChains)
+          for (const pp of chain) scanBlock(pp.body, `post-processor ${pp.type}`);
+      }
+      return hits;
+
+      function scanBlock(block: Block, where: string): void {
+        for (const attr of block.attributes) scanAttribute(attr, where);
+        for (const child of block.blocks) scanBlock(child, where);
+      }
+      function scanAttribute(attr: Attribute, where: string): void {
+        if (EXTRACTED.has(attr.name)) return;
+        scanExpr(attr.value, attr.name, `${attr.name} in ${where}`);
+      }
+      function scanExpr(expr: Expr, name: string, where: string): void {
+        const v = literal(expr);
+        if (typeof v === 'string') {
+          const kind =
+            valueKind(v) ??
+            (isSecretName(name) && isLiteralSecret(v) ? `a literal ${name}` : undefined) ??
+            assignmentKind(v);
+          if (kind) report(kind, where, expr.pos);
+          return;
+        }
+        if (expr.kind === 'tuple') for (const item of expr.items) scanExpr(item, name, where);
+        if (expr.kind === 'object')
+          for (const e of expr.entries) scanExpr(e.value, e.key, `${e.key} in ${where}`);
+        if (expr.kind === 'template') {
+          for (const part of expr.parts) {
+            if (part.kind !== 'text') continue;
+            const kind = valueKind(part.text);
+            if (kind) report(kind, where, part.pos);
+          }
+        }
+      }
+    };
+  },
+};
