@@ -1,0 +1,342 @@
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { dirname, isAbsolute, relative, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { ErrorObject, ValidateFunction } from 'ajv';
+import { glob, isDynamicPattern } from 'tinyglobby';
+import { parse as parseYaml } from 'yaml';
+import { UserError } from '../cli/errors.js';
+import { loadSchema, makeAjv } from '../config/schema-check.js';
+import { parseYamlText, type YamlFile } from '../config/yaml-document.js';
+import { SuiteError } from './errors.js';
+import { compile } from './matchers/compile.js';
+import { MatchError } from './matchers/core.js';
+import type { ResourceSpec, ResourceType, Suite } from './model.js';
+import { renderTemplate, type TemplateData } from './template.js';
+
+export interface LoadOptions {
+  /** `--vars FILE` (repeatable): YAML or JSON maps, merged key by key, later files winning. */
+  vars?: string[];
+  /** `--vars-inline`: a JSON or YAML map that wins over the files. */
+  varsInline?: string;
+  /** Environment for `{{.Env.X}}` and `getEnv` (default: process.env). */
+  env?: NodeJS.ProcessEnv;
+}
+
+const BUILTIN_PREFIX = 'builtin:';
+const suitesDir = fileURLToPath(new URL('../../suites/', import.meta.url));
+
+const RESOURCE_TYPES: readonly ResourceType[] = [
+  'addr',
+  'command',
+  'dns',
+  'file',
+  'group',
+  'http',
+  'interface',
+  'kernel-param',
+  'matching',
+  'mount',
+  'package',
+  'port',
+  'process',
+  'service',
+  'user',
+];
+const SPECIAL_KEYS = new Set(['title', 'meta', 'skip']);
+
+/** Resolve `builtin:NAME` to the packaged suite, anything else to an absolute path. */
+export function resolveSuitePath(file: string): string {
+  if (file.startsWith(BUILTIN_PREFIX)) {
+    const name = file.slice(BUILTIN_PREFIX.length);
+    const path = resolve(suitesDir, `${name}.yaml`);
+    if (!/^[a-z0-9][a-z0-9-]*$/.test(name) || !existsSync(path)) {
+      const known = listBuiltinSuites();
+      throw new SuiteError(
+        `${file}: no such built-in suite (available: ${known.length ? known.map((k) => `builtin:${k}`).join(', ') : 'none'})`,
+      );
+    }
+    return path;
+  }
+  return resolve(file);
+}
+
+export function listBuiltinSuites(): string[] {
+  try {
+    return readdirSync(suitesDir)
+      .filter((f) => f.endsWith('.yaml'))
+      .map((f) => f.slice(0, -'.yaml'.length))
+      .sort();
+  } catch {
+    return [];
+  }
+}
+
+/** Read `--vars` files and `--vars-inline` into one map (goss: top-level keys, later wins). */
+export function loadVars(files: string[] = [], inline?: string): Record<string, unknown> {
+  const vars: Record<string, unknown> = {};
+  for (const f of files) {
+    let text: string;
+    try {
+      text = readFileSync(f, 'utf8');
+    } catch (err) {
+      throw new SuiteError(
+        `${f}: cannot read vars file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      );
+    }
+    const doc = wrapYamlErrors(() => parseYamlText(f, text, 78));
+    Object.assign(vars, asVarsMap(doc.data, `${f}`));
+  }
+  if (inline !== undefined && inline.trim() !== '') {
+    let data: unknown;
+    try {
+      data = parseYaml(inline);
+    } catch (err) {
+      throw new SuiteError(`--vars-inline: not valid JSON or YAML: ${(err as Error).message.split('\n')[0]}`);
+    }
+    Object.assign(vars, asVarsMap(data, '--vars-inline'));
+  }
+  return vars;
+}
+
+function asVarsMap(data: unknown, where: string): Record<string, unknown> {
+  if (data === null || data === undefined) return {};
+  if (typeof data !== 'object' || Array.isArray(data)) {
+    throw new SuiteError(
+      `${where}: vars must be a map of names to values (got ${Array.isArray(data) ? 'a list' : typeof data})`,
+    );
+  }
+  return data as Record<string, unknown>;
+}
+
+function wrapYamlErrors<T>(fn: () => T): T {
+  try {
+    return fn();
+  } catch (err) {
+    if (err instanceof UserError && !(err instanceof SuiteError)) throw new SuiteError(err.message);
+    throw err;
+  }
+}
+
+interface LoadState {
+  data: TemplateData;
+  hash: ReturnType<typeof createHash>;
+  resources: Map<string, ResourceSpec>;
+  warnings: string[];
+  validate: ValidateFunction;
+  /** Real paths of the files being loaded, outermost first, for cycle detection. */
+  stack: string[];
+  /** Display name for the top-level file (keeps `builtin:NAME` readable). */
+  display: (abs: string) => string;
+}
+
+/**
+ * Load a gossfile: render templates with vars and env, parse YAML/JSON, validate against
+ * schemas/goss.schema.json, check every matcher, follow `gossfile` includes. Throws SuiteError
+ * (exit 78) naming file, line and key.
+ */
+export async function loadSuite(file: string, opts: LoadOptions = {}): Promise<Suite> {
+  const top = resolveSuitePath(file);
+  const vars = loadVars(opts.vars, opts.varsInline);
+  const env = opts.env ?? process.env;
+  const isBuiltin = file.startsWith(BUILTIN_PREFIX);
+  const state: LoadState = {
+    data: { Vars: vars, Env: env },
+    hash: createHash('sha256'),
+    resources: new Map(),
+    warnings: [],
+    validate: makeAjv().compile(loadSchema('goss.schema.json')),
+    stack: [],
+    display: (abs) => {
+      if (isBuiltin && dirname(abs) === resolve(suitesDir))
+        return `builtin:${abs.slice(resolve(suitesDir).length + 1, -5)}`;
+      const rel = relative(process.cwd(), abs);
+      return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
+    },
+  };
+  await loadFile(top, state, false);
+  return {
+    name: file,
+    digest: state.hash.digest('hex'),
+    resources: [...state.resources.values()],
+    warnings: state.warnings,
+  };
+}
+
+async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: string): Promise<void> {
+  const name = state.display(abs);
+  let real: string;
+  let text: string;
+  try {
+    real = realpathSync(abs);
+    text = readFileSync(real, 'utf8');
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new SuiteError(`${from ? `${from}: gossfile ` : ''}${name}: cannot read: ${code}`);
+  }
+  if (state.stack.includes(real)) {
+    const chain = [...state.stack.slice(state.stack.indexOf(real)), real]
+      .map((p) => state.display(p))
+      .join(' -> ');
+    throw new SuiteError(`${from ?? name}: gossfile include cycle: ${chain} (remove one of these includes)`);
+  }
+  state.stack.push(real);
+
+  const rendered = renderTemplate(text, name, state.data, { cwd: process.cwd() });
+  // Positions below refer to the rendered text, which is the source itself unless templates ran.
+  const label = rendered === text ? name : `${name} (rendered)`;
+  const buf = Buffer.from(rendered);
+  state.hash.update(`${buf.length}\n`);
+  state.hash.update(buf);
+
+  const yaml = wrapYamlErrors(() => parseYamlText(label, rendered, 78));
+  for (const w of yaml.warnings) state.warnings.push(`${label}:${w.line}:${w.column}: ${w.message}`);
+  checkMatchers(yaml, label);
+  const doc = assertSuite(state.validate, yaml, label);
+
+  for (const type of RESOURCE_TYPES) {
+    const entries = doc?.[type];
+    if (!entries) continue;
+    for (const [key, raw] of Object.entries(entries)) {
+      const body = (raw ?? {}) as Record<string, unknown>;
+      const attrs: Record<string, unknown> = {};
+      for (const [k, v] of Object.entries(body)) if (!SPECIAL_KEYS.has(k)) attrs[k] = v;
+      const line = yaml.locate(`/${type}/${escapePointer(key)}`).line;
+      const spec: ResourceSpec = {
+        type,
+        key,
+        attrs,
+        title: typeof body.title === 'string' ? body.title : '',
+        meta: (body.meta as Record<string, unknown> | null | undefined) ?? null,
+        skip: skipAll || body.skip === true,
+        source: { file: label, line },
+      };
+      const id = `${type}\u0000${key}`;
+      const prev = state.resources.get(id);
+      if (prev) {
+        state.warnings.push(
+          `${label}:${line}: ${type} "${key}" is also defined at ${prev.source.file}:${prev.source.line}; the last definition wins (as in goss)`,
+        );
+        state.resources.delete(id);
+      }
+      state.resources.set(id, spec);
+    }
+  }
+
+  for (const [pattern, raw] of Object.entries(doc?.gossfile ?? {})) {
+    const opts = (raw ?? {}) as { file?: string; skip?: boolean };
+    const line = yaml.locate(`/gossfile/${escapePointer(pattern)}`).line;
+    const where = `${label}:${line}`;
+    const target = opts.file ?? pattern;
+    const base = dirname(real);
+    const paths = isDynamicPattern(target)
+      ? (await glob(target, { cwd: base, absolute: true, onlyFiles: true })).sort()
+      : [resolve(base, target)];
+    if (paths.length === 0) state.warnings.push(`${where}: gossfile "${target}" matches no files`);
+    for (const p of paths) await loadFile(p, state, skipAll || opts.skip === true, where);
+  }
+  state.stack.pop();
+}
+
+function escapePointer(key: string): string {
+  return key.replace(/~/g, '~0').replace(/\//g, '~1');
+}
+
+/** Attributes whose values are matchers, per resource type, read from the shipped schema. */
+let matcherAttrs: Map<string, Set<string>> | undefined;
+function matcherAttributes(): Map<string, Set<string>> {
+  if (matcherAttrs) return matcherAttrs;
+  const schema = loadSchema('goss.schema.json') as {
+    properties: Record<
+      string,
+      {
+        additionalProperties?: {
+          properties?: Record<string, { $ref?: string; anyOf?: { $ref?: string }[] }>;
+        };
+      }
+    >;
+  };
+  matcherAttrs = new Map();
+  for (const [type, def] of Object.entries(schema.properties)) {
+    const props = def.additionalProperties?.properties ?? {};
+    const names = Object.entries(props)
+      .filter(([, p]) => p.$ref === '#/$defs/matcher' || p.anyOf?.some((a) => a.$ref === '#/$defs/matcher'))
+      .map(([k]) => k);
+    matcherAttrs.set(type, new Set(names));
+  }
+  return matcherAttrs;
+}
+
+/**
+ * Compile every expectation once at load time, so a misspelt matcher or a bad regexp stops the
+ * suite with file:line:key instead of surfacing as a failed check on the target.
+ */
+function checkMatchers(yaml: YamlFile, label: string): void {
+  const data = yaml.data;
+  if (typeof data !== 'object' || data === null || Array.isArray(data)) return;
+  for (const [type, entries] of Object.entries(data as Record<string, unknown>)) {
+    const attrs = matcherAttributes().get(type);
+    if (!attrs || typeof entries !== 'object' || entries === null) continue;
+    for (const [key, body] of Object.entries(entries as Record<string, unknown>)) {
+      if (typeof body !== 'object' || body === null) continue;
+      for (const [attr, expected] of Object.entries(body as Record<string, unknown>)) {
+        if (!attrs.has(attr)) continue;
+        try {
+          compile(expected);
+        } catch (err) {
+          if (!(err instanceof MatchError)) throw err;
+          const pointer = `/${type}/${escapePointer(key)}/${attr}`;
+          const { line, column } = yaml.locate(pointer);
+          throw new SuiteError(
+            `${label}:${line}:${column}: invalid gossfile: ${type}.${key}.${attr}: ${err.message}`,
+          );
+        }
+      }
+    }
+  }
+}
+
+type GossDoc = Record<string, Record<string, unknown>> | null;
+
+/**
+ * Schema check with the message pointing at the offending key itself (an unknown attribute is
+ * reported on its own line) and keys shown as written (`file./etc/passwd.colour`).
+ */
+function assertSuite(validate: ValidateFunction, yaml: YamlFile, label: string): GossDoc {
+  if (validate(yaml.data)) return yaml.data as GossDoc;
+  const errors = [...(validate.errors ?? [])].sort((a, b) => depth(b) - depth(a));
+  const err = errors.find((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf') ?? errors[0]!;
+  const p = err.params as Record<string, unknown>;
+  const extra = err.keyword === 'additionalProperties' ? String(p.additionalProperty) : undefined;
+  const pointer = extra === undefined ? err.instancePath : `${err.instancePath}/${escapePointer(extra)}`;
+  const { line, column } = yaml.locate(pointer);
+  const path = pointer
+    .split('/')
+    .slice(1)
+    .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
+  const key = path.length ? path.join('.') : '(top level)';
+  throw new SuiteError(`${label}:${line}:${column}: invalid gossfile: ${key}: ${describeError(err, path)}`);
+}
+
+function depth(e: ErrorObject): number {
+  return e.instancePath.split('/').length + (e.keyword === 'additionalProperties' ? 1 : 0);
+}
+
+function describeError(e: ErrorObject, path: string[]): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties': {
+      if (path.length === 1) {
+        return `unknown resource type (known: ${[...RESOURCE_TYPES, 'gossfile'].join(', ')})`;
+      }
+      const known = matcherAttributes().get(path[0]!);
+      return `unknown attribute for ${path[0]}${known ? ` (assertions: ${[...known].join(', ')}; see schemas/goss.schema.json)` : ''}`;
+    }
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'type':
+      return `must be ${String(p.type).replace(/,/g, ' or ')}`;
+    default:
+      return e.message ?? e.keyword;
+  }
+}
