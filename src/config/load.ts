@@ -27,7 +27,8 @@ export function loadConfig(path: string | undefined): LoadedConfig {
   const explicit = path !== undefined;
   const file = resolve(path ?? DEFAULT_CONFIG);
   if (!existsSync(file)) {
-    if (explicit) throw new UserError(`${path}: config file not found (pass --config FILE or create imagegate.yaml)`);
+    if (explicit)
+      throw new UserError(`${path}: config file not found (pass --config FILE or create imagegate.yaml)`);
     return { dir: process.cwd(), config: {} };
   }
   const yaml = readYamlFile(file);
@@ -37,4 +38,3 @@ export function loadConfig(path: string | undefined): LoadedConfig {
   const config = assertValid<Config>(validate, yaml, 'imagegate.yaml');
   return { file, dir: dirname(file), config };
 }
-

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { type AnySchema, Ajv, type ErrorObject, type ValidateFunction } from 'ajv';
+import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
 import { UserError } from '../cli/errors.js';
 import type { YamlFile } from './yaml-document.js';
 

@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { isMap, isSeq, LineCounter, parseDocument, type Node } from 'yaml';
+import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { UserError } from '../cli/errors.js';
 
 /**
@@ -20,7 +20,10 @@ export function readYamlFile(file: string, exitCode = 2): YamlFile {
   try {
     text = readFileSync(file, 'utf8');
   } catch (err) {
-    throw new UserError(`${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`, exitCode);
+    throw new UserError(
+      `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      exitCode,
+    );
   }
   return parseYamlText(file, text, exitCode);
 }

@@ -1,0 +1,111 @@
+import { randomBytes } from 'node:crypto';
+import { resolve } from 'node:path';
+import type { Command } from 'commander';
+import { findPacker } from '../build/packer.js';
+import { buildImage, describeEvent, mapLimit } from '../build/run.js';
+import { makeStamp } from '../build/stamp.js';
+import { imageEntries, selectImages } from '../config/images.js';
+import { loadConfig } from '../config/load.js';
+import { UserError } from './errors.js';
+import { interruptSignal } from './interrupt.js';
+import { terminalOutput } from './output.js';
+import { makeProgress } from './progress.js';
+import { changedImageNames } from './select-changed.js';
+
+interface BuildOptions {
+  config?: string;
+  changedSince?: string;
+  concurrency: string;
+  logDir: string;
+  json?: boolean;
+  quiet?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('build')
+    .summary('run Packer for images in imagegate.yaml and collect their artifacts')
+    .description(
+      'Build images with Packer (-machine-readable, -on-error=cleanup) and list what each produced. ' +
+        "GIT_SHA, IMAGEGATE_BUILD_TIME, IMAGEGATE_BUILDER and IMAGEGATE_RUN_ID are set in Packer's " +
+        'environment so templates can label images with where they came from (read them with env() in variable defaults).',
+    )
+    .argument('[image...]', 'images to build (default: all in imagegate.yaml)')
+    .option('-c, --config <file>', 'configuration file', 'imagegate.yaml')
+    .option('--changed-since <ref>', 'only images whose inputs changed since this git ref')
+    .option('--concurrency <n>', 'images built at once', '2')
+    .option('--log-dir <dir>', 'where full Packer logs are kept', '.imagegate/logs')
+    .option('--json', 'print results as JSON on stdout')
+    .option('-q, --quiet', 'no progress on stderr')
+    .addHelpText(
+      'after',
+      '\nExamples:\n  imagegate build                       # every image\n  imagegate build web --log-dir logs    # one image\n  imagegate build --changed-since origin/main\n\nExit codes: 0 every build produced artifacts, 1 a build failed, 2 bad input or no Packer.',
+    )
+    .action(async (names: string[], opts: BuildOptions) => {
+      process.exitCode = await runBuild(names, opts);
+    });
+}
+
+async function runBuild(names: string[], opts: BuildOptions): Promise<number> {
+  const out = terminalOutput({ quiet: opts.quiet ?? false });
+  const loaded = loadConfig(opts.config);
+  let images = selectImages(imageEntries(loaded), names, loaded.file);
+  if (opts.changedSince) {
+    const chosen = new Set(await changedImageNames(loaded, images, opts.changedSince));
+    images = images.filter((i) => chosen.has(i.name));
+    if (images.length === 0) {
+      out.progress(`no image changed since ${opts.changedSince}: nothing to build`);
+      if (opts.json) out.result(JSON.stringify({ builds: [] }));
+      return 0;
+    }
+  }
+  const concurrency = Number(opts.concurrency);
+  if (!Number.isInteger(concurrency) || concurrency < 1)
+    throw new UserError('--concurrency must be a whole number >= 1');
+  const packer = await findPacker();
+  const stamp = makeStamp(loaded.dir, randomBytes(4).toString('hex'));
+  const progress = makeProgress(process.stderr, { quiet: opts.quiet ?? false });
+  const interrupt = interruptSignal();
+  const settled = new Set<string>();
+  try {
+    const results = await mapLimit(images, concurrency, (img) =>
+      buildImage(img, packer, stamp, {
+        logDir: resolve(opts.logDir),
+        signal: interrupt.signal,
+        onEvent: (e) => {
+          const line = describeEvent(e);
+          if (!line) return;
+          const key = `${img.name} ${line.key}`;
+          // Packer keeps talking after a build finished (artifact summaries); the verdict is in.
+          if (settled.has(key)) return;
+          if (line.status !== 'building') settled.add(key);
+          progress.update(key, line.status, line.detail);
+        },
+      }),
+    );
+    progress.done();
+    if (opts.json) {
+      out.result(JSON.stringify({ runId: stamp.runId, gitSha: stamp.gitSha, builds: results }, null, 2));
+    } else {
+      for (const r of results) {
+        const what = r.ok
+          ? `${r.artifacts.length} artifact(s)`
+          : r.timedOut
+            ? 'timed out'
+            : r.aborted
+              ? 'interrupted'
+              : 'FAILED';
+        out.result(`${r.image}: ${what} in ${(r.durationMs / 1000).toFixed(1)}s (log: ${r.logFile})`);
+        for (const a of r.artifacts)
+          out.result(
+            `  ${a.kind} ${a.id}${a.kind === 'ami' ? ` (${a.region})` : a.tags.length ? ` (${a.tags.join(', ')})` : ''}`,
+          );
+        for (const e of r.errors) out.result(`  error: ${e.build}: ${e.text}`);
+      }
+    }
+    if (interrupt.received()) return 130;
+    return results.every((r) => r.ok) ? 0 : 1;
+  } finally {
+    interrupt.dispose();
+  }
+}

@@ -1,0 +1,55 @@
+import type { Command } from 'commander';
+import { imageEntries, selectImages } from '../config/images.js';
+import { loadConfig } from '../config/load.js';
+import { terminalOutput } from './output.js';
+import { changedSelection } from './select-changed.js';
+
+interface PlanOptions {
+  config?: string;
+  changedSince?: string;
+  json?: boolean;
+}
+
+export function register(program: Command): void {
+  program
+    .command('plan')
+    .summary('list the images a gate run would build, for CI matrix fan-out')
+    .description(
+      'Print the images selected from imagegate.yaml (all, or those whose inputs changed since a ' +
+        'git ref) and why. With --json the output feeds a CI matrix: one gate job per image.',
+    )
+    .argument('[image...]', 'restrict to these images')
+    .option('-c, --config <file>', 'configuration file', 'imagegate.yaml')
+    .option(
+      '--changed-since <ref>',
+      'only images whose template, var files, provisioner files, suites or inputs changed',
+    )
+    .option('--json', 'print {"images":[...],"include":[{"image":...}]} for a matrix')
+    .addHelpText(
+      'after',
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, printed as is
+      '\nGitHub Actions:\n  - id: plan\n    run: echo "matrix=$(imagegate plan --json --changed-since origin/main)" >> "$GITHUB_OUTPUT"\n  # then: strategy.matrix: ${{ fromJSON(steps.plan.outputs.matrix) }}',
+    )
+    .action(async (names: string[], opts: PlanOptions) => {
+      const out = terminalOutput();
+      const loaded = loadConfig(opts.config);
+      const images = selectImages(imageEntries(loaded), names, loaded.file);
+      const selection = opts.changedSince
+        ? await changedSelection(loaded, images, opts.changedSince)
+        : images.map((i) => ({ name: i.name, selected: true, because: ['(all images)'] }));
+      const chosen = selection.filter((s) => s.selected);
+      if (opts.json) {
+        out.result(
+          JSON.stringify({
+            images: chosen.map((s) => s.name),
+            include: chosen.map((s) => ({ image: s.name })),
+            because: Object.fromEntries(chosen.map((s) => [s.name, s.because])),
+          }),
+        );
+        return;
+      }
+      for (const s of selection) {
+        out.result(s.selected ? `${s.name}\t${s.because.join(', ')}` : `${s.name}\t(unchanged: skipped)`);
+      }
+    });
+}

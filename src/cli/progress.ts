@@ -1,0 +1,70 @@
+import { paint } from './output.js';
+
+/**
+ * Live progress per unit of work (an image, a Packer source): a redrawn block on a TTY, plain
+ * timestamped lines elsewhere (CI logs keep every line, so nothing is redrawn there).
+ */
+export interface Progress {
+  update(key: string, status: string, detail?: string): void;
+  done(): void;
+}
+
+type State = { status: string; detail: string; started: number };
+
+export function makeProgress(stream: NodeJS.WriteStream, opts: { quiet?: boolean } = {}): Progress {
+  if (opts.quiet) return { update: () => {}, done: () => {} };
+  if (!stream.isTTY) return plainProgress(stream);
+  return ttyProgress(stream);
+}
+
+function stamp(d = new Date()): string {
+  return d.toISOString().slice(11, 19);
+}
+
+function plainProgress(stream: NodeJS.WriteStream): Progress {
+  const last = new Map<string, string>();
+  return {
+    update(key, status, detail = '') {
+      const line = `${status}${detail ? `: ${detail}` : ''}`;
+      if (last.get(key) === line) return;
+      last.set(key, line);
+      stream.write(`[${stamp()}] ${key} ${line}\n`);
+    },
+    done() {},
+  };
+}
+
+function ttyProgress(stream: NodeJS.WriteStream): Progress {
+  const states = new Map<string, State>();
+  let drawn = 0;
+  const color = !process.env.NO_COLOR;
+  const draw = () => {
+    if (drawn) stream.write(`\u001b[${drawn}A\u001b[0J`);
+    const width = stream.columns || 100;
+    const lines = [...states].map(([key, s]) => {
+      const secs = Math.round((Date.now() - s.started) / 1000);
+      const tone = /fail|error/.test(s.status)
+        ? 'red'
+        : /pass|done|built|promoted/.test(s.status)
+          ? 'green'
+          : 'yellow';
+      const text = `${key.padEnd(24)} ${paint(color, tone, s.status.padEnd(12))} ${String(secs).padStart(4)}s  ${s.detail}`;
+      return text.length > width + 10 ? `${text.slice(0, width + 9)}…` : text;
+    });
+    stream.write(`${lines.join('\n')}\n`);
+    drawn = lines.length;
+  };
+  const timer = setInterval(draw, 1000);
+  timer.unref();
+  return {
+    update(key, status, detail = '') {
+      const prev = states.get(key);
+      states.set(key, { status, detail, started: prev?.started ?? Date.now() });
+      draw();
+    },
+    done() {
+      clearInterval(timer);
+      draw();
+    },
+  };
+}

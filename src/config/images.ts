@@ -1,0 +1,73 @@
+import { resolve } from 'node:path';
+import { UserError } from '../cli/errors.js';
+import type { LoadedConfig } from './load.js';
+import type { ImageConfig } from './types.js';
+
+/** An image from imagegate.yaml with every path made absolute. */
+export interface ImageEntry {
+  name: string;
+  template: string;
+  varFiles: string[];
+  vars: Record<string, string | number | boolean>;
+  only: string[];
+  inputs: string[];
+  suites: string[];
+  suiteVars: string[];
+  timeoutMs: number;
+  test: NonNullable<ImageConfig['test']>;
+}
+
+const DEFAULT_TIMEOUT_MS = 60 * 60_000;
+
+export function parseDuration(text: string): number {
+  const m = /^(\d+)(ms|s|m|h)$/.exec(text.trim());
+  if (!m) throw new UserError(`invalid duration "${text}": use a number with ms, s, m or h (e.g. 45m)`);
+  const n = Number(m[1]);
+  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
+  return n * unit;
+}
+
+/** `builtin:NAME` suites stay as they are; files resolve against imagegate.yaml's directory. */
+function suitePath(dir: string, s: string): string {
+  return s.startsWith('builtin:') ? s : resolve(dir, s);
+}
+
+export function imageEntries(loaded: LoadedConfig): ImageEntry[] {
+  const { dir, config } = loaded;
+  return Object.entries(config.images ?? {}).map(([name, img]) => ({
+    name,
+    template: resolve(dir, img.template),
+    varFiles: (img.varFiles ?? []).map((f) => resolve(dir, f)),
+    vars: img.vars ?? {},
+    only: img.only ?? [],
+    inputs: (img.inputs ?? []).map((f) => resolve(dir, f)),
+    suites: (img.suites ?? []).map((s) => suitePath(dir, s)),
+    suiteVars: (img.suiteVars ?? []).map((f) => resolve(dir, f)),
+    timeoutMs: img.timeout ? parseDuration(img.timeout) : DEFAULT_TIMEOUT_MS,
+    test: img.test ?? {},
+  }));
+}
+
+/**
+ * The images a command works on: the named ones (an unknown name is an error listing the
+ * known ones), or all of them.
+ */
+export function selectImages(
+  all: ImageEntry[],
+  names: string[],
+  configFile: string | undefined,
+): ImageEntry[] {
+  if (all.length === 0) {
+    throw new UserError(
+      `${configFile ?? 'imagegate.yaml'}: no images configured: add an \`images:\` entry (see docs/configuration.md)`,
+    );
+  }
+  if (names.length === 0) return all;
+  const byName = new Map(all.map((i) => [i.name, i]));
+  return names.map((n) => {
+    const hit = byName.get(n);
+    if (!hit)
+      throw new UserError(`unknown image "${n}": configured images are ${[...byName.keys()].join(', ')}`);
+    return hit;
+  });
+}
