@@ -1,0 +1,49 @@
+/**
+ * Escaping for every string that came from an input (resource ids, messages, file names): the
+ * report must show them, never interpret them.
+ */
+
+/** Text and attribute values in HTML and SVG (quotes too, so it is safe inside attributes). */
+export function html(text: string | number | undefined | null): string {
+  return String(text ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/"/g, '&quot;')
+    .replace(/'/g, '&#39;');
+}
+
+/**
+ * Text in GitHub-flavoured Markdown, including table cells: markdown punctuation is
+ * backslash-escaped, `<`/`>`/`&` become entities (GitHub renders raw HTML), newlines become
+ * `<br>` so a multi-line message cannot break out of its table row.
+ */
+export function md(text: string | number | undefined | null): string {
+  return String(text ?? '')
+    .replace(/&/g, '&amp;')
+    .replace(/</g, '&lt;')
+    .replace(/>/g, '&gt;')
+    .replace(/([\\`*_{}[\]()#+\-.!|~])/g, '\\$1')
+    .replace(/\r?\n/g, '<br>');
+}
+
+/** Only http(s) links are rendered as links; anything else stays text. */
+export function safeUrl(url: string): string | undefined {
+  return /^https?:\/\/[^\s"'<>]+$/i.test(url) ? url : undefined;
+}
+
+export function truncate(text: string, max: number): string {
+  return text.length > max ? `${text.slice(0, max - 1)}…` : text;
+}
+
+/** XML 1.0 cannot carry C0 controls other than tab/newline/return, nor U+FFFE/U+FFFF. */
+function xmlChar(ch: string): string {
+  const c = ch.codePointAt(0) ?? 0;
+  const bad = (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0xfffe || c === 0xffff;
+  return bad ? '\ufffd' : ch;
+}
+
+/** XML text and attributes; characters XML cannot carry are replaced. */
+export function xml(text: string | number | undefined | null): string {
+  return Array.from(html(text), xmlChar).join('').replace(/&#39;/g, '&apos;');
+}

@@ -1,0 +1,84 @@
+/**
+ * Who an artifact is. The verdict carries id, digest, region, template, git SHA and builder;
+ * build time and base OS live in the target description or in the image's tags/labels (the
+ * SHA/Time/OS/Builder tags every golden image should carry), so they are looked up by the
+ * names those are commonly given. Nothing is guessed: a missing value stays missing.
+ */
+import type { Verdict } from '../../promote/verdict.js';
+import type { Identity } from './types.js';
+
+const BUILD_TIME_KEYS = [
+  'buildTime',
+  'builtAt',
+  'build-time',
+  'Build-Time',
+  'BuildTime',
+  'created',
+  'Created',
+  'creationDate',
+  'CreationDate',
+];
+const BASE_OS_KEYS = ['baseOs', 'base-os', 'Base-OS', 'BaseOS', 'os', 'OS', 'osRelease', 'prettyName'];
+const BUILDER_KEYS = ['builder', 'Builder'];
+const TAG_CONTAINERS = ['tags', 'labels', 'Tags', 'Labels'];
+
+function asRecord(value: unknown): Record<string, unknown> | undefined {
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/** Tags as AWS returns them (`[{Key, Value}]`) or as a plain map. */
+function tagMap(value: unknown): Record<string, unknown> | undefined {
+  if (Array.isArray(value)) {
+    const out: Record<string, unknown> = {};
+    for (const t of value) {
+      const rec = asRecord(t);
+      if (rec && typeof rec.Key === 'string') out[rec.Key] = rec.Value;
+    }
+    return out;
+  }
+  return asRecord(value);
+}
+
+function lookup(sources: Record<string, unknown>[], keys: readonly string[]): string | undefined {
+  for (const src of sources) {
+    for (const k of keys) {
+      for (const candidate of [k, `imagegate:${k}`, `org.opencontainers.image.${k}`]) {
+        const v = src[candidate];
+        if (typeof v === 'string' && v !== '') return v;
+      }
+    }
+  }
+  return undefined;
+}
+
+export function identityOf(v: Verdict, extraRegions: readonly string[]): Identity {
+  const art = v.artifact as unknown as Record<string, unknown>;
+  const target = asRecord(v.target) ?? {};
+  const sources: Record<string, unknown>[] = [art, target];
+  for (const holder of [art, target]) {
+    for (const k of TAG_CONTAINERS) {
+      const tags = tagMap(holder[k]);
+      if (tags) sources.push(tags);
+    }
+  }
+  const regions = [...new Set([...(v.artifact.region ? [v.artifact.region] : []), ...extraRegions])].sort();
+  const id: Identity = {
+    kind: v.artifact.kind,
+    id: v.artifact.id,
+    reference: v.artifact.reference,
+    regions,
+  };
+  if (v.artifact.digest) id.digest = v.artifact.digest;
+  if (v.image) id.image = v.image;
+  if (v.template) id.template = v.template;
+  if (v.git) id.git = v.git;
+  const buildTime = lookup(sources, BUILD_TIME_KEYS);
+  if (buildTime) id.buildTime = buildTime;
+  const baseOs = lookup(sources, BASE_OS_KEYS);
+  if (baseOs) id.baseOs = baseOs;
+  const builder = v.artifact.builder ?? lookup(sources, BUILDER_KEYS);
+  if (builder) id.builder = builder;
+  return id;
+}

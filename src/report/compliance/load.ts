@@ -1,0 +1,242 @@
+/**
+ * The I/O edge of the report: find and read verdicts, lint results, promotion records, prune
+ * plans/audit logs and policy files into `ReportInputs`. Bad input the user must fix is a
+ * `UserError` naming the file (and line); a policy file that is missing or unreadable only
+ * costs its description, so it becomes a note in the report instead.
+ */
+import { createHash } from 'node:crypto';
+import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
+import { basename, extname, join } from 'node:path';
+import { parse as parseYaml } from 'yaml';
+import { UserError } from '../../cli/errors.js';
+import { readVerdict } from '../../promote/evidence.js';
+import { parseFinding } from './findings.js';
+import type { InputFile, LintFinding, PolicyInfo, ReportInputs, SourcedRecord } from './types.js';
+
+const VERDICT_SUFFIX = '.verdict.json';
+
+function sha256(bytes: Buffer | string): string {
+  return createHash('sha256').update(bytes).digest('hex');
+}
+
+function readBytes(file: string, what: string): Buffer {
+  try {
+    return readFileSync(file);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
+    throw new UserError(`${file}: cannot read ${what} (${code}): check the path`);
+  }
+}
+
+function walk(dir: string, out: string[]): void {
+  for (const entry of readdirSync(dir, { withFileTypes: true }).sort((a, b) =>
+    a.name.localeCompare(b.name),
+  )) {
+    const p = join(dir, entry.name);
+    if (entry.isDirectory()) {
+      if (entry.name !== 'node_modules' && !entry.name.startsWith('.git')) walk(p, out);
+    } else if (entry.name.endsWith(VERDICT_SUFFIX)) out.push(p);
+  }
+}
+
+/** Verdict files named directly, plus every `*.verdict.json` under directories named. */
+export function findVerdictFiles(paths: readonly string[]): string[] {
+  const out: string[] = [];
+  for (const p of paths) {
+    if (!existsSync(p))
+      throw new UserError(`${p}: no such file or directory: pass verdict files or directories`);
+    if (statSync(p).isDirectory()) {
+      const before = out.length;
+      walk(p, out);
+      if (out.length === before) throw new UserError(`${p}: no *${VERDICT_SUFFIX} files in this directory`);
+    } else out.push(p);
+  }
+  return [...new Set(out)];
+}
+
+function parseJson(file: string, text: string): unknown {
+  try {
+    return JSON.parse(text);
+  } catch (err) {
+    throw new UserError(`${file}: not valid JSON (${(err as Error).message})`);
+  }
+}
+
+export function readLintFile(file: string): { findings: LintFinding[]; bytes: Buffer } {
+  const bytes = readBytes(file, 'lint results');
+  const data = parseJson(file, bytes.toString('utf8'));
+  const list = Array.isArray(data) ? data : (data as { findings?: unknown } | null)?.findings;
+  if (!Array.isArray(list)) {
+    throw new UserError(`${file}: not lint results: expected the output of \`imagegate lint --format json\``);
+  }
+  const findings = list.map((item, i) => {
+    const f = parseFinding(item);
+    if (!f) throw new UserError(`${file}: findings[${i}]: a finding needs string "policy" and "message"`);
+    return f;
+  });
+  return { findings, bytes };
+}
+
+function asObject(value: unknown): Record<string, unknown> | undefined {
+  return value && typeof value === 'object' && !Array.isArray(value)
+    ? (value as Record<string, unknown>)
+    : undefined;
+}
+
+/**
+ * Records from JSON (an object, an array, or an object holding arrays of objects such as a
+ * plan's `decisions`) or JSONL (one object per line; blank lines allowed).
+ */
+export function parseRecords(file: string, text: string): SourcedRecord[] {
+  const trimmed = text.trim();
+  if (trimmed === '') return [];
+  let whole: unknown;
+  let isWholeJson = true;
+  try {
+    whole = JSON.parse(trimmed);
+  } catch {
+    isWholeJson = false;
+  }
+  if (isWholeJson) {
+    const list = Array.isArray(whole) ? whole : undefined;
+    if (list) {
+      return list.map((item, i) => {
+        const record = asObject(item);
+        if (!record) throw new UserError(`${file}: item ${i + 1}: expected a JSON object`);
+        return { file, line: i + 1, item: true, record };
+      });
+    }
+    const obj = asObject(whole);
+    if (!obj) throw new UserError(`${file}: expected a JSON object, an array of objects, or JSON lines`);
+    const nested = Object.values(obj).filter(
+      (v): v is Record<string, unknown>[] => Array.isArray(v) && v.length > 0 && v.every((x) => asObject(x)),
+    );
+    if (nested.length === 0) return [{ file, line: 1, item: true, record: obj }];
+    // A plan's own scalars (`generatedAt`, `account`) apply to each of its entries unless they say otherwise.
+    const shared = Object.fromEntries(
+      Object.entries(obj).filter(([, v]) => v === null || typeof v !== 'object'),
+    );
+    return nested
+      .flat()
+      .map((record, i) => ({ file, line: i + 1, item: true, record: { ...shared, ...record } }));
+  }
+  const out: SourcedRecord[] = [];
+  text.split('\n').forEach((line, i) => {
+    if (line.trim() === '') return;
+    let value: unknown;
+    try {
+      value = JSON.parse(line);
+    } catch (err) {
+      throw new UserError(
+        `${file}:${i + 1}: not valid JSON (${(err as Error).message}): one JSON object per line`,
+      );
+    }
+    const record = asObject(value);
+    if (!record) throw new UserError(`${file}:${i + 1}: expected a JSON object on this line`);
+    out.push({ file, line: i + 1, record });
+  });
+  return out;
+}
+
+function stringList(value: unknown): string[] {
+  const list = Array.isArray(value) ? value : value === undefined || value === null ? [] : [value];
+  return list
+    .map((v) => {
+      if (typeof v === 'string' || typeof v === 'number') return String(v);
+      const o = asObject(v);
+      if (!o) return undefined;
+      const url = typeof o.url === 'string' ? o.url : undefined;
+      const title = typeof o.title === 'string' ? o.title : typeof o.id === 'string' ? o.id : undefined;
+      return url && title ? `${title} ${url}` : (url ?? title);
+    })
+    .filter((s): s is string => s !== undefined && s !== '');
+}
+
+function policyFrom(file: string, data: unknown): PolicyInfo | undefined {
+  const o = asObject(data);
+  if (!o) return undefined;
+  const id = typeof o.id === 'string' ? o.id : basename(file, extname(file));
+  const text = (k: string) => (typeof o[k] === 'string' ? (o[k] as string).trim() : undefined);
+  const p: PolicyInfo = { id, references: stringList(o.references), controls: stringList(o.controls), file };
+  for (const k of ['title', 'severity', 'rationale', 'remediation'] as const) {
+    const v = text(k);
+    if (v) p[k] = v;
+  }
+  return p;
+}
+
+/**
+ * Policy descriptions from `<dir>/<id>.yaml`. Later directories override earlier ones, so a
+ * project's own policy dir can refine a built-in policy's wording.
+ */
+export function loadPolicies(
+  dirs: readonly { dir: string; explicit: boolean }[],
+  files: InputFile[],
+  notes: string[],
+): PolicyInfo[] {
+  const byId = new Map<string, PolicyInfo>();
+  for (const { dir, explicit } of dirs) {
+    if (!existsSync(dir)) {
+      if (explicit) notes.push(`${dir}: policy directory not found; policy descriptions from it are missing`);
+      continue;
+    }
+    for (const name of readdirSync(dir).sort()) {
+      if (!/\.ya?ml$/.test(name)) continue;
+      const file = join(dir, name);
+      let bytes: Buffer;
+      let data: unknown;
+      try {
+        bytes = readFileSync(file);
+        data = parseYaml(bytes.toString('utf8'));
+      } catch (err) {
+        notes.push(`${file}: policy file not readable (${(err as Error).message.split('\n')[0]}); skipped`);
+        continue;
+      }
+      const p = policyFrom(file, data);
+      if (!p) {
+        notes.push(`${file}: not a policy (expected a YAML mapping); skipped`);
+        continue;
+      }
+      byId.set(p.id, p);
+      files.push({ path: file, kind: 'policy', sha256: sha256(bytes) });
+    }
+  }
+  return [...byId.values()];
+}
+
+export interface LoadRequest {
+  verdictPaths: string[];
+  lintFiles: string[];
+  promotionFiles: string[];
+  pruneFiles: string[];
+  policyDirs: { dir: string; explicit: boolean }[];
+  controls: Record<string, string[]>;
+  configFile?: string;
+}
+
+export function loadInputs(req: LoadRequest): ReportInputs {
+  const files: InputFile[] = [];
+  const notes: string[] = [];
+  const verdicts = findVerdictFiles(req.verdictPaths).map((file) => {
+    const { verdict, intact } = readVerdict(file);
+    files.push({ path: file, kind: 'verdict', sha256: sha256(readBytes(file, 'verdict')) });
+    return { file, verdict, intact };
+  });
+  const lint = req.lintFiles.map((file) => {
+    const { findings, bytes } = readLintFile(file);
+    files.push({ path: file, kind: 'lint', sha256: sha256(bytes) });
+    return { file, findings };
+  });
+  const records = (list: string[], kind: 'promotion' | 'prune') =>
+    list.flatMap((file) => {
+      const bytes = readBytes(file, kind === 'promotion' ? 'promotion records' : 'prune plan or audit log');
+      files.push({ path: file, kind, sha256: sha256(bytes) });
+      return parseRecords(file, bytes.toString('utf8'));
+    });
+  const promotions = records(req.promotionFiles, 'promotion');
+  const prune = records(req.pruneFiles, 'prune');
+  if (req.configFile)
+    files.push({ path: req.configFile, kind: 'config', sha256: sha256(readBytes(req.configFile, 'config')) });
+  const policies = loadPolicies(req.policyDirs, files, notes);
+  return { verdicts, lint, policies, promotions, prune, controls: req.controls, files, notes };
+}

@@ -1,0 +1,230 @@
+/**
+ * The compliance report: its inputs (already read from disk) and the model every renderer
+ * (html, markdown, json, junit) draws from. The model is plain data so that the JSON output is
+ * simply the model, and so that renderers never decide anything an auditor would care about.
+ */
+import type { Verdict } from '../../promote/verdict.js';
+
+export type FindingSeverity = 'error' | 'warning' | 'info';
+
+export interface LintFinding {
+  policy: string;
+  severity: FindingSeverity;
+  message: string;
+  file: string;
+  line?: number;
+  column?: number;
+  endLine?: number;
+  endColumn?: number;
+}
+
+/** What a policy file says about itself; every field but `id` may be missing. */
+export interface PolicyInfo {
+  id: string;
+  title?: string;
+  severity?: string;
+  rationale?: string;
+  remediation?: string;
+  references: string[];
+  controls: string[];
+  /** Where it was read from. */
+  file?: string;
+}
+
+/** A JSON object read from a JSON or JSONL input, with where it came from. */
+export interface SourcedRecord {
+  file: string;
+  /** 1-based line for JSONL inputs; 1-based item number for JSON inputs (`item` set). */
+  line: number;
+  item?: boolean;
+  record: Record<string, unknown>;
+}
+
+export interface InputFile {
+  path: string;
+  kind: 'verdict' | 'lint' | 'promotion' | 'prune' | 'policy' | 'config';
+  sha256: string;
+}
+
+export interface ReportInputs {
+  verdicts: { file: string; verdict: Verdict; intact: boolean }[];
+  lint: { file: string; findings: LintFinding[] }[];
+  policies: PolicyInfo[];
+  promotions: SourcedRecord[];
+  prune: SourcedRecord[];
+  /** imagegate.yaml `controls:` — control id → policy ids or suite check selectors. */
+  controls: Record<string, string[]>;
+  files: InputFile[];
+  /** Problems reading inputs that did not stop the report (a missing policy file, …). */
+  notes: string[];
+}
+
+export interface ReportOptions {
+  title: string;
+  generatedAt: string;
+  toolVersion: string;
+}
+
+export type ArtifactStatus = 'passed' | 'failed' | 'tampered';
+export type CheckStatus = 'pass' | 'fail' | 'skip';
+
+export interface Identity {
+  kind: string;
+  id: string;
+  reference: string;
+  digest?: string;
+  regions: string[];
+  image?: string;
+  template?: { path: string; digest: string };
+  git?: { sha: string; dirty: boolean };
+  buildTime?: string;
+  baseOs?: string;
+  builder?: string;
+}
+
+export interface CheckRow {
+  property: string;
+  status: CheckStatus;
+  /** goss's one-line summary, or the error. */
+  summary: string;
+  /** Why it failed, in words (error, expected vs actual); empty when it passed. */
+  failure?: string;
+  expected?: string;
+  actual?: string;
+  durationMs: number;
+}
+
+export interface ResourceGroup {
+  type: string;
+  id: string;
+  title: string;
+  status: CheckStatus;
+  controls: string[];
+  checks: CheckRow[];
+}
+
+export interface SuiteSection {
+  name: string;
+  digest: string;
+  counts: Counts;
+  durationMs: number;
+  resources: ResourceGroup[];
+}
+
+export interface Counts {
+  pass: number;
+  fail: number;
+  skip: number;
+}
+
+export interface FindingRow extends LintFinding {
+  policyTitle?: string;
+}
+
+export interface HistoryEvent {
+  at: string;
+  kind: 'promotion' | 'retention';
+  stage?: string;
+  status: string;
+  detail?: string;
+  /** `verdict` for promotions recorded in the verdict itself, else the input file:line. */
+  source: string;
+}
+
+export interface Timings {
+  startedAt: string;
+  finishedAt: string;
+  totalMs?: number;
+  bootMs?: number;
+  suiteMs?: number;
+  teardownMs?: number;
+}
+
+export interface ArtifactSection {
+  /** Stable anchor for links within the report; never derived from user data. */
+  anchor: string;
+  file: string;
+  status: ArtifactStatus;
+  /** What the verdict claims, even when it was tampered with. */
+  claimedPassed: boolean;
+  intact: boolean;
+  sha256: { recorded: string; computed?: string };
+  identity: Identity;
+  error?: string;
+  timings: Timings;
+  lint: { counts: Record<FindingSeverity, number>; findings: FindingRow[]; evaluated: boolean };
+  checks: Counts;
+  suites: SuiteSection[];
+  history: HistoryEvent[];
+  tool: string;
+}
+
+export interface ControlEvidence {
+  kind: 'policy' | 'check';
+  /** Policy id, or a check selector (`file:/etc/passwd`, `suite:builtin:cleanup`). */
+  ref: string;
+  /** How this evidence got attached to the control. */
+  via: 'policy' | 'meta' | 'config';
+  pass: number;
+  fail: number;
+  skip: number;
+}
+
+export type ControlStatus = 'pass' | 'fail' | 'not-covered';
+
+export interface ControlRow {
+  id: string;
+  status: ControlStatus;
+  evidence: ControlEvidence[];
+  /** Artifacts with at least one evaluated piece of evidence for this control. */
+  coveredArtifacts: number;
+  pass: number;
+  fail: number;
+  skip: number;
+}
+
+export interface PolicyUse {
+  id: string;
+  info?: PolicyInfo;
+  counts: Record<FindingSeverity, number>;
+  total: number;
+}
+
+export interface Summary {
+  artifacts: number;
+  passed: number;
+  failed: number;
+  tampered: number;
+  checks: Counts;
+  findings: Record<FindingSeverity, number>;
+  controls: { total: number; pass: number; fail: number; notCovered: number };
+}
+
+export interface RecordRow {
+  source: string;
+  at?: string;
+  subject?: string;
+  action?: string;
+  status?: string;
+  detail?: string;
+}
+
+export interface ReportModel {
+  schema: 'imagegate.report/v1';
+  title: string;
+  generatedAt: string;
+  tool: { name: 'imagegate'; version: string };
+  summary: Summary;
+  artifacts: ArtifactSection[];
+  controls: ControlRow[];
+  /** Tampered verdicts are left out of control evidence; this says how many. */
+  controlsExcludedTampered: number;
+  policies: PolicyUse[];
+  /** Lint findings for templates no verdict names. */
+  unattachedFindings: FindingRow[];
+  /** Promotion records and prune/audit entries no artifact in this report matches. */
+  unattachedPromotions: RecordRow[];
+  retention: RecordRow[];
+  inputs: InputFile[];
+  notes: string[];
+}

@@ -1,0 +1,33 @@
+import { mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { loadInputs } from '../../../src/report/compliance/load.js';
+import { buildReportModel } from '../../../src/report/compliance/model.js';
+import type { ReportModel } from '../../../src/report/compliance/types.js';
+import { type FixtureSet, writeFixtureSet } from '../../fixtures/report/verdicts.js';
+
+export const CONTROLS: Record<string, string[]> = {
+  'CIS 5.2.10': ['file:/etc/ssh/sshd_config#contents'],
+  'CIS 6.1.1': ['file:/etc/passwd', 'file:/etc/shadow'],
+  'NIST CM-7': ['suite:builtin:cleanup', 'policy:cleanup-provisioner'],
+  'ORG-LOG-1': ['service:rsyslog'],
+};
+
+/** The full fixture set on disk, read by the real loader and built into a model. */
+export function fixtureModel(): { set: FixtureSet; model: ReportModel } {
+  const set = writeFixtureSet(mkdtempSync(join(tmpdir(), 'imagegate-report-')));
+  const inputs = loadInputs({
+    verdictPaths: [set.verdictDir],
+    lintFiles: [set.lint],
+    promotionFiles: [set.promotions],
+    pruneFiles: [set.prune],
+    policyDirs: [{ dir: set.policies, explicit: true }],
+    controls: CONTROLS,
+  });
+  const model = buildReportModel(inputs, {
+    title: 'Release 2026.11 compliance',
+    generatedAt: '2026-11-28T08:00:00.000Z',
+    toolVersion: '0.1.0',
+  });
+  return { set, model };
+}
