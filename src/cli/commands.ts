@@ -1,0 +1,14 @@
+import type { Command } from 'commander';
+import { register as registerBuild } from './build.js';
+import { register as registerPlan } from './plan.js';
+import { register as registerReport } from './report.js';
+
+/**
+ * One file per command; each exports `register(program)`. Add a command by adding its file and
+ * one line here.
+ */
+export function registerCommands(program: Command): void {
+  registerBuild(program);
+  registerPlan(program);
+  registerReport(program);
+}
