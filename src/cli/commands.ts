@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerBuild } from './build.js';
 import { register as registerPlan } from './plan.js';
+import { register as registerPromote } from './promote.js';
 import { register as registerReport } from './report.js';
 
 /**
@@ -10,5 +11,6 @@ import { register as registerReport } from './report.js';
 export function registerCommands(program: Command): void {
   registerBuild(program);
   registerPlan(program);
+  registerPromote(program);
   registerReport(program);
 }

@@ -1,0 +1,77 @@
+import { join } from 'node:path';
+import type { Command } from 'commander';
+import { loadConfig } from '../config/load.js';
+import { describeAction, describePlan } from '../promote/describe.js';
+import { promoteArtifact } from '../promote/run.js';
+import { terminalOutput } from './output.js';
+
+interface PromoteOpts {
+  to: string;
+  evidence?: string;
+  region?: string;
+  dryRun?: boolean;
+  json?: boolean;
+  config?: string;
+  quiet?: boolean;
+}
+
+async function run(artifact: string, opts: PromoteOpts): Promise<void> {
+  const out = terminalOutput({ quiet: opts.quiet || opts.json });
+  const loaded = loadConfig(opts.config);
+  const result = await promoteArtifact({
+    artifact,
+    to: opts.to,
+    stages: loaded.config.stages,
+    stateDir: join(loaded.dir, '.imagegate'),
+    ...(opts.evidence ? { evidence: opts.evidence } : {}),
+    ...(opts.region ? { region: opts.region } : {}),
+    dryRun: Boolean(opts.dryRun),
+    onAction: (a) => out.progress(`… ${describeAction(a)}`),
+  });
+  if (opts.json) {
+    out.result(JSON.stringify(result, null, 2));
+    return;
+  }
+  const head = `${result.artifact.reference} (${result.artifact.id}) → ${result.stage}, evidence ${result.evidence}`;
+  if (result.dryRun) {
+    out.result([`plan: ${head}`, ...describePlan(result.plan)].join('\n'));
+  } else if (!result.changed) {
+    out.result(`already promoted: ${head} (recorded ${result.record?.at ?? 'earlier'}); nothing to do`);
+  } else {
+    const where = result.record?.registry
+      ? `${result.record.registry.repository}@${result.record.registry.digest} (${result.record.registry.tags.join(', ')})`
+      : `${result.record?.aws?.images.length ?? 0} image views in ${result.record?.aws?.recipients.length ?? 0} receiving accounts`;
+    out.result(`promoted: ${head}\n  ${where}`);
+  }
+}
+
+export function register(program: Command): void {
+  program
+    .command('promote')
+    .description(
+      'Promote the exact artifact that passed `imagegate test` to a stage of imagegate.yaml (AWS accounts,\n' +
+        'regions and OUs, or a container registry). Refuses without a passing, untampered verdict for\n' +
+        'that artifact, or before the stage it requires. Idempotent: re-running resumes or does nothing.',
+    )
+    .argument('<artifact>', 'image reference or id (web:1.2, sha256:…) or AMI id (ami-…)')
+    .requiredOption('--to <stage>', 'stage name from imagegate.yaml stages:')
+    .option('--evidence <verdict>', 'verdict file (default: newest matching one in .imagegate/verdicts/)')
+    .option('--region <region>', 'source region of the AMI when the verdict does not name one')
+    .option('--dry-run', 'discover and print the plan (recipients, copies, shares, tags); change nothing')
+    .option('--json', 'print the result (plan, record) as JSON on stdout')
+    .option('--config <file>', 'imagegate.yaml to read stages from', undefined)
+    .option('--quiet', 'no progress on stderr')
+    .addHelpText(
+      'after',
+      `
+Examples:
+  imagegate promote web:1.2 --to dev                 # push to the dev registry, tag dev
+  imagegate promote ami-0abc1234def567890 --to prod --dry-run
+  imagegate promote ami-0abc1234def567890 --to prod --evidence out/web.verdict.json --json
+
+Exit codes: 0 promoted (or already), 1 refused (no/failed/tampered/mismatched evidence,
+required stage not reached), 2 bad input, 3 promotion stopped part-way (run again to resume).
+See docs/promote.md.`,
+    )
+    .action(run);
+}
