@@ -1,5 +1,5 @@
 import { type Compile, invalidArg, isRecord, MatchError, type Matcher, simple } from './core.js';
-import { toArrayT, withTransform } from './transform.js';
+import { type Transformer, toArrayT, withTransform } from './transform.js';
 
 /**
  * Array and map matchers. Like gomega, a map is searched by its values, and the fact is first
@@ -66,7 +66,21 @@ export function containElement(value: unknown, compile: Compile): Matcher {
   );
 }
 
-/** `contain-elements: [...]` and goss's default for a bare list: the fact is a superset. */
+/**
+ * A bare list in a gossfile: like contain-elements, except that a single string fact counts as a
+ * one-element list (goss docs: "When system returns a string it is converted into a one element
+ * array"), so `matches: [{not: FAIL}]` works on a plain string.
+ */
+const oneElementT: Transformer = {
+  apply: (v) => (typeof v === 'string' ? [v] : v),
+  toJSON: () => ({ 'to-array': {} }),
+};
+
+export function bareList(value: unknown, compile: Compile): Matcher {
+  return withTransform(oneElementT, containElements(value, compile, false));
+}
+
+/** `contain-elements: [...]`: the fact (a string is split into lines) is a superset. */
 export function containElements(value: unknown, compile: Compile, viaArray = true): Matcher {
   const subs = subMatchers('contain-elements', value, compile);
   const expected = subs.map((s) => s.toJSON());

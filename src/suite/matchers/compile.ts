@@ -1,4 +1,4 @@
-import { consistOf, containElement, containElements, haveKey, haveLen } from './collections.js';
+import { bareList, consistOf, containElement, containElements, haveKey, haveLen } from './collections.js';
 import { isRecord, MatchError, type Matcher } from './core.js';
 import { bareNumber, bareString, equal } from './equal.js';
 import { gjson } from './gjson.js';
@@ -37,7 +37,7 @@ export function compile(expected: unknown): Matcher {
   if (typeof expected === 'string') return bareString(expected);
   if (typeof expected === 'number') return bareNumber(expected);
   if (typeof expected === 'boolean') return equal(expected);
-  if (Array.isArray(expected)) return containElements(expected, compile, false);
+  if (Array.isArray(expected)) return bareList(expected, compile);
   if (expected === null || expected === undefined)
     throw new MatchError('Syntax Error: Missing required attribute');
   if (!isRecord(expected)) throw new MatchError(`Syntax Error: Unexpected matcher type: ${typeof expected}`);

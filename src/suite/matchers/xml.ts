@@ -17,13 +17,18 @@ export function xml(value: unknown): Matcher {
     match(actual) {
       if (typeof actual !== 'string')
         throw new MatchError(`XML expect pattern to be a string: ${JSON.stringify(actual)}`);
-      const errors: string[] = [];
-      const doc = new DOMParser({
-        onError: (level, msg) => {
-          if (level !== 'warning') errors.push(msg);
-        },
-      }).parseFromString(actual, 'text/xml');
-      if (errors.length > 0) throw new MatchError(`Cannot parse XML string: ${errors[0]}`);
+      let doc: ReturnType<DOMParser['parseFromString']>;
+      try {
+        // onError throws on errors, so malformed XML never yields a half-parsed document.
+        doc = new DOMParser({
+          onError: (level, msg) => {
+            if (level !== 'warning') throw new MatchError(`Cannot parse XML string: ${msg}`);
+          },
+        }).parseFromString(actual, 'text/xml');
+      } catch (err) {
+        if (err instanceof MatchError) throw err;
+        throw new MatchError(`Cannot parse XML string: ${(err as Error).message}`);
+      }
       let result: unknown;
       try {
         result = xpath.select(expr, doc as unknown as Node);
