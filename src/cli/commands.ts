@@ -1,6 +1,9 @@
 import type { Command } from 'commander';
 import { register as registerBuild } from './build.js';
+import { register as registerDoctor } from './doctor.js';
+import { register as registerLint } from './lint.js';
 import { register as registerPlan } from './plan.js';
+import { register as registerPrune } from './prune.js';
 import { register as registerPromote } from './promote.js';
 import { register as registerReport } from './report.js';
 
@@ -10,7 +13,10 @@ import { register as registerReport } from './report.js';
  */
 export function registerCommands(program: Command): void {
   registerBuild(program);
+  registerDoctor(program);
+  registerLint(program);
   registerPlan(program);
+  registerPrune(program);
   registerPromote(program);
   registerReport(program);
 }
