@@ -1,0 +1,135 @@
+import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { Command } from 'commander';
+import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
+import { register } from '../../../src/cli/report.js';
+import { type FixtureSet, writeFixtureSet } from '../../fixtures/report/verdicts.js';
+
+/** Run `imagegate report ARGS` in-process; returns what went to stdout and the exit code set. */
+async function report(args: string[]): Promise<{ stdout: string; exitCode: number }> {
+  const program = new Command('imagegate').exitOverride();
+  register(program);
+  let stdout = '';
+  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
+    stdout += String(chunk);
+    return true;
+  });
+  try {
+    await program.parseAsync(['node', 'imagegate', 'report', ...args]);
+  } finally {
+    spy.mockRestore();
+  }
+  return { stdout, exitCode: Number(process.exitCode ?? 0) };
+}
+
+describe('imagegate report (CLI)', () => {
+  let set: FixtureSet;
+  let stderr: MockInstance;
+  const cwd = process.cwd();
+
+  beforeEach(() => {
+    set = writeFixtureSet(mkdtempSync(join(tmpdir(), 'imagegate-report-cli-')));
+    stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
+    process.exitCode = undefined;
+  });
+
+  afterEach(() => {
+    stderr.mockRestore();
+    process.exitCode = undefined;
+    process.chdir(cwd);
+  });
+
+  const common = () => [
+    '--config',
+    set.config,
+    '--lint',
+    set.lint,
+    '--promotions',
+    set.promotions,
+    '--prune',
+    set.prune,
+    '--policies',
+    set.policies,
+  ];
+
+  it('writes markdown to stdout and exits 1 because a verdict was tampered with', async () => {
+    const { stdout, exitCode } = await report([set.verdictDir, ...common()]);
+    expect(stdout).toContain('> [!CAUTION]');
+    expect(stdout).toContain('| CIS 5\\.2\\.10 | ❌ fail |');
+    expect(exitCode).toBe(1);
+    const err = stderr.mock.calls.map((c) => String(c[0])).join('');
+    expect(err).toContain(
+      `imagegate: TAMPERED: ${set.files.tampered}: contents do not match the recorded sha256`,
+    );
+  });
+
+  it('exits 0 over intact verdicts, and 1 with --fail-on-failure when one failed', async () => {
+    const files = [set.files.web, set.files.base];
+    expect((await report([...files, '--config', set.config, '--json'])).exitCode).toBe(0);
+    process.exitCode = undefined;
+    expect((await report([...files, '--config', set.config, '--json', '--fail-on-failure'])).exitCode).toBe(
+      1,
+    );
+    process.exitCode = undefined;
+    expect((await report([set.files.web, '--config', set.config, '--fail-on-failure'])).exitCode).toBe(0);
+  });
+
+  it('prints the JSON model with --json', async () => {
+    const { stdout } = await report([set.files.web, '--config', set.config, '--json', '--title', 'Weekly']);
+    const m = JSON.parse(stdout) as { schema: string; title: string; summary: { passed: number } };
+    expect(m).toMatchObject({ schema: 'imagegate.report/v1', title: 'Weekly', summary: { passed: 1 } });
+  });
+
+  it('writes html to imagegate-report.html by default, atomically, and prints the path', async () => {
+    process.chdir(set.dir);
+    const { stdout } = await report([set.files.web, '--config', set.config, '--format', 'html']);
+    expect(stdout.trim()).toBe('imagegate-report.html');
+    expect(readFileSync(join(set.dir, 'imagegate-report.html'), 'utf8')).toMatch(/^<!doctype html>/);
+    expect(readdirSync(set.dir).filter((f) => f.endsWith('.tmp'))).toEqual([]);
+  });
+
+  it('writes junit to --out', async () => {
+    const out = join(set.dir, 'out', 'report.xml');
+    await report([set.verdictDir, '--config', set.config, '--format', 'junit', '--out', out]);
+    expect(readFileSync(out, 'utf8')).toMatch(/^<\?xml version="1.0" encoding="UTF-8"\?>\n<testsuites /);
+  });
+
+  it('uses SOURCE_DATE_EPOCH for the generation time', async () => {
+    vi.stubEnv('SOURCE_DATE_EPOCH', '1700000000');
+    try {
+      const { stdout } = await report([set.files.web, '--config', set.config, '--json']);
+      expect((JSON.parse(stdout) as { generatedAt: string }).generatedAt).toBe('2023-11-14T22:13:20.000Z');
+    } finally {
+      vi.unstubAllEnvs();
+    }
+  });
+
+  it('rejects bad input with exit code 2 and writes nothing', async () => {
+    const out = join(set.dir, 'never.html');
+    await expect(report([join(set.dir, 'missing.verdict.json'), '--config', set.config])).rejects.toThrow(
+      /missing\.verdict\.json: no such file or directory/,
+    );
+    await expect(report([set.lint, '--config', set.config, '--out', out])).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/lint\.json: not an imagegate verdict/),
+    });
+    await expect(
+      report([set.files.web, '--config', set.config, '--lint', set.promotions, '--out', out]),
+    ).rejects.toMatchObject({
+      exitCode: 2,
+      message: expect.stringMatching(/promotions\.jsonl: not valid JSON/),
+    });
+    expect(existsSync(out)).toBe(false);
+    await expect(report([set.files.web, '--config', set.config, '--out', out])).resolves.toMatchObject({
+      exitCode: 0,
+    });
+    expect(existsSync(out)).toBe(true);
+  });
+
+  it('rejects an unknown format', async () => {
+    await expect(report([set.files.web, '--format', 'pdf'])).rejects.toMatchObject({
+      code: 'commander.invalidArgument',
+    });
+  });
+});

@@ -1,0 +1,169 @@
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import {
+  findVerdictFiles,
+  loadInputs,
+  loadPolicies,
+  parseRecords,
+  readLintFile,
+} from '../../../src/report/compliance/load.js';
+import type { InputFile } from '../../../src/report/compliance/types.js';
+import { fixtureModel } from './helpers.js';
+
+const tmp = () => mkdtempSync(join(tmpdir(), 'imagegate-report-load-'));
+
+describe('parseRecords', () => {
+  it('reads JSON lines, skipping blank lines, with their line numbers', () => {
+    const recs = parseRecords('p.jsonl', '{"artifact":"a","stage":"s"}\n\n{"artifact":"b"}\n');
+    expect(recs.map((r) => [r.line, r.record.artifact, r.item])).toEqual([
+      [1, 'a', undefined],
+      [3, 'b', undefined],
+    ]);
+  });
+
+  it('names the file and line of a broken JSON line', () => {
+    expect(() => parseRecords('audit.jsonl', '{"a":1}\n{"a":\n')).toThrow(
+      /^audit\.jsonl:2: not valid JSON .*one JSON object per line$/,
+    );
+    expect(() => parseRecords('audit.jsonl', '{"a":1}\n[1]\n')).toThrow(
+      'audit.jsonl:2: expected a JSON object on this line',
+    );
+  });
+
+  it('flattens a plan object into its entries, sharing the plan-level scalars', () => {
+    const recs = parseRecords(
+      'plan.json',
+      JSON.stringify({
+        generatedAt: 'T',
+        account: '1',
+        decisions: [{ imageId: 'ami-1' }, { imageId: 'ami-2', account: '2' }],
+      }),
+    );
+    expect(recs.map((r) => r.record)).toEqual([
+      { generatedAt: 'T', account: '1', imageId: 'ami-1' },
+      { generatedAt: 'T', account: '2', imageId: 'ami-2' },
+    ]);
+    expect(recs.every((r) => r.item)).toBe(true);
+  });
+
+  it('reads a JSON array and a single object', () => {
+    expect(parseRecords('a.json', '[{"x":1},{"x":2}]')).toHaveLength(2);
+    expect(parseRecords('o.json', '{"x":1}')).toEqual([
+      { file: 'o.json', line: 1, item: true, record: { x: 1 } },
+    ]);
+    expect(() => parseRecords('a.json', '[1]')).toThrow('a.json: item 1: expected a JSON object');
+  });
+});
+
+describe('readLintFile', () => {
+  it('reads lint --format json output and bare finding arrays', () => {
+    const d = tmp();
+    writeFileSync(
+      join(d, 'a.json'),
+      JSON.stringify({
+        findings: [{ policy: 'p', severity: 'error', message: 'm', file: 'f', line: 3 }],
+        summary: {},
+      }),
+    );
+    writeFileSync(join(d, 'b.json'), JSON.stringify([{ policy: 'p', message: 'm' }]));
+    expect(readLintFile(join(d, 'a.json')).findings).toEqual([
+      { policy: 'p', severity: 'error', message: 'm', file: 'f', line: 3 },
+    ]);
+    expect(readLintFile(join(d, 'b.json')).findings[0]).toMatchObject({ severity: 'warning', file: '' });
+  });
+
+  it('rejects files that are not lint results, naming the file and entry', () => {
+    const d = tmp();
+    writeFileSync(join(d, 'x.json'), '{"results": []}');
+    writeFileSync(join(d, 'y.json'), '{"findings": [{"policy": "p"}]}');
+    writeFileSync(join(d, 'z.json'), '{"findings": [');
+    expect(() => readLintFile(join(d, 'x.json'))).toThrow(/x\.json: not lint results/);
+    expect(() => readLintFile(join(d, 'y.json'))).toThrow(
+      /y\.json: findings\[0\]: a finding needs string "policy" and "message"/,
+    );
+    expect(() => readLintFile(join(d, 'z.json'))).toThrow(/z\.json: not valid JSON/);
+    expect(() => readLintFile(join(d, 'missing.json'))).toThrow(
+      /missing\.json: cannot read lint results \(ENOENT\)/,
+    );
+  });
+});
+
+describe('findVerdictFiles', () => {
+  it('finds *.verdict.json below directories, in name order, ignoring other files', () => {
+    const d = tmp();
+    mkdirSync(join(d, 'b'));
+    writeFileSync(join(d, 'b', 'z.verdict.json'), '{}');
+    writeFileSync(join(d, 'a.verdict.json'), '{}');
+    writeFileSync(join(d, 'notes.json'), '{}');
+    expect(findVerdictFiles([d]).map((f) => f.slice(d.length))).toEqual([
+      '/a.verdict.json',
+      '/b/z.verdict.json',
+    ]);
+  });
+
+  it('fails on a missing path or a directory without verdicts', () => {
+    const d = tmp();
+    expect(() => findVerdictFiles([join(d, 'nope')])).toThrow(/nope: no such file or directory/);
+    expect(() => findVerdictFiles([d])).toThrow(/no \*\.verdict\.json files in this directory/);
+  });
+});
+
+describe('loadPolicies', () => {
+  it('reads policy metadata, notes unreadable files and missing explicit dirs, and lets later dirs win', () => {
+    const a = tmp();
+    const b = tmp();
+    writeFileSync(
+      join(a, 'p.yaml'),
+      'id: p\ntitle: old\ncontrols: [CIS 1]\nreferences:\n  - {title: T, url: "https://x.test/"}\n',
+    );
+    writeFileSync(join(b, 'p.yaml'), 'id: p\ntitle: new\n');
+    writeFileSync(join(b, 'q.yml'), 'title: [unclosed\n');
+    writeFileSync(join(b, 'r.yaml'), '- a list\n');
+    const notes: string[] = [];
+    const files: InputFile[] = [];
+    const first = loadPolicies([{ dir: a, explicit: true }], [], []);
+    expect(first[0]).toMatchObject({
+      id: 'p',
+      title: 'old',
+      controls: ['CIS 1'],
+      references: ['T https://x.test/'],
+    });
+    const both = loadPolicies(
+      [
+        { dir: a, explicit: false },
+        { dir: b, explicit: true },
+        { dir: join(b, 'absent'), explicit: true },
+        { dir: join(b, 'builtin-absent'), explicit: false },
+      ],
+      files,
+      notes,
+    );
+    expect(both.map((p) => [p.id, p.title])).toEqual([['p', 'new']]);
+    expect(notes).toHaveLength(3);
+    expect(notes[0]).toMatch(/q\.yml: policy file not readable/);
+    expect(notes[1]).toMatch(/r\.yaml: not a policy/);
+    expect(notes[2]).toMatch(/absent: policy directory not found/);
+    expect(files.map((f) => f.kind)).toEqual(['policy', 'policy']);
+  });
+});
+
+describe('loadInputs', () => {
+  it('records every input file with its sha256 and reports tampering from readVerdict', () => {
+    const { set } = fixtureModel();
+    const inputs = loadInputs({
+      verdictPaths: [set.files.web, set.files.tampered],
+      lintFiles: [set.lint],
+      promotionFiles: [],
+      pruneFiles: [set.prune],
+      policyDirs: [],
+      controls: {},
+      configFile: set.config,
+    });
+    expect(inputs.verdicts.map((v) => v.intact)).toEqual([true, false]);
+    expect(inputs.files.map((f) => f.kind)).toEqual(['verdict', 'verdict', 'lint', 'prune', 'config']);
+    expect(inputs.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
+    expect(inputs.prune).toHaveLength(3);
+  });
+});

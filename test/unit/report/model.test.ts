@@ -1,0 +1,187 @@
+import { describe, expect, it } from 'vitest';
+import { verdictHash } from '../../../src/promote/evidence.js';
+import { buildReportModel } from '../../../src/report/compliance/model.js';
+import type { ReportInputs } from '../../../src/report/compliance/types.js';
+import { BASE_AMI, baseVerdict, LEGACY_AMI, WEB_ID, webVerdict } from '../../fixtures/report/verdicts.js';
+import { fixtureModel } from './helpers.js';
+
+const OPTS = { title: 't', generatedAt: '2026-11-28T08:00:00.000Z', toolVersion: '0.1.0' };
+
+function inputs(over: Partial<ReportInputs> = {}): ReportInputs {
+  return {
+    verdicts: [],
+    lint: [],
+    policies: [],
+    promotions: [],
+    prune: [],
+    controls: {},
+    files: [],
+    notes: [],
+    ...over,
+  };
+}
+
+describe('buildReportModel', () => {
+  const { model } = fixtureModel();
+  const byId = (id: string) => model.artifacts.find((a) => a.identity.id === id)!;
+
+  it('counts a tampered verdict as tampered, not as the pass it claims, and lists it first', () => {
+    expect(model.summary).toMatchObject({ artifacts: 3, passed: 1, failed: 1, tampered: 1 });
+    const legacy = byId(LEGACY_AMI);
+    expect(legacy.status).toBe('tampered');
+    expect(legacy.claimedPassed).toBe(true);
+    expect(legacy.sha256.computed).toMatch(/^[0-9a-f]{64}$/);
+    expect(legacy.sha256.computed).not.toBe(legacy.sha256.recorded);
+    expect(model.artifacts.map((a) => a.status)).toEqual(['tampered', 'failed', 'passed']);
+  });
+
+  it('records the computed hash only for tampered verdicts', () => {
+    expect(byId(WEB_ID).sha256).toEqual({ recorded: webVerdict().sha256 });
+  });
+
+  it('attaches lint findings by template path and drops the duplicate the verdict also embeds', () => {
+    const base = byId(BASE_AMI);
+    expect(base.lint.findings.map((f) => `${f.severity}:${f.policy}`)).toEqual([
+      'error:apt-noninteractive',
+      'warning:cleanup-provisioner',
+      'info:pinned-base-image',
+    ]);
+    expect(base.lint.findings[0]!.policyTitle).toBe('apt-get runs non-interactively');
+    expect(base.lint.counts).toEqual({ error: 1, warning: 1, info: 1 });
+    expect(byId(WEB_ID).lint).toMatchObject({ evaluated: true, findings: [] });
+    expect(model.unattachedFindings).toEqual([]);
+    expect(model.summary.findings).toEqual({ error: 2, warning: 1, info: 1 });
+  });
+
+  it('groups suite results by resource with failures first and explains each failure', () => {
+    const suite = byId(BASE_AMI).suites[0]!;
+    expect(suite.counts).toEqual({ pass: 3, fail: 2, skip: 1 });
+    expect(suite.resources.map((r) => r.status)).toEqual(['fail', 'fail', 'skip', 'pass', 'pass', 'pass']);
+    const sshd = suite.resources[0]!;
+    expect(sshd).toMatchObject({ type: 'File', id: '/etc/ssh/sshd_config', controls: ['CIS 5.2.10'] });
+    expect(sshd.checks[0]!.failure).toBe(
+      'matcher equal; expected ["/^PermitRootLogin no/"]; got PermitRootLogin yes',
+    );
+    expect(suite.resources[1]!.checks[0]!.failure).toBe('package auditd is not installed');
+    const web = byId(WEB_ID).suites[0]!;
+    const nginx = web.resources.find((r) => r.id === 'nginx' && r.type === 'Package')!;
+    expect(nginx.checks.map((c) => c.property)).toEqual(['installed', 'versions']);
+  });
+
+  it('reads identity from the verdict and from the tags and labels the target carries', () => {
+    expect(byId(BASE_AMI).identity).toMatchObject({
+      kind: 'ami',
+      regions: ['eu-west-1'],
+      buildTime: '2026-11-27T14:52:10Z',
+      baseOs: 'Ubuntu 22.04.5 LTS',
+      builder: 'amazon-ebs.base',
+      git: { sha: '8c41f0e2b7d94a1c5e3f6a8b0d2c4e6f8a1b3c5d', dirty: true },
+    });
+    expect(byId(WEB_ID).identity).toMatchObject({
+      baseOs: 'Debian GNU/Linux 12 (bookworm)',
+      buildTime: '2026-11-27T13:58:40Z',
+      digest: 'web@sha256:9d0e1f2a3b4c',
+    });
+    expect(byId(LEGACY_AMI).identity.baseOs).toBeUndefined();
+  });
+
+  it('builds promotion history from the verdict, promotion records and retention decisions, in time order', () => {
+    const web = byId(WEB_ID).history;
+    expect(web.map((h) => [h.stage, h.status])).toEqual([
+      ['staging', 'promoted'],
+      ['production', 'promoted'],
+    ]);
+    const base = byId(BASE_AMI).history;
+    expect(base.map((h) => [h.kind, h.status])).toEqual([
+      ['promotion', 'refused'],
+      ['retention', 'keep'],
+    ]);
+    expect(base[1]!.at).toBe('2026-11-28T02:00:00Z');
+    expect(byId(LEGACY_AMI).history[0]).toMatchObject({ source: 'verdict', status: 'failed' });
+  });
+
+  it('keeps promotion records no artifact matches, and every retention decision', () => {
+    expect(model.unattachedPromotions).toHaveLength(1);
+    expect(model.unattachedPromotions[0]).toMatchObject({
+      subject: 'ami-0aaaaaaaaaaaaaaaa',
+      status: 'promoted',
+    });
+    expect(model.retention.map((r) => r.action)).toEqual(['retire', 'keep', 'keep']);
+    expect(model.retention[0]!.detail).toBe('older than 90 days; not in use (111122223333 eu-west-1)');
+  });
+
+  it('adds regions an artifact was promoted to', () => {
+    const v = baseVerdict();
+    const m = buildReportModel(
+      inputs({
+        verdicts: [{ file: 'b.verdict.json', verdict: v, intact: true }],
+        promotions: [
+          {
+            file: 'p.jsonl',
+            line: 1,
+            record: {
+              artifact: BASE_AMI,
+              stage: 'prod',
+              status: 'promoted',
+              regions: ['us-east-1', 'ap-south-1'],
+            },
+          },
+        ],
+      }),
+      OPTS,
+    );
+    expect(m.artifacts[0]!.identity.regions).toEqual(['ap-south-1', 'eu-west-1', 'us-east-1']);
+  });
+
+  it('matches promotion records to images with or without the sha256: prefix', () => {
+    const m = buildReportModel(
+      inputs({
+        verdicts: [{ file: 'w.verdict.json', verdict: webVerdict(), intact: true }],
+        promotions: [
+          {
+            file: 'p.jsonl',
+            line: 3,
+            record: { image: WEB_ID.slice(7), stage: 'qa', status: 'promoted', at: 'x' },
+          },
+        ],
+      }),
+      OPTS,
+    );
+    expect(m.artifacts[0]!.history).toHaveLength(1);
+    expect(m.artifacts[0]!.history[0]!.source).toBe('p.jsonl:3');
+    expect(m.unattachedPromotions).toEqual([]);
+  });
+
+  it('reports findings for templates no verdict names separately', () => {
+    const m = buildReportModel(
+      inputs({
+        verdicts: [{ file: 'w.verdict.json', verdict: webVerdict(), intact: true }],
+        lint: [
+          {
+            file: 'l.json',
+            findings: [{ policy: 'p', severity: 'error', message: 'm', file: 'other.pkr.hcl', line: 1 }],
+          },
+        ],
+      }),
+      OPTS,
+    );
+    expect(m.artifacts[0]!.lint.findings).toEqual([]);
+    expect(m.unattachedFindings.map((f) => f.file)).toEqual(['other.pkr.hcl']);
+    expect(m.policies).toEqual([{ id: 'p', counts: { error: 1, warning: 0, info: 0 }, total: 1 }]);
+  });
+
+  it('cuts very long expected/actual values', () => {
+    const v = baseVerdict();
+    const r = v.suites[0]!.run.results[0]!;
+    r['matcher-result'].actual = 'x'.repeat(5000);
+    const m = buildReportModel(inputs({ verdicts: [{ file: 'b', verdict: v, intact: false }] }), OPTS);
+    const check = m.artifacts[0]!.suites[0]!.resources[0]!.checks[0]!;
+    expect(check.actual).toHaveLength(2000 + '… (3000 more characters)'.length);
+    expect(m.artifacts[0]!.sha256.computed).toBe(verdictHash(v));
+  });
+
+  it('is pure: the same inputs give the same model', () => {
+    const i = inputs({ verdicts: [{ file: 'b', verdict: baseVerdict(), intact: true }] });
+    expect(JSON.stringify(buildReportModel(i, OPTS))).toBe(JSON.stringify(buildReportModel(i, OPTS)));
+  });
+});
