@@ -1,5 +1,5 @@
 import type { Node, Parser } from 'web-tree-sitter';
-import { type MappedText, textSpan } from './mapped-text.js';
+import { type MappedText, slice, textSpan } from './mapped-text.js';
 import type { Position } from './model.js';
 
 /** A command found in shell text, before it is tied to a provisioner. */
@@ -18,20 +18,36 @@ export interface ShellScan {
   comments: { text: string; pos: Position }[];
 }
 
+interface State {
+  parser: Parser;
+  text: MappedText;
+  scan: ShellScan;
+}
+
 interface Walk {
   guarded: boolean;
   /** Set while walking one stage of a pipeline. */
   pipe?: { stages: { name: string; args: string[] }[]; index: number };
 }
 
+/** A word of a command: its value (static words unquoted, dynamic ones as written) and node. */
+interface Word {
+  value: string;
+  node: Node;
+}
+
 /** Parse shell text and list every simple command in it, with positions mapped back to the file. */
 export function scanShell(parser: Parser, text: MappedText): ShellScan {
-  const tree = parser.parse(text.parseText);
-  if (tree === null) throw new Error(`tree-sitter could not parse shell in ${text.file}`);
+  const scan: ShellScan = { commands: [], comments: [] };
+  scanInto({ parser, text, scan }, false);
+  return scan;
+}
+
+function scanInto(state: State, guarded: boolean): void {
+  const tree = state.parser.parse(state.text.parseText);
+  if (tree === null) throw new Error(`tree-sitter could not parse shell in ${state.text.file}`);
   try {
-    const scan: ShellScan = { commands: [], comments: [] };
-    walk(text, scan, tree.rootNode, { guarded: false });
-    return scan;
+    walk(state, tree.rootNode, { guarded });
   } finally {
     tree.delete();
   }
@@ -45,20 +61,24 @@ const GUARDING = new Set([
   'negated_command',
 ]);
 const PROBES = new Set(['command', 'which', 'type', 'hash', 'test', '[', '[[']);
+const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'zsh']);
 
-function walk(text: MappedText, scan: ShellScan, node: Node, ctx: Walk): void {
+function walk(state: State, node: Node, ctx: Walk): void {
   switch (node.type) {
     case 'comment':
-      scan.comments.push({ text: display(text, node), pos: textSpan(text, node.startIndex, node.endIndex) });
+      state.scan.comments.push({
+        text: display(state.text, node),
+        pos: textSpan(state.text, node.startIndex, node.endIndex),
+      });
       return;
     case 'command':
-      scan.commands.push(command(text, node, ctx));
+      command(state, node, ctx);
       break;
     case 'pipeline': {
       const stages = kids(node).filter((k) => k.type !== 'comment');
-      const described = stages.map((s) => describeStage(text, s));
+      const described = stages.map((s) => describeStage(state.text, s));
       stages.forEach((stage, index) => {
-        walk(text, scan, stage, { guarded: ctx.guarded, pipe: { stages: described, index } });
+        walk(state, stage, { guarded: ctx.guarded, pipe: { stages: described, index } });
       });
       return;
     }
@@ -66,10 +86,11 @@ function walk(text: MappedText, scan: ShellScan, node: Node, ctx: Walk): void {
       const children = node.children.filter((k): k is Node => k !== null);
       const op = children.find((k) => k.type === '&&' || k.type === '||')?.type;
       const [left, right] = children.filter((k) => k.isNamed && k.type !== 'comment');
+      // `a || b`: a's failure is tolerated; `probe && b`: the probe's failure is the point.
       const leftGuarded =
-        ctx.guarded || op === '||' || (op === '&&' && left !== undefined && isProbe(text, left));
-      if (left !== undefined) walk(text, scan, left, { guarded: leftGuarded });
-      if (right !== undefined) walk(text, scan, right, { guarded: ctx.guarded || op !== undefined });
+        ctx.guarded || op === '||' || (op === '&&' && left !== undefined && isProbe(state.text, left));
+      if (left !== undefined) walk(state, left, { guarded: leftGuarded });
+      if (right !== undefined) walk(state, right, { guarded: ctx.guarded || op !== undefined });
       return;
     }
   }
@@ -77,8 +98,9 @@ function walk(text: MappedText, scan: ShellScan, node: Node, ctx: Walk): void {
   // A pipeline stage stays a stage through its redirections only.
   const keepPipe = node.type === 'redirected_statement' ? ctx.pipe : undefined;
   for (const child of kids(node)) {
+    // Inside a command only substitutions (`$(curl …)`) hold further commands.
     if (node.type === 'command' && child.type !== 'command_substitution' && !hasSubstitution(child)) continue;
-    walk(text, scan, child, { guarded, pipe: keepPipe });
+    walk(state, child, { guarded, pipe: keepPipe });
   }
 }
 
@@ -102,40 +124,55 @@ function isProbe(text: MappedText, node: Node): boolean {
     return body !== null && isProbe(text, body);
   }
   if (node.type !== 'command') return false;
-  return PROBES.has(words(text, node)[0] ?? '');
+  return PROBES.has(words(text, node)[0]?.value ?? '');
 }
 
 function describeStage(text: MappedText, stage: Node): { name: string; args: string[] } {
   const cmd = stage.type === 'redirected_statement' ? stage.childForFieldName('body') : stage;
   if (cmd?.type !== 'command') return { name: '', args: [display(text, stage)] };
-  const [name = '', ...args] = unwrap(words(text, cmd));
-  return { name, args };
+  const [name, ...args] = unwrap(words(text, cmd)).map((w) => w.value);
+  return { name: name ?? '', args };
 }
 
-function command(text: MappedText, node: Node, ctx: Walk): FoundCommand {
-  const [name = '', ...args] = unwrap(words(text, node));
-  const self = { name, args };
-  const pipeline = ctx.pipe?.stages ?? [self];
-  return {
+function command(state: State, node: Node, ctx: Walk): void {
+  const argv = unwrap(words(state.text, node));
+  const [name = '', ...args] = argv.map((w) => w.value);
+  state.scan.commands.push({
     name,
     args,
-    text: display(text, node),
-    pipeline,
+    text: display(state.text, node),
+    pipeline: ctx.pipe?.stages ?? [{ name, args }],
     pipelineIndex: ctx.pipe?.index ?? 0,
     guarded: ctx.guarded,
-    pos: textSpan(text, node.startIndex, node.endIndex),
-  };
+    pos: textSpan(state.text, node.startIndex, node.endIndex),
+  });
+  // `sh -c '…'` runs a script of its own: scan it, positions still pointing into the file.
+  const dashC = argv.findIndex((w, i) => i > 0 && /^-[a-z]*c[a-z]*$/.test(w.value));
+  const script = argv[dashC + 1];
+  if (SHELLS.has(name.replace(/^.*\//, '')) && dashC > 0 && script !== undefined) {
+    const inner = quotedContent(state.text, script.node);
+    if (inner !== undefined) scanInto({ ...state, text: inner }, ctx.guarded);
+  }
 }
 
-/** The command name and its arguments: static words unquoted, dynamic ones as written. */
-function words(text: MappedText, node: Node): string[] {
-  const out: string[] = [];
+/** The text inside a quoted word, as a MappedText of its own (only when no escapes shift it). */
+function quotedContent(text: MappedText, node: Node): MappedText | undefined {
+  const quoted =
+    node.type === 'raw_string' || (node.type === 'string' && !display(text, node).includes('\\'));
+  if (!quoted || node.endIndex - node.startIndex < 2) return undefined;
+  return slice(text, node.startIndex + 1, node.endIndex - 1);
+}
+
+function words(text: MappedText, node: Node): Word[] {
+  const out: Word[] = [];
   for (let i = 0; i < node.childCount; i++) {
     const field = node.fieldNameForChild(i);
     const child = node.child(i);
     if (child === null) continue;
-    if (field === 'name') out.push(word(text, child.namedChildren[0] ?? child));
-    else if (field === 'argument') out.push(word(text, child));
+    if (field === 'name') {
+      const inner = child.namedChildren[0] ?? child;
+      out.push({ value: word(text, inner), node: inner });
+    } else if (field === 'argument') out.push({ value: word(text, child), node: child });
   }
   return out;
 }
@@ -168,58 +205,58 @@ function staticValue(node: Node): string | undefined {
   }
 }
 
-const SUDO_OPTS_WITH_VALUE = new Set(['-u', '-g', '-h', '-p', '-C', '-D', '-r', '-t', '-U', '-T']);
-
 /** Strip wrappers that run their arguments as the real command (`sudo -E apt-get …` → `apt-get …`). */
-export function unwrap(argv: string[]): string[] {
+function unwrap<T extends { value: string }>(argv: T[]): T[] {
   let rest = argv;
   for (;;) {
     const [head, ...tail] = rest;
-    const next = head === undefined ? undefined : WRAPPERS[head.replace(/^.*\//, '')]?.(tail);
+    const next = head === undefined ? undefined : WRAPPERS[head.value.replace(/^.*\//, '')]?.(tail);
     if (next === undefined || next.length === 0) return rest;
     rest = next;
   }
 }
 
-const skipOptions =
-  (withValue: Set<string>) =>
-  (args: string[]): string[] => {
-    let i = 0;
-    while (i < args.length) {
-      const a = args[i]!;
-      if (a === '--') return args.slice(i + 1);
-      if (!a.startsWith('-') || a === '-') break;
-      i += withValue.has(a) ? 2 : 1;
-    }
-    return args.slice(i);
-  };
+type Wrapper = <T extends { value: string }>(args: T[]) => T[] | undefined;
 
-const skipAssignments = (args: string[]): string[] => {
+/** Skip leading options; those in `withValue` take the next word as their value. */
+function skipOptions<T extends { value: string }>(args: T[], withValue: string[]): T[] {
   let i = 0;
-  while (i < args.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(args[i]!)) i++;
+  while (i < args.length) {
+    const a = args[i]!.value;
+    if (a === '--') return args.slice(i + 1);
+    if (!a.startsWith('-') || a === '-') break;
+    i += withValue.includes(a) ? 2 : 1;
+  }
   return args.slice(i);
-};
+}
 
-const WRAPPERS: Record<string, (args: string[]) => string[] | undefined> = {
-  sudo: (a) => skipAssignments(skipOptions(SUDO_OPTS_WITH_VALUE)(a)),
-  doas: (a) => skipOptions(new Set(['-u', '-C']))(a),
+function skipAssignments<T extends { value: string }>(args: T[]): T[] {
+  let i = 0;
+  while (i < args.length && /^[A-Za-z_][A-Za-z0-9_]*=/.test(args[i]!.value)) i++;
+  return args.slice(i);
+}
+
+const WRAPPERS: Record<string, Wrapper> = {
+  sudo: (a) => skipAssignments(skipOptions(a, ['-u', '-g', '-h', '-p', '-C', '-D', '-r', '-t', '-U', '-T'])),
+  doas: (a) => skipOptions(a, ['-u', '-C']),
   env: (a) => {
-    let rest = skipOptions(new Set(['-u', '-C', '-S']))(a);
+    let rest = a;
     for (;;) {
-      const next = skipOptions(new Set(['-u', '-C']))(skipAssignments(rest));
+      const next = skipAssignments(skipOptions(rest, ['-u', '-C', '-S']));
       if (next.length === rest.length) return rest;
       rest = next;
     }
   },
   nohup: (a) => a,
-  exec: (a) => skipOptions(new Set(['-a']))(a),
-  time: (a) => skipOptions(new Set())(a),
-  nice: (a) => skipOptions(new Set(['-n']))(a),
-  ionice: (a) => skipOptions(new Set(['-c', '-n', '-p']))(a),
-  stdbuf: (a) => skipOptions(new Set(['-i', '-o', '-e']))(a),
-  timeout: (a) => skipOptions(new Set(['-s', '-k', '--signal', '--kill-after']))(a).slice(1),
+  exec: (a) => skipOptions(a, ['-a']),
+  time: (a) => skipOptions(a, []),
+  nice: (a) => skipOptions(a, ['-n']),
+  ionice: (a) => skipOptions(a, ['-c', '-n', '-p']),
+  stdbuf: (a) => skipOptions(a, ['-i', '-o', '-e']),
+  // `timeout [options] DURATION command …`
+  timeout: (a) => skipOptions(a, ['-s', '-k', '--signal', '--kill-after']).slice(1),
   eatmydata: (a) => a,
   // `command -v x` asks where x is; only plain `command x` runs x.
-  command: (a) => (a[0]?.startsWith('-') ? undefined : a),
+  command: (a) => (a[0]?.value.startsWith('-') ? undefined : a),
   builtin: (a) => a,
 };

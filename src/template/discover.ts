@@ -6,7 +6,7 @@ import { unreadable } from './load.js';
 const SKIP = new Set(['node_modules', '.git']);
 
 /**
- * Templates under the given paths: each directory holding `*.pkr.hcl` files (one template),
+ * Templates under the given paths: each directory holding `*.pkr.hcl`/`*.pkr.json` files (one template),
  * and each legacy `*.json` file with a top-level `builders` key. File arguments are kept as
  * given. Results are in argument order, then sorted within each searched directory.
  */
@@ -37,7 +37,7 @@ async function search(dir: string, found: string[]): Promise<void> {
   } catch (err) {
     throw unreadable(dir, err);
   }
-  if (entries.some((e) => e.isFile() && e.name.endsWith('.pkr.hcl'))) found.push(dir);
+  if (entries.some((e) => e.isFile() && /\.pkr\.(hcl|json)$/.test(e.name))) found.push(dir);
   for (const entry of entries) {
     const path = join(dir, entry.name);
     if (entry.isDirectory() && !SKIP.has(entry.name)) await search(path, found);

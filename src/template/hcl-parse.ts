@@ -80,7 +80,7 @@ function problem(ctx: Ctx, message: string, start: number, end: number): void {
 function collectErrors(ctx: Ctx, node: Node): void {
   if (node.isMissing) {
     const what = node.type === 'heredoc_identifier' ? 'the heredoc closing marker' : `"${node.type}"`;
-    problem(ctx, `syntax error: missing ${what}`, node.startIndex, node.startIndex);
+    problem(ctx, `missing ${what}`, node.startIndex, node.startIndex);
     return;
   }
   if (node.isError) {
@@ -95,17 +95,12 @@ function reportErrorNode(ctx: Ctx, node: Node): void {
   const semicolon = findOutsideStrings(raw, ';');
   if (semicolon !== -1) {
     const at = node.startIndex + semicolon;
-    problem(
-      ctx,
-      'syntax error: ";" does not separate arguments in HCL; put each argument on its own line',
-      at,
-      at + 1,
-    );
+    problem(ctx, '";" does not separate arguments in HCL; put each argument on its own line', at, at + 1);
     return;
   }
   const token = raw.trim().split('\n')[0]!.slice(0, 30);
   const start = node.startIndex + raw.indexOf(token);
-  const message = token === '' ? 'syntax error' : `syntax error: unexpected "${token}"`;
+  const message = token === '' ? 'not valid HCL here' : `unexpected "${token}": not valid HCL here`;
   problem(ctx, message, start, start + Math.max(token.length, 1));
 }
 
@@ -141,7 +136,7 @@ function fillBody(ctx: Ctx, target: Block, body: Node, open: Node | null, close:
       const nameNode = item.namedChildren[0]!;
       problem(
         ctx,
-        `attribute "${attr.name}" is already defined at line ${first.pos.line}; remove one of them`,
+        `duplicate attribute "${attr.name}" (first set at line ${first.pos.line}); remove one of them`,
         nameNode.startIndex,
         nameNode.endIndex,
       );
@@ -159,21 +154,16 @@ function checkLayout(ctx: Ctx, items: Node[], open: Node | null, close: Node | n
     if (second !== undefined) {
       problem(
         ctx,
-        'syntax error: a single-line block holds one argument; put each argument on its own line',
+        'a single-line block holds one argument; put each argument on its own line',
         second.startIndex,
         second.endIndex,
       );
     } else if (first.type === 'block') {
-      problem(
-        ctx,
-        'syntax error: a single-line block cannot contain a block',
-        first.startIndex,
-        first.endIndex,
-      );
+      problem(ctx, 'a single-line block cannot contain a block', first.startIndex, first.endIndex);
     } else if (close !== null && close.startPosition.row !== first.endPosition.row) {
       problem(
         ctx,
-        'syntax error: a single-line block must close on the line of its argument',
+        'a single-line block must close on the line of its argument',
         close.startIndex,
         close.endIndex,
       );
@@ -186,7 +176,7 @@ function checkLayout(ctx: Ctx, items: Node[], open: Node | null, close: Node | n
     if (item.startPosition.row === endRow(prev)) {
       problem(
         ctx,
-        'syntax error: two definitions on one line; put each argument or block on its own line',
+        'two definitions on one line; put each argument or block on its own line',
         item.startIndex,
         item.endIndex,
       );
@@ -196,7 +186,7 @@ function checkLayout(ctx: Ctx, items: Node[], open: Node | null, close: Node | n
   if (close !== null && last !== undefined && close.startPosition.row === endRow(last)) {
     problem(
       ctx,
-      'syntax error: an argument must end with a newline; put the closing "}" on its own line',
+      'an argument must end with a newline; put the closing "}" on its own line',
       close.startIndex,
       close.endIndex,
     );
@@ -232,7 +222,7 @@ function convertBlock(ctx: Ctx, node: Node): Block {
   if (open !== null && header !== null && !open.isMissing && open.startPosition.row !== endRow(header)) {
     problem(
       ctx,
-      `syntax error: the "{" of block "${type}" must be on the same line as its header`,
+      `the "{" of block "${type}" must be on the same line as its header`,
       open.startIndex,
       open.endIndex,
     );
@@ -259,7 +249,7 @@ function other(ctx: Ctx, node: Node): Expr {
   return { kind: 'other', source: source(ctx, node), pos: nodePos(ctx, node) };
 }
 
-export function convertExpr(ctx: Ctx, node: Node): Expr {
+function convertExpr(ctx: Ctx, node: Node): Expr {
   switch (node.type) {
     case 'expression': {
       if (node.child(0)?.type === '(') {
@@ -356,12 +346,7 @@ function object(ctx: Ctx, node: Node): Expr {
     if (kid.type === ',') comma = true;
     if (kid.type !== 'object_elem') continue;
     if (prev !== null && !comma && kid.startPosition.row === endRow(prev) && !node.hasError) {
-      problem(
-        ctx,
-        'syntax error: missing "," between object items on one line',
-        kid.startIndex,
-        kid.endIndex,
-      );
+      problem(ctx, 'missing "," between object items on one line', kid.startIndex, kid.endIndex);
     }
     prev = kid;
     comma = false;
@@ -424,18 +409,14 @@ function templateBody(
   let cursor = start;
   const pushText = (to: number): void => {
     if (to <= cursor) return;
-    const before = builder.text.length;
+    const before = builder.length;
     decodeInto(builder, ctx.text.slice(cursor, to), cursor, !heredoc);
-    parts.push({
-      kind: 'text',
-      text: builder.text.slice(before),
-      pos: span(ctx.file, ctx.lines, cursor, to),
-    });
+    parts.push({ kind: 'text', text: builder.since(before), pos: span(ctx.file, ctx.lines, cursor, to) });
   };
   for (const kid of kids) {
     if (!PART_TYPES.has(kid.type) || kid.startIndex < start || kid.endIndex > end) continue;
     pushText(kid.startIndex);
-    builder.pushMasked(source(ctx, kid), kid.startIndex);
+    builder.pushVerbatim(source(ctx, kid), kid.startIndex, true);
     const inner =
       kid.type === 'template_interpolation' ? named(kid).find((k) => k.type === 'expression') : undefined;
     parts.push({
@@ -450,7 +431,7 @@ function templateBody(
   const src = source(ctx, node);
   const expr: Expr =
     !heredoc && parts.every((p) => p.kind === 'text')
-      ? { kind: 'literal', value: builder.text, source: src, pos }
+      ? { kind: 'literal', value: builder.since(0), source: src, pos }
       : { kind: 'template', parts, heredoc, source: src, pos };
   registerText(expr, builder.build(ctx.file, ctx.lines));
   return expr;
@@ -472,16 +453,16 @@ function decodeInto(builder: TextBuilder, raw: string, base: number, quoted: boo
       const hexLength = n === 'u' ? 4 : n === 'U' ? 8 : 0;
       const hex = raw.slice(i + 2, i + 2 + hexLength);
       if (hexLength > 0 && /^[0-9a-fA-F]+$/.test(hex) && hex.length === hexLength) {
-        builder.push(String.fromCodePoint(Number.parseInt(hex, 16)), base + i);
+        builder.push(String.fromCodePoint(Number.parseInt(hex, 16)), base + i, 2 + hexLength);
         i += 1 + hexLength;
       } else {
-        builder.push(ESCAPES[n] ?? n, base + i);
+        builder.push(ESCAPES[n] ?? n, base + i, 2);
         i += 1;
       }
       run = i + 1;
     } else if ((c === '$' || c === '%') && raw[i + 1] === c && raw[i + 2] === '{') {
       flush(i);
-      builder.push(c, base + i);
+      builder.push(c, base + i, 2);
       i += 1;
       run = i + 1;
     }

@@ -1,6 +1,7 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { UserError } from '../cli/errors.js';
+import { parseHclJson } from './hcl-json.js';
 import { parseHcl } from './hcl-parse.js';
 import { parseLegacyJson } from './legacy-json.js';
 import type { Template } from './model.js';
@@ -10,22 +11,29 @@ import { parsers } from './tree-sitter.js';
 
 /** The files Packer reads from a template directory, in the lexical order it reads them. */
 function isDirectoryMember(name: string): boolean {
-  return name.endsWith('.pkr.hcl') || name.endsWith('.auto.pkrvars.hcl');
+  return name.endsWith('.pkr.hcl') || name.endsWith('.pkr.json') || name.endsWith('.auto.pkrvars.hcl');
+}
+
+function isTemplateFile(name: string): boolean {
+  return name.endsWith('.pkr.hcl') || name.endsWith('.pkr.json');
 }
 
 /**
- * Read one template: a directory (all its `*.pkr.hcl` and `*.auto.pkrvars.hcl`, as Packer
- * reads it) or a single file (`*.pkr.hcl`, `*.pkrvars.hcl`). Syntax problems are returned in
- * `syntaxErrors`, never thrown; only unreadable paths throw.
+ * Read one template: a directory (all its `*.pkr.hcl`, `*.pkr.json` and `*.auto.pkrvars.hcl`,
+ * as Packer reads it) or a single file (`*.pkr.hcl`, `*.pkr.json`, `*.pkrvars.hcl`, or a
+ * legacy `*.json`). Syntax problems are returned in `syntaxErrors`, never thrown; only
+ * unreadable paths throw.
  */
 export async function loadTemplate(path: string): Promise<Template> {
   const isDir = (await statOrThrow(path)).isDirectory();
-  if (!isDir && path.endsWith('.json')) return loadLegacyJson(path);
+  if (!isDir && path.endsWith('.json') && !path.endsWith('.pkr.json')) return loadLegacyJson(path);
   const files = isDir ? await directoryFiles(path) : [path];
   const texts: Record<string, string> = {};
   for (const file of files) texts[file] = await readOrThrow(file);
   const { hcl, bash } = await parsers();
-  const parsed = files.map((file) => parseHcl(hcl, file, texts[file]!));
+  const parsed = files.map((file) =>
+    file.endsWith('.json') ? parseHclJson(file, texts[file]!) : parseHcl(hcl, file, texts[file]!),
+  );
   const parts = packerFromHcl(parsed);
   const shell = await extractShell(bash, parts.builds);
   const { errors, variableValues, ...model } = parts;
@@ -90,9 +98,9 @@ async function directoryFiles(dir: string): Promise<string[]> {
     throw unreadable(dir, err);
   }
   const files = names.filter(isDirectoryMember).sort();
-  if (!files.some((f) => f.endsWith('.pkr.hcl'))) {
+  if (!files.some(isTemplateFile)) {
     throw new UserError(
-      `${dir}: no *.pkr.hcl template in this directory; pass a template file or directory`,
+      `${dir}: no *.pkr.hcl or *.pkr.json file in this directory; pass a template file or directory`,
       2,
     );
   }

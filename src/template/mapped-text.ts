@@ -2,7 +2,7 @@ import type { Expr, Position } from './model.js';
 import { type LineIndex, span } from './position.js';
 
 /**
- * A string value as Packer sees it, with, for each character, the file offset it was written
+ * A string value as Packer sees it, with, for each character, the file range it was written
  * at. Escapes (`\"`, `$${`) make the decoded text shorter than its source, and inline lines
  * are joined, so positions of commands found in the text go through this map.
  */
@@ -13,8 +13,9 @@ export interface MappedText {
   text: string;
   /** Same length as `text`, interpolations masked with `_` so a shell parser sees one plain word. */
   parseText: string;
-  /** File offset of each character of `text`; `null` when the text is the file itself. */
-  offsets: number[] | null;
+  /** File range [starts[i], ends[i]) of each character of `text`; `null` when the text is the file itself. */
+  starts: number[] | null;
+  ends: number[] | null;
 }
 
 const registry = new WeakMap<Expr, MappedText>();
@@ -28,70 +29,109 @@ export function mappedText(expr: Expr): MappedText | undefined {
   return registry.get(expr);
 }
 
-export function fileOffset(text: MappedText, index: number): number {
-  if (text.offsets === null) return index;
-  if (index < text.offsets.length) return text.offsets[index]!;
-  return (text.offsets[text.offsets.length - 1] ?? 0) + 1;
+/** The whole of a file, mapped onto itself. */
+export function fileText(file: string, lines: LineIndex, text: string): MappedText {
+  return { file, lines, text, parseText: text, starts: null, ends: null };
+}
+
+function startOf(text: MappedText, index: number): number {
+  return text.starts === null ? index : (text.starts[index] ?? 0);
+}
+
+function endOf(text: MappedText, index: number): number {
+  return text.ends === null ? index + 1 : (text.ends[index] ?? 0);
 }
 
 /** Position in the file of the text range [start, end). */
 export function textSpan(text: MappedText, start: number, end: number): Position {
-  const from = fileOffset(text, start);
-  const to = end > start ? fileOffset(text, end - 1) + 1 : from;
+  const from = startOf(text, start);
+  const to = end > start ? endOf(text, end - 1) : from;
   return span(text.file, text.lines, from, to);
+}
+
+/** The characters [from, to) as a MappedText of their own, still pointing into the file. */
+export function slice(text: MappedText, from: number, to: number): MappedText {
+  const builder = new TextBuilder();
+  for (let i = from; i < to; i++) builder.copy(text, i);
+  return builder.build(text.file, text.lines);
 }
 
 /** Join texts with a newline, as Packer joins `inline` lines into one script. */
 export function joinLines(parts: MappedText[]): MappedText | undefined {
   const first = parts[0];
-  if (first === undefined) return undefined;
-  if (parts.length === 1) return first;
-  const offsets: number[] = [];
-  let text = '';
-  let parseText = '';
+  if (first === undefined || parts.length === 1) return first;
+  const builder = new TextBuilder();
   parts.forEach((part, i) => {
-    if (i > 0) {
-      text += '\n';
-      parseText += '\n';
-      // The joining newline has no source; attribute it to the end of the previous line.
-      offsets.push(offsets.length > 0 ? offsets[offsets.length - 1]! + 1 : 0);
-    }
-    text += part.text;
-    parseText += part.parseText;
-    for (let k = 0; k < part.text.length; k++) offsets.push(fileOffset(part, k));
+    // The joining newline has no source: a zero-width mark at the end of the previous line.
+    if (i > 0) builder.push('\n', builder.lastEnd(), 0);
+    for (let k = 0; k < part.text.length; k++) builder.copy(part, k);
   });
-  return { file: first.file, lines: first.lines, text, parseText, offsets };
+  return builder.build(first.file, first.lines);
 }
 
 /** Builds a MappedText piece by piece. */
 export class TextBuilder {
-  text = '';
-  parseText = '';
-  readonly offsets: number[] = [];
+  private text = '';
+  private parseText = '';
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
 
-  /** One decoded character (an escape like `\"` is two source characters at `offset`). */
-  push(char: string, offset: number): void {
+  get length(): number {
+    return this.text.length;
+  }
+
+  /** Decoded text from `length` on (a part just built). */
+  since(index: number): string {
+    return this.text.slice(index);
+  }
+
+  /** File offset where character `index` starts, and where the last one ends. */
+  startAt(index: number): number {
+    return this.starts[index] ?? this.lastEnd();
+  }
+
+  lastEnd(): number {
+    return this.ends[this.ends.length - 1] ?? 0;
+  }
+
+  /** One decoded character written as `width` source characters at `offset` (`\"` is 2). */
+  push(char: string, offset: number, width: number): void {
     this.text += char;
     this.parseText += char;
-    for (let k = 0; k < char.length; k++) this.offsets.push(offset);
+    for (let k = 0; k < char.length; k++) {
+      this.starts.push(offset);
+      this.ends.push(offset + width);
+    }
   }
 
   /** Source characters taken as they are, starting at `offset`. */
-  pushVerbatim(raw: string, offset: number): void {
+  pushVerbatim(raw: string, offset: number, masked = false): void {
     this.text += raw;
-    this.parseText += raw;
-    for (let k = 0; k < raw.length; k++) this.offsets.push(offset + k);
+    // Interpolations are masked so the shell parser sees one plain word in their place.
+    this.parseText += masked ? '_'.repeat(raw.length) : raw;
+    for (let k = 0; k < raw.length; k++) {
+      this.starts.push(offset + k);
+      this.ends.push(offset + k + 1);
+    }
   }
 
-  /** Raw source kept verbatim but masked for the shell parser (an interpolation). */
-  pushMasked(raw: string, offset: number): void {
-    this.text += raw;
-    this.parseText += '_'.repeat(raw.length);
-    for (let k = 0; k < raw.length; k++) this.offsets.push(offset + k);
+  /** Character `index` of another mapped text, with its source range and masking. */
+  copy(from: MappedText, index: number, masked = false): void {
+    this.text += from.text[index] ?? '';
+    this.parseText += masked ? '_' : (from.parseText[index] ?? '');
+    this.starts.push(startOf(from, index));
+    this.ends.push(endOf(from, index));
   }
 
   build(file: string, lines: LineIndex): MappedText {
-    return { file, lines, text: this.text, parseText: this.parseText, offsets: this.offsets };
+    return {
+      file,
+      lines,
+      text: this.text,
+      parseText: this.parseText,
+      starts: this.starts,
+      ends: this.ends,
+    };
   }
 }
 

@@ -3,7 +3,7 @@ import { dirname, isAbsolute, join } from 'node:path';
 import type { Parser } from 'web-tree-sitter';
 import { type FoundCommand, scanShell } from './bash.js';
 import type { SyntaxProblem } from './hcl-parse.js';
-import { joinLines, type MappedText, mappedText, maskGoTemplates } from './mapped-text.js';
+import { fileText, joinLines, type MappedText, mappedText, maskGoTemplates } from './mapped-text.js';
 import type { Build, EnvAssignment, Expr, Provisioner, ShellCommand } from './model.js';
 import { attr } from './packer-blocks.js';
 import { LineIndex } from './position.js';
@@ -106,5 +106,5 @@ async function readScript(
     }
     out.scripts[file] = text;
   }
-  return { file, lines: new LineIndex(text), text, parseText: text, offsets: null };
+  return fileText(file, new LineIndex(text), text);
 }
