@@ -317,12 +317,13 @@ export function identityTag(imageId: string): string {
 export function planRegistry(stage: RegistryStage, state: RegistryState): RegistryPlan {
   const idTag = identityTag(state.imageId);
   const actions: RegistryAction[] = [];
-  const pushed = state.tags[idTag];
-  if (!pushed || pushed.config !== state.imageId)
-    actions.push({ kind: 'push', repository: stage.repository, tag: idTag });
+  const found = state.tags[idTag];
+  const pushed = found?.config === state.imageId ? found : undefined;
+  if (!pushed) actions.push({ kind: 'push', repository: stage.repository, tag: idTag });
   actions.push({ kind: 'verify', repository: stage.repository, tag: idTag, imageId: state.imageId });
   for (const tag of stage.tags) {
     const now = state.tags[tag];
+    // The same image under another manifest digest (pushed with other compression) moves to ours.
     if (!now || now.config !== state.imageId || (pushed && now.digest !== pushed.digest)) {
       actions.push({ kind: 'retag', repository: stage.repository, tag });
     }

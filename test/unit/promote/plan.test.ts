@@ -81,10 +81,7 @@ describe('planRegistry', () => {
         { kind: 'retag', repository: stage.repository, tag: 'prod' },
       ],
     );
-    expect(planRegistry(stage, { imageId, tags: { [id]: other } }).actions[0]).toEqual({
-      kind: 'push',
-      repository: stage.repository,
-      tag: id,
-    });
+    const hijacked = planRegistry(stage, { imageId, tags: { [id]: other, latest: ours } }).actions;
+    expect(hijacked.map((a) => `${a.kind} ${a.tag}`)).toEqual([`push ${id}`, `verify ${id}`, 'retag prod']);
   });
 });

@@ -1,0 +1,194 @@
+/**
+ * Promotion between two real registries (Debian docker-registry on loopback, dev and prod) with
+ * images built by the real Docker Engine from debian:bookworm.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import Dockerode from 'dockerode';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import type { StagesConfig } from '../../src/config/types.js';
+import { identityTag } from '../../src/promote/plan.js';
+import { readPromotions } from '../../src/promote/records.js';
+import { verifyPushed } from '../../src/promote/registry.js';
+import { getManifest } from '../../src/promote/registry-api.js';
+import { promoteArtifact } from '../../src/promote/run.js';
+import { requireDocker } from '../helpers/engines.js';
+import { type LocalRegistry, startRegistry } from '../helpers/registry.js';
+import { makeVerdict, storeVerdict } from '../helpers/verdicts.js';
+
+const RUN = `promote-${process.pid}-${Date.now()}`;
+const TESTED = `imagegate-test/${RUN}:tested`;
+const OTHER = `imagegate-test/${RUN}:other`;
+const docker = new Dockerode();
+let dev: LocalRegistry;
+let prod: LocalRegistry;
+let dir: string;
+let stateDir: string;
+let testedId: string;
+let otherId: string;
+let verdictFile: string;
+let stages: StagesConfig;
+
+/**
+ * A real image built from debian:bookworm, distinct per run, labelled so a sweep can find leaks.
+ * It keeps Debian's identity files but not its 80 MB root layer: pushing that twice (gzip on
+ * 2 cores) took ~70 s and proves nothing more about promotion.
+ */
+function build(tag: string, content: string): string {
+  const dockerfile = [
+    'FROM debian:bookworm AS base',
+    `RUN echo '${content}' > /etc/imagegate-fixture`,
+    'FROM scratch',
+    'COPY --from=base /etc/os-release /etc/debian_version /etc/imagegate-fixture /etc/',
+    '',
+  ].join('\n');
+  execFileSync(
+    'docker',
+    [
+      'build',
+      '-q',
+      '--label',
+      'imagegate:ephemeral=true',
+      '--label',
+      `imagegate:run-id=${RUN}`,
+      '-t',
+      tag,
+      '-',
+    ],
+    { input: dockerfile, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  return execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], {
+    encoding: 'utf8',
+  }).trim();
+}
+
+const promote = (artifact: string, to: string, extra: Partial<Parameters<typeof promoteArtifact>[0]> = {}) =>
+  promoteArtifact({ artifact, to, stages, stateDir, docker, ...extra });
+
+async function catalog(r: LocalRegistry): Promise<string[]> {
+  const res = await fetch(`http://${r.host}/v2/_catalog`);
+  return ((await res.json()) as { repositories: string[] }).repositories;
+}
+
+beforeAll(async () => {
+  requireDocker();
+  [dev, prod] = await Promise.all([startRegistry(), startRegistry()]);
+  testedId = build(TESTED, `tested ${RUN}`);
+  otherId = build(OTHER, `other ${RUN}`);
+  dir = mkdtempSync(join(tmpdir(), 'imagegate-promote-it-'));
+  stateDir = join(dir, '.imagegate');
+  verdictFile = storeVerdict(
+    stateDir,
+    makeVerdict({ kind: 'docker-image', id: testedId, reference: TESTED }),
+  );
+  stages = {
+    dev: { registry: { repository: `${dev.host}/dev/web`, tags: ['dev'] } },
+    // The issue's own spelling: localhost:PORT, which Docker Engine also treats as insecure loopback.
+    prod: {
+      requires: 'dev',
+      registry: { repository: `localhost:${prod.port}/prod/web`, tags: ['prod', 'latest'] },
+    },
+  };
+});
+
+afterAll(async () => {
+  const refs = execFileSync(
+    'docker',
+    ['images', '--filter', `label=imagegate:run-id=${RUN}`, '--format', '{{.ID}}'],
+    {
+      encoding: 'utf8',
+    },
+  )
+    .split('\n')
+    .filter(Boolean);
+  if (refs.length) spawnSync('docker', ['rmi', '--force', ...new Set(refs)], { stdio: 'ignore' });
+  await Promise.all([dev?.stop(), prod?.stop()]);
+  if (dir) rmSync(dir, { recursive: true, force: true });
+});
+
+describe('promote between registries', () => {
+  it('refuses an image that has no verdict, and pushes nothing', async () => {
+    await expect(promote(OTHER, 'dev')).rejects.toMatchObject({
+      exitCode: 1,
+      message: expect.stringMatching(/no verdict for image sha256:/),
+    });
+    expect(await catalog(dev)).toEqual([]);
+  });
+
+  it('refuses a tampered verdict', async () => {
+    const forged = join(dir, 'forged.verdict.json');
+    copyFileSync(verdictFile, forged);
+    writeFileSync(forged, readFileSync(forged, 'utf8').replace('"failed-count": 0', '"failed-count": 1'));
+    await expect(promote(TESTED, 'dev', { evidence: forged })).rejects.toMatchObject({
+      exitCode: 1,
+      message: expect.stringMatching(/modified after it was written/),
+    });
+    expect(await catalog(dev)).toEqual([]);
+  });
+
+  it('detects a digest mismatch: the tag now names another image than the one tested', async () => {
+    const moved = `imagegate-test/${RUN}:candidate`;
+    execFileSync('docker', ['tag', OTHER, moved]);
+    await expect(promote(moved, 'dev', { evidence: verdictFile })).rejects.toMatchObject({
+      exitCode: 1,
+      message: expect.stringMatching(new RegExp(`digest mismatch.*${testedId}.*${otherId}`)),
+    });
+    expect(await catalog(dev)).toEqual([]);
+  });
+
+  it('refuses prod before dev', async () => {
+    await expect(promote(TESTED, 'prod')).rejects.toMatchObject({
+      message: expect.stringMatching(/requires "dev"/),
+    });
+    expect(await catalog(prod)).toEqual([]);
+  });
+
+  it('promotes the tested image dev → prod by digest, every tag on the verified manifest', async () => {
+    const toDev = await promote(TESTED, 'dev');
+    expect(toDev.changed).toBe(true);
+    const devManifest = await getManifest(`${dev.host}/dev/web`, 'dev');
+    expect(devManifest?.config).toBe(testedId);
+    expect(toDev.record?.registry?.digest).toBe(devManifest?.digest);
+
+    const toProd = await promote(TESTED, 'prod');
+    const repo = `localhost:${prod.port}/prod/web`;
+    const tags = [identityTag(testedId), 'prod', 'latest'];
+    const manifests = await Promise.all(tags.map((t) => getManifest(repo, t)));
+    for (const m of manifests) {
+      expect(m?.config).toBe(testedId);
+      expect(m?.digest).toBe(toProd.record?.registry?.digest);
+    }
+    expect(toProd.record?.registry?.tags).toEqual(tags);
+    expect(readPromotions(stateDir).map((r) => [r.stage, r.artifact.id, r.verdictSha256])).toEqual([
+      ['dev', testedId, toDev.verdictSha256],
+      ['prod', testedId, toDev.verdictSha256],
+    ]);
+  });
+
+  it('a second run changes nothing and records nothing', async () => {
+    const again = await promote(TESTED, 'prod');
+    expect(again.changed).toBe(false);
+    expect(again.plan.actions.map((a) => a.kind)).toEqual(['verify']);
+    expect(readPromotions(stateDir)).toHaveLength(2);
+  });
+
+  it('detects a registry tag that holds another image than the tested one, and a repeat run repairs it', async () => {
+    const repo = `localhost:${prod.port}/prod/web`;
+    // Someone pushes a different image under the tested image's content-addressed tag and `prod`.
+    for (const tag of [identityTag(testedId), 'prod']) {
+      execFileSync('docker', ['tag', OTHER, `${repo}:${tag}`]);
+      execFileSync('docker', ['push', '-q', `${repo}:${tag}`], { stdio: 'pipe' });
+    }
+    await expect(verifyPushed(repo, identityTag(testedId), testedId)).rejects.toMatchObject({
+      exitCode: 1,
+      message: expect.stringMatching(new RegExp(`digest mismatch.*holds image ${otherId}`)),
+    });
+    const repair = await promote(TESTED, 'prod', { dryRun: true });
+    expect(repair.plan.actions.map((a) => a.kind)).toEqual(['push', 'verify', 'retag']);
+    await promote(TESTED, 'prod');
+    expect((await getManifest(repo, 'prod'))?.config).toBe(testedId);
+    expect((await getManifest(repo, identityTag(testedId)))?.config).toBe(testedId);
+  });
+});
