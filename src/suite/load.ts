@@ -118,6 +118,13 @@ function wrapYamlErrors<T>(fn: () => T): T {
   }
 }
 
+let validator: ValidateFunction | undefined;
+/** Compiled once per process: ajv compilation costs far more than validating a suite. */
+function gossValidator(): ValidateFunction {
+  validator ??= makeAjv().compile(loadSchema('goss.schema.json'));
+  return validator;
+}
+
 interface LoadState {
   data: TemplateData;
   hash: ReturnType<typeof createHash>;
@@ -145,7 +152,7 @@ export async function loadSuite(file: string, opts: LoadOptions = {}): Promise<S
     hash: createHash('sha256'),
     resources: new Map(),
     warnings: [],
-    validate: makeAjv().compile(loadSchema('goss.schema.json')),
+    validate: gossValidator(),
     stack: [],
     display: (abs) => {
       if (isBuiltin && dirname(abs) === resolve(suitesDir))

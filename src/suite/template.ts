@@ -202,6 +202,7 @@ type Node =
   | { n: 'with'; pipe: Pipeline; body: Node[]; otherwise: Node[] };
 
 const UNSUPPORTED_KEYWORDS = ['define', 'template', 'block', 'break', 'continue'];
+const KEYWORDS = new Set(['if', 'else', 'end', 'range', 'with', ...UNSUPPORTED_KEYWORDS]);
 
 function parsePipeline(toks: Tok[], file: string, line: number): Pipeline {
   const err = (m: string) => new TemplateError(file, line, m);
@@ -288,7 +289,8 @@ function parse(src: string, file: string): Node[] {
       if (!body.endsWith('*/')) throw new TemplateError(file, ch.line, 'unclosed comment');
       continue;
     }
-    const kw = /^([a-z]+)\b/.exec(body)?.[1] ?? '';
+    const word = /^([a-z]+)\b/.exec(body)?.[1] ?? '';
+    const kw = KEYWORDS.has(word) ? word : '';
     const rest = body.slice(kw.length);
     const pipe = () => parsePipeline(lex(rest, file, ch.line), file, ch.line);
     if (UNSUPPORTED_KEYWORDS.includes(kw)) {

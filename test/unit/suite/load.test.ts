@@ -1,0 +1,215 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { SuiteError } from '../../../src/suite/errors.js';
+import { loadSuite, loadVars } from '../../../src/suite/load.js';
+
+const F = 'test/fixtures/suite';
+
+async function loadError(file: string, opts = {}): Promise<SuiteError> {
+  try {
+    await loadSuite(file, opts);
+  } catch (err) {
+    expect(err).toBeInstanceOf(SuiteError);
+    expect((err as SuiteError).exitCode).toBe(78);
+    return err as SuiteError;
+  }
+  throw new Error(`${file} loaded without error`);
+}
+
+describe('loadSuite: plain gossfiles', () => {
+  it('reads YAML with title, meta, skip and source lines', async () => {
+    const suite = await loadSuite(`${F}/basic/goss.yaml`, {});
+    const byKey = Object.fromEntries(suite.resources.map((r) => [`${r.type}:${r.key}`, r]));
+    const passwd = byKey['file:/etc/passwd']!;
+    expect(passwd.attrs).toEqual({ exists: true, mode: '0644', contents: ['root', '!/^toor:/'] });
+    expect(passwd.title).toBe('passwd exists');
+    expect(passwd.meta).toEqual({ owner: 'security' });
+    expect(passwd.skip).toBe(false);
+    expect(passwd.source).toEqual({ file: `${F}/basic/goss.yaml`, line: 2 });
+    expect(byKey['command:echo hello']!.attrs).toEqual({
+      'exit-status': 0,
+      stdout: ['hello'],
+      timeout: 5000,
+    });
+    expect(byKey['command:echo hello']!.source.line).toBe(11);
+    expect(byKey['user:nobody']!.skip).toBe(true);
+    expect(suite.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(suite.warnings).toEqual([]);
+  });
+
+  it('reads JSON gossfiles', async () => {
+    const suite = await loadSuite(`${F}/basic/goss.json`, {});
+    expect(suite.resources.map((r) => `${r.type}:${r.key}`)).toEqual(['package:openssl', 'port:tcp:22']);
+    expect(suite.resources[0]!.attrs.versions).toEqual({ 'semver-constraint': '>=3.0.0' });
+  });
+
+  it('the digest changes when the rendered content changes, not otherwise', async () => {
+    const a = await loadSuite(`${F}/templated/goss.yaml`, {
+      vars: [`${F}/templated/vars.yaml`],
+      env: { OS: 'debian' },
+    });
+    const b = await loadSuite(`${F}/templated/goss.yaml`, {
+      vars: [`${F}/templated/vars.yaml`],
+      env: { OS: 'debian' },
+    });
+    const c = await loadSuite(`${F}/templated/goss.yaml`, {
+      vars: [`${F}/templated/vars.yaml`],
+      env: { OS: 'centos' },
+    });
+    expect(a.digest).toBe(b.digest);
+    expect(a.digest).not.toBe(c.digest);
+  });
+});
+
+describe('loadSuite: vars and templates', () => {
+  it('renders with vars files and env', async () => {
+    const suite = await loadSuite(`${F}/templated/goss.yaml`, {
+      vars: [`${F}/templated/vars.yaml`],
+      env: { OS: 'debian' },
+    });
+    const keys = suite.resources.map((r) => `${r.type}:${r.key}`);
+    expect(keys).toEqual(['package:curl', 'package:openssl', 'user:alice', 'user:bob']);
+    expect(suite.resources.find((r) => r.key === 'alice')!.attrs.home).toBe('/home/alice');
+    expect(suite.resources[0]!.source.file).toBe(`${F}/templated/goss.yaml (rendered)`);
+  });
+
+  it('later vars files win, --vars-inline wins over files', async () => {
+    const files = [`${F}/templated/vars.yaml`, `${F}/templated/override.json`];
+    const fromFiles = await loadSuite(`${F}/templated/goss.yaml`, { vars: files, env: { OS: 'debian' } });
+    expect(fromFiles.resources.filter((r) => r.type === 'user').map((r) => r.key)).toEqual(['carol']);
+    const inline = await loadSuite(`${F}/templated/goss.yaml`, {
+      vars: files,
+      varsInline: '{"users": ["dave"]}',
+      env: { OS: 'debian' },
+    });
+    expect(inline.resources.filter((r) => r.type === 'user').map((r) => r.key)).toEqual(['dave']);
+  });
+
+  it('--vars-inline accepts YAML too', () => {
+    expect(loadVars([], 'a: 1\nb: [x]')).toEqual({ a: 1, b: ['x'] });
+  });
+
+  it('takes the else-if and else branches', async () => {
+    const centos = await loadSuite(`${F}/templated/goss.yaml`, {
+      vars: [`${F}/templated/vars.yaml`],
+      env: { OS: 'centos' },
+    });
+    expect(centos.resources.map((r) => `${r.type}:${r.key}`)).toEqual([
+      'file:/etc/redhat-release',
+      'package:openssl',
+    ]);
+    const other = await loadSuite(`${F}/templated/goss.yaml`, {
+      varsInline: '{"arch": {"packages": {}}}',
+      env: { OS: 'arch' },
+    });
+    expect(other.resources).toEqual([
+      expect.objectContaining({ key: '/etc/unknown', attrs: { exists: false } }),
+    ]);
+  });
+
+  it('rejects vars that are not a map', async () => {
+    const err = await loadError(`${F}/basic/goss.yaml`, { varsInline: '[1, 2]' });
+    expect(err.message).toMatch(/--vars-inline: vars must be a map/);
+  });
+
+  it('a missing vars file is a suite error', async () => {
+    const err = await loadError(`${F}/basic/goss.yaml`, { vars: ['/nonexistent/vars.yaml'] });
+    expect(err.message).toMatch(/\/nonexistent\/vars\.yaml: cannot read vars file: ENOENT/);
+  });
+});
+
+describe('loadSuite: includes', () => {
+  it('follows gossfile globs relative to the including file, skip applies to included resources', async () => {
+    const suite = await loadSuite(`${F}/includes/goss.yaml`, {});
+    const got = suite.resources.map((r) => [`${r.type}:${r.key}`, r.skip, r.source.file]);
+    expect(got).toEqual(
+      expect.arrayContaining([
+        ['user:root', false, `${F}/includes/sub/a.yaml`],
+        ['group:root', false, `${F}/includes/sub/b.yaml`],
+        ['service:ssh', true, `${F}/includes/other.yaml`],
+      ]),
+    );
+  });
+
+  it('a resource defined twice warns and the last definition wins', async () => {
+    const suite = await loadSuite(`${F}/includes/goss.yaml`, {});
+    const hosts = suite.resources.filter((r) => r.key === '/etc/hosts');
+    expect(hosts).toHaveLength(1);
+    expect(hosts[0]!.attrs).toEqual({ exists: false });
+    expect(suite.warnings).toEqual([
+      `${F}/includes/other.yaml:5: file "/etc/hosts" is also defined at ${F}/includes/goss.yaml:6; the last definition wins (as in goss)`,
+    ]);
+  });
+
+  it('a duplicate key in one file is warned about with its position', async () => {
+    const suite = await loadSuite(`${F}/bad/dup.yaml`, {});
+    expect(suite.warnings).toEqual([`${F}/bad/dup.yaml:4:3: duplicate key "/etc/passwd": the last one wins`]);
+    expect(suite.resources[0]!.attrs).toEqual({ exists: false });
+  });
+
+  it('detects include cycles', async () => {
+    const err = await loadError(`${F}/cycle/a.yaml`);
+    expect(err.message).toBe(
+      `${F}/cycle/b.yaml:2: gossfile include cycle: ${F}/cycle/a.yaml -> ${F}/cycle/b.yaml -> ${F}/cycle/a.yaml (remove one of these includes)`,
+    );
+  });
+
+  it('a missing include names the including file and line', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ig-inc-'));
+    writeFileSync(
+      join(dir, 'goss.yaml'),
+      'user:\n  root:\n    exists: true\ngossfile:\n  missing.yaml: {}\n',
+    );
+    const err = await loadError(join(dir, 'goss.yaml'));
+    expect(err.message).toMatch(/goss\.yaml:5: gossfile .*missing\.yaml: cannot read: ENOENT$/);
+  });
+});
+
+describe('loadSuite: errors name file, line and key', () => {
+  it.each([
+    [
+      'unknown-matcher.yaml',
+      /^test\/fixtures\/suite\/bad\/unknown-matcher\.yaml:4:5: invalid gossfile: file\.\/etc\/passwd\.mode: Syntax Error: Unknown matcher: have-prefx/,
+    ],
+    [
+      'unknown-attr.yaml',
+      /^test\/fixtures\/suite\/bad\/unknown-attr\.yaml:4:5: invalid gossfile: file\.\/etc\/passwd\.colour: unknown attribute for file/,
+    ],
+    [
+      'unknown-type.yaml',
+      /^test\/fixtures\/suite\/bad\/unknown-type\.yaml:1:1: invalid gossfile: files: unknown resource type/,
+    ],
+    [
+      'template.yaml',
+      /^test\/fixtures\/suite\/bad\/template\.yaml:4: template: "\{\{define\}\}" is not supported/,
+    ],
+    [
+      'missing-var.yaml',
+      /^test\/fixtures\/suite\/bad\/missing-var\.yaml:4: template: \{\{\.Vars\.home\}\} has no value/,
+    ],
+    ['bad-yaml.yaml', /^test\/fixtures\/suite\/bad\/bad-yaml\.yaml:4:\d+: invalid YAML/],
+  ])('%s', async (file, pattern) => {
+    const err = await loadError(`${F}/bad/${file}`);
+    expect(err.message).toMatch(pattern);
+  });
+
+  it('a wrong attribute type is reported at the attribute', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ig-bad-'));
+    writeFileSync(
+      join(dir, 'g.yaml'),
+      'http:\n  https://example.com:\n    status: 200\n    allow-insecure: "yes"\n',
+    );
+    const err = await loadError(join(dir, 'g.yaml'));
+    expect(err.message).toMatch(
+      /g\.yaml:4:5: invalid gossfile: http\.https:\/\/example\.com\.allow-insecure: must be boolean$/,
+    );
+  });
+
+  it('an unknown built-in suite lists the available ones', async () => {
+    const err = await loadError('builtin:no-such-suite');
+    expect(err.message).toMatch(/^builtin:no-such-suite: no such built-in suite \(available: /);
+    await expect(loadSuite('builtin:../package', {})).rejects.toThrow(/no such built-in suite/);
+  });
+});
