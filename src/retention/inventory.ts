@@ -79,7 +79,8 @@ function toRecord(i: Image, scope: Scope): ImageRecord | undefined {
   const protection = i.DeregistrationProtection ?? 'disabled';
   return {
     id: i.ImageId,
-    account: i.OwnerId ?? scope.account,
+    // Owners: ['self'] — the scope's account owns every image listed.
+    account: scope.account,
     region: scope.region,
     name: i.Name ?? '',
     creationDate: i.CreationDate ?? '',
