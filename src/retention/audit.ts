@@ -1,4 +1,13 @@
-import { closeSync, existsSync, fsyncSync, openSync, readFileSync, writeSync } from 'node:fs';
+import {
+  closeSync,
+  existsSync,
+  fstatSync,
+  fsyncSync,
+  openSync,
+  readFileSync,
+  readSync,
+  writeSync,
+} from 'node:fs';
 
 export type AuditEvent =
   | 'run-start'
@@ -38,7 +47,14 @@ export class AuditLog {
     readonly runId: string,
     private readonly clock: () => Date = () => new Date(),
   ) {
-    this.fd = openSync(path, 'a');
+    this.fd = openSync(path, 'a+');
+    // A crash mid-write can leave a torn last line; start ours on a fresh one.
+    const size = fstatSync(this.fd).size;
+    if (size > 0) {
+      const last = Buffer.alloc(1);
+      readSync(this.fd, last, 0, 1, size - 1);
+      if (last[0] !== 0x0a) writeSync(this.fd, '\n');
+    }
   }
 
   write(record: Omit<AuditRecord, 'ts' | 'runId'>): void {
