@@ -1,10 +1,7 @@
-import { readdirSync } from 'node:fs';
-import { basename, join } from 'node:path';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import type { ValidateFunction } from 'ajv';
-import { assertValid, loadSchema, makeAjv } from '../config/schema-check.js';
 import type { LintConfig } from '../config/types.js';
-import { parseYamlText, readYamlFile, type YamlFile } from '../config/yaml-document.js';
 import type { Template } from '../template/model.js';
 import { CHECKS } from './checks/index.js';
 import { LintInputError } from './errors.js';
@@ -18,57 +15,26 @@ export interface LoadedPolicy extends Policy {
 
 export const BUILTIN_POLICY_DIR = fileURLToPath(new URL('../../policies/', import.meta.url));
 
+/**
+ * The built-in policies, validated and bundled by scripts/gen-policy-catalog.mjs from
+ * policies/*.yaml (a unit test fails when it is stale). Reading JSON keeps a one-file lint
+ * fast; user policy directories are read and validated from YAML on every run.
+ */
+export const BUILTIN_CATALOG = join(BUILTIN_POLICY_DIR, 'catalog.generated.json');
+
 /** Ids the engine reports itself; config may tune their severity but they are not policies. */
 export const ENGINE_IDS = [SYNTAX, SUPPRESSION_REASON_MISSING, SUPPRESSION_UNUSED];
 
-let validator: ValidateFunction | undefined;
-function policyValidator(): ValidateFunction {
-  validator ??= makeAjv().compile(loadSchema('policy.schema.json'));
-  return validator;
-}
-
-/** Read and validate every `*.yaml` / `*.yml` policy in a directory (sorted by name). */
-export function readPolicyDir(dir: string): Policy[] {
-  let names: string[];
+export function readBuiltinPolicies(): Policy[] {
+  let catalog: Omit<Policy, 'file'>[];
   try {
-    names = readdirSync(dir).filter((n) => /\.ya?ml$/.test(n));
+    catalog = JSON.parse(readFileSync(BUILTIN_CATALOG, 'utf8')) as Omit<Policy, 'file'>[];
   } catch (err) {
     throw new LintInputError(
-      `${dir}: cannot read policy directory: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
+      `${BUILTIN_CATALOG}: cannot read the built-in policy catalog (${(err as Error).message}); run node scripts/gen-policy-catalog.mjs`,
     );
   }
-  return names.sort().map((n) => readPolicyFile(join(dir, n)));
-}
-
-export function readPolicyFile(file: string): Policy {
-  return validatePolicy(rethrow(() => readYamlFile(file)));
-}
-
-/** Validate an already-parsed policy document (also used by tests on in-memory YAML). */
-export function parsePolicy(file: string, text: string): Policy {
-  return validatePolicy(rethrow(() => parseYamlText(file, text)));
-}
-
-function validatePolicy(yaml: YamlFile): Policy {
-  const policy = rethrow(() => assertValid<Omit<Policy, 'file'>>(policyValidator(), yaml, 'policy'));
-  const expected = basename(yaml.file).replace(/\.ya?ml$/, '');
-  if (policy.id !== expected) {
-    const { line, column } = yaml.locate('/id');
-    throw new LintInputError(
-      `${yaml.file}:${line}:${column}: policy id "${policy.id}" must match its file name (rename the file to ${policy.id}.yaml)`,
-    );
-  }
-  return { ...policy, file: yaml.file };
-}
-
-/** Config and YAML helpers throw the CLI's UserError; lint reports bad input as its own type. */
-function rethrow<T>(fn: () => T): T {
-  try {
-    return fn();
-  } catch (err) {
-    if (err instanceof LintInputError) throw err;
-    throw new LintInputError((err as Error).message);
-  }
+  return catalog.map((p) => ({ ...p, file: join(BUILTIN_POLICY_DIR, `${p.id}.yaml`) }));
 }
 
 export interface PolicySetOptions {
@@ -86,13 +52,15 @@ export interface PolicySetOptions {
  * `lint.severity` overrides and `lint.settings` merged into each check's parameters. Every
  * problem is bad input naming the file (and line when known).
  */
-export function loadPolicySet(opts: PolicySetOptions = {}): LoadedPolicy[] {
-  const dirs = [...(opts.builtin === false ? [] : [BUILTIN_POLICY_DIR]), ...(opts.dirs ?? [])];
+export async function loadPolicySet(opts: PolicySetOptions = {}): Promise<LoadedPolicy[]> {
   const cfg = opts.config ?? {};
   const where = opts.configFile ?? 'imagegate.yaml';
-  const all: Policy[] = [];
+  const all: Policy[] = opts.builtin === false ? [] : readBuiltinPolicies();
+  const dirs = opts.dirs ?? [];
+  const needsSchema = dirs.length > 0 || Object.keys(cfg.settings ?? {}).length > 0;
+  const file = needsSchema ? await import('./policy-file.js') : undefined;
   for (const dir of dirs) {
-    for (const policy of readPolicyDir(dir)) {
+    for (const policy of file!.readPolicyDir(dir)) {
       const dup = all.find((p) => p.id === policy.id);
       if (dup) {
         throw new LintInputError(
@@ -118,18 +86,16 @@ export function loadPolicySet(opts: PolicySetOptions = {}): LoadedPolicy[] {
   const disabled = new Set(cfg.disable ?? []);
   return all
     .filter((p) => !disabled.has(p.id))
-    .map((p) => prepare(p, cfg.severity?.[p.id], cfg.settings?.[p.id], where));
+    .map((p) => {
+      const settings = cfg.settings?.[p.id];
+      const checks = (Array.isArray(p.check) ? p.check : [p.check]).map((c) =>
+        settings ? withSettings(c, settings, p, where, file!.policyValidator()) : c,
+      );
+      return prepare(p, checks, cfg.severity?.[p.id]);
+    });
 }
 
-function prepare(
-  policy: Policy,
-  severity: Severity | undefined,
-  settings: Record<string, unknown> | undefined,
-  where: string,
-): LoadedPolicy {
-  const specs = (Array.isArray(policy.check) ? policy.check : [policy.check]).map((c) =>
-    settings ? revalidate({ ...c, ...settings }, policy, where) : c,
-  );
+function prepare(policy: Policy, specs: CheckSpec[], severity: Severity | undefined): LoadedPolicy {
   const runs = specs.map((spec) => {
     const module = CHECKS[spec.type];
     if (!module) throw new LintInputError(`${policy.file}: unknown check type "${spec.type}"`);
@@ -146,14 +112,19 @@ function prepare(
   };
 }
 
-/** Settings from imagegate.yaml become check parameters: validate them like the policy file. */
-function revalidate(spec: CheckSpec, policy: Policy, where: string): CheckSpec {
+/** Settings from imagegate.yaml become check parameters: validate them like a policy file. */
+function withSettings(
+  spec: CheckSpec,
+  settings: Record<string, unknown>,
+  policy: Policy,
+  where: string,
+  validate: import('ajv').ValidateFunction,
+): CheckSpec {
+  const merged = { ...spec, ...settings };
   const { file: _file, ...rest } = policy;
-  const candidate = { ...rest, check: spec };
-  if (policyValidator()(candidate)) return spec;
-  const err =
-    policyValidator().errors?.find((e) => e.instancePath.startsWith('/check')) ??
-    policyValidator().errors?.[0];
+  if (validate({ ...rest, check: merged })) return merged;
+  const errors = validate.errors ?? [];
+  const err = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length)[0];
   const key = err?.instancePath.replace(/^\/check\/?/, '').replace(/\//g, '.') || '(settings)';
   throw new LintInputError(
     `${where}: lint.settings.${policy.id}.${key}: ${err?.message ?? 'invalid'} (see the ${spec.type} parameters in docs/policies.md)`,

@@ -143,3 +143,16 @@ export function fileStart(file: string): Position {
 export function header(pos: Position): Position {
   return { ...pos, endLine: pos.line, endColumn: pos.column };
 }
+
+/**
+ * The full source lines a position spans. Commands' own text stops before redirections
+ * (`: > /etc/machine-id`), so checks that care about redirections read the lines.
+ */
+export function sourceLines(template: Template, pos: Position): string {
+  const text = template.text[pos.file];
+  if (text === undefined) return '';
+  return text
+    .split(/\r?\n/)
+    .slice(pos.line - 1, pos.endLine)
+    .join('\n');
+}

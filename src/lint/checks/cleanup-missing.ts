@@ -1,12 +1,13 @@
 import { type CheckModule, compileRegex, fill } from '../check-api.js';
-import { appliesTo, buildSources, globMatch, header } from '../query.js';
+import { appliesTo, buildSources, globMatch, header, sourceLines } from '../query.js';
 import type { Hit } from '../types.js';
 
 /**
  * VM builds must end with a cleanup provisioner: without it Packer's temporary SSH key stays
  * in authorized_keys, every instance shares one /etc/machine-id, and history/tmp leak build
  * commands. The last provisioner that runs for each VM source must be a shell provisioner whose
- * commands satisfy every requirement (each a regex over a command's text).
+ * commands satisfy every requirement (each a regex over the source lines of a command, so
+ * redirections such as `: > /etc/machine-id` count).
  */
 export interface CleanupMissingParams {
   /** Builder types that are not VMs (containers, no-op): the check skips them. */
@@ -38,7 +39,9 @@ export const cleanupMissing: CheckModule<CleanupMissingParams> = {
             continue;
           }
           const texts = p.shellProvisioners.includes(last.type)
-            ? template.shell.filter((c) => c.origin.provisioner === last).map((c) => c.text)
+            ? template.shell
+                .filter((c) => c.origin.provisioner === last)
+                .map((c) => sourceLines(template, c.pos))
             : [];
           const missing = reqs.filter((r) => !texts.some((t) => r.re.test(t))).map((r) => r.name);
           if (missing.length === 0) continue;

@@ -20,14 +20,6 @@ export interface RemoteScriptPipedParams {
   messageUnverified: string;
 }
 
-/** Wrappers whose first positional argument is the real command (`sudo sh`, `env X=1 sh`). */
-const WRAPPERS = new Set(['sudo', 'env', 'exec', 'nice', 'nohup', 'time']);
-
-function realName(entry: { name: string; args: string[] }): string {
-  if (!WRAPPERS.has(entry.name)) return entry.name;
-  return positionals(entry.args).find((a) => !/^\w+=/.test(a)) ?? entry.name;
-}
-
 function basename(path: string): string {
   return (
     path
@@ -56,7 +48,7 @@ export const remoteScriptPiped: CheckModule<RemoteScriptPipedParams> = {
       const pending = new Map<string, ShellCommand>();
       for (const cmd of template.shell) {
         const later = cmd.pipeline.slice(cmd.pipelineIndex + 1);
-        if (fetcherNames.includes(cmd.name) && later.some((e) => p.shells.includes(realName(e)))) {
+        if (fetcherNames.includes(cmd.name) && later.some((e) => p.shells.includes(e.name))) {
           hits.push({ message: fill(p.message, { command: cmd.name }), pos: cmd.pos });
           continue;
         }
@@ -64,15 +56,16 @@ export const remoteScriptPiped: CheckModule<RemoteScriptPipedParams> = {
           hits.push({ message: fill(p.message, { command: cmd.name }), pos: cmd.pos });
           continue;
         }
+        // `echo "<sum>  file" | sha256sum -c -` verifies from inside a pipeline.
+        if (p.verifiers.includes(cmd.name)) {
+          if (hasAnyFlag(cmd.args, p.verifyAllFlags)) pending.clear();
+          for (const a of cmd.args) pending.delete(basename(a));
+          continue;
+        }
         if (cmd.pipelineIndex > 0) continue;
         const file = downloadedFile(cmd);
         if (file !== undefined) {
           pending.set(basename(file), cmd);
-          continue;
-        }
-        if (p.verifiers.includes(cmd.name)) {
-          if (hasAnyFlag(cmd.args, p.verifyAllFlags)) pending.clear();
-          for (const a of cmd.args) pending.delete(basename(a));
           continue;
         }
         const target = p.shells.includes(cmd.name) ? positionals(cmd.args)[0] : cmd.name;

@@ -12,7 +12,12 @@ export const templateFormat: CheckModule<TemplateFormatParams> = {
   prepare(p) {
     return (template) =>
       template.format === p.format
-        ? template.files.map((file) => ({ message: fill(p.message, { file }), pos: fileStart(file) }))
+        ? [
+            {
+              message: fill(p.message, { file: template.path }),
+              pos: fileStart(template.files[0] ?? template.path),
+            },
+          ]
         : [];
   },
 };

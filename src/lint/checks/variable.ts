@@ -3,8 +3,8 @@ import { header } from '../query.js';
 import type { Hit } from '../types.js';
 
 /**
- * Variables (and optionally locals) whose name matches a pattern and whose `sensitive` flag is
- * not what the policy wants.
+ * Variables (and optionally locals) whose name matches a pattern and whose `sensitive` flag
+ * equals `sensitive` (`sensitive: false` reports secret-looking variables not marked so).
  */
 export interface VariableParams {
   nameMatches: string;
@@ -27,7 +27,7 @@ export const variable: CheckModule<VariableParams> = {
         ...(p.includeLocals ? template.locals.map((l) => ({ ...l, kind: 'local' })) : []),
       ];
       for (const v of candidates) {
-        if (!wanted(v.name) || v.sensitive === p.sensitive) continue;
+        if (!wanted(v.name) || v.sensitive !== p.sensitive) continue;
         hits.push({
           message: fill(p.message, { name: v.name, kind: v.kind }),
           pos: header(v.pos),

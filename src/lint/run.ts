@@ -1,0 +1,137 @@
+import type { LintConfig } from '../config/types.js';
+import { discoverTemplates } from '../template/discover.js';
+import { loadTemplate } from '../template/load.js';
+import type { Template } from '../template/model.js';
+import { lintTemplate, sortFindings } from './engine.js';
+import { LintInputError } from './errors.js';
+import { type LoadedPolicy, loadPolicySet } from './policies.js';
+import { atOrAbove, type Finding, type Severity, SYNTAX } from './types.js';
+
+export interface LintOptions {
+  /** Extra policy directories (`--policy-dir`), after `config.policyDirs`. */
+  policyDirs?: string[];
+  /** The `lint` section of imagegate.yaml (policyDirs already resolved to paths). */
+  config?: LintConfig;
+  /** Where the config came from, for error messages. */
+  configFile?: string;
+  /** Overrides `config.failOn`; default `error`. */
+  failOn?: Severity;
+  /** Leave out the built-in policies. */
+  builtin?: boolean;
+  /** Reuse an already loaded policy set (gate lints several images with one). */
+  policies?: LoadedPolicy[];
+}
+
+export interface LintSummary {
+  templates: number;
+  policies: number;
+  findings: number;
+  errors: number;
+  warnings: number;
+  infos: number;
+  suppressed: number;
+  syntaxErrors: number;
+  failOn: Severity;
+  /** 0 clean, 1 findings at/above failOn, 2 bad input (syntax errors). */
+  exitCode: 0 | 1 | 2;
+}
+
+export interface LintRun {
+  findings: Finding[];
+  summary: LintSummary;
+  templates: Template[];
+  policies: LoadedPolicy[];
+}
+
+/** Templates are read with some overlap so file I/O hides behind parsing. */
+const CONCURRENCY = 8;
+
+/**
+ * Lint templates under `paths` (directories are searched, files linted alone). Bad input that
+ * stops the run (unreadable path, no templates, invalid policy) throws `LintInputError`;
+ * syntax errors are findings and make `summary.exitCode` 2.
+ */
+export async function lintPaths(paths: string[], options: LintOptions = {}): Promise<LintRun> {
+  const config = options.config ?? {};
+  const policies =
+    options.policies ??
+    (await loadPolicySet({
+      dirs: [...(config.policyDirs ?? []), ...(options.policyDirs ?? [])],
+      config,
+      configFile: options.configFile,
+      builtin: options.builtin,
+    }));
+  const targets = await asInputError(() => discoverTemplates(paths.length > 0 ? paths : ['.']));
+  if (targets.length === 0) {
+    throw new LintInputError(
+      `${paths.join(' ') || '.'}: no Packer templates found (*.pkr.hcl directories or legacy *.json)`,
+    );
+  }
+  const templates = await loadAll(targets);
+  const engine = { severity: config.severity ?? {}, disabled: new Set(config.disable ?? []) };
+  const findings: Finding[] = [];
+  let suppressed = 0;
+  for (const template of templates) {
+    const result = lintTemplate(template, policies, engine);
+    findings.push(...result.findings);
+    suppressed += result.suppressed.length;
+  }
+  const failOn = options.failOn ?? config.failOn ?? 'error';
+  return {
+    findings: sortFindings(findings),
+    summary: summarize(findings, {
+      templates: templates.length,
+      policies: policies.length,
+      suppressed,
+      failOn,
+    }),
+    templates,
+    policies,
+  };
+}
+
+export function summarize(
+  findings: readonly Finding[],
+  ctx: { templates: number; policies: number; suppressed: number; failOn: Severity },
+): LintSummary {
+  const count = (s: Severity) => findings.filter((f) => f.severity === s).length;
+  const syntaxErrors = findings.filter((f) => f.policy === SYNTAX).length;
+  const failing = findings.some((f) => atOrAbove(f.severity, ctx.failOn));
+  return {
+    templates: ctx.templates,
+    policies: ctx.policies,
+    findings: findings.length,
+    errors: count('error'),
+    warnings: count('warning'),
+    infos: count('info'),
+    suppressed: ctx.suppressed,
+    syntaxErrors,
+    failOn: ctx.failOn,
+    exitCode: syntaxErrors > 0 ? 2 : failing ? 1 : 0,
+  };
+}
+
+async function loadAll(targets: string[]): Promise<Template[]> {
+  const out: Template[] = new Array(targets.length);
+  let next = 0;
+  const worker = async () => {
+    while (next < targets.length) {
+      const i = next++;
+      out[i] = await asInputError(() => loadTemplate(targets[i]!));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, targets.length) }, worker));
+  return out;
+}
+
+/** The template reader reports unreadable input with an exit code; lint reports it as its own. */
+async function asInputError<T>(fn: () => Promise<T>): Promise<T> {
+  try {
+    return await fn();
+  } catch (err) {
+    if (err instanceof Error && 'exitCode' in err && !(err instanceof LintInputError)) {
+      throw new LintInputError(err.message);
+    }
+    throw err;
+  }
+}

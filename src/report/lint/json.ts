@@ -1,0 +1,16 @@
+import type { LintReport } from './report.js';
+
+/** `{"findings":[{policy, severity, message, file, line, column, endLine, endColumn}], "summary":{…}}`. */
+export function formatJson(report: LintReport): string {
+  const findings = report.findings.map((f) => ({
+    policy: f.policy,
+    severity: f.severity,
+    message: f.message,
+    file: f.file,
+    line: f.line,
+    column: f.column,
+    endLine: f.endLine,
+    endColumn: f.endColumn,
+  }));
+  return `${JSON.stringify({ findings, summary: report.summary }, null, 2)}\n`;
+}

@@ -1,0 +1,23 @@
+import type { LoadedPolicy } from '../../lint/policies.js';
+import type { LintSummary } from '../../lint/run.js';
+import type { Finding } from '../../lint/types.js';
+import type { Template } from '../../template/model.js';
+
+/** What every lint output format renders: the result of `lintPaths`. */
+export interface LintReport {
+  findings: Finding[];
+  summary: LintSummary;
+  templates: Template[];
+  policies: LoadedPolicy[];
+}
+
+/** Policies whose findings point at secret values: never echo their source text. */
+export function maskedPolicies(policies: readonly LoadedPolicy[]): Set<string> {
+  return new Set(
+    policies
+      .filter((p) =>
+        (Array.isArray(p.check) ? p.check : [p.check]).some((c) => c.type === 'secret-in-template'),
+      )
+      .map((p) => p.id),
+  );
+}
