@@ -47,7 +47,7 @@ export function parseHcl(parser: Parser, file: string, text: string): HclFile {
       blocks: [],
       pos: span(file, lines, 0, text.length),
     };
-    if (bodyNode !== null) fillBody(ctx, body, bodyNode, null, null);
+    if (bodyNode !== null) fillBody(ctx, body, bodyNode, null, null, null);
     const comments = root
       .descendantsOfType('comment')
       .filter((n): n is Node => n !== null)
@@ -77,17 +77,20 @@ function problem(ctx: Ctx, message: string, start: number, end: number): void {
 
 // ---- syntax errors -------------------------------------------------------------------------
 
-function collectErrors(ctx: Ctx, node: Node): void {
+function collectErrors(ctx: Ctx, node: Node, state = { sawError: false }): void {
   if (node.isMissing) {
+    // After an ERROR, tree-sitter's recovery invents closing tokens: noise, not news.
+    if (state.sawError) return;
     const what = node.type === 'heredoc_identifier' ? 'the heredoc closing marker' : `"${node.type}"`;
     problem(ctx, `missing ${what}`, node.startIndex, node.startIndex);
     return;
   }
   if (node.isError) {
+    state.sawError = true;
     reportErrorNode(ctx, node);
     return;
   }
-  for (const child of node.children) if (child?.hasError) collectErrors(ctx, child);
+  for (const child of node.children) if (child?.hasError) collectErrors(ctx, child, state);
 }
 
 function reportErrorNode(ctx: Ctx, node: Node): void {
@@ -121,7 +124,14 @@ function findOutsideStrings(raw: string, wanted: string): number {
 
 // ---- bodies and blocks ---------------------------------------------------------------------
 
-function fillBody(ctx: Ctx, target: Block, body: Node, open: Node | null, close: Node | null): void {
+function fillBody(
+  ctx: Ctx,
+  target: Block,
+  body: Node,
+  open: Node | null,
+  close: Node | null,
+  owner: Node | null,
+): void {
   const items = named(body).filter((n) => n.type === 'attribute' || n.type === 'block');
   const seen = new Map<string, Attribute>();
   for (const item of items) {
@@ -143,7 +153,8 @@ function fillBody(ctx: Ctx, target: Block, body: Node, open: Node | null, close:
     } else seen.set(attr.name, attr);
     target.attributes.push(attr);
   }
-  if (!body.hasError) checkLayout(ctx, items, open, close);
+  // Layout rules only make sense where tree-sitter did not have to recover from an error.
+  if (!(owner ?? body).hasError) checkLayout(ctx, items, open, close);
 }
 
 /** Newline rules HashiCorp's parser enforces and tree-sitter's grammar does not. */
@@ -227,7 +238,7 @@ function convertBlock(ctx: Ctx, node: Node): Block {
       open.endIndex,
     );
   }
-  if (body !== null) fillBody(ctx, block, body, open, close);
+  if (body !== null) fillBody(ctx, block, body, open, close, node);
   return block;
 }
 

@@ -22,14 +22,21 @@ export function parseJson(
   const ctx: JsonCtx = { file, text, lines: new LineIndex(text), strings };
   const parseErrors: ParseError[] = [];
   const root = parseTree(text, parseErrors, { disallowComments: true, allowTrailingComma: false });
-  const errors = parseErrors.map((e) => ({
-    message: `JSON syntax error: ${printParseErrorCode(e.error)}`,
+  // One mistake often yields several codes at the same offset; the first says it best.
+  const firsts = parseErrors.filter((e, i) => parseErrors.findIndex((o) => o.offset === e.offset) === i);
+  const errors = firsts.map((e) => ({
+    message: `JSON syntax error: ${describe(printParseErrorCode(e.error))}`,
     pos: span(file, ctx.lines, e.offset, e.offset + Math.max(e.length, 1)),
   }));
   if (root !== undefined && root.type !== 'object' && errors.length === 0) {
     errors.push({ message: 'a template must be a JSON object', pos: jsonPos(ctx, root) });
   }
   return { ctx, root: root?.type === 'object' ? root : undefined, errors };
+}
+
+/** `PropertyNameExpected` → `property name expected`. */
+function describe(code: string): string {
+  return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
 
 export function parseLegacyJson(file: string, text: string): LegacyJson {
