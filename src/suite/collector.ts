@@ -1,0 +1,136 @@
+import { randomBytes } from 'node:crypto';
+import type { ResourceSpec } from './model.js';
+import { RESOURCES } from './resources/index.js';
+
+/**
+ * Builds ONE POSIX `sh` script that collects the facts of a whole suite. Every value from the
+ * suite reaches it through shQuote (in the resource modules); output is framed with a marker
+ * drawn at random per run (see frames.ts). User commands and network checks run in parallel
+ * lanes whose output goes to temp files and is printed after the lanes finish, so frames never
+ * interleave.
+ */
+
+export interface CollectItem {
+  /** Frame id for this resource; unique within the script, no spaces. */
+  id: string;
+  spec: ResourceSpec;
+}
+
+export interface CollectorOptions {
+  /** Parallel lanes for commands and network checks (goss's --max-concurrent, default 50). */
+  maxConcurrent?: number;
+  /** Tests pass a fixed marker; runs draw a fresh random one. */
+  marker?: string;
+}
+
+export interface Collector {
+  script: string;
+  marker: string;
+  /** Upper bound for the script's run time: the slowest lane plus slack for the rest. */
+  timeoutMs: number;
+}
+
+export const DEFAULT_MAX_CONCURRENT = 50;
+
+/** Frame id and key of the last frame, proving the script ran to the end. */
+export const DONE_ID = '_done';
+
+/** Slack for the sequential part of the script and for the transport itself. */
+const SLACK_MS = 60_000;
+
+export function newMarker(): string {
+  return `@ig-${randomBytes(16).toString('hex')}`;
+}
+
+const PREAMBLE = String.raw`set +e
+T=$(mktemp -d 2>/dev/null) || { T=/tmp/.imagegate.$$; mkdir -m 700 "$T" || exit 97; }
+trap 'rm -rf "$T"' EXIT
+trap 'exit 98' INT TERM
+if command -v base64 >/dev/null 2>&1; then _ige=b; _igenc() { base64; }; else _ige=x; _igenc() { od -An -v -tx1; }; fi
+_igsid=; command -v setsid >/dev/null 2>&1 && _igsid=setsid
+# raw one-line frame: ID KEY VALUE
+_igr() { printf '%s %s %s r %s\n' "$M" "$1" "$2" "$3"; }
+# block frame from stdin: ID KEY
+_igb() { printf '%s %s %s %s\n' "$M" "$1" "$2" "$_ige"; _igenc; printf '%s .\n' "$M"; }
+# block frame from a file, when readable: ID KEY FILE
+_igf() { if [ -r "$3" ]; then _igb "$1" "$2" <"$3"; fi; }
+# getent where present, else the flat file: DB NAME
+_iggetent() {
+  if command -v getent >/dev/null 2>&1; then getent "$1" "$2"
+  elif [ "$1" = passwd ] || [ "$1" = group ]; then awk -F: -v n="$2" '$1 == n' "/etc/$1"
+  else return 2; fi
+}
+# run a program with a deadline in its own session (so the whole process group dies):
+# ID SECONDS PROGRAM ARGS... -> $T/ID.o, $T/ID.e, $T/ID.rc, and $T/ID.to when killed
+_igto() {
+  _igid=$1; _igsec=$2; shift 2
+  $_igsid "$@" >"$T/$_igid.o" 2>"$T/$_igid.e" </dev/null &
+  _igp=$!
+  $_igsid sh -c 'sleep "$1"; : >"$2"; kill -9 -"$3" 2>/dev/null || kill -9 "$3"' _ "$_igsec" "$T/$_igid.to" "$_igp" >/dev/null 2>&1 </dev/null &
+  _igw=$!
+  wait "$_igp"; echo "$?" >"$T/$_igid.rc"
+  kill -9 -"$_igw" 2>/dev/null || kill -9 "$_igw" 2>/dev/null
+  wait "$_igw" 2>/dev/null
+}
+# frames of an _igto run: ID
+_igcf() {
+  _igf "$1" out "$T/$1.o"; _igf "$1" err "$T/$1.e"
+  _igr "$1" rc "$(cat "$T/$1.rc" 2>/dev/null)"
+  if [ -f "$T/$1.to" ]; then _igr "$1" to 1; fi
+}
+# TCP connect test: HOST PORT SECONDS; 127 when the target has no tool for it
+_igtcp() {
+  if command -v perl >/dev/null 2>&1; then
+    perl -MIO::Socket::INET -e 'exit(IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Proto => "tcp", Timeout => $ARGV[2]) ? 0 : 1)' "$1" "$2" "$3" 2>/dev/null
+  elif command -v nc >/dev/null 2>&1; then
+    nc -z -w "$((${'$'}{3%.*} + 1))" "$1" "$2" >/dev/null 2>&1
+  elif command -v bash >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then
+    timeout "$3" bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" >/dev/null 2>&1
+  else return 127; fi
+}`;
+
+export function buildCollector(items: CollectItem[], opts: CollectorOptions = {}): Collector {
+  const marker = opts.marker ?? newMarker();
+  if (!/^[!-~]+$/.test(marker)) throw new Error('collector marker must be printable ASCII without spaces');
+  const lanes = Math.max(1, opts.maxConcurrent ?? DEFAULT_MAX_CONCURRENT);
+  const shared = new Map<string, string>();
+  const inline: string[] = [];
+  const parallel: { sh: string; budgetMs: number }[] = [];
+  for (const { id, spec } of items) {
+    if (spec.skip) continue;
+    if (!/^[A-Za-z0-9_.-]+$/.test(id))
+      throw new Error(`collector frame id must be a simple word, got ${JSON.stringify(id)}`);
+    RESOURCES[spec.type].plan(spec, id, {
+      inline: (sh) => inline.push(sh),
+      parallel: (sh, budgetMs) => parallel.push({ sh, budgetMs }),
+      shared: (name, sh) => {
+        if (!shared.has(name)) shared.set(name, sh);
+      },
+    });
+  }
+
+  // Round-robin into lanes; each lane is one background subshell running its share in order.
+  const laneBodies: string[][] = Array.from({ length: Math.min(lanes, parallel.length) }, () => []);
+  const laneBudget = laneBodies.map(() => 0);
+  parallel.forEach((p, i) => {
+    const lane = i % laneBodies.length;
+    laneBodies[lane]!.push(p.sh);
+    laneBudget[lane]! += p.budgetMs;
+  });
+
+  const parts = ['{', `M=${marker}`, PREAMBLE];
+  laneBodies.forEach((body, i) => {
+    parts.push(`(\n${body.join('\n')}\n) >"$T/lane${i}" 2>/dev/null &`);
+  });
+  parts.push(...shared.values(), ...inline);
+  parts.push('wait');
+  laneBodies.forEach((_, i) => {
+    parts.push(`cat "$T/lane${i}" 2>/dev/null`);
+  });
+  parts.push(`_igr ${DONE_ID} done 1`, '} </dev/null');
+  return {
+    script: `${parts.join('\n')}\n`,
+    marker,
+    timeoutMs: Math.max(0, ...laneBudget) + SLACK_MS,
+  };
+}

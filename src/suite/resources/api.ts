@@ -1,0 +1,87 @@
+import type { Frames } from '../frames.js';
+import type { Fact } from '../matchers/api.js';
+import type { ResourceSpec, ResourceType } from '../model.js';
+
+/**
+ * What one goss resource type knows: how to collect its facts with POSIX shell (planned into
+ * the one collector script) and how to turn the collected frames into facts per attribute.
+ * Matchers are evaluated elsewhere (src/suite/run.ts), uniformly for every type.
+ */
+
+/** A collected fact for one attribute, or why it could not be collected (goss's `err`). */
+export type AttrFact = { value: Fact } | { error: string };
+
+export interface Attribute {
+  /** Key as written in the gossfile. */
+  key: string;
+  /** Property name goss reports (`linkedto`, `Body`, …) when it differs from the key. */
+  property?: string;
+}
+
+export interface PlanBuilder {
+  /** Shell run in order by the collector's main shell; must be quick and non-blocking. */
+  inline(sh: string): void;
+  /**
+   * Shell that may block (user commands, network); runs in one of the parallel lanes.
+   * `budgetMs` bounds how long it can take, so the whole script gets an honest deadline.
+   */
+  parallel(sh: string, budgetMs: number): void;
+  /**
+   * A probe several resources share (the package database, /proc/net/*): emitted once per
+   * script however many resources ask; its frames use `sharedId(name)`.
+   */
+  shared(name: string, sh: string): void;
+}
+
+export interface ResourceDef {
+  readonly type: ResourceType;
+  /** Validated first; false, failed or errored skips every other attribute (goss's shouldSkip). */
+  readonly gate?: string;
+  /** Expectation attributes, in the order goss validates them. */
+  readonly attributes: readonly Attribute[];
+  /** Keys that configure collection rather than assert anything (`timeout`, `exec`, `server`…). */
+  readonly options: readonly string[];
+  /** goss's resource-id (usually the key). */
+  resourceId?(spec: ResourceSpec): string;
+  /** Emit the shell that collects this resource's facts; frames use `id`. */
+  plan(spec: ResourceSpec, id: string, plan: PlanBuilder): void;
+  /** Facts for every attribute the spec asserts, from the parsed frames. */
+  facts(spec: ResourceSpec, id: string, frames: Frames): Record<string, AttrFact>;
+}
+
+/** Frame id used by a shared probe's frames. */
+export function sharedId(name: string): string {
+  return `_${name}`;
+}
+
+export function option<T>(spec: ResourceSpec, key: string, fallback: T): T {
+  const v = spec.attrs[key];
+  return v === undefined || v === null ? fallback : (v as T);
+}
+
+export function stringOption(spec: ResourceSpec, key: string): string | undefined {
+  const v = spec.attrs[key];
+  if (v === undefined || v === null || v === '') return undefined;
+  return String(v);
+}
+
+export function value(v: Fact): AttrFact {
+  return { value: v };
+}
+
+export function failure(error: string): AttrFact {
+  return { error };
+}
+
+/** Same fact (or error) for every listed attribute. */
+export function allAttrs(keys: readonly string[], fact: AttrFact): Record<string, AttrFact> {
+  return Object.fromEntries(keys.map((k) => [k, fact]));
+}
+
+/** Split text into lines the way goss reads a stream (a trailing newline ends, not adds, a line). */
+export function toLines(text: string): string[] {
+  if (text === '') return [];
+  const lines = text.split('\n');
+  if (lines[lines.length - 1] === '') lines.pop();
+  return lines;
+}

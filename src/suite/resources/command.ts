@@ -1,0 +1,30 @@
+import type { LinesFact } from '../matchers/api.js';
+import { shQuote, shSeconds } from '../quote.js';
+import type { ResourceDef } from './api.js';
+import { allAttrs, failure, option, stringOption, toLines, value } from './api.js';
+
+/** goss's default command timeout. */
+export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
+
+/** goss `command`: run with `sh -c` on the target, in a parallel lane, killed at `timeout` (ms). */
+export const command: ResourceDef = {
+  type: 'command',
+  attributes: [{ key: 'exit-status' }, { key: 'stdout' }, { key: 'stderr' }],
+  options: ['exec', 'timeout'],
+  plan(spec, id, plan) {
+    const line = stringOption(spec, 'exec') ?? spec.key;
+    const timeout = option(spec, 'timeout', 0) || DEFAULT_COMMAND_TIMEOUT_MS;
+    plan.parallel(`_igto ${id} ${shSeconds(timeout)} sh -c ${shQuote(line)}; _igcf ${id}`, timeout);
+  },
+  facts(spec, id, frames) {
+    const keys = this.attributes.map((a) => a.key);
+    if (frames.has(id, 'to')) {
+      const timeout = option(spec, 'timeout', 0) || DEFAULT_COMMAND_TIMEOUT_MS;
+      return allAttrs(keys, failure(`Command execution timed out (${timeout / 1000}s)`));
+    }
+    const rc = frames.text(id, 'rc');
+    if (rc === undefined) return allAttrs(keys, failure('not collected: the collector script stopped early'));
+    const lines = (key: string): LinesFact => ({ kind: 'lines', lines: toLines(frames.text(id, key) ?? '') });
+    return { 'exit-status': value(Number(rc)), stdout: value(lines('out')), stderr: value(lines('err')) };
+  },
+};

@@ -1,0 +1,112 @@
+import type { LinesFact } from '../matchers/api.js';
+import { shQuote } from '../quote.js';
+import type { AttrFact, ResourceDef } from './api.js';
+import { allAttrs, failure, toLines, value } from './api.js';
+
+/** `stat -c %F` wording → goss's filetype names. */
+const FILETYPES: Record<string, string> = {
+  'regular file': 'file',
+  'regular empty file': 'file',
+  directory: 'directory',
+  'symbolic link': 'symlink',
+  fifo: 'pipe',
+  socket: 'socket',
+  'character special file': 'character-device',
+  'block special file': 'block-device',
+};
+
+const HASHES = { md5: 'md5sum', sha256: 'sha256sum', sha512: 'sha512sum' } as const;
+
+/**
+ * goss `file`. Like goss, mode/owner/size/filetype describe the path itself (lstat: a symlink
+ * is `symlink`, mode 0777), while contents and hashes read through it.
+ */
+export const file: ResourceDef = {
+  type: 'file',
+  gate: 'exists',
+  attributes: [
+    { key: 'exists' },
+    { key: 'mode' },
+    { key: 'owner' },
+    { key: 'uid' },
+    { key: 'group' },
+    { key: 'gid' },
+    { key: 'linked-to', property: 'linkedto' },
+    { key: 'filetype' },
+    { key: 'contains' },
+    { key: 'contents' },
+    { key: 'size' },
+    { key: 'md5' },
+    { key: 'sha256' },
+    { key: 'sha512' },
+  ],
+  options: [],
+  plan(spec, id, plan) {
+    const a = spec.attrs;
+    const lines = [
+      `_igp=${shQuote(spec.key)}`,
+      'if [ -e "$_igp" ] || [ -h "$_igp" ]; then',
+      `  _igr ${id} exists true`,
+      `  _igr ${id} stat "$(stat -c '%a|%s|%u|%g|%U|%G|%F' -- "$_igp" 2>/dev/null)"`,
+    ];
+    if (a['linked-to'] !== undefined) {
+      lines.push(`  [ -h "$_igp" ] && readlink -- "$_igp" 2>/dev/null | _igb ${id} link`);
+    }
+    if (a.contents !== undefined || a.contains !== undefined) {
+      lines.push(`  if [ -r "$_igp" ] && [ ! -d "$_igp" ]; then _igb ${id} contents <"$_igp"; fi`);
+    }
+    for (const [attr, tool] of Object.entries(HASHES)) {
+      if (a[attr] === undefined) continue;
+      lines.push(`  _igr ${id} ${attr} "$(${tool} <"$_igp" 2>/dev/null)"`);
+    }
+    lines.push('else', `  _igr ${id} exists false`, 'fi');
+    plan.inline(lines.join('\n'));
+  },
+  facts(spec, id, frames) {
+    const keys = this.attributes.map((x) => x.key);
+    const exists = frames.text(id, 'exists');
+    if (exists === undefined)
+      return allAttrs(keys, failure('not collected: the collector script stopped early'));
+    const missing = failure(`stat ${spec.key}: no such file or directory`);
+    const out: Record<string, AttrFact> = { ...allAttrs(keys, missing), exists: value(exists === 'true') };
+    if (exists !== 'true') return out;
+    const stat = (frames.text(id, 'stat') ?? '').split('|');
+    if (stat.length < 7)
+      return {
+        ...allAttrs(keys, failure(`stat ${spec.key}: permission denied or stat missing`)),
+        exists: value(true),
+      };
+    const [mode, size, uid, gid, owner, group, kind] = stat as [
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+      string,
+    ];
+    out.mode = value(mode.padStart(4, '0'));
+    out.size = value(Number(size));
+    out.uid = value(Number(uid));
+    out.gid = value(Number(gid));
+    out.owner = value(owner);
+    out.group = value(group);
+    out.filetype = value(FILETYPES[kind] ?? kind);
+    const link = frames.text(id, 'link');
+    out['linked-to'] =
+      link === undefined ? failure(`readlink ${spec.key}: not a symlink`) : value(link.replace(/\n$/, ''));
+    const contents = frames.text(id, 'contents');
+    if (contents !== undefined) {
+      const fact: LinesFact = { kind: 'lines', lines: toLines(contents) };
+      out.contents = value(fact);
+      out.contains = value(fact);
+    } else {
+      out.contents = out.contains = failure(`open ${spec.key}: not a readable regular file`);
+    }
+    for (const attr of Object.keys(HASHES)) {
+      const sum = frames.text(id, attr)?.split(/\s/)[0];
+      out[attr] = sum ? value(sum) : failure(`${attr} of ${spec.key}: could not read the file`);
+    }
+    return out;
+  },
+};

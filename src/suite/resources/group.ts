@@ -1,0 +1,26 @@
+import { shQuote } from '../quote.js';
+import type { ResourceDef } from './api.js';
+import { allAttrs, failure, stringOption, value } from './api.js';
+
+/** goss `group`: one group entry (NSS via getent, /etc/group where getent is missing). */
+export const group: ResourceDef = {
+  type: 'group',
+  gate: 'exists',
+  attributes: [{ key: 'exists' }, { key: 'gid' }],
+  options: ['name'],
+  plan(spec, id, plan) {
+    plan.inline(`_iggetent group ${shQuote(stringOption(spec, 'name') ?? spec.key)} | _igb ${id} gr`);
+  },
+  facts(spec, id, frames) {
+    const name = stringOption(spec, 'name') ?? spec.key;
+    const gr = frames.text(id, 'gr');
+    if (gr === undefined)
+      return allAttrs(['exists', 'gid'], failure('not collected: the collector script stopped early'));
+    const entry = gr
+      .split('\n')
+      .map((l) => l.split(':'))
+      .find((f) => f[0] === name && f.length >= 3);
+    if (!entry) return { exists: value(false), gid: failure(`group: unknown group ${name}`) };
+    return { exists: value(true), gid: value(Number(entry[2])) };
+  },
+};

@@ -1,0 +1,125 @@
+import type { LinesFact } from '../matchers/api.js';
+import { shQuote, shSeconds } from '../quote.js';
+import type { AttrFact, ResourceDef } from './api.js';
+import { allAttrs, failure, option, stringOption, toLines, value } from './api.js';
+
+const DEFAULT_TIMEOUT_MS = 5_000;
+
+/**
+ * goss `http`, requested from the target itself (so `localhost` means the target) with curl,
+ * else wget (fewer options: no client certificates, methods or bodies), else a clear error.
+ * Like goss it follows redirects unless `no-follow-redirects`.
+ */
+export const http: ResourceDef = {
+  type: 'http',
+  gate: 'status',
+  attributes: [{ key: 'status' }, { key: 'headers', property: 'Headers' }, { key: 'body', property: 'Body' }],
+  options: [
+    'allow-insecure',
+    'no-follow-redirects',
+    'timeout',
+    'request-headers',
+    'request-body',
+    'method',
+    'username',
+    'password',
+    'ca-file',
+    'cert-file',
+    'key-file',
+    'proxy',
+    'url',
+  ],
+  plan(spec, id, plan) {
+    const url = stringOption(spec, 'url') ?? spec.key;
+    const ms = option(spec, 'timeout', 0) || DEFAULT_TIMEOUT_MS;
+    const secs = shSeconds(ms);
+    const a = spec.attrs;
+    const curl = ['curl', '-sS', '-o', `"$T/${id}.body"`, '-D', `"$T/${id}.hdr"`];
+    curl.push('--max-time', secs);
+    if (a['allow-insecure'] === true) curl.push('-k');
+    if (a['no-follow-redirects'] !== true) curl.push('-L');
+    const method = stringOption(spec, 'method');
+    if (method) curl.push('-X', shQuote(method));
+    for (const h of (a['request-headers'] as string[] | undefined) ?? []) curl.push('-H', shQuote(String(h)));
+    const body = stringOption(spec, 'request-body');
+    if (body !== undefined) curl.push('--data-binary', shQuote(body));
+    const username = stringOption(spec, 'username');
+    if (username) curl.push('-u', shQuote(`${username}:${stringOption(spec, 'password') ?? ''}`));
+    for (const [opt, flag] of [
+      ['ca-file', '--cacert'],
+      ['cert-file', '--cert'],
+      ['key-file', '--key'],
+      ['proxy', '--proxy'],
+    ] as const) {
+      const v = stringOption(spec, opt);
+      if (v) curl.push(flag, shQuote(v));
+    }
+    curl.push('--', shQuote(url));
+    const wget = [
+      'wget',
+      '-q',
+      '-S',
+      '-O',
+      `"$T/${id}.body"`,
+      '-T',
+      String(Math.max(1, Math.ceil(ms / 1000))),
+    ];
+    if (a['allow-insecure'] === true) wget.push('--no-check-certificate');
+    wget.push(shQuote(url));
+    const guard = shSeconds(ms + 2_000);
+    plan.parallel(
+      [
+        'if command -v curl >/dev/null 2>&1; then',
+        `  _igr ${id} tool curl; _igto ${id} ${guard} ${curl.join(' ')}; _igcf ${id}; _igf ${id} hdr "$T/${id}.hdr"`,
+        'elif command -v wget >/dev/null 2>&1; then',
+        `  _igr ${id} tool wget; _igto ${id} ${guard} ${wget.join(' ')}; _igcf ${id}`,
+        `else _igr ${id} tool none; fi`,
+        `[ -f "$T/${id}.body" ] && _igf ${id} body "$T/${id}.body"`,
+      ].join('\n'),
+      ms + 2_000,
+    );
+  },
+  facts(spec, id, frames) {
+    const keys = ['status', 'headers', 'body'];
+    const tool = frames.text(id, 'tool');
+    if (tool === undefined)
+      return allAttrs(keys, failure('not collected: the collector script stopped early'));
+    if (tool === 'none')
+      return allAttrs(keys, failure('http needs curl or wget on the target; neither was found'));
+    if (frames.has(id, 'to')) return allAttrs(keys, failure(`http ${spec.key}: request timed out`));
+    const rc = frames.text(id, 'rc');
+    const err = (frames.text(id, 'err') ?? '').trim();
+    // curl exits non-zero only on transport errors; wget also on HTTP errors, with headers printed.
+    const headerText = tool === 'curl' ? (frames.text(id, 'hdr') ?? '') : err;
+    const { status, headers } = lastResponse(headerText);
+    if ((tool === 'curl' && rc !== '0') || status === undefined) {
+      return allAttrs(
+        keys,
+        failure(`http ${spec.key}: ${err.split('\n').pop() || `request failed (exit ${rc})`}`),
+      );
+    }
+    const out: Record<string, AttrFact> = {
+      status: value(status),
+      headers: value({ kind: 'lines', lines: headers } satisfies LinesFact),
+      body: value({ kind: 'lines', lines: toLines(frames.text(id, 'body') ?? '') } satisfies LinesFact),
+    };
+    return out;
+  },
+};
+
+/** Status and `Name: value` header lines of the final response (after redirects). */
+export function lastResponse(text: string): { status: number | undefined; headers: string[] } {
+  let status: number | undefined;
+  let headers: string[] = [];
+  for (const raw of text.split('\n')) {
+    const line = raw.replace(/\r$/, '').trim();
+    const m = /^HTTP\/[\d.]+\s+(\d{3})/.exec(line);
+    if (m) {
+      status = Number(m[1]);
+      headers = [];
+    } else if (status !== undefined && /^[A-Za-z0-9!#$%&'*+.^_`|~-]+:/.test(line)) {
+      headers.push(line);
+    }
+  }
+  return { status, headers };
+}

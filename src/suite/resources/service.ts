@@ -1,0 +1,88 @@
+import { shQuote } from '../quote.js';
+import type { AttrFact, ResourceDef } from './api.js';
+import { allAttrs, failure, sharedId, stringOption, value } from './api.js';
+
+const PROBE = 'init';
+const ID = sharedId(PROBE);
+
+/** Which service manager answers: systemd, OpenRC, or SysV scripts. */
+const PROBE_SH = [
+  `_igv=; IFS= read -r _igv 2>/dev/null </proc/1/comm; _igr ${ID} pid1 "$_igv"`,
+  'if [ -d /run/systemd/system ]; then _igi=systemd',
+  'elif [ -d /run/openrc ] || command -v openrc >/dev/null 2>&1; then _igi=openrc',
+  'else _igi=sysv; fi',
+  `_igr ${ID} kind "$_igi"`,
+].join('\n');
+
+/** A PID 1 with one of these names is an init that could run services. */
+const INITS = new Set(['init', 'systemd', 'openrc-init', 'runit', 'runsvdir', 's6-svscan', 'upstart']);
+
+/**
+ * goss `service`. systemd (`systemctl is-enabled/is-active`), OpenRC (`rc-service`, runlevel
+ * links), SysV (`/etc/init.d/NAME status`, `/etc/rcN.d/S*NAME`). Where nothing manages
+ * services (a container whose PID 1 is the application) the result is an explicit error
+ * instead of a guessed `false`.
+ */
+export const service: ResourceDef = {
+  type: 'service',
+  attributes: [{ key: 'enabled' }, { key: 'running' }, { key: 'runlevels' }],
+  options: ['name'],
+  resourceId(spec) {
+    const name = stringOption(spec, 'name');
+    return name && name !== spec.key ? `${spec.key}: ${name}` : spec.key;
+  },
+  plan(spec, id, plan) {
+    plan.shared(PROBE, PROBE_SH);
+    const name = shQuote(stringOption(spec, 'name') ?? spec.key);
+    plan.inline(
+      [
+        `_ign=${name}`,
+        'case $_igi in',
+        `systemd) systemctl -q is-enabled "$_ign" >/dev/null 2>&1; _igr ${id} enabled $?`,
+        `  systemctl -q is-active "$_ign" >/dev/null 2>&1; _igr ${id} running $? ;;`,
+        `openrc) rc-service "$_ign" status >/dev/null 2>&1; _igr ${id} running $?`,
+        `  for _igl in /etc/runlevels/*/"$_ign"; do [ -e "$_igl" ] && _igr ${id} level "\${_igl#/etc/runlevels/}"; done ;;`,
+        `*) if [ -x /etc/init.d/"$_ign" ]; then _igr ${id} script 1; /etc/init.d/"$_ign" status >/dev/null 2>&1; _igr ${id} running $?; fi`,
+        `  for _igl in /etc/rc[0-6S].d/S[0-9][0-9]"$_ign"; do [ -e "$_igl" ] && _igr ${id} level "\${_igl#/etc/rc}"; done ;;`,
+        'esac',
+      ].join('\n'),
+    );
+  },
+  facts(spec, id, frames) {
+    const keys = this.attributes.map((a) => a.key);
+    const kind = frames.text(ID, 'kind');
+    if (kind === undefined)
+      return allAttrs(keys, failure('not collected: the collector script stopped early'));
+    const name = stringOption(spec, 'name') ?? spec.key;
+    // One `level` frame per start link found (rc2.d/S01x → 2, runlevels/default/x → default).
+    const levels = frames
+      .all(id, 'level')
+      .map((l) => l.split(/[./]/)[0]!)
+      .filter((l) => l !== '');
+    const out: Record<string, AttrFact> = { runlevels: value([...new Set(levels)].sort()) };
+    if (kind === 'systemd') {
+      out.enabled = value(frames.text(id, 'enabled') === '0');
+      out.running = value(frames.text(id, 'running') === '0');
+      out.runlevels = failure('runlevels are a SysV/OpenRC notion; systemd has targets');
+      return out;
+    }
+    if (kind === 'openrc') {
+      out.enabled = value(levels.length > 0);
+      out.running = value(frames.text(id, 'running') === '0');
+      return out;
+    }
+    const pid1 = frames.text(ID, 'pid1') ?? '';
+    if (!frames.has(id, 'script') && !INITS.has(pid1)) {
+      return allAttrs(
+        keys,
+        failure(
+          `no init system on the target (PID 1 is "${pid1}") and no /etc/init.d/${name}: ` +
+            'cannot tell whether the service is enabled or running; test its process or port instead',
+        ),
+      );
+    }
+    out.enabled = value(levels.length > 0);
+    out.running = value(frames.text(id, 'running') === '0');
+    return out;
+  },
+};

@@ -1,0 +1,185 @@
+import { buildCollector, type CollectItem, DONE_ID } from './collector.js';
+import { parseFrames } from './frames.js';
+import type { MatcherOutcome } from './matchers/api.js';
+import { evaluateMatcher } from './matchers/index.js';
+import type { ResourceSpec, Suite } from './model.js';
+import type { AttrFact } from './resources/api.js';
+import { RESOURCES } from './resources/index.js';
+import type { SuiteRun, TestResult } from './result.js';
+import { gossTypeName, summaryLine } from './summary-line.js';
+import type { Transport } from './transport.js';
+
+export interface RunOptions {
+  /** goss --retry-timeout: keep re-collecting what failed until it passes or this elapses. */
+  retryTimeoutMs?: number;
+  /** goss --sleep between retries (default 1 s). */
+  sleepMs?: number;
+  /** Parallel lanes for commands and network checks (default 50). */
+  maxConcurrent?: number;
+  /** Called before each collection after the first, for progress output. */
+  onRetry?: (attempt: number, failing: number) => void;
+}
+
+export interface RunOutcome {
+  run: SuiteRun;
+  /** Transport round trips used (1 per collection). */
+  execs: number;
+  /** True when --retry-timeout ran out with failures left. */
+  timedOut: boolean;
+}
+
+/** The collector could not run to the end on the target: not a test failure, an error. */
+export class CollectError extends Error {
+  override name = 'CollectError';
+}
+
+const DEFAULT_SLEEP_MS = 1_000;
+
+/**
+ * Run suites against one target: collect every fact in one transport round trip, evaluate
+ * every matcher locally, and with a retry timeout re-collect only the resources that failed.
+ */
+export async function runSuites(
+  suites: Suite[],
+  transport: Transport,
+  opts: RunOptions = {},
+): Promise<RunOutcome> {
+  const started = process.hrtime.bigint();
+  const items: CollectItem[] = suites.flatMap((s) => s.resources).map((spec, i) => ({ id: `r${i}`, spec }));
+  const results = new Map<string, TestResult[]>();
+  let execs = 0;
+  let pending = items;
+  const deadline = Date.now() + (opts.retryTimeoutMs ?? 0);
+  for (let attempt = 1; ; attempt++) {
+    const toCollect = pending.filter((it) => !it.spec.skip && it.spec.type !== 'matching');
+    const frames = toCollect.length > 0 ? await collect(toCollect, transport, opts) : null;
+    if (frames) execs++;
+    for (const item of pending) {
+      results.set(
+        item.id,
+        evaluateResource(
+          item.spec,
+          frames ? RESOURCES[item.spec.type].facts(item.spec, item.id, frames) : localFacts(item),
+        ),
+      );
+    }
+    pending = items.filter((it) => results.get(it.id)!.some((r) => r.result === 1));
+    const sleepMs = opts.sleepMs ?? DEFAULT_SLEEP_MS;
+    if (pending.length === 0 || !opts.retryTimeoutMs || Date.now() + sleepMs > deadline) break;
+    await new Promise((r) => setTimeout(r, sleepMs));
+    opts.onRetry?.(attempt + 1, pending.length);
+  }
+  const all = items.flatMap((it) => results.get(it.id)!);
+  const total = Number(process.hrtime.bigint() - started);
+  const failed = all.filter((r) => r.result === 1).length;
+  const skipped = all.filter((r) => r.result === 2).length;
+  return {
+    run: {
+      results: all,
+      summary: {
+        'test-count': all.length,
+        'failed-count': failed,
+        'skipped-count': skipped,
+        'total-duration': total,
+        'summary-line': `Count: ${all.length}, Failed: ${failed}, Skipped: ${skipped}, Duration: ${(total / 1e9).toFixed(3)}s`,
+      },
+    },
+    execs,
+    timedOut: Boolean(opts.retryTimeoutMs) && pending.length > 0,
+  };
+}
+
+function localFacts(item: CollectItem): Record<string, AttrFact> {
+  // Only `matching` (and skipped resources, whose facts are never read) need no collection.
+  return item.spec.type === 'matching'
+    ? RESOURCES.matching.facts(item.spec, item.id, parseFrames('', '-'))
+    : {};
+}
+
+async function collect(items: CollectItem[], transport: Transport, opts: RunOptions) {
+  const collector = buildCollector(items, { maxConcurrent: opts.maxConcurrent });
+  const res = await transport.exec(collector.script, { timeoutMs: collector.timeoutMs });
+  const frames = parseFrames(res.stdout, collector.marker);
+  if (!frames.has(DONE_ID, 'done')) {
+    const why = res.stderr.trim().split('\n').pop() || `exit status ${res.exitCode}`;
+    throw new CollectError(`the collector script did not finish on ${transport.describe()}: ${why}`);
+  }
+  return frames;
+}
+
+/** goss's isSet/isSetWarnEmpty: an absent, null or empty-list expectation asserts nothing. */
+function isSet(v: unknown): boolean {
+  return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+}
+
+/**
+ * goss's Validate for one resource: attributes in goss's order; the gate attribute first, and
+ * when it fails, errors or is false, every later attribute is skipped (shouldSkip).
+ */
+export function evaluateResource(spec: ResourceSpec, facts: Record<string, AttrFact>): TestResult[] {
+  const def = RESOURCES[spec.type];
+  const resourceId = def.resourceId?.(spec) ?? spec.key;
+  const known = new Set([...def.attributes.map((a) => a.key), ...def.options]);
+  const results: TestResult[] = [];
+  let skip = spec.skip;
+  for (const attr of def.attributes) {
+    if (!isSet(spec.attrs[attr.key])) continue;
+    const property = attr.property ?? attr.key;
+    const start = new Date();
+    const t0 = process.hrtime.bigint();
+    let outcome: MatcherOutcome | 'skip';
+    if (skip) {
+      outcome = 'skip';
+    } else {
+      const fact = facts[attr.key] ?? { error: `${attr.key} was not collected` };
+      outcome =
+        'error' in fact
+          ? {
+              ok: false,
+              message: fact.error,
+              result: { message: '', actual: null, expected: spec.attrs[attr.key] },
+              error: fact.error,
+            }
+          : evaluateMatcher(spec.attrs[attr.key], fact.value);
+    }
+    results.push(toResult(spec, resourceId, property, outcome, start, Number(process.hrtime.bigint() - t0)));
+    if (attr.key === def.gate && outcome !== 'skip' && (!outcome.ok || outcome.result.actual === false))
+      skip = true;
+  }
+  for (const key of Object.keys(spec.attrs)) {
+    if (known.has(key)) continue;
+    const error = `unknown attribute "${key}" for ${spec.type} (${spec.source.file}:${spec.source.line})`;
+    const outcome: MatcherOutcome = { ok: false, message: error, result: { message: '' }, error };
+    results.push(toResult(spec, resourceId, key, outcome, new Date(), 0));
+  }
+  return results;
+}
+
+function toResult(
+  spec: ResourceSpec,
+  resourceId: string,
+  property: string,
+  outcome: MatcherOutcome | 'skip',
+  start: Date,
+  durationNs: number,
+): TestResult {
+  const skipped = outcome === 'skip';
+  const ok = skipped || outcome.ok;
+  return {
+    'resource-id': resourceId,
+    'resource-type': gossTypeName(spec.type),
+    title: spec.title,
+    meta: spec.meta,
+    property,
+    result: skipped ? 2 : ok ? 0 : 1,
+    // goss counts skipped results as successful; failed-count counts the rest.
+    successful: ok,
+    skipped,
+    err: skipped ? null : (outcome.error ?? null),
+    'matcher-result': skipped ? { message: '' } : outcome.result,
+    'summary-line': summaryLine(spec.type, resourceId, property, outcome),
+    duration: durationNs,
+    'start-time': start.toISOString(),
+    'end-time': new Date(start.getTime() + Math.round(durationNs / 1e6)).toISOString(),
+  };
+}
