@@ -66,6 +66,9 @@ function run(verdictPaths: string[], opts: ReportOpts): void {
     controls: loaded.config.controls ?? {},
   };
   const inputs = loadInputs(loaded.file ? { ...req, configFile: loaded.file } : req);
+  // A disabled policy never ran, so its silence is no evidence for the controls it names.
+  const disabled = new Set(loaded.config.lint?.disable ?? []);
+  inputs.policies = inputs.policies.filter((p) => !disabled.has(p.id));
   const model = buildReportModel(inputs, {
     title: opts.title,
     generatedAt: generatedAt(),

@@ -13,7 +13,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { renderHtml } from '../../src/report/compliance/html.js';
 import { INJECTION } from '../fixtures/report/verdicts.js';
 import { requireBinary } from '../helpers/engines.js';
-import { fixtureModel } from '../unit/report/helpers.js';
+import { fixtureModel } from '../unit/report/compliance/helpers.js';
 
 const CHROMIUM = '/usr/bin/chromium';
 const ARTIFACTS = resolve('test-artifacts');
@@ -93,7 +93,7 @@ describe('HTML compliance report in Chromium', () => {
   });
 
   it('shows the control table with coverage', async () => {
-    const row = page.locator('#control-table tr', { hasText: 'CIS 5.2.10' });
+    const row = page.locator('#control-table tr', { hasText: 'CIS-5.2.10' });
     await expect(row.locator('.pill').textContent()).resolves.toBe('fail');
     await expect(row.locator('td').nth(3).textContent()).resolves.toBe('1/2');
     await expect(page.locator('#control-table tbody tr').count()).resolves.toBe(9);

@@ -65,7 +65,7 @@ export function metaControls(meta: Record<string, unknown> | null): string[] {
     for (const item of list) {
       if (typeof item === 'string' || typeof item === 'number') {
         const id = String(item).trim();
-        if (id !== '') out.push(key === 'cis' && !/^cis/i.test(id) ? `CIS ${id}` : id);
+        if (id !== '') out.push(key === 'cis' && !/^cis/i.test(id) ? `CIS-${id}` : id);
       }
     }
   }

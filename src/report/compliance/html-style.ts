@@ -30,9 +30,9 @@ section.block{background:var(--card);border:1px solid var(--line);border-radius:
 .charts figure{margin:0}.charts figcaption{font-weight:600;margin-bottom:6px;font-size:13px}
 svg.chart{max-width:100%;height:auto}
 table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
 th{font-size:11.5px;text-transform:uppercase;letter-spacing:.5px;color:var(--muted);font-weight:600;background:#fafbfc}
-td.num,th.num{text-align:right;font-variant-numeric:tabular-nums}
+td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.resource td{background:#f9fafb;font-weight:600}
 td.msg{word-break:break-word}
 td.mono{overflow-wrap:anywhere}
@@ -60,6 +60,9 @@ footer{max-width:1180px;margin:0 auto;padding:0 40px 30px;color:var(--muted);fon
 @media print{
  @page{margin:14mm 12mm}
  html,body{background:#fff;font-size:11px}
+ th,td{padding:3px 5px}
+ th{font-size:9.5px}
+ code,.mono{font-size:10px}
  header.top{background:#fff;color:#000;border-bottom:2px solid #000;padding:0 0 8px}
  header.top h1{color:#000}header.top .meta{color:#333}
  main{max-width:none;padding:10px 0}

@@ -135,7 +135,7 @@ function overview(m: ReportModel): string {
       return (
         `<tr><td>${pill(a.status)}</td><td><a href="#${a.anchor}">${html(a.identity.reference)}</a><br>` +
         `<span class="muted mono">${html(truncate(a.identity.id, 40))}</span></td>` +
-        `<td>${html(a.identity.template?.path ?? '—')}</td><td class="mono">${html(a.identity.git ? shortHash(a.identity.git.sha) : '—')}</td>` +
+        `<td>${html(a.identity.template?.path ?? '—')}</td><td class="mono nowrap">${html(a.identity.git ? shortHash(a.identity.git.sha) : '—')}</td>` +
         `${countsCell(a.checks)}<td class="num">${f.error + f.warning + f.info}</td>` +
         `<td class="num">${duration(a.timings.totalMs)}</td></tr>`
       );

@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { metaControls, parseSelector } from '../../../src/report/compliance/controls.js';
-import { buildReportModel } from '../../../src/report/compliance/model.js';
-import type { ReportInputs } from '../../../src/report/compliance/types.js';
-import { baseVerdict, webVerdict } from '../../fixtures/report/verdicts.js';
+import { metaControls, parseSelector } from '../../../../src/report/compliance/controls.js';
+import { buildReportModel } from '../../../../src/report/compliance/model.js';
+import type { ReportInputs } from '../../../../src/report/compliance/types.js';
+import { baseVerdict, webVerdict } from '../../../fixtures/report/verdicts.js';
 import { fixtureModel } from './helpers.js';
 
 describe('parseSelector', () => {
@@ -39,9 +39,9 @@ describe('metaControls', () => {
     expect(metaControls({ controls: ['NIST AC-2', 'ORG-1'], cis: '5.2.10' })).toEqual([
       'NIST AC-2',
       'ORG-1',
-      'CIS 5.2.10',
+      'CIS-5.2.10',
     ]);
-    expect(metaControls({ cis: ['CIS 1.1', 4.2] })).toEqual(['CIS 1.1', 'CIS 4.2']);
+    expect(metaControls({ cis: ['CIS-1.1', 4.2] })).toEqual(['CIS-1.1', 'CIS-4.2']);
     expect(metaControls({ owner: 'x' })).toEqual([]);
     expect(metaControls(null)).toEqual([]);
   });
@@ -53,17 +53,17 @@ describe('control view', () => {
 
   it('merges policy, meta and config evidence into one row per control, sorted naturally', () => {
     expect(model.controls.map((c) => c.id)).toEqual([
-      'CIS 1.9',
-      'CIS 3.1.1',
-      'CIS 5.2.2',
-      'CIS 5.2.10',
-      'CIS 6.1.1',
+      'CIS-1.9',
+      'CIS-3.1.1',
+      'CIS-5.2.2',
+      'CIS-5.2.10',
+      'CIS-6.1.1',
       'NIST CM-6',
       'NIST CM-7',
       'ORG-LOG-1',
       'ORG-WEB-2',
     ]);
-    expect(row('CIS 5.2.10').evidence.map((e) => `${e.via}:${e.ref}`)).toEqual([
+    expect(row('CIS-5.2.10').evidence.map((e) => `${e.via}:${e.ref}`)).toEqual([
       'config:file:/etc/ssh/sshd_config#contents',
       'meta:file:/etc/ssh/sshd_config',
     ]);
@@ -71,12 +71,12 @@ describe('control view', () => {
 
   it('counts a check once per control even when two selectors name it', () => {
     // /etc/passwd is named by config and by meta.cis on the base image: 2 passwd checks + 1 shadow.
-    expect(row('CIS 6.1.1')).toMatchObject({ status: 'pass', pass: 3, fail: 0, coveredArtifacts: 2 });
-    expect(row('CIS 5.2.10')).toMatchObject({ status: 'fail', pass: 0, fail: 1, coveredArtifacts: 1 });
+    expect(row('CIS-6.1.1')).toMatchObject({ status: 'pass', pass: 3, fail: 0, coveredArtifacts: 2 });
+    expect(row('CIS-5.2.10')).toMatchObject({ status: 'fail', pass: 0, fail: 1, coveredArtifacts: 1 });
   });
 
   it('evaluates a policy per artifact whose template was linted', () => {
-    expect(row('CIS 1.9')).toMatchObject({ status: 'fail', pass: 1, fail: 1, coveredArtifacts: 2 });
+    expect(row('CIS-1.9')).toMatchObject({ status: 'fail', pass: 1, fail: 1, coveredArtifacts: 2 });
   });
 
   it('calls a control with only skipped evidence not covered', () => {
@@ -87,7 +87,7 @@ describe('control view', () => {
   it('leaves tampered verdicts out of the evidence', () => {
     expect(model.controlsExcludedTampered).toBe(1);
     // The tampered legacy verdict has an apt-noninteractive finding; it must not count.
-    expect(row('CIS 1.9').fail).toBe(1);
+    expect(row('CIS-1.9').fail).toBe(1);
     const base: ReportInputs = {
       verdicts: [
         { file: 'w', verdict: webVerdict(), intact: false },

@@ -1,14 +1,14 @@
 import { mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { loadInputs } from '../../../src/report/compliance/load.js';
-import { buildReportModel } from '../../../src/report/compliance/model.js';
-import type { ReportModel } from '../../../src/report/compliance/types.js';
-import { type FixtureSet, writeFixtureSet } from '../../fixtures/report/verdicts.js';
+import { loadInputs } from '../../../../src/report/compliance/load.js';
+import { buildReportModel } from '../../../../src/report/compliance/model.js';
+import type { ReportModel } from '../../../../src/report/compliance/types.js';
+import { type FixtureSet, writeFixtureSet } from '../../../fixtures/report/verdicts.js';
 
 export const CONTROLS: Record<string, string[]> = {
-  'CIS 5.2.10': ['file:/etc/ssh/sshd_config#contents'],
-  'CIS 6.1.1': ['file:/etc/passwd', 'file:/etc/shadow'],
+  'CIS-5.2.10': ['file:/etc/ssh/sshd_config#contents'],
+  'CIS-6.1.1': ['file:/etc/passwd', 'file:/etc/shadow'],
   'NIST CM-7': ['suite:builtin:cleanup', 'policy:cleanup-provisioner'],
   'ORG-LOG-1': ['service:rsyslog'],
 };

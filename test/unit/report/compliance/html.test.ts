@@ -1,9 +1,9 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
-import { html } from '../../../src/report/compliance/escape.js';
-import { renderHtml } from '../../../src/report/compliance/html.js';
-import { buildReportModel } from '../../../src/report/compliance/model.js';
-import { INJECTION, webVerdict } from '../../fixtures/report/verdicts.js';
+import { html } from '../../../../src/report/compliance/escape.js';
+import { renderHtml } from '../../../../src/report/compliance/html.js';
+import { buildReportModel } from '../../../../src/report/compliance/model.js';
+import { INJECTION, webVerdict } from '../../../fixtures/report/verdicts.js';
 import { fixtureModel } from './helpers.js';
 
 describe('escape.html', () => {

@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
-import { md } from '../../../src/report/compliance/escape.js';
-import { renderMarkdown } from '../../../src/report/compliance/markdown.js';
-import { INJECTION } from '../../fixtures/report/verdicts.js';
+import { md } from '../../../../src/report/compliance/escape.js';
+import { renderMarkdown } from '../../../../src/report/compliance/markdown.js';
+import { INJECTION } from '../../../fixtures/report/verdicts.js';
 import { fixtureModel } from './helpers.js';
 
 describe('escape.md', () => {
@@ -37,7 +37,7 @@ describe('renderMarkdown', () => {
 
   it('shows the control table and the summary counts', () => {
     expect(out).toContain('**3 artifacts:** ✅ 1 passed · ❌ 1 failed · ⚠️ 1 tampered');
-    expect(out).toContain('| CIS 5\\.2\\.10 | ❌ fail |');
+    expect(out).toContain('| CIS\\-5\\.2\\.10 | ❌ fail |');
     expect(out).toContain('| ORG\\-LOG\\-1 | ➖ not-covered | check `service:rsyslog` | 0/2 | 0 | 0 | 1 |');
   });
 

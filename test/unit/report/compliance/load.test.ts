@@ -8,8 +8,8 @@ import {
   loadPolicies,
   parseRecords,
   readLintFile,
-} from '../../../src/report/compliance/load.js';
-import type { InputFile } from '../../../src/report/compliance/types.js';
+} from '../../../../src/report/compliance/load.js';
+import type { InputFile } from '../../../../src/report/compliance/types.js';
 import { fixtureModel } from './helpers.js';
 
 const tmp = () => mkdtempSync(join(tmpdir(), 'imagegate-report-load-'));
@@ -116,7 +116,7 @@ describe('loadPolicies', () => {
     const b = tmp();
     writeFileSync(
       join(a, 'p.yaml'),
-      'id: p\ntitle: old\ncontrols: [CIS 1]\nreferences:\n  - {title: T, url: "https://x.test/"}\n',
+      'id: p\ntitle: old\ncontrols: [CIS-1]\nreferences:\n  - {title: T, url: "https://x.test/"}\n',
     );
     writeFileSync(join(b, 'p.yaml'), 'id: p\ntitle: new\n');
     writeFileSync(join(b, 'q.yml'), 'title: [unclosed\n');
@@ -127,7 +127,7 @@ describe('loadPolicies', () => {
     expect(first[0]).toMatchObject({
       id: 'p',
       title: 'old',
-      controls: ['CIS 1'],
+      controls: ['CIS-1'],
       references: ['T https://x.test/'],
     });
     const both = loadPolicies(

@@ -1,8 +1,8 @@
 import { XMLParser, XMLValidator } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { xml } from '../../../src/report/compliance/escape.js';
-import { renderJunit } from '../../../src/report/compliance/junit.js';
-import { INJECTION } from '../../fixtures/report/verdicts.js';
+import { xml } from '../../../../src/report/compliance/escape.js';
+import { renderJunit } from '../../../../src/report/compliance/junit.js';
+import { INJECTION } from '../../../fixtures/report/verdicts.js';
 import { fixtureModel } from './helpers.js';
 
 interface TestCase {

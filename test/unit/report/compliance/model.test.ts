@@ -1,8 +1,8 @@
 import { describe, expect, it } from 'vitest';
-import { verdictHash } from '../../../src/promote/evidence.js';
-import { buildReportModel } from '../../../src/report/compliance/model.js';
-import type { ReportInputs } from '../../../src/report/compliance/types.js';
-import { BASE_AMI, baseVerdict, LEGACY_AMI, WEB_ID, webVerdict } from '../../fixtures/report/verdicts.js';
+import { verdictHash } from '../../../../src/promote/evidence.js';
+import { buildReportModel } from '../../../../src/report/compliance/model.js';
+import type { ReportInputs } from '../../../../src/report/compliance/types.js';
+import { BASE_AMI, baseVerdict, LEGACY_AMI, WEB_ID, webVerdict } from '../../../fixtures/report/verdicts.js';
 import { fixtureModel } from './helpers.js';
 
 const OPTS = { title: 't', generatedAt: '2026-11-28T08:00:00.000Z', toolVersion: '0.1.0' };
@@ -58,7 +58,7 @@ describe('buildReportModel', () => {
     expect(suite.counts).toEqual({ pass: 3, fail: 2, skip: 1 });
     expect(suite.resources.map((r) => r.status)).toEqual(['fail', 'fail', 'skip', 'pass', 'pass', 'pass']);
     const sshd = suite.resources[0]!;
-    expect(sshd).toMatchObject({ type: 'File', id: '/etc/ssh/sshd_config', controls: ['CIS 5.2.10'] });
+    expect(sshd).toMatchObject({ type: 'File', id: '/etc/ssh/sshd_config', controls: ['CIS-5.2.10'] });
     expect(sshd.checks[0]!.failure).toBe(
       'matcher equal; expected ["/^PermitRootLogin no/"]; got PermitRootLogin yes',
     );

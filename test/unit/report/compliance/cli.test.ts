@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { register } from '../../../src/cli/report.js';
-import { type FixtureSet, writeFixtureSet } from '../../fixtures/report/verdicts.js';
+import { register } from '../../../../src/cli/report.js';
+import { type FixtureSet, writeFixtureSet } from '../../../fixtures/report/verdicts.js';
 
 /** Run `imagegate report ARGS` in-process; returns what went to stdout and the exit code set. */
 async function report(args: string[]): Promise<{ stdout: string; exitCode: number }> {
@@ -56,7 +56,7 @@ describe('imagegate report (CLI)', () => {
   it('writes markdown to stdout and exits 1 because a verdict was tampered with', async () => {
     const { stdout, exitCode } = await report([set.verdictDir, ...common()]);
     expect(stdout).toContain('> [!CAUTION]');
-    expect(stdout).toContain('| CIS 5\\.2\\.10 | ❌ fail |');
+    expect(stdout).toContain('| CIS\\-5\\.2\\.10 | ❌ fail |');
     expect(exitCode).toBe(1);
     const err = stderr.mock.calls.map((c) => String(c[0])).join('');
     expect(err).toContain(
@@ -125,6 +125,23 @@ describe('imagegate report (CLI)', () => {
       exitCode: 0,
     });
     expect(existsSync(out)).toBe(true);
+  });
+
+  it('does not count a policy disabled in imagegate.yaml as control evidence', async () => {
+    const config = join(set.dir, 'disabled.yaml');
+    writeFileSync(config, 'version: 1\nlint:\n  disable: [cleanup-provisioner]\n');
+    const { stdout } = await report([
+      set.verdictDir,
+      '--config',
+      config,
+      '--policies',
+      set.policies,
+      '--json',
+    ]);
+    const m = JSON.parse(stdout) as { controls: { id: string; evidence: { ref: string }[] }[] };
+    const cis522 = m.controls.find((c) => c.id === 'CIS-5.2.2');
+    expect(cis522?.evidence.map((e) => e.ref)).toEqual(['command:ls /etc/ssh/ssh_host_*']);
+    expect(m.controls.some((c) => c.evidence.some((e) => e.ref === 'cleanup-provisioner'))).toBe(false);
   });
 
   it('rejects an unknown format', async () => {
