@@ -1,3 +1,4 @@
+import type { Provisioner, Template } from '../../template/model.js';
 import { type CheckModule, compileRegex, fill } from '../check-api.js';
 import { appliesTo, buildSources, globMatch, header, sourceLines } from '../query.js';
 import type { Hit } from '../types.js';
@@ -6,8 +7,9 @@ import type { Hit } from '../types.js';
  * VM builds must end with a cleanup provisioner: without it Packer's temporary SSH key stays
  * in authorized_keys, every instance shares one /etc/machine-id, and history/tmp leak build
  * commands. The last provisioner that runs for each VM source must be a shell provisioner whose
- * commands satisfy every requirement (each a regex over the source lines of a command, so
- * redirections such as `: > /etc/machine-id` count).
+ * shell satisfies every requirement (each a regex over its non-comment lines, inline or in
+ * script files, so redirections such as `: > /etc/machine-id` and builtins such as
+ * `unset HISTFILE` count).
  */
 export interface CleanupMissingParams {
   /** Builder types that are not VMs (containers, no-op): the check skips them. */
@@ -38,11 +40,7 @@ export const cleanupMissing: CheckModule<CleanupMissingParams> = {
             });
             continue;
           }
-          const texts = p.shellProvisioners.includes(last.type)
-            ? template.shell
-                .filter((c) => c.origin.provisioner === last)
-                .map((c) => sourceLines(template, c.pos))
-            : [];
+          const texts = p.shellProvisioners.includes(last.type) ? shellLines(template, last) : [];
           const missing = reqs.filter((r) => !texts.some((t) => r.re.test(t))).map((r) => r.name);
           if (missing.length === 0) continue;
           hits.push({
@@ -55,3 +53,18 @@ export const cleanupMissing: CheckModule<CleanupMissingParams> = {
     };
   },
 };
+
+/** The provisioner's own lines plus every script file it runs, without comment lines. */
+function shellLines(template: Template, provisioner: Provisioner): string[] {
+  const chunks = [sourceLines(template, provisioner.pos)];
+  const scripts = new Set(
+    template.shell
+      .filter((c) => c.origin.provisioner === provisioner && c.pos.file !== provisioner.pos.file)
+      .map((c) => c.pos.file),
+  );
+  for (const file of scripts) chunks.push(template.text[file] ?? '');
+  return chunks
+    .join('\n')
+    .split('\n')
+    .filter((line) => !/^\s*#/.test(line));
+}
