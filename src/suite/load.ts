@@ -11,6 +11,7 @@ import { parseYamlText, type YamlFile } from '../config/yaml-document.js';
 import { SuiteError } from './errors.js';
 import { compile } from './matchers/compile.js';
 import { MatchError } from './matchers/core.js';
+import { havePatterns } from './matchers/patterns.js';
 import type { ResourceSpec, ResourceType, Suite } from './model.js';
 import { renderTemplate, type TemplateData } from './template.js';
 
@@ -44,6 +45,14 @@ const RESOURCE_TYPES: readonly ResourceType[] = [
   'user',
 ];
 const SPECIAL_KEYS = new Set(['title', 'meta', 'skip']);
+/** Attributes goss reads line by line (io.Reader): a bare list there is line patterns. */
+const LINE_ATTRS = new Set([
+  'file.contents',
+  'file.contains',
+  'command.stdout',
+  'command.stderr',
+  'http.body',
+]);
 
 /** Resolve `builtin:NAME` to the packaged suite, anything else to an absolute path. */
 export function resolveSuitePath(file: string): string {
@@ -297,7 +306,8 @@ function checkMatchers(yaml: YamlFile, label: string): void {
       for (const [attr, expected] of Object.entries(body as Record<string, unknown>)) {
         if (!attrs.has(attr)) continue;
         try {
-          compile(expected);
+          if (Array.isArray(expected) && LINE_ATTRS.has(`${type}.${attr}`)) havePatterns(expected);
+          else compile(expected);
         } catch (err) {
           if (!(err instanceof MatchError)) throw err;
           const pointer = `/${type}/${escapePointer(key)}/${attr}`;

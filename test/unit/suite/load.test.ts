@@ -190,6 +190,10 @@ describe('loadSuite: errors name file, line and key', () => {
       /^test\/fixtures\/suite\/bad\/missing-var\.yaml:4: template: \{\{\.Vars\.home\}\} has no value/,
     ],
     ['bad-yaml.yaml', /^test\/fixtures\/suite\/bad\/bad-yaml\.yaml:4:\d+: invalid YAML/],
+    [
+      'bad-pattern.yaml',
+      /^test\/fixtures\/suite\/bad\/bad-pattern\.yaml:4:5: invalid gossfile: command\.cat \/etc\/os-release\.stdout: error parsing regexp/,
+    ],
   ])('%s', async (file, pattern) => {
     const err = await loadError(`${F}/bad/${file}`);
     expect(err.message).toMatch(pattern);

@@ -65,6 +65,13 @@ const docExamples: [string, unknown, unknown, boolean][] = [
   ['or fails', { or: ['a', 'b'] }, 'c', false],
   // matching resource examples
   ['has_substr', { 'match-regexp': 'some str' }, 'some string', true],
+  // Go (RE2) regexp spellings
+  ['RE2 named group', { 'match-regexp': '^(?P<v>\\d+)\\.' }, '12.3', true],
+  ['RE2 POSIX class', { 'match-regexp': '^[[:digit:]]+$' }, '123', true],
+  ['RE2 POSIX class, negated', { 'match-regexp': '^[[:^digit:]]+$' }, 'abc1', false],
+  ['RE2 \\A and \\z', { 'match-regexp': '\\Aab\\z' }, 'ab', true],
+  ['RE2 \\z is the very end', { 'match-regexp': 'ab\\z' }, 'ab\n', false],
+  ['RE2 (?i) flag', { 'match-regexp': '(?i)^ROOT' }, 'root', true],
   ['has_2', { 'contain-element': 2 }, [2], true],
   ['has_foo_bar_and_baz', { and: [{ 'have-key': 'baz' }] }, { foo: 'bar', baz: 'bing' }, true],
   ['check_status: bare list on a string', [{ not: 'FAIL' }], 'PASS', true],
