@@ -6,6 +6,7 @@ import { register as registerPlan } from './plan.js';
 import { register as registerPrune } from './prune.js';
 import { register as registerPromote } from './promote.js';
 import { register as registerReport } from './report.js';
+import { register as registerValidate } from './validate.js';
 
 /**
  * One file per command; each exports `register(program)`. Add a command by adding its file and
@@ -19,4 +20,5 @@ export function registerCommands(program: Command): void {
   registerPrune(program);
   registerPromote(program);
   registerReport(program);
+  registerValidate(program);
 }
