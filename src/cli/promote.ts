@@ -2,7 +2,6 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { describeAction, describePlan } from '../promote/describe.js';
-import { promoteArtifact } from '../promote/run.js';
 import { terminalOutput } from './output.js';
 
 interface PromoteOpts {
@@ -18,6 +17,8 @@ interface PromoteOpts {
 async function run(artifact: string, opts: PromoteOpts): Promise<void> {
   const out = terminalOutput({ quiet: opts.quiet || opts.json });
   const loaded = loadConfig(opts.config);
+  // Loaded on use: the AWS SDK and dockerode cost seconds of start-up every other command skips.
+  const { promoteArtifact } = await import('../promote/run.js');
   const result = await promoteArtifact({
     artifact,
     to: opts.to,

@@ -57,9 +57,19 @@ export function loadEvidence(file: string): Evidence {
   return { ...readVerdict(file), file };
 }
 
+/** A registry stage takes container images, an AWS stage AMIs: anything else is bad input. */
+export function assertStageFits(artifact: ResolvedArtifact, stage: Stage): void {
+  const wanted = stage.kind === 'registry' ? 'docker-image' : 'ami';
+  if (artifact.kind !== wanted) {
+    throw new UserError(
+      `stage "${stage.name}" promotes ${wanted === 'ami' ? 'AMIs (regions:)' : 'container images (registry:)'}, not ${artifact.kind === 'ami' ? 'an AMI' : 'a container image'}`,
+    );
+  }
+}
+
 /**
- * Refuse unless the evidence is intact, passing, about this exact artifact, fits the stage's
- * kind, and the artifact already reached the stage this one requires.
+ * Refuse unless the evidence is intact, passing, about this exact artifact, and the artifact
+ * already reached the stage this one requires.
  */
 export function assertPromotable(
   evidence: Evidence,
@@ -87,12 +97,6 @@ export function assertPromotable(
     throw new UserError(
       `refused: ${file} records a failed test (${why}): fix the image and test it again`,
       REFUSED,
-    );
-  }
-  const wanted = stage.kind === 'registry' ? 'docker-image' : 'ami';
-  if (artifact.kind !== wanted) {
-    throw new UserError(
-      `stage "${stage.name}" promotes ${wanted === 'ami' ? 'AMIs (regions:)' : 'container images (registry:)'}, not ${artifact.kind === 'ami' ? 'an AMI' : 'a container image'}`,
     );
   }
   if (stage.requires && !findPromotion(records, stage.requires, artifact.id)) {

@@ -12,6 +12,7 @@ import type { StagesConfig } from '../config/types.js';
 import { type AwsContext, discoverAws, executeAws } from './aws.js';
 import {
   assertPromotable,
+  assertStageFits,
   type Evidence,
   findEvidence,
   loadEvidence,
@@ -73,6 +74,7 @@ export async function promoteArtifact(req: PromoteRequest): Promise<PromoteResul
     docker ??= req.docker ?? new Dockerode();
     return docker;
   });
+  assertStageFits(artifact, stage);
   const evidence: Evidence = req.evidence
     ? loadEvidence(req.evidence)
     : findEvidence(join(req.stateDir, 'verdicts'), artifact);

@@ -3,7 +3,15 @@
  * images built by the real Docker Engine from debian:bookworm.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { copyFileSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import {
+  copyFileSync,
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readFileSync,
+  rmSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import Dockerode from 'dockerode';
@@ -190,5 +198,50 @@ describe('promote between registries', () => {
     await promote(TESTED, 'prod');
     expect((await getManifest(repo, 'prod'))?.config).toBe(testedId);
     expect((await getManifest(repo, identityTag(testedId)))?.config).toBe(testedId);
+  });
+});
+
+describe('imagegate promote (CLI)', () => {
+  const bin = join(process.cwd(), 'bin', 'imagegate');
+  let work: string;
+  const cli = (...args: string[]) =>
+    spawnSync(bin, ['promote', ...args, '--config', join(work, 'imagegate.yaml')], { encoding: 'utf8' });
+
+  beforeAll(() => {
+    if (!existsSync(join(process.cwd(), 'dist', 'cli', 'main.js'))) {
+      throw new Error('dist/ is missing: run `npm run build` before the integration tests');
+    }
+    work = join(dir, 'cli');
+    mkdirSync(work);
+    writeFileSync(
+      join(work, 'imagegate.yaml'),
+      `stages:\n  qa:\n    registry:\n      repository: "${dev.host}/qa/web"\n      tags: [qa]\n`,
+    );
+  });
+
+  it('refuses without evidence: exit 1, one line on stderr, nothing on stdout', () => {
+    const r = cli(TESTED, '--to', 'qa');
+    expect(r.status).toBe(1);
+    expect(r.stdout).toBe('');
+    expect(r.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^imagegate: refused: no verdict for image/),
+    ]);
+  });
+
+  it('--dry-run prints the plan and pushes nothing; --json promotes and says where', async () => {
+    copyFileSync(verdictFile, join(work, 'tested.verdict.json'));
+    const evidence = join(work, 'tested.verdict.json');
+    const dry = cli(TESTED, '--to', 'qa', '--evidence', evidence, '--dry-run');
+    expect(dry.status).toBe(0);
+    expect(dry.stdout).toContain(`push to ${dev.host}/qa/web:${identityTag(testedId)}`);
+    expect(dry.stdout).toContain(`point ${dev.host}/qa/web:qa at the verified digest`);
+    expect(await catalog(dev)).not.toContain('qa/web');
+
+    const run = cli(TESTED, '--to', 'qa', '--evidence', evidence, '--json');
+    expect(run.status).toBe(0);
+    const out = JSON.parse(run.stdout) as { changed: boolean; record: { registry: { digest: string } } };
+    expect(out.changed).toBe(true);
+    expect((await getManifest(`${dev.host}/qa/web`, 'qa'))?.digest).toBe(out.record.registry.digest);
+    expect(readPromotions(join(work, '.imagegate')).map((r) => r.stage)).toEqual(['qa']);
   });
 });

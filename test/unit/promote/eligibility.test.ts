@@ -2,7 +2,12 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { assertPromotable, findEvidence, loadEvidence } from '../../../src/promote/eligibility.js';
+import {
+  assertPromotable,
+  assertStageFits,
+  findEvidence,
+  loadEvidence,
+} from '../../../src/promote/eligibility.js';
 import type { PromotionRecord } from '../../../src/promote/records.js';
 import { appendPromotion, readPromotions } from '../../../src/promote/records.js';
 import type { Stage } from '../../../src/promote/stages.js';
@@ -84,9 +89,11 @@ describe('evidence', () => {
   });
 
   it('refuses to put an AMI into a registry stage', () => {
-    const ev = loadEvidence(storeVerdict(dir, makeVerdict({ kind: 'ami', id: AMI, region: 'eu-west-1' })));
     const reg: Stage = { kind: 'registry', name: 'dev', repository: 'localhost:5001/dev/web', tags: [] };
-    expect(() => assertPromotable(ev, artifact, reg, [])).toThrow(/promotes container images/);
+    expect(() => assertStageFits(artifact, reg)).toThrow(
+      expect.objectContaining({ exitCode: 2, message: expect.stringMatching(/promotes container images/) }),
+    );
+    expect(() => assertStageFits(artifact, dev)).not.toThrow();
   });
 });
 
