@@ -181,7 +181,7 @@ function hardKeeps(
       detail: `${Math.max(0, Math.floor(ageDays))} days old (< ${rules.keepYoungerThanDays})`,
     });
   }
-  for (const r of describeUsage(usage.get(image.id) ?? [])) out.push(r);
+  for (const r of describeUsage(usage.get(image.id))) out.push(r);
   for (const r of protections(rules, image)) out.push(r);
   const lp = input.launchPermissions.get(image.id);
   if (lp) for (const r of sharing(image, lp, input, failedScopes, inScope)) out.push(r);
@@ -189,7 +189,8 @@ function hardKeeps(
 }
 
 /** One reason per (source, account-region), naming up to three references. */
-function describeUsage(refs: UsageRef[]): Reason[] {
+function describeUsage(refs: UsageRef[] | undefined): Reason[] {
+  if (!refs) return [];
   const by = new Map<string, UsageRef[]>();
   for (const r of refs) {
     const k = `${r.source} in ${scopeKey(r)}`;
@@ -217,6 +218,7 @@ function sharing(
   inScope: Set<string>,
 ): Reason[] {
   const out: Reason[] = [];
+  if (lp.userIds.length + lp.organizationArns.length + lp.organizationalUnitArns.length === 0) return out;
   const outside: string[] = [];
   const unknown: string[] = [];
   for (const user of [...lp.userIds].sort()) {
@@ -290,6 +292,7 @@ function failuresAt(
   account: string,
   region: string,
 ): ScopeFailure[] | undefined {
+  if (failed.size === 0) return undefined;
   const here = failed.get(`${account}/${region}`);
   const everywhere = failed.get(`${account}/*`);
   return here && everywhere ? [...here, ...everywhere] : (here ?? everywhere);

@@ -62,8 +62,9 @@ export function normalizeRules(cfg: RetentionConfig = {}): { rules: RetentionRul
     keepYoungerThanDays: cfg.keepYoungerThanDays ?? 14,
     retainAtLeast: cfg.retainAtLeast ?? 3,
     protect: {
-      stageTags: cfg.protect?.stageTags ?? { Stage: ['prod', 'production'] },
-      pinTags: cfg.protect?.pinTags ?? ['imagegate:pin'],
+      // Sorted once here so every image reports its protections in the same order.
+      stageTags: sortedKeys(cfg.protect?.stageTags ?? { Stage: ['prod', 'production'] }),
+      pinTags: [...(cfg.protect?.pinTags ?? ['imagegate:pin'])].sort(),
       public: cfg.protect?.public ?? true,
       deregistrationProtected: cfg.protect?.deregistrationProtected ?? true,
       awsBackup: cfg.protect?.awsBackup ?? true,
@@ -74,6 +75,14 @@ export function normalizeRules(cfg: RetentionConfig = {}): { rules: RetentionRul
     ...(cfg.maxDeletionsPercent !== undefined ? { maxDeletionsPercent: cfg.maxDeletionsPercent } : {}),
   };
   return { rules, problems };
+}
+
+function sortedKeys<T>(o: Record<string, T>): Record<string, T> {
+  return Object.fromEntries(
+    Object.keys(o)
+      .sort()
+      .map((k) => [k, o[k] as T]),
+  );
 }
 
 /** Shell-style glob (`*`, `?`) over the whole string; AMI names may contain `/`, so `*` spans it. */
@@ -110,14 +119,14 @@ export function groupOf(rules: RetentionRules, image: ImageRecord): string | und
 export function protections(rules: RetentionRules, image: ImageRecord): Reason[] {
   const out: Reason[] = [];
   const p = rules.protect;
-  for (const key of Object.keys(p.stageTags).sort()) {
+  for (const key of Object.keys(p.stageTags)) {
     const v = image.tags[key];
     const values = p.stageTags[key] ?? [];
     if (v !== undefined && (values.length === 0 || values.includes(v))) {
       out.push({ code: 'protected', detail: `stage tag ${key}=${v}` });
     }
   }
-  for (const key of [...p.pinTags].sort()) {
+  for (const key of p.pinTags) {
     const v = image.tags[key];
     if (v !== undefined && v.toLowerCase() !== 'false')
       out.push({ code: 'protected', detail: `pinned by tag ${key}` });

@@ -2,6 +2,10 @@ import { DescribeImageAttributeCommand, type DescribeImageAttributeCommandOutput
 import { awsScope, paceKey, type RetentionAws } from '../context.js';
 import { isNotFound } from '../inventory.js';
 import type { LaunchPermissions, Scope } from '../model.js';
+import { mapLimit } from '../pool.js';
+
+/** Calls in flight per account-region. */
+export const IN_FLIGHT = 4;
 
 /**
  * Who else may launch an image. There is no batch form, so this is read only for images the plan
@@ -14,14 +18,15 @@ export async function launchPermissions(
 ): Promise<Map<string, LaunchPermissions>> {
   const ec2 = aws.clients.ec2(awsScope(scope));
   const out = new Map<string, LaunchPermissions>();
-  for (const ImageId of imageIds) {
+  // A few in flight hide latency; the account-region's bucket still sets the rate.
+  await mapLimit(imageIds, IN_FLIGHT, async (ImageId) => {
     let res: DescribeImageAttributeCommandOutput;
     try {
       res = await aws.caller.call(paceKey(scope), 'describe', 'ec2:DescribeImageAttribute', () =>
         ec2.send(new DescribeImageAttributeCommand({ ImageId, Attribute: 'launchPermission' })),
       );
     } catch (err) {
-      if (isNotFound(err)) continue;
+      if (isNotFound(err)) return;
       throw err;
     }
     const lp: LaunchPermissions = {
@@ -37,6 +42,7 @@ export async function launchPermissions(
       if (p.OrganizationalUnitArn) lp.organizationalUnitArns.push(p.OrganizationalUnitArn);
     }
     out.set(ImageId, lp);
-  }
-  return out;
+  });
+  // Insertion order follows completion; callers get the input order back.
+  return new Map(imageIds.flatMap((id) => (out.has(id) ? [[id, out.get(id) as LaunchPermissions]] : [])));
 }

@@ -2,6 +2,8 @@ import { DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand }
 import { paginate } from '../../aws/call.js';
 import { awsScope, paceKey, type RetentionAws } from '../context.js';
 import type { Scope, UsageRef } from '../model.js';
+import { mapLimit } from '../pool.js';
+import { IN_FLIGHT } from './launch-permissions.js';
 
 /** Both launch template listings page at up to 200. */
 const PAGE = 200;
@@ -26,7 +28,7 @@ export async function launchTemplateUsage(aws: RetentionAws, scope: Scope): Prom
     },
   );
   const out: UsageRef[] = [];
-  for (const id of templates) {
+  await mapLimit(templates, IN_FLIGHT, async (id) => {
     try {
       await paginate(
         (NextToken) =>
@@ -59,9 +61,9 @@ export async function launchTemplateUsage(aws: RetentionAws, scope: Scope): Prom
       );
     } catch (err) {
       // Deleted between the two listings: a template that no longer exists launches nothing.
-      if (err instanceof Error && err.name === 'InvalidLaunchTemplateId.NotFound') continue;
+      if (err instanceof Error && err.name === 'InvalidLaunchTemplateId.NotFound') return;
       throw err;
     }
-  }
+  });
   return out;
 }
