@@ -1,6 +1,7 @@
 import type { MatcherOutcome } from './matchers/api.js';
 import { type FormatOptions, formatFailure, prettyValue } from './matchers/format.js';
 import type { ResourceType } from './model.js';
+import type { MatcherResult } from './result.js';
 
 /** goss prints resource types by their Go type names (`KernelParam`, `DNS`, `HTTP`). */
 const GOSS_TYPE: Record<ResourceType | 'gossfile', string> = {
@@ -27,10 +28,36 @@ export function gossTypeName(type: string): string {
   return GOSS_TYPE[type as ResourceType] ?? type;
 }
 
+/** The parts of a result its summary line depends on. */
+export interface LineState {
+  /** 0 pass, 1 fail, 2 skip. */
+  result: 0 | 1 | 2;
+  matcher: MatcherResult;
+  err: string | null;
+}
+
 /**
- * goss's one-line (or, for failures, multi-line) rendering of one result:
+ * goss's humanizeResult: the one-line (failures: multi-line, unless compact) rendering of one
+ * result, shared by the runner (JSON `summary-line`) and every output format.
+ */
+export function renderLine(
+  resourceType: string,
+  resourceId: string,
+  property: string,
+  state: LineState,
+  opts: FormatOptions = {},
+): string {
+  const head = `${gossTypeName(resourceType)}: ${resourceId}: ${property}`;
+  if (state.result === 2) return `${head}: skipped`;
+  if (state.result === 0)
+    return `${head}: ${state.matcher.message}: ${prettyValue(state.matcher.expected, false)}`;
+  return `${head}:${opts.compact ? ' ' : '\n'}${formatFailure(state.matcher, state.err, opts)}`;
+}
+
+/**
+ * goss's summary line for one evaluated (or skipped) attribute:
  *   File: /etc/passwd: exists: matches expectation: true
- *   File: /etc/passwd: mode:\nExpected\n    "0644"\nto equal\n    "0600"
+ *   File: /etc/passwd: mode:\nExpected\n    "0600"\nto equal\n    "0644"
  *   File: /etc/passwd: mode: skipped
  * `resourceType` may be the suite key (`file`) or goss's name (`File`).
  */
@@ -41,9 +68,9 @@ export function summaryLine(
   outcome: MatcherOutcome | 'skip',
   opts: FormatOptions = {},
 ): string {
-  const head = `${gossTypeName(resourceType)}: ${resourceId}: ${property}`;
-  if (outcome === 'skip') return `${head}: skipped`;
-  if (outcome.ok) return `${head}: matches expectation: ${prettyValue(outcome.result.expected, false)}`;
-  const body = formatFailure(outcome.result, outcome.error ?? null, opts);
-  return `${head}:${opts.compact ? ' ' : '\n'}${body}`;
+  const state: LineState =
+    outcome === 'skip'
+      ? { result: 2, matcher: { message: '' }, err: null }
+      : { result: outcome.ok ? 0 : 1, matcher: outcome.result, err: outcome.error ?? null };
+  return renderLine(resourceType, resourceId, property, state, opts);
 }

@@ -1,5 +1,5 @@
-import { formatFailure, prettyValue } from '../../suite/matchers/format.js';
 import type { SuiteRun, TestResult } from '../../suite/result.js';
+import { renderLine } from '../../suite/summary-line.js';
 
 /** Options every goss format accepts (goss's `-o` flags plus colour). */
 export interface GossOptions {
@@ -60,19 +60,16 @@ export function counts(results: TestResult[]): Counts {
   };
 }
 
-/** goss's humanizeResult: the summary line of one result, multi-line or compact. */
+/** goss's humanizeResult for a finished result, coloured by outcome when asked. */
 export function humanize(r: TestResult, compact: boolean, includeRaw: boolean, color?: boolean): string {
-  const head = `${r['resource-type']}: ${r['resource-id']}: ${r.property}`;
-  if (r.result === 2) return paint(color, 'yellow', `${head}: skipped`);
-  if (r.result === 0) {
-    return paint(
-      color,
-      'green',
-      `${head}: ${r['matcher-result'].message}: ${prettyValue(r['matcher-result'].expected, false)}`,
-    );
-  }
-  const body = formatFailure(r['matcher-result'], r.err, { compact, includeRaw });
-  return paint(color, 'red', `${head}:${compact ? ' ' : '\n'}${body}`);
+  const line = renderLine(
+    r['resource-type'],
+    r['resource-id'],
+    r.property,
+    { result: r.result, matcher: r['matcher-result'], err: r.err },
+    { compact, includeRaw },
+  );
+  return paint(color, r.result === 0 ? 'green' : r.result === 1 ? 'red' : 'yellow', line);
 }
 
 /** Title and sorted meta printed above a resource's results. */
