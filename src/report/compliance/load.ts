@@ -85,9 +85,11 @@ function asObject(value: unknown): Record<string, unknown> | undefined {
 
 /**
  * Records from JSON (an object, an array, or an object holding arrays of objects such as a
- * plan's `decisions`) or JSONL (one object per line; blank lines allowed).
+ * plan's `decisions`) or JSONL (one object per line; blank lines allowed). Append-only logs can
+ * end a crashed run with a torn line, so in JSONL a line that does not parse is skipped with a
+ * note, as long as other lines do; a file where no line parses is bad input.
  */
-export function parseRecords(file: string, text: string): SourcedRecord[] {
+export function parseRecords(file: string, text: string, notes: string[]): SourcedRecord[] {
   const trimmed = text.trim();
   if (trimmed === '') return [];
   let whole: unknown;
@@ -121,20 +123,27 @@ export function parseRecords(file: string, text: string): SourcedRecord[] {
       .map((record, i) => ({ file, line: i + 1, item: true, record: { ...shared, ...record } }));
   }
   const out: SourcedRecord[] = [];
+  const bad: { line: number; reason: string }[] = [];
   text.split('\n').forEach((line, i) => {
     if (line.trim() === '') return;
     let value: unknown;
     try {
       value = JSON.parse(line);
     } catch (err) {
-      throw new UserError(
-        `${file}:${i + 1}: not valid JSON (${(err as Error).message}): one JSON object per line`,
-      );
+      bad.push({ line: i + 1, reason: `not valid JSON (${(err as Error).message})` });
+      return;
     }
     const record = asObject(value);
-    if (!record) throw new UserError(`${file}:${i + 1}: expected a JSON object on this line`);
-    out.push({ file, line: i + 1, record });
+    if (record) out.push({ file, line: i + 1, record });
+    else bad.push({ line: i + 1, reason: 'not a JSON object' });
   });
+  const first = bad[0];
+  if (first && out.length === 0) {
+    throw new UserError(
+      `${file}:${first.line}: ${first.reason}: expected JSON, or JSON lines with one object per line`,
+    );
+  }
+  for (const b of bad) notes.push(`${file}:${b.line}: ${b.reason}; line skipped (a torn write?)`);
   return out;
 }
 
@@ -231,7 +240,7 @@ export function loadInputs(req: LoadRequest): ReportInputs {
     list.flatMap((file) => {
       const bytes = readBytes(file, kind === 'promotion' ? 'promotion records' : 'prune plan or audit log');
       files.push({ path: file, kind, sha256: sha256(bytes) });
-      return parseRecords(file, bytes.toString('utf8'));
+      return parseRecords(file, bytes.toString('utf8'), notes);
     });
   const promotions = records(req.promotionFiles, 'promotion');
   const prune = records(req.pruneFiles, 'prune');

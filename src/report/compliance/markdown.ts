@@ -177,7 +177,14 @@ function artifact(a: ArtifactSection, policies: ReadonlyMap<string, PolicyUse>):
       '',
       table(
         ['When', 'Kind', 'Stage', 'Status', 'Detail'],
-        a.history.map((h) => [md(h.at), h.kind, md(h.stage ?? ''), md(h.status), md(h.detail ?? '')]),
+        a.history.map((h) => [
+          md(h.at),
+          h.kind,
+          md(h.stage ?? ''),
+          md(h.status),
+          md(h.detail ?? '') +
+            (h.otherVerdict ? ` ⚠️ on another verdict ${code(shortHash(h.otherVerdict))}` : ''),
+        ]),
       ),
       '',
       '</details>',

@@ -205,15 +205,19 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
       }),
       ...[...promotions, ...retention].map((r): HistoryEvent => {
         const row = recordRow(r);
+        const isRetention = inputs.prune.includes(r);
         const e: HistoryEvent = {
           at: row.at ?? '',
-          kind: inputs.prune.includes(r) ? 'retention' : 'promotion',
-          status: row.status ?? row.action ?? '',
+          kind: isRetention ? 'retention' : 'promotion',
+          // `imagegate promote` records only completed promotions, so a record without a status is one.
+          status: row.status ?? (isRetention ? (row.action ?? '') : 'promoted'),
           source: row.source,
         };
         const stage = pick(r.record, ['stage', 'to', 'action', 'decision']);
         if (stage) e.stage = stage;
         if (row.detail) e.detail = row.detail;
+        const cited = r.record.verdictSha256;
+        if (typeof cited === 'string' && cited !== v.sha256) e.otherVerdict = cited;
         return e;
       }),
     ].sort((a, b) => a.at.localeCompare(b.at));

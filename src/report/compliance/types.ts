@@ -129,6 +129,8 @@ export interface HistoryEvent {
   detail?: string;
   /** `verdict` for promotions recorded in the verdict itself, else the input file:line. */
   source: string;
+  /** The verdict sha256 a promotion record cites, when it is not this verdict's. */
+  otherVerdict?: string;
 }
 
 export interface Timings {

@@ -73,6 +73,10 @@ describe('renderHtml', () => {
     expect(page).toContain('No policy description found (policies/pinned-base-image.yaml is missing)');
   });
 
+  it('flags a promotion made on a different verdict', () => {
+    expect(page).toContain('on another verdict: sha256 000000000000…');
+  });
+
   it('links only http(s) references', () => {
     expect(page).toContain('href="https://manpages.debian.org/bookworm/debconf-doc/debconf.7.en.html"');
     const m = structuredClone(model);

@@ -16,19 +16,22 @@ const tmp = () => mkdtempSync(join(tmpdir(), 'imagegate-report-load-'));
 
 describe('parseRecords', () => {
   it('reads JSON lines, skipping blank lines, with their line numbers', () => {
-    const recs = parseRecords('p.jsonl', '{"artifact":"a","stage":"s"}\n\n{"artifact":"b"}\n');
+    const recs = parseRecords('p.jsonl', '{"artifact":"a","stage":"s"}\n\n{"artifact":"b"}\n', []);
     expect(recs.map((r) => [r.line, r.record.artifact, r.item])).toEqual([
       [1, 'a', undefined],
       [3, 'b', undefined],
     ]);
   });
 
-  it('names the file and line of a broken JSON line', () => {
-    expect(() => parseRecords('audit.jsonl', '{"a":1}\n{"a":\n')).toThrow(
-      /^audit\.jsonl:2: not valid JSON .*one JSON object per line$/,
-    );
-    expect(() => parseRecords('audit.jsonl', '{"a":1}\n[1]\n')).toThrow(
-      'audit.jsonl:2: expected a JSON object on this line',
+  it('skips a torn JSONL line with a note, but rejects a file where no line parses', () => {
+    const notes: string[] = [];
+    const recs = parseRecords('audit.jsonl', '{"a":1}\n{"a":\n[1]\n{"a":2}\n', notes);
+    expect(recs.map((r) => r.line)).toEqual([1, 4]);
+    expect(notes).toHaveLength(2);
+    expect(notes[0]).toMatch(/^audit\.jsonl:2: not valid JSON .*; line skipped \(a torn write\?\)$/);
+    expect(notes[1]).toBe('audit.jsonl:3: not a JSON object; line skipped (a torn write?)');
+    expect(() => parseRecords('x.jsonl', 'hello\nworld\n', [])).toThrow(
+      /^x\.jsonl:1: not valid JSON .*: expected JSON, or JSON lines with one object per line$/,
     );
   });
 
@@ -40,6 +43,7 @@ describe('parseRecords', () => {
         account: '1',
         decisions: [{ imageId: 'ami-1' }, { imageId: 'ami-2', account: '2' }],
       }),
+      [],
     );
     expect(recs.map((r) => r.record)).toEqual([
       { generatedAt: 'T', account: '1', imageId: 'ami-1' },
@@ -49,11 +53,11 @@ describe('parseRecords', () => {
   });
 
   it('reads a JSON array and a single object', () => {
-    expect(parseRecords('a.json', '[{"x":1},{"x":2}]')).toHaveLength(2);
-    expect(parseRecords('o.json', '{"x":1}')).toEqual([
+    expect(parseRecords('a.json', '[{"x":1},{"x":2}]', [])).toHaveLength(2);
+    expect(parseRecords('o.json', '{"x":1}', [])).toEqual([
       { file: 'o.json', line: 1, item: true, record: { x: 1 } },
     ]);
-    expect(() => parseRecords('a.json', '[1]')).toThrow('a.json: item 1: expected a JSON object');
+    expect(() => parseRecords('a.json', '[1]', [])).toThrow('a.json: item 1: expected a JSON object');
   });
 });
 

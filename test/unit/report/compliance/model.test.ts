@@ -91,6 +91,9 @@ describe('buildReportModel', () => {
       ['staging', 'promoted'],
       ['production', 'promoted'],
     ]);
+    // The production record cites a verdict other than this one: an auditor must see that.
+    expect(web.map((h) => h.otherVerdict)).toEqual([undefined, '0'.repeat(64)]);
+    expect(web[1]!.detail).toMatch(/^registry\.internal:443\/web@sha256:9d0e.* \(1\.4\.2, production\)$/);
     const base = byId(BASE_AMI).history;
     expect(base.map((h) => [h.kind, h.status])).toEqual([
       ['promotion', 'refused'],
@@ -131,6 +134,78 @@ describe('buildReportModel', () => {
       OPTS,
     );
     expect(m.artifacts[0]!.identity.regions).toEqual(['ap-south-1', 'eu-west-1', 'us-east-1']);
+  });
+
+  it('reads promotion records, prune decisions and audit lines as imagegate writes them', () => {
+    const v = baseVerdict();
+    const m = buildReportModel(
+      inputs({
+        verdicts: [{ file: 'b.verdict.json', verdict: v, intact: true }],
+        promotions: [
+          {
+            file: '.imagegate/promotions.jsonl',
+            line: 1,
+            record: {
+              schema: 'imagegate.promotion/v1',
+              stage: 'prod',
+              at: '2026-11-27T18:00:00Z',
+              artifact: { kind: 'ami', id: BASE_AMI, region: 'eu-west-1' },
+              verdictSha256: v.sha256,
+              aws: {
+                images: [
+                  { account: '111122223333', region: 'eu-west-1', imageId: BASE_AMI, view: 'owned' },
+                  { account: '444455556666', region: 'us-east-1', imageId: 'ami-0copy', view: 'owned' },
+                ],
+                recipients: [],
+              },
+            },
+          },
+        ],
+        prune: [
+          {
+            file: 'plan.json',
+            line: 1,
+            item: true,
+            record: {
+              generatedAt: '2026-11-28T02:00:00Z',
+              imageId: BASE_AMI,
+              action: 'keep',
+              reasons: [
+                { code: 'in-use', detail: 'launch template lt-1' },
+                { code: 'newest', detail: '1 of 3' },
+              ],
+            },
+          },
+          {
+            file: 'audit.jsonl',
+            line: 7,
+            record: {
+              ts: '2026-11-28T03:00:00Z',
+              runId: 'r1',
+              event: 'result',
+              action: 'deprecate',
+              imageId: BASE_AMI,
+              ok: false,
+              error: 'throttled',
+            },
+          },
+        ],
+      }),
+      OPTS,
+    );
+    const a = m.artifacts[0]!;
+    expect(a.identity.regions).toEqual(['eu-west-1', 'us-east-1']);
+    expect(a.history.map((h) => [h.kind, h.stage, h.status, h.detail, h.source])).toEqual([
+      [
+        'promotion',
+        'prod',
+        'promoted',
+        '2 images: 111122223333/eu-west-1/ami-0b7e4c2d9f1a3e5c7, 444455556666/us-east-1/ami-0copy',
+        '.imagegate/promotions.jsonl:1',
+      ],
+      ['retention', 'keep', 'keep', 'in-use: launch template lt-1; newest: 1 of 3', 'plan.json item 1'],
+      ['retention', 'deprecate', 'failed', 'throttled', 'audit.jsonl:7'],
+    ]);
   });
 
   it('matches promotion records to images with or without the sha256: prefix', () => {
