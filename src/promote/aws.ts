@@ -181,8 +181,10 @@ export async function discoverAws(
   for (const arn of stage.ous) {
     members[arn] = (await listActiveAccountsInOu(ctx.clients.organizations(), arn)).map((a) => a.id);
   }
-  for (const arn of stage.organizations) {
-    members[arn] = (await listActiveAccounts(ctx.clients.organizations())).map((a) => a.id);
+  if (stage.organizations.length) {
+    // The caller can list only its own organization, so every organization ARN has the same members.
+    const all = (await listActiveAccounts(ctx.clients.organizations())).map((a) => a.id);
+    for (const arn of stage.organizations) members[arn] = all;
   }
 
   const images: ImageState[] = [];

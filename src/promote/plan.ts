@@ -126,11 +126,17 @@ export function lineageTags(source: ImageSlot & { imageId: string }, stage: stri
   };
 }
 
-/** The tags in `want` that `have` lacks or holds with another value. */
+/**
+ * The tags in `want` that `have` lacks or holds with another value. Time tags are rewritten only
+ * together with a real change, so a repeated run writes nothing.
+ */
 export function missingTags(want: Tags, have: Tags): Tags {
   const out: Tags = {};
   for (const [k, v] of Object.entries(want)) {
-    if (!(k in have) || (!VOLATILE.has(k) && have[k] !== v)) out[k] = v;
+    if (!VOLATILE.has(k) && have[k] !== v) out[k] = v;
+  }
+  for (const [k, v] of Object.entries(want)) {
+    if (VOLATILE.has(k) && (!(k in have) || Object.keys(out).length > 0)) out[k] = v;
   }
   return out;
 }

@@ -30,16 +30,31 @@ describe('copyToken', () => {
 });
 
 describe('missingTags', () => {
-  it('returns absent and changed tags but never rewrites a time that is already there', () => {
-    const want = {
-      'imagegate:stage': 'prod',
-      'imagegate:promoted-at': '2030-01-01T00:00:00Z',
-      OS: 'debian-12',
-    };
+  const want = {
+    'imagegate:stage': 'prod',
+    'imagegate:promoted-at': '2030-01-01T00:00:00Z',
+    OS: 'debian-12',
+  };
+
+  it('writes nothing when only the time differs (a repeated run)', () => {
+    expect(
+      missingTags(want, {
+        'imagegate:stage': 'prod',
+        'imagegate:promoted-at': '2026-01-01',
+        OS: 'debian-12',
+      }),
+    ).toEqual({});
+  });
+
+  it('returns changed tags, and the time with them', () => {
     expect(
       missingTags(want, { 'imagegate:stage': 'dev', 'imagegate:promoted-at': '2026-01-01', OS: 'debian-12' }),
     ).toEqual({
       'imagegate:stage': 'prod',
+      'imagegate:promoted-at': '2030-01-01T00:00:00Z',
+    });
+    expect(missingTags(want, { 'imagegate:stage': 'prod', OS: 'debian-12' })).toEqual({
+      'imagegate:promoted-at': '2030-01-01T00:00:00Z',
     });
     expect(missingTags(want, {})).toEqual(want);
   });
