@@ -97,19 +97,18 @@ function walk(state: State, node: Node, ctx: Walk): void {
   const guarded = ctx.guarded || GUARDING.has(node.type);
   // A pipeline stage stays a stage through its redirections only.
   const keepPipe = node.type === 'redirected_statement' ? ctx.pipe : undefined;
-  for (const child of kids(node)) {
-    // Inside a command only substitutions (`$(curl …)`) hold further commands.
-    if (node.type === 'command' && child.type !== 'command_substitution' && !hasSubstitution(child)) continue;
-    walk(state, child, { guarded, pipe: keepPipe });
+  // Inside a command only substitutions (`$(curl …)`, backquotes, `<(…)`) hold further commands.
+  if (
+    node.type === 'command' &&
+    !/\$\(|`|[<>]\(/.test(state.text.parseText.slice(node.startIndex, node.endIndex))
+  ) {
+    return;
   }
+  for (const child of kids(node)) walk(state, child, { guarded, pipe: keepPipe });
 }
 
 function kids(node: Node): Node[] {
   return node.namedChildren.filter((k): k is Node => k !== null);
-}
-
-function hasSubstitution(node: Node): boolean {
-  return node.descendantsOfType(['command_substitution', 'process_substitution']).length > 0;
 }
 
 function display(text: MappedText, node: Node): string {

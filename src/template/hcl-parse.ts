@@ -263,17 +263,16 @@ function other(ctx: Ctx, node: Node): Expr {
 function convertExpr(ctx: Ctx, node: Node): Expr {
   switch (node.type) {
     case 'expression': {
-      if (node.child(0)?.type === '(') {
-        const inner = named(node)[0];
-        return inner === undefined ? other(ctx, node) : convertExpr(ctx, inner);
-      }
       const kids = named(node);
+      // `(x)` has one named child, like a plain wrapper; either way the child is the value.
       if (kids.length === 1) return convertExpr(ctx, kids[0]!);
       return traversal(ctx, node, kids);
     }
-    case 'literal_value': {
-      const inner = named(node)[0];
-      return inner === undefined ? other(ctx, node) : convertExpr(ctx, inner);
+    case 'literal_value':
+    case 'template_expr':
+    case 'collection_value': {
+      const inner = node.firstNamedChild;
+      return inner === null ? other(ctx, node) : convertExpr(ctx, inner);
     }
     case 'numeric_lit':
       return { kind: 'literal', value: Number(node.text), source: node.text, pos: nodePos(ctx, node) };
@@ -286,11 +285,6 @@ function convertExpr(ctx: Ctx, node: Node): Expr {
       return quotedTemplate(ctx, node);
     case 'heredoc_template':
       return heredocTemplate(ctx, node);
-    case 'template_expr':
-    case 'collection_value': {
-      const inner = named(node)[0];
-      return inner === undefined ? other(ctx, node) : convertExpr(ctx, inner);
-    }
     case 'variable_expr':
       return { kind: 'reference', path: [node.text], source: node.text, pos: nodePos(ctx, node) };
     case 'function_call': {
@@ -415,21 +409,23 @@ function templateBody(
   end: number,
   heredoc: boolean,
 ): Expr {
-  const builder = new TextBuilder();
+  // Segments of the content: decoded text runs and interpolations kept as written.
+  const segments: { from: number; to: number; masked: boolean }[] = [];
   const parts: TemplatePart[] = [];
   let cursor = start;
   const pushText = (to: number): void => {
     if (to <= cursor) return;
-    const before = builder.length;
-    decodeInto(builder, ctx.text.slice(cursor, to), cursor, !heredoc);
-    parts.push({ kind: 'text', text: builder.since(before), pos: span(ctx.file, ctx.lines, cursor, to) });
+    segments.push({ from: cursor, to, masked: false });
+    const text = decode(ctx.text.slice(cursor, to), !heredoc);
+    parts.push({ kind: 'text', text, pos: span(ctx.file, ctx.lines, cursor, to) });
   };
   for (const kid of kids) {
-    if (!PART_TYPES.has(kid.type) || kid.startIndex < start || kid.endIndex > end) continue;
+    const type = kid.type;
+    if (!PART_TYPES.has(type) || kid.startIndex < start || kid.endIndex > end) continue;
     pushText(kid.startIndex);
-    builder.pushVerbatim(source(ctx, kid), kid.startIndex, true);
+    segments.push({ from: kid.startIndex, to: kid.endIndex, masked: true });
     const inner =
-      kid.type === 'template_interpolation' ? named(kid).find((k) => k.type === 'expression') : undefined;
+      type === 'template_interpolation' ? named(kid).find((k) => k.type === 'expression') : undefined;
     parts.push({
       kind: 'interpolation',
       expr: inner === undefined ? other(ctx, kid) : convertExpr(ctx, inner),
@@ -442,10 +438,32 @@ function templateBody(
   const src = source(ctx, node);
   const expr: Expr =
     !heredoc && parts.every((p) => p.kind === 'text')
-      ? { kind: 'literal', value: builder.since(0), source: src, pos }
+      ? {
+          kind: 'literal',
+          value: parts.map((p) => (p.kind === 'text' ? p.text : '')).join(''),
+          source: src,
+          pos,
+        }
       : { kind: 'template', parts, heredoc, source: src, pos };
-  registerText(expr, builder.build(ctx.file, ctx.lines));
+  // The per-character map is only needed for strings that turn out to hold shell.
+  registerText(expr, () => {
+    const builder = new TextBuilder();
+    for (const seg of segments) {
+      const raw = ctx.text.slice(seg.from, seg.to);
+      if (seg.masked) builder.pushVerbatim(raw, seg.from, true);
+      else decodeInto(builder, raw, seg.from, !heredoc);
+    }
+    return builder.build(ctx.file, ctx.lines);
+  });
   return expr;
+}
+
+/** Decoded text of a run; most strings have nothing to decode. */
+function decode(raw: string, quoted: boolean): string {
+  if (!(quoted && raw.includes('\\')) && !raw.includes('{')) return raw;
+  const builder = new TextBuilder();
+  decodeInto(builder, raw, 0, quoted);
+  return builder.since(0);
 }
 
 const ESCAPES: Record<string, string> = { n: '\n', r: '\r', t: '\t', '"': '"', '\\': '\\' };

@@ -18,15 +18,20 @@ export interface MappedText {
   ends: number[] | null;
 }
 
-const registry = new WeakMap<Expr, MappedText>();
+const registry = new WeakMap<Expr, MappedText | (() => MappedText)>();
 
-export function registerText(expr: Expr, text: MappedText): void {
+/** Remember the text behind a string expression; a function is called once, when first needed. */
+export function registerText(expr: Expr, text: MappedText | (() => MappedText)): void {
   registry.set(expr, text);
 }
 
 /** The mapped text behind a string expression (literal or template), if it has one. */
 export function mappedText(expr: Expr): MappedText | undefined {
-  return registry.get(expr);
+  const entry = registry.get(expr);
+  if (typeof entry !== 'function') return entry;
+  const text = entry();
+  registry.set(expr, text);
+  return text;
 }
 
 /** The whole of a file, mapped onto itself. */
