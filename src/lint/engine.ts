@@ -73,7 +73,7 @@ export function lintTemplate(
       findings.push({
         policy: SUPPRESSION_UNUSED,
         severity: sev(SUPPRESSION_UNUSED, 'info'),
-        message: `suppression of ${s.ids.join(', ') || '(no policy id)'} matches no finding on this or the next line; remove it`,
+        message: `suppression of ${s.ids.join(', ') || '(no policy id)'} matches no finding; remove it`,
         ...place(s.pos),
       });
     }

@@ -2,12 +2,14 @@ import type { Position, Template } from '../template/model.js';
 
 /**
  * `# imagegate:ignore <id>[,<id>…] -- <reason>` (also `//`), in template files and in
- * provisioner scripts. It covers findings that start on its own line (trailing comment) or on
- * the next line (comment above).
+ * provisioner scripts. A trailing comment covers findings on its own line; a comment alone on
+ * its line covers the next line (and itself, for findings about the comment's line).
  */
 export interface Suppression {
   ids: string[];
   reason?: string;
+  /** True when nothing but the comment is on the line: it applies to the line below. */
+  above: boolean;
   pos: Position;
 }
 
@@ -30,16 +32,19 @@ export function findSuppressions(template: Template): Suppression[] {
         .map((s) => s.trim())
         .filter((s) => s !== '');
       const column = m.index + 1;
-      out.push({ ids, reason, pos: { file, line: i + 1, column, endLine: i + 1, endColumn: line.length } });
+      const above = line.slice(0, m.index).trim() === '';
+      out.push({
+        ids,
+        reason,
+        above,
+        pos: { file, line: i + 1, column, endLine: i + 1, endColumn: line.length },
+      });
     });
   }
   return out;
 }
 
 export function covers(s: Suppression, policy: string, pos: Position): boolean {
-  return (
-    s.pos.file === pos.file &&
-    (pos.line === s.pos.line || pos.line === s.pos.line + 1) &&
-    s.ids.includes(policy)
-  );
+  if (s.pos.file !== pos.file || !s.ids.includes(policy)) return false;
+  return pos.line === s.pos.line || (s.above && pos.line === s.pos.line + 1);
 }
