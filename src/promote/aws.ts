@@ -51,12 +51,28 @@ export interface AwsContext {
   /** Waiting for a copy: first delay, cap, and overall limit (copies take minutes). */
   wait?: { initialMs?: number; maxMs?: number; timeoutMs?: number };
   onAction?: (action: AwsAction) => void;
+  /**
+   * Calls in different receiving accounts at once (each account has its own throttling
+   * buckets and its own assumed-role session); default 8. Work in one account stays in order.
+   */
+  accountConcurrency?: number;
 }
 
 /** Exit code when a promotion stopped part-way: re-running resumes it. */
 export const PROMOTION_FAILED = 3;
 
 const NOT_FOUND = ['InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable', 'InvalidAMIID.Malformed'];
+
+/** Run `fn` over `items`, at most `limit` at a time; the first failure rejects after in-flight work ends. */
+async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const worker = async () => {
+    while (next < items.length) await fn(items[next++] as T);
+  };
+  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
+  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+  if (failed) throw failed.reason;
+}
 
 function scope(account: string, region: string, role?: string): AwsScope {
   return role ? { region, roleArn: role, accountId: account } : { region, accountId: account };
@@ -200,13 +216,14 @@ export async function discoverAws(
 
   const viewTags: Record<string, Tags> = {};
   const viewers = new Set([...stage.shareWith, ...Object.values(members).flat()].filter((a) => a !== owner));
-  for (const viewer of viewers) {
-    for (const image of [source, ...images].filter((i) => stage.regions.some((r) => r.region === i.region))) {
+  const stageImages = [source, ...images].filter((i) => stage.regions.some((r) => r.region === i.region));
+  await mapLimit([...viewers], ctx.accountConcurrency ?? 8, async (viewer) => {
+    for (const image of stageImages) {
       const where = scope(viewer, image.region, roleFor(stage.role ?? '', viewer));
       const seen = await describeImage(ctx, where, image.imageId);
       if (seen) viewTags[viewKey(image, viewer)] = toTags(seen.Tags);
     }
-  }
+  });
 
   for (const c of stage.copyTo.filter((c) => c.account !== owner)) {
     for (const r of stage.regions) {
@@ -274,7 +291,7 @@ export async function executeAws(ctx: AwsContext, plan: AwsPlan, state: AwsState
     if (!img) throw new Error(`promotion plan refers to ${slotKey(slot)} before it exists`);
     return img.imageId;
   };
-  for (const action of plan.actions) {
+  const run = async (action: AwsAction): Promise<void> => {
     ctx.onAction?.(action);
     switch (action.kind) {
       case 'copy': {
@@ -373,6 +390,17 @@ export async function executeAws(ctx: AwsContext, plan: AwsPlan, state: AwsState
         break;
       }
     }
+  };
+  // Tagging each receiving account's view is independent per account: run a batch of those
+  // together; everything else in plan order.
+  const isView = (a: AwsAction) => a.kind === 'tag' && a.as !== a.image.account;
+  for (let i = 0; i < plan.actions.length; ) {
+    let j = i;
+    while (j < plan.actions.length && isView(plan.actions[j] as AwsAction)) j++;
+    if (j > i) {
+      await mapLimit(plan.actions.slice(i, j), ctx.accountConcurrency ?? 8, run);
+      i = j;
+    } else await run(plan.actions[i++] as AwsAction);
   }
   const promoted: PromotedImage[] = plan.images.map((s) => ({ ...s, imageId: id(s), view: 'owned' }));
   for (const r of plan.recipients) {
