@@ -216,7 +216,7 @@ async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: 
   const yaml = wrapYamlErrors(() => parseYamlText(label, rendered, 78));
   for (const w of yaml.warnings) state.warnings.push(`${label}:${w.line}:${w.column}: ${w.message}`);
   checkMatchers(yaml, label);
-  const doc = assertSuite(state.validate, yaml, label);
+  const doc = assertSuite(state.validate, yaml, label, state.warnings);
 
   for (const type of RESOURCE_TYPES) {
     const entries = doc?.[type];
@@ -225,6 +225,10 @@ async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: 
       const body = (raw ?? {}) as Record<string, unknown>;
       const attrs: Record<string, unknown> = {};
       for (const [k, v] of Object.entries(body)) if (!SPECIAL_KEYS.has(k)) attrs[k] = v;
+      // goss reads `exec: true` as the text "true" (YAML scalars decode into its string field).
+      if (type === 'command' && (typeof attrs.exec === 'boolean' || typeof attrs.exec === 'number')) {
+        attrs.exec = String(attrs.exec);
+      }
       const line = yaml.locate(`/${type}/${escapePointer(key)}`).line;
       const spec: ResourceSpec = {
         type,
@@ -266,22 +270,22 @@ function escapePointer(key: string): string {
   return key.replace(/~/g, '~0').replace(/\//g, '~1');
 }
 
+type SchemaProps = Record<
+  string,
+  { additionalProperties?: { properties?: Record<string, { $ref?: string; anyOf?: { $ref?: string }[] }> } }
+>;
+let shippedProps: SchemaProps | undefined;
+function schemaProperties(): SchemaProps {
+  shippedProps ??= (loadSchema('goss.schema.json') as { properties: SchemaProps }).properties;
+  return shippedProps;
+}
+
 /** Attributes whose values are matchers, per resource type, read from the shipped schema. */
 let matcherAttrs: Map<string, Set<string>> | undefined;
 function matcherAttributes(): Map<string, Set<string>> {
   if (matcherAttrs) return matcherAttrs;
-  const schema = loadSchema('goss.schema.json') as {
-    properties: Record<
-      string,
-      {
-        additionalProperties?: {
-          properties?: Record<string, { $ref?: string; anyOf?: { $ref?: string }[] }>;
-        };
-      }
-    >;
-  };
   matcherAttrs = new Map();
-  for (const [type, def] of Object.entries(schema.properties)) {
+  for (const [type, def] of Object.entries(schemaProperties())) {
     const props = def.additionalProperties?.properties ?? {};
     const names = Object.entries(props)
       .filter(([, p]) => p.$ref === '#/$defs/matcher' || p.anyOf?.some((a) => a.$ref === '#/$defs/matcher'))
@@ -324,39 +328,81 @@ function checkMatchers(yaml: YamlFile, label: string): void {
 type GossDoc = Record<string, Record<string, unknown>> | null;
 
 /**
- * Schema check with the message pointing at the offending key itself (an unknown attribute is
- * reported on its own line) and keys shown as written (`file./etc/passwd.colour`).
+ * Schema check. goss ignores keys it does not know, so an unknown resource type or attribute
+ * is a positioned warning (with the closest known name) and is dropped, and existing gossfiles
+ * run unchanged; anything else (a wrong type, a bad enum value) is an error pointing at the key.
  */
-function assertSuite(validate: ValidateFunction, yaml: YamlFile, label: string): GossDoc {
-  if (validate(yaml.data)) return yaml.data as GossDoc;
+function assertSuite(validate: ValidateFunction, yaml: YamlFile, label: string, warnings: string[]): GossDoc {
+  for (let pass = 0; pass < 3; pass++) {
+    if (validate(yaml.data)) return yaml.data as GossDoc;
+    const errors = validate.errors ?? [];
+    const unknown = errors.filter((e) => e.keyword === 'additionalProperties');
+    if (unknown.length === 0) break;
+    for (const e of unknown) {
+      const extra = String((e.params as { additionalProperty: unknown }).additionalProperty);
+      const pointer = `${e.instancePath}/${escapePointer(extra)}`;
+      const { line, column } = yaml.locate(pointer);
+      const path = decodePointer(pointer);
+      warnings.push(
+        `${label}:${line}:${column}: ${path.join('.')}: ${unknownKey(path)}; ignored, as goss does`,
+      );
+      const parent = path
+        .slice(0, -1)
+        .reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], yaml.data);
+      delete (parent as Record<string, unknown>)[extra];
+    }
+  }
   const errors = [...(validate.errors ?? [])].sort((a, b) => depth(b) - depth(a));
   const err = errors.find((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf') ?? errors[0]!;
-  const p = err.params as Record<string, unknown>;
-  const extra = err.keyword === 'additionalProperties' ? String(p.additionalProperty) : undefined;
-  const pointer = extra === undefined ? err.instancePath : `${err.instancePath}/${escapePointer(extra)}`;
-  const { line, column } = yaml.locate(pointer);
-  const path = pointer
+  const { line, column } = yaml.locate(err.instancePath);
+  const path = decodePointer(err.instancePath);
+  const key = path.length ? path.join('.') : '(top level)';
+  throw new SuiteError(`${label}:${line}:${column}: invalid gossfile: ${key}: ${describeError(err)}`);
+}
+
+function decodePointer(pointer: string): string[] {
+  return pointer
     .split('/')
     .slice(1)
     .map((s) => s.replace(/~1/g, '/').replace(/~0/g, '~'));
-  const key = path.length ? path.join('.') : '(top level)';
-  throw new SuiteError(`${label}:${line}:${column}: invalid gossfile: ${key}: ${describeError(err, path)}`);
 }
 
 function depth(e: ErrorObject): number {
-  return e.instancePath.split('/').length + (e.keyword === 'additionalProperties' ? 1 : 0);
+  return e.instancePath.split('/').length;
 }
 
-function describeError(e: ErrorObject, path: string[]): string {
+function unknownKey(path: string[]): string {
+  if (path.length === 1) {
+    const known = [...RESOURCE_TYPES, 'gossfile'];
+    return `unknown resource type${hint(path[0]!, known)} (known: ${known.join(', ')})`;
+  }
+  const known = Object.keys(schemaProperties()[path[0]!]?.additionalProperties?.properties ?? {});
+  return `unknown attribute for ${path[0]}${hint(path[path.length - 1]!, known)}`;
+}
+
+/** ` (did you mean "exists"?)` for a near miss (edit distance at most 2). */
+function hint(word: string, known: string[]): string {
+  const best = known.map((k) => ({ k, d: editDistance(word, k) })).sort((a, b) => a.d - b.d)[0];
+  return best && best.d <= 2 ? ` (did you mean "${best.k}"?)` : '';
+}
+
+function editDistance(a: string, b: string): number {
+  const row = Array.from({ length: b.length + 1 }, (_, j) => j);
+  for (let i = 1; i <= a.length; i++) {
+    let prev = row[0]!;
+    row[0] = i;
+    for (let j = 1; j <= b.length; j++) {
+      const cur = row[j]!;
+      row[j] = Math.min(row[j]! + 1, row[j - 1]! + 1, prev + (a[i - 1] === b[j - 1] ? 0 : 1));
+      prev = cur;
+    }
+  }
+  return row[b.length]!;
+}
+
+function describeError(e: ErrorObject): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
-    case 'additionalProperties': {
-      if (path.length === 1) {
-        return `unknown resource type (known: ${[...RESOURCE_TYPES, 'gossfile'].join(', ')})`;
-      }
-      const known = matcherAttributes().get(path[0]!);
-      return `unknown attribute for ${path[0]}${known ? ` (assertions: ${[...known].join(', ')}; see schemas/goss.schema.json)` : ''}`;
-    }
     case 'enum':
       return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'type':

@@ -151,3 +151,29 @@ export function haveKey(value: unknown, compile: Compile): Matcher {
     return Object.keys(actual).some((k) => safeMatch(sub, k));
   });
 }
+
+/**
+ * `have-key-with-value: {KEY: M, ...}` (goss v0.3, still accepted): every key is present and its
+ * value matches M. Keys are checked in sorted order, as goss does.
+ */
+export function haveKeyWithValue(value: unknown, compile: Compile): Matcher[] {
+  if (!isRecord(value)) throw invalidArg('have-key-with-value', 'map', value);
+  return Object.keys(value)
+    .sort()
+    .map((key) => {
+      const sub = compile(value[key]);
+      const expected = { [key]: sub.toJSON() };
+      return simple(
+        'have-key-with-value',
+        'to have {key: value} matching',
+        expected,
+        (actual) => {
+          if (!isRecord(actual)) {
+            throw new MatchError(`HaveKeyWithValue matcher expects a map. Got: ${JSON.stringify(actual)}`);
+          }
+          return Object.hasOwn(actual, key) && safeMatch(sub, actual[key]);
+        },
+        { 'have-key-with-value': expected },
+      );
+    });
+}

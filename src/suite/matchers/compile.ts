@@ -1,8 +1,16 @@
-import { bareList, consistOf, containElement, containElements, haveKey, haveLen } from './collections.js';
+import {
+  bareList,
+  consistOf,
+  containElement,
+  containElements,
+  haveKey,
+  haveKeyWithValue,
+  haveLen,
+} from './collections.js';
 import { isRecord, MatchError, type Matcher } from './core.js';
 import { bareNumber, bareString, equal } from './equal.js';
 import { gjson } from './gjson.js';
-import { andOf, notOf, orOf } from './logic.js';
+import { and, andOf, notOf, orOf } from './logic.js';
 import { NUMERIC_MATCHERS, numericMatcher } from './numeric.js';
 import { havePatternsOf } from './patterns.js';
 import { semverConstraint } from './semver.js';
@@ -15,6 +23,7 @@ export const MATCHER_NAMES = [
   ...STRING_MATCHERS,
   'have-len',
   'have-key',
+  'have-key-with-value',
   'have-patterns',
   'contain-element',
   'contain-elements',
@@ -60,6 +69,8 @@ export function compile(expected: unknown): Matcher {
       return haveLen(value);
     case 'have-key':
       return haveKey(value, compile);
+    case 'have-key-with-value':
+      return and(haveKeyWithValue(value, compile));
     case 'have-patterns':
       return havePatternsOf(value);
     case 'contain-element':

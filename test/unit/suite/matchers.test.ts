@@ -74,6 +74,13 @@ const docExamples: [string, unknown, unknown, boolean][] = [
   ['RE2 (?i) flag', { 'match-regexp': '(?i)^ROOT' }, 'root', true],
   ['has_2', { 'contain-element': 2 }, [2], true],
   ['has_foo_bar_and_baz', { and: [{ 'have-key': 'baz' }] }, { foo: 'bar', baz: 'bing' }, true],
+  [
+    'have-key-with-value (goss v0.3 spelling)',
+    { and: [{ 'have-key-with-value': { foo: 'bar' } }, { 'have-key': 'baz' }] },
+    { foo: 'bar', baz: 'bing' },
+    true,
+  ],
+  ['have-key-with-value mismatch', { 'have-key-with-value': { foo: 'baz' } }, { foo: 'bar' }, false],
   ['check_status: bare list on a string', [{ not: 'FAIL' }], 'PASS', true],
   ['check_failure_count', 0, 0, true],
   ['check_instance_count', { gt: 0 }, 3, true],
