@@ -7,7 +7,7 @@ import { parseLegacyJson } from './legacy-json.js';
 import type { Template } from './model.js';
 import { packerFromHcl } from './packer-blocks.js';
 import { extractShell } from './shell.js';
-import { parsers } from './tree-sitter.js';
+import { hclParser } from './tree-sitter.js';
 
 /** The files Packer reads from a template directory, in the lexical order it reads them. */
 function isDirectoryMember(name: string): boolean {
@@ -30,12 +30,14 @@ export async function loadTemplate(path: string): Promise<Template> {
   const files = isDir ? await directoryFiles(path) : [path];
   const texts: Record<string, string> = {};
   for (const file of files) texts[file] = await readOrThrow(file);
-  const { hcl, bash } = await parsers();
+  const hcl = files.some((f) => f.endsWith('.hcl')) ? await hclParser() : undefined;
   const parsed = files.map((file) =>
-    file.endsWith('.json') ? parseHclJson(file, texts[file]!) : parseHcl(hcl, file, texts[file]!),
+    hcl === undefined || file.endsWith('.json')
+      ? parseHclJson(file, texts[file]!)
+      : parseHcl(hcl, file, texts[file]!),
   );
   const parts = packerFromHcl(parsed);
-  const shell = await extractShell(bash, parts.builds);
+  const shell = await extractShell(parts.builds);
   const { errors, variableValues, ...model } = parts;
   return {
     format: 'hcl2',
@@ -53,9 +55,8 @@ export async function loadTemplate(path: string): Promise<Template> {
 
 async function loadLegacyJson(path: string): Promise<Template> {
   const text = await readOrThrow(path);
-  const { bash } = await parsers();
   const json = parseLegacyJson(path, text);
-  const shell = await extractShell(bash, json.builds);
+  const shell = await extractShell(json.builds);
   return {
     format: 'json',
     path,

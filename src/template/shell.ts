@@ -7,6 +7,7 @@ import { fileText, joinLines, type MappedText, mappedText, maskGoTemplates } fro
 import type { Build, EnvAssignment, Expr, Provisioner, ShellCommand } from './model.js';
 import { attr } from './packer-blocks.js';
 import { LineIndex } from './position.js';
+import { bashParser } from './tree-sitter.js';
 
 export interface ShellExtraction {
   shell: ShellCommand[];
@@ -20,11 +21,12 @@ export interface ShellExtraction {
 const SHELL_PROVISIONERS = new Set(['shell', 'shell-local']);
 
 /** Every command of every shell provisioner, in build order, with its true position. */
-export async function extractShell(bash: Parser, builds: Build[]): Promise<ShellExtraction> {
+export async function extractShell(builds: Build[]): Promise<ShellExtraction> {
   const out: ShellExtraction = { shell: [], env: [], comments: [], errors: [], scripts: {} };
   for (const build of builds) {
     for (const provisioner of build.provisioners) {
-      if (SHELL_PROVISIONERS.has(provisioner.type)) await extractProvisioner(bash, provisioner, out);
+      if (SHELL_PROVISIONERS.has(provisioner.type))
+        await extractProvisioner(await bashParser(), provisioner, out);
     }
   }
   return out;

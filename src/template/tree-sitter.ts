@@ -1,30 +1,30 @@
 import { createRequire } from 'node:module';
 import { Language, Parser } from 'web-tree-sitter';
 
-/** The two grammars lint needs. Created once per process: loading wasm is the slow part. */
-export interface Parsers {
-  hcl: Parser;
-  bash: Parser;
-}
-
 const require = createRequire(import.meta.url);
-let ready: Promise<Parsers> | undefined;
+let runtime: Promise<void> | undefined;
+let hcl: Promise<Parser> | undefined;
+let bash: Promise<Parser> | undefined;
 
-/** Lazily initialise web-tree-sitter and both grammars; every caller shares the same parsers. */
-export function parsers(): Promise<Parsers> {
-  ready ??= load();
-  return ready;
+/**
+ * Parsers are created once per process and shared: loading and first-running a wasm grammar
+ * is the slow part. Each grammar loads only when first needed (a JSON template needs no HCL,
+ * a template without shell provisioners no bash).
+ */
+export function hclParser(): Promise<Parser> {
+  hcl ??= create('@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-hcl.wasm');
+  return hcl;
 }
 
-async function load(): Promise<Parsers> {
-  await Parser.init();
-  const [hclLanguage, bashLanguage] = await Promise.all([
-    Language.load(require.resolve('@tree-sitter-grammars/tree-sitter-hcl/tree-sitter-hcl.wasm')),
-    Language.load(require.resolve('tree-sitter-bash/tree-sitter-bash.wasm')),
-  ]);
-  const hcl = new Parser();
-  hcl.setLanguage(hclLanguage);
-  const bash = new Parser();
-  bash.setLanguage(bashLanguage);
-  return { hcl, bash };
+export function bashParser(): Promise<Parser> {
+  bash ??= create('tree-sitter-bash/tree-sitter-bash.wasm');
+  return bash;
+}
+
+async function create(grammar: string): Promise<Parser> {
+  runtime ??= Parser.init();
+  await runtime;
+  const parser = new Parser();
+  parser.setLanguage(await Language.load(require.resolve(grammar)));
+  return parser;
 }
