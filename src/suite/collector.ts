@@ -7,7 +7,7 @@ import { RESOURCES } from './resources/index.js';
  * suite reaches it through shQuote (in the resource modules); output is framed with a marker
  * drawn at random per run (see frames.ts). User commands and network checks run in parallel
  * lanes whose output goes to temp files and is printed after the lanes finish, so frames never
- * interleave.
+ * interleave. The temp directory is named `.imagegate.*` so checks for an empty /tmp can skip it.
  */
 
 export interface CollectItem {
@@ -43,7 +43,7 @@ export function newMarker(): string {
 }
 
 const PREAMBLE = String.raw`set +e
-T=$(mktemp -d 2>/dev/null) || { T=/tmp/.imagegate.$$; mkdir -m 700 "$T" || exit 97; }
+T=$(mktemp -d "${"$"}{TMPDIR:-/tmp}/.imagegate.XXXXXX" 2>/dev/null) || { T=/tmp/.imagegate.$$; mkdir -m 700 "$T" || exit 97; }
 trap 'rm -rf "$T"' EXIT
 trap 'exit 98' INT TERM
 if command -v base64 >/dev/null 2>&1; then _ige=b; _igenc() { base64; }; else _ige=x; _igenc() { od -An -v -tx1; }; fi
