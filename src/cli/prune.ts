@@ -15,12 +15,13 @@ import { normalizeRules } from '../retention/rules.js';
 import { resolveScopes } from '../retention/scopes.js';
 import { survey } from '../retention/survey.js';
 import { UserError } from './errors.js';
+import { interruptSignal } from './interrupt.js';
 import { terminalOutput } from './output.js';
 
 export const DEFAULT_AUDIT_LOG = 'imagegate-prune.audit.jsonl';
 
 /** Exit codes, also in docs/prune.md. */
-const EXIT = { ok: 0, actionFailed: 1, badInput: 2, incomplete: 3 } as const;
+const EXIT = { ok: 0, actionFailed: 1, badInput: 2, incomplete: 3, interrupted: 130 } as const;
 
 interface PruneOpts {
   apply?: boolean;
@@ -84,8 +85,10 @@ async function run(opts: PruneOpts): Promise<void> {
   });
 
   let applied: ApplyReport | undefined;
+  let interrupted = false;
   if (opts.apply) {
     const audit = new AuditLog(resolve(opts.auditLog), randomUUID());
+    const interrupt = interruptSignal();
     try {
       applied = await applyPlan(aws, {
         input,
@@ -95,8 +98,11 @@ async function run(opts: PruneOpts): Promise<void> {
         ssmParameters,
         concurrency,
         progress: (l) => out.progress(l),
+        signal: interrupt.signal,
       });
     } finally {
+      interrupted = interrupt.received() !== undefined;
+      interrupt.dispose();
       audit.close();
     }
   }
@@ -106,7 +112,8 @@ async function run(opts: PruneOpts): Promise<void> {
   const failed = applied
     ? [...applied.outcomes, ...applied.resumed].some((o) => o.status === 'failed')
     : false;
-  if (failed) process.exitCode = EXIT.actionFailed;
+  if (interrupted) process.exitCode = EXIT.interrupted;
+  else if (failed) process.exitCode = EXIT.actionFailed;
   else if (plan.failures.length > 0) process.exitCode = EXIT.incomplete;
 }
 
@@ -181,7 +188,8 @@ Fail closed: when any usage source of an account-region cannot be listed complet
 report says why.
 
 Exit codes: 0 done, 1 an action failed (re-run to continue), 2 bad input,
-3 some account-regions could not be listed (nothing retired there). See docs/prune.md.`,
+3 some account-regions could not be listed (nothing retired there), 130 interrupted
+(re-run to continue). See docs/prune.md.`,
     )
     .action(run);
 }

@@ -35,6 +35,8 @@ export interface ApplyOptions {
   batchSize?: number;
   clock?: () => Date;
   progress?: (line: string) => void;
+  /** Aborted (Ctrl-C): finish the action in flight, skip the rest; a re-run continues. */
+  signal?: AbortSignal;
 }
 
 export interface ApplyOutcome {
@@ -123,6 +125,11 @@ async function applyBatch(
     const action = planned.action as RetireAction;
     const { id, account, region: r } = planned.image;
     const base = { imageId: id, account, region: r, action };
+    if (opts.signal?.aborted) {
+      opts.audit.write({ event: 'skip', ...base, detail: 'interrupted' });
+      out.push({ ...base, status: 'skipped', detail: 'interrupted before acting' });
+      continue;
+    }
     const current = now.get(id);
     if (!current || current.action !== action) {
       const why = current

@@ -218,8 +218,14 @@ function sharing(
   inScope: Set<string>,
 ): Reason[] {
   const out: Reason[] = [];
-  if (lp.userIds.length + lp.organizationArns.length + lp.organizationalUnitArns.length === 0) return out;
-  const outside: string[] = [];
+  if (
+    lp.userIds.length + lp.groups.length + lp.organizationArns.length + lp.organizationalUnitArns.length ===
+    0
+  ) {
+    return out;
+  }
+  // Group `all` is a public launch permission: everyone outside the scope may launch it.
+  const outside: string[] = lp.groups.includes('all') ? ['all (public)'] : [];
   const unknown: string[] = [];
   for (const user of [...lp.userIds].sort()) {
     if (user === image.account) continue;

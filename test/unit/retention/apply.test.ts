@@ -295,3 +295,35 @@ describe('applyPlan', () => {
     expect(readFileSync(log, 'utf8').startsWith(earlier.map((r) => JSON.stringify(r)).join('\n'))).toBe(true);
   });
 });
+
+describe('applyPlan interrupted', () => {
+  it('skips what is left once the signal is aborted, and says so in the audit log', async () => {
+    const a = world();
+    const m = mockWorld([[A, a]]);
+    const { input, plan } = await survey(
+      m.aws,
+      { scopes: [A], failures: [], organizationWide: false },
+      { rules, ssmParameters: [], concurrency: 1, now: NOW },
+    );
+    const log = join(mkdtempSync(join(tmpdir(), 'prune-')), 'audit.jsonl');
+    const audit = new AuditLog(log, 'run-2', () => NOW);
+    const controller = new AbortController();
+    controller.abort();
+    const report = await applyPlan(m.aws, {
+      input,
+      decisions: plan.decisions,
+      scopes: [A],
+      audit,
+      ssmParameters: [],
+      concurrency: 1,
+      clock: () => NOW,
+      signal: controller.signal,
+    });
+    audit.close();
+    expect(
+      report.outcomes.every((o) => o.status === 'skipped' && o.detail === 'interrupted before acting'),
+    ).toBe(true);
+    expect(a.images).toHaveLength(5);
+    expect(readAudit(log).filter((r) => r.event === 'skip')).toHaveLength(4);
+  });
+});

@@ -271,3 +271,14 @@ describe('planRetention: output', () => {
     expect(a.decisions.map((d) => d.image.account)).toEqual([A, A, A, B]);
   });
 });
+
+describe('planRetention: public launch permission', () => {
+  it('keeps an image whose launch permission includes group all, even if Public was not reported', () => {
+    const i = img(100, 'web');
+    const lp = new Map([[i.id, { ...noShares, groups: ['all'] }]]);
+    const d = actions([i], { ...base, keepNewest: 0 }, { launchPermissions: lp }).get(i.id)!;
+    expect(d.reasons).toEqual([
+      { code: 'shared', detail: 'launch permission outside the scope: all (public)' },
+    ]);
+  });
+});
