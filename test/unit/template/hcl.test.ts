@@ -233,3 +233,48 @@ describe('HCL2 expressions', () => {
     });
   });
 });
+
+describe('HCL2 expression tree', () => {
+  it('gives literals, static traversals as references, and everything computed as other', async () => {
+    const t = await loadTemplate(join(fixtures, 'expressions.pkr.hcl'));
+    expect(t.syntaxErrors).toEqual([]);
+    const locals = Object.fromEntries(t.locals.map((l) => [l.name, l.value]));
+    expect(locals.number).toMatchObject({ kind: 'literal', value: 42 });
+    expect(locals.fraction).toMatchObject({ kind: 'literal', value: 1.5 });
+    expect(locals.flag).toMatchObject({ kind: 'literal', value: false });
+    expect(locals.nothing).toMatchObject({ kind: 'literal', value: null, source: 'null' });
+    expect(locals.wrapped).toMatchObject({ kind: 'reference', path: ['var', 'region'] });
+    expect(locals.indexed).toMatchObject({ kind: 'reference', path: ['var', 'subnets', '0'] });
+    expect(locals.keyed).toMatchObject({ kind: 'reference', path: ['local', 'map', 'eu-west-1'] });
+    expect(locals.splat).toMatchObject({ kind: 'other', source: 'var.disks[*].size' });
+    expect(locals.choice).toMatchObject({ kind: 'other', source: 'var.prod ? "t3.large" : "t3.micro"' });
+    expect(locals.sum).toMatchObject({ kind: 'other', source: '1 + 2' });
+    expect(locals.loop).toMatchObject({ kind: 'other', source: '[for s in var.list : upper(s)]' });
+    const nested = locals.nested!;
+    expect(nested.kind === 'object' && nested.entries[0]!.value).toMatchObject({
+      kind: 'object',
+      entries: [
+        { key: 'inner', value: { kind: 'tuple', items: [{ value: 1 }, { value: 'two' }, { value: true }] } },
+      ],
+    });
+    expect(nested.kind === 'object' && range(nested.entries[0]!.keyPos)).toBe('13:16-13:20');
+  });
+
+  it('takes `source` blocks inside build as sources, shell-local as shell, and skips error-cleanup', async () => {
+    const t = await loadTemplate(join(fixtures, 'expressions.pkr.hcl'));
+    const build = t.builds[0]!;
+    expect(build.sources.map((s) => [s.ref, range(s.pos)])).toEqual([['source.docker.app', '17:3-19:3']]);
+    expect(build.provisioners.map((p) => p.type)).toEqual(['shell-local']);
+    // A non-string inline item cannot be shell; the string beside it still is.
+    expect(t.shell.map((c) => [c.name, c.args, at(c.pos)])).toEqual([['echo', ['local'], '22:31']]);
+  });
+
+  it('counts columns the same with CRLF line endings, heredoc lines included', async () => {
+    const t = await loadTemplate(join(fixtures, 'crlf.pkr.hcl'));
+    expect(t.syntaxErrors).toEqual([]);
+    expect(t.shell.map((c) => [c.name, c.args, range(c.pos)])).toEqual([
+      ['apt-get', ['update'], '9:1-9:14'],
+      ['apt-get', ['install', '-y', 'curl'], '10:3-10:25'],
+    ]);
+  });
+});
