@@ -77,7 +77,29 @@ export function packerFromHcl(files: HclFile[]): PackerParts {
     }
     for (const block of file.body.blocks) addBlock(parts, block);
   }
+  reportDuplicates(parts);
   return parts;
+}
+
+/** Packer refuses a template that declares a variable, local or source twice (across files too). */
+function reportDuplicates(parts: PackerParts): void {
+  const named = [
+    ...parts.variables.map((v) => ({ what: `variable "${v.name}"`, pos: v.pos })),
+    ...parts.locals.map((l) => ({ what: `local "${l.name}"`, pos: l.pos })),
+    ...parts.sources.map((s) => ({ what: `source "${s.type}" "${s.name}"`, pos: s.pos })),
+  ];
+  const first = new Map<string, Position>();
+  for (const { what, pos } of named) {
+    const earlier = first.get(what);
+    if (earlier === undefined) {
+      first.set(what, pos);
+      continue;
+    }
+    parts.errors.push({
+      message: `${what} is declared twice (first at ${earlier.file}:${earlier.line}); remove or rename one`,
+      pos,
+    });
+  }
 }
 
 function addBlock(parts: PackerParts, block: Block): void {

@@ -76,3 +76,28 @@ describe('malformed HCL', () => {
     expect(t.sources.map((s) => s.name)).toEqual(['app']);
   });
 });
+
+describe('declarations Packer refuses to see twice', () => {
+  it('reports a second variable, local or source at its own place, naming the first', async () => {
+    const dir = join(fixtures, 'duplicates');
+    const t = await loadTemplate(dir);
+    const a = join(dir, 'a.pkr.hcl');
+    expect(t.syntaxErrors.map((e) => [e.pos.file, at(e.pos), e.message])).toEqual([
+      [
+        join(dir, 'b.pkr.hcl'),
+        '1:1',
+        `variable "region" is declared twice (first at ${a}:1); remove or rename one`,
+      ],
+      [
+        join(dir, 'b.pkr.hcl'),
+        '10:3',
+        `local "name" is declared twice (first at ${join(dir, 'b.pkr.hcl')}:6); remove or rename one`,
+      ],
+      [
+        join(dir, 'b.pkr.hcl'),
+        '13:1',
+        `source "docker" "app" is declared twice (first at ${a}:5); remove or rename one`,
+      ],
+    ]);
+  });
+});
