@@ -283,6 +283,27 @@ async function waitAvailable(ctx: AwsContext, slot: ImageSlot, role: string | un
   }
 }
 
+/** Where an action acts, for messages: `account/region`, and the role when one is assumed. */
+function actionScope(a: AwsAction): string {
+  const slot = a.kind === 'copy' ? a.target : a.image;
+  const account = a.kind === 'tag' ? a.as : slot.account;
+  const role = 'role' in a && a.role ? ` via ${a.role}` : '';
+  return `${account}/${slot.region}${role}`;
+}
+
+/**
+ * An AWS failure as a one-line error with the resume hint (exit 3); what we already raised as
+ * a UserError passes through unchanged.
+ */
+export function stopped(what: string, err: unknown): Error {
+  if (err instanceof UserError) return err;
+  const message = err instanceof Error ? err.message : String(err);
+  return new UserError(
+    `${what}: ${errorCode(err)}: ${message}; promotion stopped part-way, fix the cause and re-run to resume`,
+    PROMOTION_FAILED,
+  );
+}
+
 /** Carry out a plan in order. Returns where the image now lives (owned copies and shared views). */
 export async function executeAws(ctx: AwsContext, plan: AwsPlan, state: AwsState): Promise<PromotedImage[]> {
   const known = new Map<string, ImageState>([...state.images, state.source].map((i) => [slotKey(i), i]));
@@ -293,6 +314,13 @@ export async function executeAws(ctx: AwsContext, plan: AwsPlan, state: AwsState
   };
   const run = async (action: AwsAction): Promise<void> => {
     ctx.onAction?.(action);
+    try {
+      await perform(action);
+    } catch (err) {
+      throw stopped(`${action.kind} (${actionScope(action)})`, err);
+    }
+  };
+  const perform = async (action: AwsAction): Promise<void> => {
     switch (action.kind) {
       case 'copy': {
         const where = scope(action.target.account, action.target.region, action.role);

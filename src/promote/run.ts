@@ -9,7 +9,7 @@ import { AwsClients } from '../aws/clients.js';
 import { Pacer } from '../aws/pace.js';
 import { UserError } from '../cli/errors.js';
 import type { StagesConfig } from '../config/types.js';
-import { type AwsContext, discoverAws, executeAws } from './aws.js';
+import { type AwsContext, discoverAws, executeAws, stopped } from './aws.js';
 import {
   assertPromotable,
   assertStageFits,
@@ -110,7 +110,11 @@ export async function promoteArtifact(req: PromoteRequest): Promise<PromoteResul
     }
     const ctx = req.aws ?? { clients: new AwsClients(), pacer: new Pacer() };
     const actx: AwsContext = req.onAction ? { ...ctx, onAction: req.onAction } : ctx;
-    const state = await discoverAws(actx, stage, { id: artifact.id, region: artifact.region });
+    const state = await discoverAws(actx, stage, { id: artifact.id, region: artifact.region }).catch(
+      (err) => {
+        throw stopped('reading what exists in AWS', err);
+      },
+    );
     const plan = planAws({ verdict, stage, state, at });
     const result = { ...base, plan: { kind: 'aws' as const, ...plan } };
     if (req.dryRun) return { ...result, changed: plan.actions.length > 0 };

@@ -201,7 +201,10 @@ describe('promote AMIs: execution', () => {
       (c) => c.command === 'CopyImage' && c.region === 'us-west-2',
       () => awsError('InternalError', 'We encountered an internal error'),
     );
-    await expect(promote('multi')).rejects.toMatchObject({ name: 'InternalError' });
+    await expect(promote('multi')).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/^copy \(111111111111\/us-west-2\): InternalError: .*re-run to resume$/),
+    });
     expect(fake.imagesOf(OWNER, 'us-east-1')).toHaveLength(1);
     expect(readPromotions(stateDir)).toEqual([]);
 
@@ -215,7 +218,10 @@ describe('promote AMIs: execution', () => {
 
   it('a copy whose response was lost is not duplicated: the same ClientToken returns the same image', async () => {
     fake.loseResponse((c) => c.command === 'CopyImage' && c.region === 'us-east-1');
-    await expect(promote('multi')).rejects.toMatchObject({ name: 'TimeoutError' });
+    await expect(promote('multi')).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/TimeoutError/),
+    });
     // The listing has not caught up yet, so the resumed run cannot find the copy by its tags.
     const first = fake.imagesOf(OWNER, 'us-east-1')[0]?.id;
     fake.listed = (id) => id !== first;
@@ -252,7 +258,10 @@ describe('promote AMIs: execution', () => {
       () => awsError('InvalidAMIName.Malformed'),
       1,
     );
-    await expect(promote('multi')).rejects.toMatchObject({ name: 'InvalidAMIName.Malformed' });
+    await expect(promote('multi')).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/InvalidAMIName\.Malformed/),
+    });
     expect(fake.calls.filter((c) => c.command === 'CopyImage')).toHaveLength(1);
   });
 
@@ -293,5 +302,44 @@ describe('promote AMIs: execution', () => {
     ]);
     const modifies = fake.calls.filter((c) => c.command.startsWith('Modify')).length;
     expect(taken.filter((t) => t.startsWith(`mutate|${OWNER}|`)).length).toBeGreaterThanOrEqual(modifies);
+  });
+});
+
+describe('promote AMIs: failures in other accounts', () => {
+  it('a receiving account whose role cannot tag stops the run with the account, region and role named', async () => {
+    fake.inject(
+      (c) => c.command === 'CreateTags' && c.account === OU_MEMBER,
+      () => awsError('UnauthorizedOperation', 'You are not authorized to perform this operation.'),
+    );
+    await promote('dev');
+    await expect(promote('prod')).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringContaining(
+        `tag (${OU_MEMBER}/eu-west-1 via ${role(OU_MEMBER)}): UnauthorizedOperation`,
+      ),
+    });
+    expect(readPromotions(stateDir).map((r) => r.stage)).toEqual(['dev']);
+    // In the region where it stopped, the next run tags only the account that failed.
+    const resumed = await promote('prod', { dryRun: true });
+    const actions = resumed.plan.kind === 'aws' ? resumed.plan.actions : [];
+    const viewTags = actions.flatMap((a) =>
+      a.kind === 'tag' && a.image.region === 'eu-west-1' && a.image.account === OWNER ? [a.as] : [],
+    );
+    expect(viewTags).toEqual([OU_MEMBER]);
+    expect(actions.filter((a) => a.kind === 'share-launch' && a.image.region === 'eu-west-1')).toEqual([]);
+  });
+
+  it('shares with a whole organization by ARN and tags the view of every ACTIVE member', async () => {
+    const org = 'arn:aws:organizations::111111111111:organization/o-abc123';
+    const withOrg: StagesConfig = {
+      ...stages,
+      all: { regions: ['eu-west-1'], organizations: [org], role: ROLE },
+    };
+    await promoteArtifact({ artifact: source, to: 'all', stages: withOrg, stateDir, aws: ctx });
+    expect([...(fake.images.get(source)?.launch.orgs ?? [])]).toEqual([org]);
+    for (const member of [OU_MEMBER, CHILD_OU_MEMBER]) {
+      expect(fake.tagsSeenBy(member, source)['imagegate:stage']).toBe('all');
+    }
+    expect(fake.calls.some((c) => c.account === SUSPENDED)).toBe(false);
   });
 });
