@@ -1,0 +1,72 @@
+import { describe, expect, it } from 'vitest';
+import { evaluateResource } from '../../../../src/suite/run.js';
+import { spec } from './helpers.js';
+
+/** goss's Validate order and shouldSkip, on synthetic facts. */
+describe('evaluateResource', () => {
+  const exists = (v: boolean) => ({
+    exists: { value: v },
+    mode: { value: '0644' },
+    owner: { value: 'root' },
+  });
+
+  it('skips the rest when the gate fails', () => {
+    const r = evaluateResource(
+      spec('file', '/x', { owner: 'root', exists: true, mode: '0644' }),
+      exists(false),
+    );
+    expect(r.map((x) => [x.property, x.result])).toEqual([
+      ['exists', 1],
+      ['mode', 2],
+      ['owner', 2],
+    ]);
+    expect(r[1]?.['summary-line']).toBe('File: /x: mode: skipped');
+    expect(r[1]?.successful).toBe(true);
+  });
+
+  it('skips the rest when the gate passes with false (expected absent and absent)', () => {
+    const r = evaluateResource(spec('file', '/x', { exists: false, mode: '0644' }), exists(false));
+    expect(r.map((x) => x.result)).toEqual([0, 2]);
+  });
+
+  it('checks everything when the gate holds, in goss order, and skips unset or empty expectations', () => {
+    const r = evaluateResource(
+      spec('file', '/x', { owner: 'nobody', mode: '0644', exists: true, contents: [] }),
+      exists(true),
+    );
+    expect(r.map((x) => [x.property, x.result])).toEqual([
+      ['exists', 0],
+      ['mode', 0],
+      ['owner', 1],
+    ]);
+  });
+
+  it('turns a collection error into a failed result with goss err', () => {
+    const r = evaluateResource(spec('kernel-param', 'a.b', { value: '1' }), {
+      value: { error: 'kernel parameter a.b not found' },
+    });
+    expect(r[0]).toMatchObject({ result: 1, successful: false, err: 'kernel parameter a.b not found' });
+    expect(r[0]?.['summary-line']).toContain('kernel parameter a.b not found');
+  });
+
+  it('marks everything skipped with skip: true, and flags unknown attributes', () => {
+    const skipped = evaluateResource(spec('file', '/x', { exists: true, mode: '0644' }, true), {});
+    expect(skipped.every((x) => x.skipped && x.result === 2)).toBe(true);
+    const unknown = evaluateResource(spec('group', 'g', { exists: true, colour: 'blue' }), {
+      exists: { value: true },
+    });
+    expect(unknown[1]).toMatchObject({
+      property: 'colour',
+      result: 1,
+      err: expect.stringMatching(/unknown attribute "colour" for group \(g.yaml:3\)/),
+    });
+  });
+
+  it('has no gate for command: exit-status failing does not skip stdout', () => {
+    const r = evaluateResource(spec('command', 'x', { 'exit-status': 0, stdout: ['ok'] }), {
+      'exit-status': { value: 1 },
+      stdout: { value: { kind: 'lines', lines: ['ok'] } },
+    });
+    expect(r.map((x) => x.result)).toEqual([1, 0]);
+  });
+});
