@@ -10,9 +10,18 @@
  *   `file:/etc/ssh/sshd_config`, `service:ssh#running`   a resource (optionally one property)
  * `*` matches any run of characters in a selector.
  */
-import type { ArtifactSection, ControlEvidence, ControlRow, PolicyInfo } from './types.js';
+import type {
+  ArtifactSection,
+  CheckRow,
+  ControlEvidence,
+  ControlRow,
+  PolicyInfo,
+  ResourceGroup,
+} from './types.js';
 
 interface CheckSelector {
+  /** Exact resource (`file\u0000/etc/passwd`, type lower-cased): looked up, not scanned. */
+  resource?: string;
   suite?: RegExp;
   type?: RegExp;
   id?: RegExp;
@@ -29,8 +38,8 @@ function glob(pattern: string): RegExp {
   return new RegExp(`^${pattern.split('*').map(escapeRegExp).join('.*')}$`);
 }
 
-function exact(text: string): RegExp {
-  return new RegExp(`^${escapeRegExp(text)}$`);
+function resourceKey(r: Pick<ResourceGroup, 'type' | 'id'>): string {
+  return `${r.type.toLowerCase()}\u0000${r.id}`;
 }
 
 /** Parse one entry of imagegate.yaml `controls:`. */
@@ -95,7 +104,7 @@ function collectSpecs(
             kind: 'check',
             ref: `${r.type.toLowerCase()}:${r.id}`,
             via: 'meta',
-            match: { type: new RegExp(exact(r.type).source, 'i'), id: exact(r.id) },
+            match: { resource: resourceKey(r) },
           });
         }
       }
@@ -104,17 +113,49 @@ function collectSpecs(
   return byControl;
 }
 
+interface Located {
+  anchor: string;
+  suite: string;
+  resource: ResourceGroup;
+}
+
+/** Resources a check selector names, across artifacts. */
+function* selected(
+  m: CheckSelector,
+  all: readonly Located[],
+  index: ReadonlyMap<string, Located[]>,
+): Iterable<Located> {
+  if (m.resource !== undefined) {
+    yield* index.get(m.resource) ?? [];
+    return;
+  }
+  for (const l of all) {
+    if (m.suite && !m.suite.test(l.suite)) continue;
+    if ((m.type && !m.type.test(l.resource.type)) || (m.id && !m.id.test(l.resource.id))) continue;
+    yield l;
+  }
+}
+
 /** Build the control table from intact artifacts only: tampered evidence proves nothing. */
 export function buildControls(
   artifacts: readonly ArtifactSection[],
   policies: readonly PolicyInfo[],
   config: Record<string, string[]>,
 ): ControlRow[] {
+  const all: Located[] = artifacts.flatMap((a) =>
+    a.suites.flatMap((s) => s.resources.map((resource) => ({ anchor: a.anchor, suite: s.name, resource }))),
+  );
+  const index = new Map<string, Located[]>();
+  for (const l of all) {
+    const k = resourceKey(l.resource);
+    index.set(k, [...(index.get(k) ?? []), l]);
+  }
   const rows: ControlRow[] = [];
   for (const [id, specs] of collectSpecs(artifacts, policies, config)) {
     const covered = new Set<string>();
-    // A check or policy result counts once per control, however many selectors name it.
-    const counted = new Map<string, 'pass' | 'fail' | 'skip'>();
+    // A check or policy result counts once per control, however many selectors name it; a
+    // check row is its own key (one object per evaluated property).
+    const counted = new Map<CheckRow | string, 'pass' | 'fail' | 'skip'>();
     const evidence = specs.map((spec): ControlEvidence => {
       const ev: ControlEvidence = {
         kind: spec.kind,
@@ -124,27 +165,22 @@ export function buildControls(
         fail: 0,
         skip: 0,
       };
-      for (const a of artifacts) {
-        if (spec.kind === 'policy') {
+      if (spec.kind === 'policy') {
+        for (const a of artifacts) {
           if (!a.lint.evaluated) continue;
           const status = a.lint.findings.some((f) => f.policy === spec.ref) ? 'fail' : 'pass';
           ev[status]++;
           counted.set(`${a.anchor}\u0000policy\u0000${spec.ref}`, status);
           covered.add(a.anchor);
-          continue;
         }
-        const m = spec.match;
-        for (const s of a.suites) {
-          if (m.suite && !m.suite.test(s.name)) continue;
-          for (const r of s.resources) {
-            if ((m.type && !m.type.test(r.type)) || (m.id && !m.id.test(r.id))) continue;
-            for (const c of r.checks) {
-              if (m.property && !m.property.test(c.property)) continue;
-              ev[c.status]++;
-              counted.set([a.anchor, s.name, r.type, r.id, c.property].join('\u0000'), c.status);
-              if (c.status !== 'skip') covered.add(a.anchor);
-            }
-          }
+        return ev;
+      }
+      for (const l of selected(spec.match, all, index)) {
+        for (const c of l.resource.checks) {
+          if (spec.match.property && !spec.match.property.test(c.property)) continue;
+          ev[c.status]++;
+          counted.set(c, c.status);
+          if (c.status !== 'skip') covered.add(l.anchor);
         }
       }
       return ev;

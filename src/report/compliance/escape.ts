@@ -3,14 +3,17 @@
  * report must show them, never interpret them.
  */
 
+const HTML_ENTITIES: Record<string, string> = {
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '"': '&quot;',
+  "'": '&#39;',
+};
+
 /** Text and attribute values in HTML and SVG (quotes too, so it is safe inside attributes). */
 export function html(text: string | number | undefined | null): string {
-  return String(text ?? '')
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&#39;');
+  return String(text ?? '').replace(/[&<>"']/g, (c) => HTML_ENTITIES[c] ?? c);
 }
 
 /**
@@ -37,13 +40,17 @@ export function truncate(text: string, max: number): string {
 }
 
 /** XML 1.0 cannot carry C0 controls other than tab/newline/return, nor U+FFFE/U+FFFF. */
-function xmlChar(ch: string): string {
-  const c = ch.codePointAt(0) ?? 0;
-  const bad = (c < 0x20 && c !== 0x09 && c !== 0x0a && c !== 0x0d) || c === 0xfffe || c === 0xffff;
-  return bad ? '\ufffd' : ch;
+function isXmlChar(c: number): boolean {
+  return c >= 0x20 ? c !== 0xfffe && c !== 0xffff : c === 0x09 || c === 0x0a || c === 0x0d;
 }
 
 /** XML text and attributes; characters XML cannot carry are replaced. */
 export function xml(text: string | number | undefined | null): string {
-  return Array.from(html(text), xmlChar).join('').replace(/&#39;/g, '&apos;');
+  const escaped = html(text).replace(/&#39;/g, '&apos;');
+  let clean = true;
+  for (let i = 0; i < escaped.length && clean; i++) clean = isXmlChar(escaped.charCodeAt(i));
+  if (clean) return escaped;
+  let out = '';
+  for (let i = 0; i < escaped.length; i++) out += isXmlChar(escaped.charCodeAt(i)) ? escaped[i] : '\ufffd';
+  return out;
 }
