@@ -78,7 +78,14 @@ for (let a = 0; a < ARTIFACTS; a++) {
     }),
   );
   for (let p = 0; p < 6; p++) {
-    promotions.push(JSON.stringify({ artifact: id, stage: `stage-${p}`, at: `2026-11-28T0${p}:00:00Z`, status: 'promoted' }));
+    promotions.push(
+      JSON.stringify({
+        artifact: id,
+        stage: `stage-${p}`,
+        at: `2026-11-28T0${p}:00:00Z`,
+        status: 'promoted',
+      }),
+    );
   }
 }
 const findings = Array.from({ length: 200 }, (_, i) => ({
