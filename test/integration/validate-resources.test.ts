@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceSpec, ResourceType, Suite } from '../../src/suite/model.js';
 import type { TestResult } from '../../src/suite/result.js';
@@ -276,6 +278,58 @@ describe('http and matching', () => {
   it('explains that http needs curl or wget when the target has neither', async () => {
     const r = await run(spec('http', 'http://127.0.0.1:8080/', { status: 200 }));
     expectFail(r, 'HTTP http://127.0.0.1:8080/ status', /needs curl or wget/);
+  });
+
+  it('requests from the target with curl: status, headers, body, redirects, timeout', async () => {
+    // The local target has curl; the server runs in this process.
+    const server = createServer((req, res) => {
+      if (req.url === '/old') {
+        res.writeHead(302, { location: '/page' }).end();
+      } else if (req.url === '/slow') {
+        setTimeout(() => res.end('late'), 3000);
+      } else {
+        res.writeHead(200, { 'x-served-by': 'test' }).end(`method ${req.method}\nhello body\n`);
+      }
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const local = await openTransport('local');
+    try {
+      const { run: res } = await runSuites(
+        [
+          suite(
+            spec('http', `${base}/old`, {
+              status: 200,
+              headers: ['x-served-by: test'],
+              body: ['hello body', '/^method GET/'],
+            }),
+            spec('http', `${base}/old?no-follow`, {
+              status: 302,
+              'no-follow-redirects': true,
+              url: `${base}/old`,
+            }),
+            spec('http', `${base}/page`, { status: 200, method: 'POST', body: ['method POST'] }),
+            spec('http', `${base}/wrong`, { status: 404, body: ['never checked'] }),
+            spec('http', `${base}/slow`, { status: 200, timeout: 500 }),
+            spec('http', 'http://127.0.0.1:1/', { status: 200 }),
+          ),
+        ],
+        local,
+      );
+      const r = new Map(res.results.map((x) => [`${x['resource-id']} ${x.property}`, x]));
+      expectPass(r, `${base}/old status`);
+      expectPass(r, `${base}/old Headers`);
+      expectPass(r, `${base}/old Body`);
+      expectPass(r, `${base}/old?no-follow status`);
+      expectPass(r, `${base}/page Body`);
+      expectFail(r, `${base}/wrong status`);
+      expectSkip(r, `${base}/wrong Body`);
+      expectFail(r, `${base}/slow status`, /timed out|Operation timed out|curl: \(28\)/);
+      expectFail(r, 'http://127.0.0.1:1/ status', /curl: \(7\)/);
+    } finally {
+      await local.close();
+      server.close();
+    }
   });
 
   it('evaluates matching locally without collecting anything', async () => {
