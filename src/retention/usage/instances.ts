@@ -2,6 +2,7 @@ import { DescribeInstancesCommand, type Filter } from '@aws-sdk/client-ec2';
 import { paginate } from '../../aws/call.js';
 import { awsScope, paceKey, type RetentionAws } from '../context.js';
 import type { Scope, UsageRef } from '../model.js';
+import { chunk } from '../pool.js';
 
 /** Every state but `terminated`: a stopped instance still needs its AMI to start again. */
 export const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];
@@ -44,11 +45,5 @@ export async function instanceUsage(
       },
     );
   }
-  return out;
-}
-
-export function chunk<T>(xs: T[], size: number): T[][] {
-  const out: T[][] = [];
-  for (let i = 0; i < xs.length; i += size) out.push(xs.slice(i, i + size));
   return out;
 }

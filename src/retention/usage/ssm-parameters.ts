@@ -2,7 +2,7 @@ import { GetParametersByPathCommand, GetParametersCommand, type Parameter } from
 import { paginate } from '../../aws/call.js';
 import { awsScope, paceKey, type RetentionAws } from '../context.js';
 import type { Scope, UsageRef } from '../model.js';
-import { chunk } from './instances.js';
+import { chunk } from '../pool.js';
 
 /** GetParameters takes at most 10 names; GetParametersByPath returns at most 10 per page. */
 const BATCH = 10;
