@@ -1,7 +1,7 @@
 import { UserError } from '../cli/errors.js';
 
 /** goss's exit code for a suite that cannot be loaded (bad YAML, schema, template, include). */
-export const SUITE_ERROR_EXIT = 78;
+const SUITE_ERROR_EXIT = 78;
 
 /** A gossfile problem the user must fix; the message names file, line and key. */
 export class SuiteError extends UserError {

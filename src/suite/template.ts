@@ -366,7 +366,7 @@ function truth(v: unknown): boolean {
 }
 
 /** Go's fmt %v for decoded YAML values. */
-export function goPrint(v: unknown): string {
+function goPrint(v: unknown): string {
   if (v === null || v === undefined) return '<nil>';
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);
@@ -677,7 +677,7 @@ function exec(ctx: EvalCtx, scope: Scope, dot: unknown, nodes: Node[], out: stri
 }
 
 /** True when the text holds template actions at all (plain gossfiles skip the engine). */
-export function hasActions(text: string): boolean {
+function hasActions(text: string): boolean {
   return text.includes('{{');
 }
 
@@ -705,5 +705,3 @@ export function renderTemplate(
   exec(ctx, [new Map([['$', root]])], root, nodes, out);
   return out.join('');
 }
-
-export const TEMPLATE_FUNCTIONS = Object.keys(FUNCS).sort();

@@ -31,7 +31,7 @@ export function invalidArg(name: string, expected: string, value: unknown): Matc
   );
 }
 
-export function typeName(v: unknown): string {
+function typeName(v: unknown): string {
   if (v === null || v === undefined) return 'nil';
   if (Array.isArray(v)) return 'array';
   if (typeof v === 'object') return 'map';

@@ -1,12 +1,9 @@
 import type { MatcherResult } from '../result.js';
-import type { EvaluateMatcher, LinesFact, MatcherOutcome } from './api.js';
+import type { EvaluateMatcher, LinesFact } from './api.js';
 import { compile } from './compile.js';
 import { MatchError } from './core.js';
 import { formatFailure } from './format.js';
 import { havePatterns } from './patterns.js';
-
-export { MATCHER_NAMES } from './compile.js';
-export { formatFailure } from './format.js';
 
 function isLines(v: unknown): v is LinesFact {
   return typeof v === 'object' && v !== null && (v as { kind?: unknown }).kind === 'lines';
@@ -38,5 +35,3 @@ export const evaluateMatcher: EvaluateMatcher = (expected, fact) => {
     return { ok: false, message: formatFailure(result, err.message), result, error: err.message };
   }
 };
-
-export type { MatcherOutcome };

@@ -28,7 +28,7 @@ function parsePattern(p: string): LinePattern {
 }
 
 /** Lines as Go's bufio.Scanner yields them: no trailing empty line, `\r\n` tolerated. */
-export function scanLines(text: string): string[] {
+function scanLines(text: string): string[] {
   if (text === '') return [];
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();

@@ -43,7 +43,7 @@ function wildcard(op: string, v: string): Check | null {
 }
 
 /** Parse a constraint; null when it is not valid goss syntax. */
-export function parseConstraint(text: string): Check | null {
+function parseConstraint(text: string): Check | null {
   const alternatives = text.split('||').map((alt) => {
     // Allow a space between operator and version (`< 1.5.0`), as blang does.
     const parts = alt
