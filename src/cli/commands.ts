@@ -6,6 +6,8 @@ import { register as registerPlan } from './plan.js';
 import { register as registerPrune } from './prune.js';
 import { register as registerPromote } from './promote.js';
 import { register as registerReport } from './report.js';
+import { register as registerSweep } from './sweep.js';
+import { register as registerTest } from './test.js';
 import { register as registerValidate } from './validate.js';
 
 /**
@@ -20,5 +22,7 @@ export function registerCommands(program: Command): void {
   registerPrune(program);
   registerPromote(program);
   registerReport(program);
+  registerSweep(program);
+  registerTest(program);
   registerValidate(program);
 }

@@ -21,7 +21,44 @@ export interface ImageConfig {
   suites?: string[];
   suiteVars?: string[];
   timeout?: string;
-  test?: { docker?: Record<string, unknown>; ec2?: Record<string, unknown>; [key: string]: unknown };
+  test?: ImageTestConfig;
+}
+
+/** images.<name>.test: how `imagegate test` boots this image's artifacts. */
+export interface ImageTestConfig {
+  ttl?: string;
+  docker?: DockerTestConfig;
+  ec2?: Ec2TestConfig;
+}
+
+export interface ReadinessConfig {
+  suite: string;
+  retryTimeout?: string;
+  sleep?: string;
+}
+
+export interface DockerTestConfig {
+  command?: string[];
+  keepAlive?: boolean;
+  env?: Record<string, string>;
+  /** Container variable → host variable holding the (secret) value. */
+  envFrom?: Record<string, string>;
+  user?: string;
+  ports?: (number | string)[];
+  readiness?: ReadinessConfig;
+}
+
+export interface Ec2TestConfig {
+  instanceType?: string;
+  subnetId?: string;
+  securityGroupId?: string;
+  allowCidr?: string;
+  instanceProfile?: string;
+  sshUser?: string;
+  privateIp?: boolean;
+  bastion?: string;
+  userData?: string;
+  readiness?: ReadinessConfig;
 }
 
 /** A region of an AWS stage: a name, or a name with the KMS key for encrypted copies there. */
