@@ -97,6 +97,10 @@ describe('shell from script files, execute_command and environment_vars', () => 
       ['apt-get', ['install', '-y', 'jq'], '9:3'],
       ['curl', ['-fsSL', 'https://get.example.com/agent.sh'], '11:1'],
       ['bash', ['-s', '--', '--quiet'], '11:47'],
+      // A here-document's body is data, not commands; a command substitution's content is commands.
+      ['cat', [], '12:1'],
+      ['dpkg-query', ['-W', '-f', '${Package}\\n'], '15:8'],
+      ['wc', ['-l'], '15:42'],
     ]);
     expect(fromInstall.every((c) => c.origin.via === 'scripts')).toBe(true);
     // `${path.root}/scripts/cleanup.sh` is the template's own directory.
