@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { SuiteError } from '../../../src/suite/errors.js';
-import { loadSuite, loadVars } from '../../../src/suite/load.js';
+import { listBuiltinSuites, loadSuite, loadVars } from '../../../src/suite/load.js';
 
 const F = 'test/fixtures/suite';
 
@@ -249,5 +249,18 @@ describe('loadSuite: errors name file, line and key', () => {
     const err = await loadError('builtin:no-such-suite');
     expect(err.message).toMatch(/^builtin:no-such-suite: no such built-in suite \(available: /);
     await expect(loadSuite('builtin:../package', {})).rejects.toThrow(/no such built-in suite/);
+  });
+});
+
+describe('built-in suites', () => {
+  it('ships cleanup, no-secrets and baseline', () => {
+    expect(listBuiltinSuites()).toEqual(expect.arrayContaining(['baseline', 'cleanup', 'no-secrets']));
+  });
+
+  it.each(listBuiltinSuites())('builtin:%s loads cleanly, named by its builtin: name', async (name) => {
+    const suite = await loadSuite(`builtin:${name}`, {});
+    expect(suite.warnings).toEqual([]);
+    expect(suite.resources.length).toBeGreaterThan(0);
+    expect(suite.resources[0]!.source.file).toMatch(new RegExp(`^builtin:${name}( \\(rendered\\))?$`));
   });
 });
