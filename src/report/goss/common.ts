@@ -9,6 +9,8 @@ export interface GossOptions {
   pretty?: boolean;
   /** `-o verbose`: nagios lists the failures. */
   verbose?: boolean;
+  /** `-o perfdata`: nagios appends performance data. */
+  perfdata?: boolean;
   /** `-o exclude_raw`: leave out the untransformed value in failure text. */
   excludeRaw?: boolean;
   /** ANSI colours (the CLI passes true only on a TTY). */

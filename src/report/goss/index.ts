@@ -30,7 +30,7 @@ export type GossFormat = keyof typeof RENDERERS;
 export const GOSS_FORMATS = Object.keys(RENDERERS) as GossFormat[];
 
 /** goss's `-o` format options. */
-export const GOSS_FORMAT_OPTIONS = ['sort', 'pretty', 'verbose', 'exclude_raw'] as const;
+export const GOSS_FORMAT_OPTIONS = ['sort', 'pretty', 'verbose', 'perfdata', 'exclude_raw'] as const;
 
 /**
  * Render a suite run in one of goss's formats. The exit code follows goss: 0 all passed, 1 a

@@ -167,10 +167,12 @@ describe('json', () => {
 });
 
 describe('structured', () => {
-  it('results carry compact and multi-line summary lines', () => {
-    const doc = JSON.parse(renderGoss('structured', mixed, {}).text) as {
-      results: (TestResult & { 'summary-line-compact': string })[];
+  it('results with summary lines, a summary object and a top-level summary line', () => {
+    const { text, exitCode } = renderGoss('structured', mixed, {});
+    const doc = JSON.parse(text) as {
+      results: TestResult[];
       summary: Record<string, number>;
+      'summary-line': string;
     };
     expect(doc.summary).toEqual({
       'test-count': 5,
@@ -178,10 +180,12 @@ describe('structured', () => {
       'skipped-count': 1,
       'total-duration': 123_456_789,
     });
-    expect(doc.results[1]!['summary-line-compact']).toBe(
-      'File: /etc/passwd: mode: Expected "0600" to equal "0644"',
+    expect(doc['summary-line']).toBe('Count: 5, Failed: 3, Skipped: 1, Duration: 0.123s');
+    expect(doc.results[1]!['summary-line']).toBe(
+      'File: /etc/passwd: mode:\nExpected\n    "0600"\nto equal\n    "0644"',
     );
-    expect(doc.results[1]!['summary-line-compact']).not.toContain('\n');
+    expect(renderGoss('structured', mixed, { pretty: true }).text).toContain('\n  "results": [');
+    expect(exitCode).toBe(1);
   });
 });
 
@@ -222,15 +226,18 @@ describe('junit', () => {
 });
 
 describe('nagios', () => {
-  it('CRITICAL exits 2; verbose lists failures; OK exits 0', () => {
+  it('CRITICAL exits 2; verbose numbers the failures; perfdata appends counts; OK exits 0', () => {
     const crit = renderGoss('nagios', mixed, { verbose: true });
     expect(crit.exitCode).toBe(2);
     const lines = crit.text.trimEnd().split('\n');
     expect(lines[0]).toBe('GOSS CRITICAL - Count: 5, Failed: 3, Skipped: 1, Duration: 0.123s');
-    expect(lines.slice(1)).toHaveLength(3);
-    expect(lines[1]).toMatch(/^Fail File: \/etc\/passwd: mode: Expected/);
+    expect(lines.slice(1).map((l) => l.slice(0, 9))).toEqual(['Fail 1 - ', 'Fail 2 - ', 'Fail 3 - ']);
+    expect(lines[1]).toBe('Fail 1 - File: /etc/passwd: mode: Expected "0600" to equal "0644"');
     expect(renderGoss('nagios', mixed, {}).text.trimEnd().split('\n')).toHaveLength(1);
-    const ok = renderGoss('nagios', allPass, {});
+    expect(renderGoss('nagios', mixed, { perfdata: true }).text).toBe(
+      'GOSS CRITICAL - Count: 5, Failed: 3, Skipped: 1, Duration: 0.123s|total=5 failed=3 skipped=1 duration=0.123s\n',
+    );
+    const ok = renderGoss('nagios', allPass, { verbose: true });
     expect(ok).toEqual({
       text: 'GOSS OK - Count: 2, Failed: 0, Skipped: 0, Duration: 0.123s\n',
       exitCode: 0,
