@@ -34,7 +34,7 @@ export const GOSS_FORMAT_OPTIONS = ['sort', 'pretty', 'verbose', 'perfdata', 'ex
 
 /**
  * Render a suite run in one of goss's formats. The exit code follows goss: 0 all passed, 1 a
- * check failed, 2 for nagios CRITICAL.
+ * check failed, 2 for nagios CRITICAL; prometheus always 0 (its metrics carry the outcome).
  */
 export function renderGoss(format: GossFormat, run: SuiteRun, opts: GossOptions = {}): Rendered {
   return RENDERERS[format](run, opts);

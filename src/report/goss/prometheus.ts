@@ -1,5 +1,6 @@
-import type { SuiteRun } from '../../suite/result.js';
-import { counts, exitFor, type GossOptions, ordered, type Rendered } from './common.js';
+import type { SuiteRun, TestResult } from '../../suite/result.js';
+import type { GossOptions, Rendered } from './common.js';
+import { ordered } from './common.js';
 
 const OUTCOME = ['pass', 'fail', 'skip'] as const;
 
@@ -7,35 +8,58 @@ function label(v: string): string {
   return v.replace(/\\/g, '\\\\').replace(/\n/g, '\\n').replace(/"/g, '\\"');
 }
 
-/** Prometheus text exposition with goss's metric names (outcomes by resource type, durations). */
+/** goss's overall outcome: fail if anything failed, else pass if anything passed, else skip. */
+function runOutcome(results: TestResult[]): string {
+  if (results.some((r) => r.result === 1)) return 'fail';
+  if (results.some((r) => r.result === 0)) return 'pass';
+  return results.length > 0 ? 'skip' : 'unknown';
+}
+
+/**
+ * Prometheus text exposition with goss v0.4's metrics: per-type outcome counts and durations
+ * (milliseconds), and the run's overall outcome. `-o verbose` adds a resource_id label. Like
+ * goss, this format always exits 0: the metrics carry the outcome.
+ */
 export function prometheus(run: SuiteRun, opts: GossOptions): Rendered {
   const results = ordered(run, opts);
-  const byKey = new Map<string, { type: string; outcome: string; n: number; secs: number }>();
+  const series = new Map<string, { labels: string; n: number; ms: number }>();
   for (const r of results) {
-    const type = r['resource-type'].toLowerCase();
-    const outcome = OUTCOME[r.result];
-    const key = `${type}\u0000${outcome}`;
-    const e = byKey.get(key) ?? { type, outcome, n: 0, secs: 0 };
+    const pairs: [string, string][] = [['outcome', OUTCOME[r.result]]];
+    if (opts.verbose) pairs.push(['resource_id', r['resource-id']]);
+    pairs.push(['type', r['resource-type'].toLowerCase()]);
+    const labels = pairs.map(([k, v]) => `${k}="${label(v)}"`).join(',');
+    const e = series.get(labels) ?? { labels, n: 0, ms: 0 };
     e.n += 1;
-    e.secs += r.duration / 1e9;
-    byKey.set(key, e);
+    // Go's Duration.Milliseconds() truncates each test's duration.
+    e.ms += Math.trunc(r.duration / 1e6);
+    series.set(labels, e);
   }
-  // Prometheus' encoder sorts series by label values.
-  const series = [...byKey.values()].sort((a, b) =>
-    a.outcome === b.outcome ? (a.type < b.type ? -1 : 1) : a.outcome < b.outcome ? -1 : 1,
+  const sorted = [...series.values()].sort((a, b) =>
+    a.labels < b.labels ? -1 : a.labels > b.labels ? 1 : 0,
   );
-  const ls = (e: { type: string; outcome: string }) =>
-    `{outcome="${label(e.outcome)}",type="${label(e.type)}"}`;
-  const lines = [
-    '# HELP goss_tests_outcomes_duration_seconds The duration of tests from this run. Note; tests run concurrently.',
-    '# TYPE goss_tests_outcomes_duration_seconds counter',
-    ...series.map((e) => `goss_tests_outcomes_duration_seconds${ls(e)} ${e.secs}`),
-    '# HELP goss_tests_outcomes_total The number of test-outcomes from this run.',
-    '# TYPE goss_tests_outcomes_total counter',
-    ...series.map((e) => `goss_tests_outcomes_total${ls(e)} ${e.n}`),
-    '# HELP goss_tests_run_duration_seconds The end-to-end duration of this run.',
-    '# TYPE goss_tests_run_duration_seconds counter',
-    `goss_tests_run_duration_seconds ${run.summary['total-duration'] / 1e9}`,
+  const outcome = runOutcome(results);
+  const family = (name: string, help: string, lines: string[]) => [
+    `# HELP ${name} ${help}`,
+    `# TYPE ${name} counter`,
+    ...lines,
   ];
-  return { text: `${lines.join('\n')}\n`, exitCode: exitFor(counts(results)) };
+  const lines = [
+    ...family(
+      'goss_tests_outcomes_duration_milliseconds',
+      'The duration of tests from this run. Note; tests run concurrently.',
+      sorted.map((e) => `goss_tests_outcomes_duration_milliseconds{${e.labels}} ${e.ms}`),
+    ),
+    ...family(
+      'goss_tests_outcomes_total',
+      'The number of test-outcomes from this run.',
+      sorted.map((e) => `goss_tests_outcomes_total{${e.labels}} ${e.n}`),
+    ),
+    ...family('goss_tests_run_duration_milliseconds', 'The end-to-end duration of this run.', [
+      `goss_tests_run_duration_milliseconds{outcome="${outcome}"} ${Math.trunc(run.summary['total-duration'] / 1e6)}`,
+    ]),
+    ...family('goss_tests_run_outcomes_total', 'The outcomes of this run as a whole.', [
+      `goss_tests_run_outcomes_total{outcome="${outcome}"} 1`,
+    ]),
+  ];
+  return { text: `${lines.join('\n')}\n`, exitCode: 0 };
 }

@@ -246,18 +246,31 @@ describe('nagios', () => {
 });
 
 describe('prometheus', () => {
-  it("goss's metric names with type/outcome labels", () => {
-    const { text } = renderGoss('prometheus', mixed, {});
+  it("goss v0.4's metrics: outcomes and durations (ms) by type, the run's overall outcome; exit 0", () => {
+    const slow = run([
+      result('File', '/a', 'exists', true, true, { duration: 12_900_000 }),
+      result('File', '/b', 'exists', true, false, { duration: 2_100_000 }),
+      result('File', '/c', 'exists', true, true, { duration: 1_000_000 }),
+      result('User', 'nobody', 'exists', true, true, { skipped: true }),
+    ]);
+    const { text, exitCode } = renderGoss('prometheus', slow, {});
+    expect(exitCode).toBe(0);
     expect(text).toContain('# TYPE goss_tests_outcomes_total counter');
+    expect(text).toContain('goss_tests_outcomes_total{outcome="pass",type="file"} 2');
     expect(text).toContain('goss_tests_outcomes_total{outcome="fail",type="file"} 1');
-    expect(text).toContain('goss_tests_outcomes_total{outcome="pass",type="file"} 1');
     expect(text).toContain('goss_tests_outcomes_total{outcome="skip",type="user"} 1');
-    expect(text).toContain('goss_tests_outcomes_total{outcome="fail",type="kernelparam"} 1');
-    expect(text).toContain('goss_tests_outcomes_duration_seconds{outcome="fail",type="file"} 0.0015');
-    expect(text).toContain('goss_tests_run_duration_seconds 0.123456789');
+    expect(text).toContain('goss_tests_outcomes_duration_milliseconds{outcome="pass",type="file"} 13');
+    expect(text).toContain('goss_tests_run_outcomes_total{outcome="fail"} 1');
+    expect(text).toContain('goss_tests_run_duration_milliseconds{outcome="fail"} 123');
     for (const line of text.trimEnd().split('\n')) {
-      expect(line).toMatch(/^(# (HELP|TYPE) \S+ .+|[a-z_]+(\{[^}]*\})? [0-9.e-]+)$/);
+      expect(line).toMatch(/^(# (HELP|TYPE) \S+ .+|[a-z_]+\{[^}]*\} [0-9.e-]+)$/);
     }
+  });
+
+  it('the run is "pass" when nothing failed; verbose adds resource_id', () => {
+    const { text } = renderGoss('prometheus', allPass, { verbose: true });
+    expect(text).toContain('goss_tests_run_outcomes_total{outcome="pass"} 1');
+    expect(text).toContain('goss_tests_outcomes_total{outcome="pass",resource_id="root",type="group"} 1');
   });
 });
 
