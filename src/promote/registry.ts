@@ -22,6 +22,30 @@ export async function localImageId(docker: Dockerode, reference: string): Promis
   }
 }
 
+/** `host[:port]/path[:tag|@digest]`: the first component names a registry (Docker's rule). */
+export function hasRegistryHost(reference: string): boolean {
+  const first = reference.split('/')[0] ?? '';
+  return reference.includes('/') && (first.includes('.') || first.includes(':') || first === 'localhost');
+}
+
+/**
+ * Pull a reference that is not local, so an image promoted to an earlier registry stage can be
+ * promoted further from another machine. The verdict check that follows is by image id, which
+ * a push and pull keep (it is the config digest).
+ */
+export async function pullImage(docker: Dockerode, reference: string): Promise<void> {
+  const stream = await docker.pull(reference, { authconfig: {} });
+  const events = await new Promise<ProgressEvent[]>((resolve, reject) => {
+    docker.modem.followProgress(stream, (err: Error | null, out: ProgressEvent[]) =>
+      err ? reject(err) : resolve(out),
+    );
+  });
+  const failed = events.find((e) => e.error || e.errorDetail);
+  if (failed) {
+    throw new UserError(`pull ${reference} failed: ${failed.errorDetail?.message ?? failed.error}`);
+  }
+}
+
 export async function discoverRegistry(stage: RegistryStage, imageId: string): Promise<RegistryState> {
   const tags: RegistryState['tags'] = {};
   for (const tag of [identityTag(imageId), ...stage.tags]) {
@@ -31,7 +55,7 @@ export async function discoverRegistry(stage: RegistryStage, imageId: string): P
   return { imageId, tags };
 }
 
-interface PushEvent {
+interface ProgressEvent {
   error?: string;
   errorDetail?: { message?: string };
   aux?: { Tag?: string; Digest?: string };
@@ -46,8 +70,8 @@ async function push(
   await docker.getImage(imageId).tag({ repo: repository, tag });
   // An empty auth header is what Docker Engine expects for a registry without authentication.
   const stream = await docker.getImage(repository).push({ tag, authconfig: {} });
-  const events = await new Promise<PushEvent[]>((resolve, reject) => {
-    docker.modem.followProgress(stream, (err: Error | null, out: PushEvent[]) =>
+  const events = await new Promise<ProgressEvent[]>((resolve, reject) => {
+    docker.modem.followProgress(stream, (err: Error | null, out: ProgressEvent[]) =>
       err ? reject(err) : resolve(out),
     );
   });

@@ -27,7 +27,7 @@ import {
   type RegistryPlan,
 } from './plan.js';
 import { appendPromotion, findPromotion, type PromotionRecord, readPromotions } from './records.js';
-import { discoverRegistry, executeRegistry, localImageId } from './registry.js';
+import { discoverRegistry, executeRegistry, hasRegistryHost, localImageId, pullImage } from './registry.js';
 import { findStage } from './stages.js';
 
 export interface PromoteRequest {
@@ -154,10 +154,16 @@ async function resolveArtifact(req: PromoteRequest, docker: () => Dockerode): Pr
   if (/^ami-/.test(req.artifact)) {
     throw new UserError(`${req.artifact}: not an AMI id (ami- followed by 8 or 17 hex digits)`);
   }
-  const id = await localImageId(docker(), req.artifact);
+  let id = await localImageId(docker(), req.artifact);
+  if (!id && hasRegistryHost(req.artifact)) {
+    await pullImage(docker(), req.artifact).catch((err: unknown) => {
+      throw err instanceof UserError ? err : new UserError(`pull ${req.artifact}: ${(err as Error).message}`);
+    });
+    id = await localImageId(docker(), req.artifact);
+  }
   if (!id) {
     throw new UserError(
-      `${req.artifact}: no such local Docker image: build it (imagegate build) or pull it first`,
+      `${req.artifact}: no such local Docker image (and no registry to pull it from): build it (imagegate build) or pull it first`,
     );
   }
   return { kind: 'docker-image', id, reference: req.artifact };

@@ -98,6 +98,7 @@ beforeAll(async () => {
       requires: 'dev',
       registry: { repository: `localhost:${prod.port}/prod/web`, tags: ['prod', 'latest'] },
     },
+    mirror: { requires: 'dev', registry: { repository: `${prod.host}/mirror/web`, tags: ['mirror'] } },
   };
 });
 
@@ -243,5 +244,15 @@ describe('imagegate promote (CLI)', () => {
     expect(out.changed).toBe(true);
     expect((await getManifest(`${dev.host}/qa/web`, 'qa'))?.digest).toBe(out.record.registry.digest);
     expect(readPromotions(join(work, '.imagegate')).map((r) => r.stage)).toEqual(['qa']);
+  });
+});
+
+describe('promote from a registry stage on a machine without the image', () => {
+  it('pulls the dev-stage image, matches the verdict by image id, and promotes it on', async () => {
+    execFileSync('docker', ['rmi', '--force', testedId], { stdio: 'pipe' });
+    expect(spawnSync('docker', ['image', 'inspect', testedId], { stdio: 'ignore' }).status).not.toBe(0);
+    const result = await promote(`${dev.host}/dev/web:dev`, 'mirror');
+    expect(result.artifact.id).toBe(testedId);
+    expect((await getManifest(`${prod.host}/mirror/web`, 'mirror'))?.config).toBe(testedId);
   });
 });
