@@ -1,5 +1,5 @@
 import { buildCollector, type CollectItem, DONE_ID } from './collector.js';
-import { parseFrames } from './frames.js';
+import { Frames, parseFrames } from './frames.js';
 import type { MatcherOutcome } from './matchers/api.js';
 import { evaluateMatcher } from './matchers/index.js';
 import type { ResourceSpec, Suite } from './model.js';
@@ -91,9 +91,7 @@ export async function runSuites(
 
 function localFacts(item: CollectItem): Record<string, AttrFact> {
   // Only `matching` (and skipped resources, whose facts are never read) need no collection.
-  return item.spec.type === 'matching'
-    ? RESOURCES.matching.facts(item.spec, item.id, parseFrames('', '-'))
-    : {};
+  return item.spec.type === 'matching' ? RESOURCES.matching.facts(item.spec, item.id, new Frames()) : {};
 }
 
 async function collect(items: CollectItem[], transport: Transport, opts: RunOptions) {

@@ -206,6 +206,8 @@ describe('process, port, addr, kernel-param, interface, mount, dns', () => {
       spec('addr', 'tcp://127.0.0.1:8081', { reachable: true }),
       spec('kernel-param', 'kernel.ostype', { value: 'Linux' }),
       spec('kernel-param', 'kernel.no_such_param', { value: '1' }),
+      // An integer sysctl: read in one go (a byte-wise read at an offset returns EOF).
+      spec('kernel-param', 'kernel.pid_max', { value: box.exec('cat /proc/sys/kernel/pid_max').trim() }),
       spec('interface', 'lo', { exists: true, mtu: 65536, addrs: { 'contain-element': '127.0.0.1/8' } }),
       spec('interface', 'eth9', { exists: true, mtu: 1500 }),
       spec('mount', '/proc', {
@@ -235,6 +237,7 @@ describe('process, port, addr, kernel-param, interface, mount, dns', () => {
     expectPass(r, 'Addr tcp://127.0.0.1:8080 reachable');
     expectFail(r, 'Addr tcp://127.0.0.1:8081 reachable');
     expectPass(r, 'KernelParam kernel.ostype value');
+    expectPass(r, 'KernelParam kernel.pid_max value');
     expectFail(r, 'KernelParam kernel.no_such_param value', /not found/);
     expectPass(r, 'Interface lo exists');
     expectPass(r, 'Interface lo mtu');

@@ -9,10 +9,9 @@ export const kernelParam: ResourceDef = {
   options: [],
   plan(spec, id, plan) {
     const path = `/proc/sys/${spec.key.replaceAll('.', '/')}`;
-    // `read` is a builtin: no process per parameter. A last line without a newline still counts.
-    plan.inline(
-      `_igv=; if IFS= read -r _igv 2>/dev/null <${shQuote(path)} || [ -n "$_igv" ]; then _igr ${id} value "$_igv"; fi`,
-    );
+    // Not the `read` builtin: dash reads byte by byte, and integer sysctls answer a read at a
+    // non-zero offset with EOF (kernel.pid_max would come back as "4").
+    plan.inline(`_igf ${id} value ${shQuote(path)}`);
   },
   facts(spec, id, frames) {
     const v = frames.text(id, 'value');

@@ -38,8 +38,8 @@ export const service: ResourceDef = {
       [
         `_ign=${name}`,
         'case $_igi in',
-        `systemd) systemctl -q is-enabled "$_ign" >/dev/null 2>&1; _igr ${id} enabled $?`,
-        `  systemctl -q is-active "$_ign" >/dev/null 2>&1; _igr ${id} running $? ;;`,
+        `systemd) systemctl -q is-enabled -- "$_ign" >/dev/null 2>&1; _igr ${id} enabled $?`,
+        `  systemctl -q is-active -- "$_ign" >/dev/null 2>&1; _igr ${id} running $? ;;`,
         `openrc) rc-service "$_ign" status >/dev/null 2>&1; _igr ${id} running $?`,
         `  for _igl in /etc/runlevels/*/"$_ign"; do [ -e "$_igl" ] && _igr ${id} level "\${_igl#/etc/runlevels/}"; done ;;`,
         `*) if [ -x /etc/init.d/"$_ign" ]; then _igr ${id} script 1; /etc/init.d/"$_ign" status >/dev/null 2>&1; _igr ${id} running $?; fi`,
