@@ -1,7 +1,6 @@
 import type { Node as JsonNode } from 'jsonc-parser';
 import type { Comment, HclFile } from './hcl-parse.js';
-import { entries, type JsonCtx, jsonBlock, jsonExpr, jsonPos } from './json-values.js';
-import { parseJson } from './legacy-json.js';
+import { entries, type JsonCtx, jsonBlock, jsonExpr, jsonPos, parseJson } from './json-values.js';
 import type { Block } from './model.js';
 import { span } from './position.js';
 

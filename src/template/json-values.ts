@@ -1,7 +1,8 @@
-import type { Node as JsonNode } from 'jsonc-parser';
+import { type Node as JsonNode, type ParseError, parseTree, printParseErrorCode } from 'jsonc-parser';
+import type { SyntaxProblem } from './hcl-parse.js';
 import { type MappedText, registerText, TextBuilder, textSpan } from './mapped-text.js';
 import type { Attribute, Block, Expr, Position, TemplatePart } from './model.js';
-import { type LineIndex, span } from './position.js';
+import { LineIndex, span } from './position.js';
 
 /**
  * JSON values as model expressions, shared by legacy JSON templates (strings hold Go
@@ -241,4 +242,30 @@ function hclTemplateParts(text: MappedText): { parts: TemplatePart[]; text: Mapp
   }
   closeText();
   return { parts, text: builder.build(text.file, text.lines) };
+}
+
+/** Parse JSON with positions; syntax errors are reported, not thrown. */
+export function parseJson(
+  file: string,
+  text: string,
+  strings: JsonCtx['strings'],
+): { ctx: JsonCtx; root: JsonNode | undefined; errors: SyntaxProblem[] } {
+  const ctx: JsonCtx = { file, text, lines: new LineIndex(text), strings };
+  const parseErrors: ParseError[] = [];
+  const root = parseTree(text, parseErrors, { disallowComments: true, allowTrailingComma: false });
+  // One mistake often yields several codes at the same offset; the first says it best.
+  const firsts = parseErrors.filter((e, i) => parseErrors.findIndex((o) => o.offset === e.offset) === i);
+  const errors = firsts.map((e) => ({
+    message: `JSON syntax error: ${describe(printParseErrorCode(e.error))}`,
+    pos: span(file, ctx.lines, e.offset, e.offset + Math.max(e.length, 1)),
+  }));
+  if (root !== undefined && root.type !== 'object' && errors.length === 0) {
+    errors.push({ message: 'a template must be a JSON object', pos: jsonPos(ctx, root) });
+  }
+  return { ctx, root: root?.type === 'object' ? root : undefined, errors };
+}
+
+/** `PropertyNameExpected` → `property name expected`. */
+function describe(code: string): string {
+  return code.replace(/([a-z])([A-Z])/g, '$1 $2').toLowerCase();
 }
