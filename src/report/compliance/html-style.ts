@@ -30,13 +30,14 @@ section.block{background:var(--card);border:1px solid var(--line);border-radius:
 .charts figure{margin:0}.charts figcaption{font-weight:600;margin-bottom:6px;font-size:13px}
 svg.chart{max-width:100%;height:auto}
 table{border-collapse:collapse;width:100%;font-size:13px}
-th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:anywhere}
+th,td{text-align:left;padding:6px 8px;border-bottom:1px solid var(--line);vertical-align:top;overflow-wrap:break-word}
 th{font-size:11.5px;text-transform:uppercase;letter-spacing:.5px;color:var(--muted);font-weight:600;background:#fafbfc}
 td.num,th.num{text-align:right;font-variant-numeric:tabular-nums;white-space:nowrap}
 tr.resource td{background:#f9fafb;font-weight:600}
 td.msg{word-break:break-word}
-td.mono{overflow-wrap:anywhere}
+td.mono,td.wrap{overflow-wrap:anywhere}
 td.nowrap{white-space:nowrap}
+td.loc{overflow-wrap:normal}
 th.result{width:90px}
 .pill{display:inline-block;padding:1px 9px;border-radius:999px;font-size:11.5px;font-weight:700;letter-spacing:.4px;text-transform:uppercase;white-space:nowrap}
 .pill.pass,.pill.passed{background:var(--pass-bg);color:var(--pass)}
@@ -55,6 +56,7 @@ dl.identity dt{color:var(--muted)}dl.identity dd{margin:0;word-break:break-all}
 .artifact-head h2{margin:0}
 details>summary{cursor:pointer;color:var(--accent);margin:6px 0}
 .timings span{margin-right:18px}
+pre{background:#0f172a;color:#e2e8f0;padding:10px 12px;border-radius:6px;overflow-x:auto;font:12px/1.45 ui-monospace,"DejaVu Sans Mono",monospace;white-space:pre-wrap;word-break:break-all}
 footer{max-width:1180px;margin:0 auto;padding:0 40px 30px;color:var(--muted);font-size:12px}
 @media (max-width:800px){.charts{grid-template-columns:1fr}dl.identity{grid-template-columns:120px 1fr}main{padding:16px}}
 @media print{

@@ -36,6 +36,9 @@ function cspHash(text: string): string {
   return `'sha256-${createHash('sha256').update(text).digest('base64')}'`;
 }
 
+/** A file:line:col that breaks only after a path separator, never inside a number. */
+const where = (f: FindingRow) => html(location(f)).replace(/\//g, '/<wbr>');
+
 const pill = (status: string, label = status.replace('-', ' ')) =>
   `<span class="pill ${html(status)}">${html(label)}</span>`;
 
@@ -133,9 +136,9 @@ function overview(m: ReportModel): string {
     .map((a) => {
       const f = a.lint.counts;
       return (
-        `<tr><td>${pill(a.status)}</td><td><a href="#${a.anchor}">${html(a.identity.reference)}</a><br>` +
+        `<tr><td>${pill(a.status)}</td><td class="wrap"><a href="#${a.anchor}">${html(a.identity.reference)}</a><br>` +
         `<span class="muted mono">${html(truncate(a.identity.id, 40))}</span></td>` +
-        `<td>${html(a.identity.template?.path ?? '—')}</td><td class="mono nowrap">${html(a.identity.git ? shortHash(a.identity.git.sha) : '—')}</td>` +
+        `<td class="wrap">${html(a.identity.template?.path ?? '—')}</td><td class="mono nowrap">${html(a.identity.git ? shortHash(a.identity.git.sha) : '—')}</td>` +
         `${countsCell(a.checks)}<td class="num">${f.error + f.warning + f.info}</td>` +
         `<td class="num">${duration(a.timings.totalMs)}</td></tr>`
       );
@@ -229,7 +232,7 @@ function lintSection(a: ArtifactSection, policies: ReadonlyMap<string, PolicyUse
     .map(
       (f) =>
         `<tr><td>${pill(f.severity)}</td><td><code>${html(f.policy)}</code>${f.policyTitle ? `<br><span class="muted">${html(f.policyTitle)}</span>` : ''}</td>` +
-        `<td class="mono">${html(location(f))}</td><td class="msg">${html(f.message)}</td></tr>`,
+        `<td class="mono loc">${where(f)}</td><td class="msg">${html(f.message)}</td></tr>`,
     )
     .join('');
   const seen = new Set<string>();
@@ -298,6 +301,9 @@ function artifactSection(a: ArtifactSection, policies: ReadonlyMap<string, Polic
     `<section class="block artifact" id="${a.anchor}"><div class="artifact-head">${pill(a.status)}<h2>${html(a.identity.reference)}</h2></div>` +
     `${tamper}${identity(a)}` +
     (a.error ? `<p class="failure"><strong>Error:</strong> ${html(a.error)}</p>` : '') +
+    (a.logs
+      ? `<details class="logs"><summary>Target logs (last lines)</summary><pre>${html(a.logs)}</pre></details>`
+      : '') +
     `<p class="timings muted"><span>started ${html(t.startedAt)}</span><span>total ${duration(t.totalMs)}</span>` +
     `<span>boot ${duration(t.bootMs)}</span><span>suites ${duration(t.suiteMs)}</span><span>teardown ${duration(t.teardownMs)}</span></p>` +
     lintSection(a, policies) +
@@ -333,7 +339,7 @@ function unattachedFindings(m: ReportModel, policies: ReadonlyMap<string, Policy
   const rows = m.unattachedFindings
     .map(
       (f) =>
-        `<tr><td>${pill(f.severity)}</td><td><code>${html(f.policy)}</code></td><td class="mono">${html(location(f))}</td>` +
+        `<tr><td>${pill(f.severity)}</td><td><code>${html(f.policy)}</code></td><td class="mono loc">${where(f)}</td>` +
         `<td class="msg">${html(f.message)}</td><td class="msg">${html(policies.get(f.policy)?.info?.remediation ?? '')}</td></tr>`,
     )
     .join('');

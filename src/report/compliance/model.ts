@@ -40,6 +40,17 @@ function valueText(value: unknown): string | undefined {
     : text;
 }
 
+/** The last lines of a log: the end is where a failure shows. */
+const MAX_LOG_LINES = 60;
+
+function tail(log: string): string {
+  const lines = log.trimEnd().split('\n');
+  const kept = lines.slice(-MAX_LOG_LINES).map((l) => (l.length > 400 ? `${l.slice(0, 400)}…` : l));
+  return lines.length > MAX_LOG_LINES
+    ? [`… ${lines.length - MAX_LOG_LINES} earlier lines`, ...kept].join('\n')
+    : kept.join('\n');
+}
+
 function checkStatus(r: TestResult): CheckStatus {
   if (r.skipped || r.result === 2) return 'skip';
   return r.successful && r.result === 0 ? 'pass' : 'fail';
@@ -254,6 +265,7 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
       tool: `${v.tool?.name ?? 'unknown'} ${v.tool?.version ?? ''}`.trim(),
     };
     if (v.error) section.error = v.error;
+    if (v.logs) section.logs = tail(v.logs);
     return section;
   });
 

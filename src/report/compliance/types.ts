@@ -153,6 +153,8 @@ export interface ArtifactSection {
   sha256: { recorded: string; computed?: string };
   identity: Identity;
   error?: string;
+  /** The tail of the target's logs, kept by the verdict when the test did not pass. */
+  logs?: string;
   timings: Timings;
   lint: { counts: Record<FindingSeverity, number>; findings: FindingRow[]; evaluated: boolean };
   checks: Counts;

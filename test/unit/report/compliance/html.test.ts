@@ -22,6 +22,9 @@ describe('renderHtml', () => {
     expect(page).not.toContain('<img');
     expect(page).toContain(html(INJECTION));
     expect(page.match(/<script>/g)).toHaveLength(1);
+    // Target logs cannot close their <pre> either.
+    expect(page).toContain('&lt;/pre&gt;&lt;script&gt;document.title=&quot;pwned&quot;&lt;/script&gt;');
+    expect(page.match(/<\/pre>/g)).toHaveLength(1);
   });
 
   it('pins its one style and one script by hash in a CSP that allows nothing else', () => {

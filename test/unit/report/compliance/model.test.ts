@@ -255,6 +255,18 @@ describe('buildReportModel', () => {
     expect(m.artifacts[0]!.sha256.computed).toBe(verdictHash(v));
   });
 
+  it('keeps the tail of the target logs of a verdict that did not pass', () => {
+    expect(byId(BASE_AMI).logs).toContain('auditd: unit not found');
+    expect(byId(WEB_ID).logs).toBeUndefined();
+    const v = baseVerdict();
+    v.logs = Array.from({ length: 100 }, (_, i) => `line ${i + 1}`).join('\n');
+    const m = buildReportModel(inputs({ verdicts: [{ file: 'b', verdict: v, intact: false }] }), OPTS);
+    const lines = m.artifacts[0]!.logs!.split('\n');
+    expect(lines).toHaveLength(61);
+    expect(lines[0]).toBe('… 40 earlier lines');
+    expect(lines.at(-1)).toBe('line 100');
+  });
+
   it('is pure: the same inputs give the same model', () => {
     const i = inputs({ verdicts: [{ file: 'b', verdict: baseVerdict(), intact: true }] });
     expect(JSON.stringify(buildReportModel(i, OPTS))).toBe(JSON.stringify(buildReportModel(i, OPTS)));
