@@ -18,6 +18,7 @@ import {
 import { type PlanInput, planRetention } from './plan.js';
 import { mapLimit } from './pool.js';
 import { deleteUnusedSnapshots } from './snapshots.js';
+import { instanceUsage } from './usage/instances.js';
 import { launchPermissions } from './usage/launch-permissions.js';
 import { collectUsage } from './usage.js';
 
@@ -139,11 +140,44 @@ async function applyBatch(
       out.push({ ...base, status: 'skipped', detail: why });
       continue;
     }
+    if (action === 'deregister') {
+      const launched = await launchedSince(aws, opts, current.image, lps.get(id));
+      if (launched) {
+        opts.audit.write({ event: 'skip', ...base, detail: launched });
+        out.push({ ...base, status: 'skipped', detail: launched });
+        continue;
+      }
+    }
     const scope = byKey.get(scopeKey(planned.image)) as Scope;
     out.push(await act(aws, opts, scope, current.image, action, clock));
   }
   opts.progress?.(`applied ${out.filter((o) => o.status === 'done').length}/${batch.length} in ${region}`);
   return out;
+}
+
+/**
+ * Deregistration cannot be undone, so instances (the usage that changes by the minute) are asked
+ * once more, immediately before it, in every account of the region that can launch the image:
+ * its owner and those it is shared with (all, when shared with an organization or OU). Returns
+ * why not to go ahead, or undefined.
+ */
+async function launchedSince(
+  aws: RetentionAws,
+  opts: ApplyOptions,
+  image: ImageRecord,
+  lp?: LaunchPermissions,
+) {
+  const orgShared = lp ? lp.organizationArns.length + lp.organizationalUnitArns.length > 0 : false;
+  const may = (account: string) =>
+    account === image.account || orgShared || (lp?.userIds.includes(account) ?? false);
+  const scopes = opts.scopes.filter((s) => s.region === image.region && may(s.account));
+  try {
+    const found = (await mapLimit(scopes, opts.concurrency, (s) => instanceUsage(aws, s, [image.id]))).flat();
+    if (found.length === 0) return undefined;
+    return `in use since the batch re-check: ${found.map((u) => `${u.ref} in ${scopeKey(u)}`).join(', ')}`;
+  } catch (err) {
+    return `instances could not be re-checked: ${describeError(err)}`;
+  }
 }
 
 interface Recheck {

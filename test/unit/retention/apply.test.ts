@@ -141,13 +141,37 @@ describe('applyPlan', () => {
     const ec2 = m.mocks.get('111111111111/eu-west-1')!.ec2;
     expect(ec2.commandCalls(DeregisterImageCommand).map((c) => c.args[0].input.ImageId)).toEqual(['ami-4']);
     // The re-check asks for exactly the batch's images, any account in the region.
-    const recheck = ec2.commandCalls(DescribeInstancesCommand).at(-1)!.args[0].input;
-    expect(recheck.Filters?.find((f) => f.Name === 'image-id')?.Values).toEqual([
-      'ami-1',
-      'ami-2',
-      'ami-3',
-      'ami-4',
-    ]);
+    const asked = ec2
+      .commandCalls(DescribeInstancesCommand)
+      .map((c) => c.args[0].input.Filters?.find((f) => f.Name === 'image-id')?.Values);
+    // Survey (unfiltered), batch re-check, then once more right before each deregistration.
+    expect(asked).toEqual([undefined, ['ami-1', 'ami-2', 'ami-3', 'ami-4'], ['ami-4']]);
+  });
+
+  it('asks instances once more right before deregistering', async () => {
+    const a = world();
+    let checks = 0;
+    const { report } = await planAndApply([[A, a]], (mw) => {
+      mw.mocks
+        .get('111111111111/eu-west-1')!
+        .ec2.on(DescribeInstancesCommand)
+        .callsFake(async (input) => {
+          // The batch re-check sees nothing; an instance appears before ami-4's turn.
+          const ids = input.Filters?.find((f: { Name?: string }) => f.Name === 'image-id')?.Values ?? [];
+          checks++;
+          const late = ids.length === 1 && ids[0] === 'ami-4';
+          return {
+            Reservations: late
+              ? [{ Instances: [{ InstanceId: 'i-late', ImageId: 'ami-4', State: { Name: 'running' } }] }]
+              : [],
+          };
+        });
+    });
+    expect(status(report)).toEqual({ 'ami-1': 'done', 'ami-2': 'done', 'ami-3': 'done', 'ami-4': 'skipped' });
+    expect(report.outcomes.find((o) => o.imageId === 'ami-4')?.detail).toBe(
+      'in use since the batch re-check: i-late (running) in 111111111111/eu-west-1',
+    );
+    expect(checks).toBe(3);
   });
 
   it('re-checks usage in the other accounts of the region too', async () => {
