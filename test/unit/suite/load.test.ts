@@ -149,6 +149,19 @@ describe('loadSuite: includes', () => {
     expect(suite.resources[0]!.attrs).toEqual({ exists: false });
   });
 
+  it('included files are rendered with the same vars, and their content is part of the digest', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ig-dig-'));
+    writeFileSync(join(dir, 'goss.yaml'), 'gossfile:\n  inc.yaml: {}\n');
+    writeFileSync(join(dir, 'inc.yaml'), 'user:\n  {{ .Vars.who }}:\n    exists: true\n');
+    const a = await loadSuite(join(dir, 'goss.yaml'), { varsInline: '{"who": "alice"}' });
+    expect(a.resources.map((r) => r.key)).toEqual(['alice']);
+    const b = await loadSuite(join(dir, 'goss.yaml'), { varsInline: '{"who": "bob"}' });
+    expect(b.digest).not.toBe(a.digest);
+    writeFileSync(join(dir, 'inc.yaml'), 'user:\n  {{ .Vars.who }}:\n    exists: false\n');
+    const c = await loadSuite(join(dir, 'goss.yaml'), { varsInline: '{"who": "alice"}' });
+    expect(c.digest).not.toBe(a.digest);
+  });
+
   it('detects include cycles', async () => {
     const err = await loadError(`${F}/cycle/a.yaml`);
     expect(err.message).toBe(
