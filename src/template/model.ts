@@ -26,6 +26,10 @@ export type Expr =
   /** Anything else (conditionals, for-expressions, operators): kept as source only. */
   | { kind: 'other'; source: string; pos: Position };
 
+/**
+ * `text` is decoded (escapes and `$${` resolved). Heredoc text keeps its indentation: the
+ * `<<-` trimming Packer applies is not, so positions stay true.
+ */
 export type TemplatePart =
   | { kind: 'text'; text: string; pos: Position }
   | { kind: 'interpolation'; expr: Expr; pos: Position };
@@ -118,7 +122,10 @@ export interface RequiredPlugin {
 
 /** One shell command found in a provisioner, with the place it truly comes from. */
 export interface ShellCommand {
-  /** Command name as written (`apt-get`, `sudo` is unwrapped: `sudo apt-get …` → `apt-get`). */
+  /**
+   * Command name as written (`apt-get`, `sudo` is unwrapped: `sudo apt-get …` → `apt-get`; so
+   * are env, nohup, exec, nice, timeout, command, …). A path stays a path: `/usr/bin/apt-get`.
+   */
   name: string;
   /** Arguments as the shell would see them, quotes removed where static; raw text otherwise. */
   args: string[];
@@ -159,7 +166,11 @@ export interface Template {
   /** Shell extracted from every shell/shell-local provisioner, in build order. */
   shell: ShellCommand[];
   env: EnvAssignment[];
-  /** Comments with their positions, for `# imagegate:ignore` suppressions. */
+  /**
+   * Comments with their positions, for `# imagegate:ignore` suppressions: text as written,
+   * marker included (`# …`, `// …`, block comments), from template files, heredocs, inline strings
+   * and scripts. An HCL JSON `"//"` property appears as `// <value>`.
+   */
   comments: { text: string; pos: Position }[];
   /** Syntax problems: the template could not be read faithfully at these places. */
   syntaxErrors: { message: string; pos: Position }[];
