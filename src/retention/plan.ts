@@ -134,7 +134,7 @@ export function planRetention(input: PlanInput): Plan {
     generatedAt: now.toISOString(),
     decisions,
     failures: [...input.failures].sort(
-      (a, b) => scopeKey(a).localeCompare(scopeKey(b)) || a.source.localeCompare(b.source),
+      (a, b) => cmp(scopeKey(a), scopeKey(b)) || cmp(a.source, b.source) || cmp(a.error, b.error),
     ),
     needLaunchPermissions,
     summary: {
