@@ -61,6 +61,8 @@ export interface AwsContext {
 /** Exit code when a promotion stopped part-way: re-running resumes it. */
 export const PROMOTION_FAILED = 3;
 
+/** Image states a copy never recovers from. */
+const FAILED = ['failed', 'error', 'invalid'];
 const NOT_FOUND = ['InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable', 'InvalidAMIID.Malformed'];
 
 /** Run `fn` over `items`, at most `limit` at a time; the first failure rejects after in-flight work ends. */
@@ -125,6 +127,7 @@ async function findCopy(
   slot: ImageSlot,
   role: string | undefined,
   lineage: Tags,
+  failedCopies: Record<string, string[]>,
 ): Promise<ImageState | undefined> {
   const where = scope(slot.account, slot.region, role);
   const out = await call(ctx, where, 'describe', () =>
@@ -136,9 +139,12 @@ async function findCopy(
       }),
     ),
   );
-  const usable = (out.Images ?? []).filter(
-    (i) => !['failed', 'deregistered', 'error'].includes(String(i.State)),
-  );
+  const all = out.Images ?? [];
+  const failed = all
+    .filter((i) => FAILED.includes(String(i.State)))
+    .flatMap((i) => (i.ImageId ? [i.ImageId] : []));
+  if (failed.length) failedCopies[slotKey(slot)] = failed.sort();
+  const usable = all.filter((i) => !FAILED.includes(String(i.State)) && i.State !== 'deregistered');
   // Prefer a finished copy; among equals, the oldest is the one the ClientToken made first.
   usable.sort(
     (a, b) =>
@@ -204,11 +210,13 @@ export async function discoverAws(
   }
 
   const images: ImageState[] = [];
+  const failedCopies: Record<string, string[]> = {};
   const needsSharing =
     stage.shareWith.length + stage.ous.length + stage.organizations.length + stage.copyTo.length > 0;
   for (const r of stage.regions) {
     const slot = { account: owner, region: r.region };
-    const found = r.region === source.region ? source : await findCopy(ctx, slot, undefined, lineage);
+    const found =
+      r.region === source.region ? source : await findCopy(ctx, slot, undefined, lineage, failedCopies);
     if (!found) continue;
     if (found !== source) images.push(found);
     if (needsSharing && found.state === 'available') await sharing(ctx, found);
@@ -232,6 +240,7 @@ export async function discoverAws(
         { account: c.account, region: r.region },
         roleFor(c.role, c.account),
         lineage,
+        failedCopies,
       );
       if (found) images.push(found);
     }
@@ -251,7 +260,7 @@ export async function discoverAws(
       }
     }
   }
-  return { source, images, viewTags, members, ssm };
+  return { source, images, viewTags, members, ssm, failedCopies };
 }
 
 /** Poll until the copy is available: exponential backoff, capped, with an overall limit. */
@@ -266,10 +275,10 @@ async function waitAvailable(ctx: AwsContext, slot: ImageSlot, role: string | un
     // Right after CopyImage the id may not be visible yet (eventual consistency): keep waiting.
     const img = await describeImage(ctx, where, imageId);
     if (img?.State === 'available') return imageState(img, slot.account, slot.region);
-    if (img && ['failed', 'error', 'deregistered', 'invalid'].includes(String(img.State))) {
+    if (img && (FAILED.includes(String(img.State)) || img.State === 'deregistered')) {
       const reason = img.StateReason?.Message ? `: ${img.StateReason.Message}` : '';
       throw new UserError(
-        `copy ${imageId} in ${slot.account}/${slot.region} is ${img.State}${reason}; deregister it and re-run`,
+        `copy ${imageId} in ${slot.account}/${slot.region} is ${img.State}${reason}; re-run to start a new copy (deregister the failed one afterwards)`,
         PROMOTION_FAILED,
       );
     }

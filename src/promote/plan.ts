@@ -47,6 +47,8 @@ export interface AwsState {
   members: Record<string, string[]>;
   /** Current value of the stage SSM parameter per region (absent = not set). */
   ssm: Record<string, string>;
+  /** Copies that ended `failed`, by slot: a new attempt needs a new ClientToken. */
+  failedCopies?: Record<string, string[]>;
 }
 
 export type AwsAction =
@@ -91,11 +93,19 @@ export const viewKey = (image: ImageSlot, viewer: string): string => `${slotKey(
 
 /**
  * CopyImage idempotency token: the same (source, target, stage) always gets the same token, so
- * a retried or resumed copy returns the first copy instead of making a second one.
+ * a retried or resumed copy returns the first copy instead of making a second one. Copies that
+ * failed are part of the key: the old token would only return the failed image again.
  */
-export function copyToken(source: ImageSlot & { imageId: string }, target: ImageSlot, stage: string): string {
+export function copyToken(
+  source: ImageSlot & { imageId: string },
+  target: ImageSlot,
+  stage: string,
+  failed: string[] = [],
+): string {
   return createHash('sha256')
-    .update(['imagegate', source.imageId, source.region, target.account, target.region, stage].join('|'))
+    .update(
+      ['imagegate', source.imageId, source.region, target.account, target.region, stage, ...failed].join('|'),
+    )
     .digest('hex');
 }
 
@@ -193,8 +203,8 @@ export function planAws({ verdict, stage, state, at }: AwsPlanInput): AwsPlan {
         kind: 'copy',
         target: slot,
         from: { account: owner, region: src.region },
-        name: copyName(src.name, stage.name),
-        clientToken: copyToken(source, slot, stage.name),
+        name: copyName(src.name, stage.name, state.failedCopies?.[slotKey(slot)]),
+        clientToken: copyToken(source, slot, stage.name, state.failedCopies?.[slotKey(slot)]),
         encrypted: src.encrypted || r.kmsKeyId !== undefined,
         ...(r.kmsKeyId ? { kmsKeyId: r.kmsKeyId } : {}),
         tags: copyTags,
@@ -244,8 +254,8 @@ export function planAws({ verdict, stage, state, at }: AwsPlanInput): AwsPlan {
           target: slot,
           role,
           from: { account: owner, region: r.region },
-          name: copyName(src.name, stage.name),
-          clientToken: copyToken(source, slot, stage.name),
+          name: copyName(src.name, stage.name, state.failedCopies?.[slotKey(slot)]),
+          clientToken: copyToken(source, slot, stage.name, state.failedCopies?.[slotKey(slot)]),
           encrypted: src.encrypted || kmsKeyId !== undefined,
           ...(kmsKeyId ? { kmsKeyId } : {}),
           tags: copyTags,
@@ -283,9 +293,12 @@ export function planAws({ verdict, stage, state, at }: AwsPlanInput): AwsPlan {
   };
 }
 
-/** AMI names are unique per account and region; a per-stage copy needs its own. */
-function copyName(sourceName: string, stage: string): string {
-  const suffix = `-${stage}`;
+/**
+ * AMI names are unique per account and region, and a failed image keeps its name: a per-stage
+ * copy needs its own, and a new attempt after failures another.
+ */
+function copyName(sourceName: string, stage: string, failed: string[] = []): string {
+  const suffix = `-${stage}${failed.length ? `-${failed.length + 1}` : ''}`;
   return `${sourceName.slice(0, 128 - suffix.length)}${suffix}`;
 }
 

@@ -234,6 +234,28 @@ describe('promote AMIs: execution', () => {
     expect(tokens[0]).toBe(tokens[1]);
   });
 
+  it('a copy that ended failed is retried with a new ClientToken on the next run', async () => {
+    let failures = 1;
+    fake.failCopies = (img) => img.region === 'us-west-2' && failures-- > 0;
+    await expect(promote('multi')).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/us-west-2 is failed; re-run to start a new copy/),
+    });
+    await promote('multi');
+    const west = fake.imagesOf(OWNER, 'us-west-2');
+    expect(west.map((i) => i.state).sort()).toEqual(['available', 'failed']);
+    const tokens = fake.calls
+      .filter((c) => c.command === 'CopyImage' && c.region === 'us-west-2')
+      .map((c) => c.input.ClientToken);
+    expect(new Set(tokens).size).toBe(2);
+    expect(readPromotions(stateDir)[0]?.aws?.images).toContainEqual(
+      expect.objectContaining({
+        region: 'us-west-2',
+        imageId: west.find((i) => i.state === 'available')?.id,
+      }),
+    );
+  });
+
   it('retries RequestLimitExceeded with backoff and still makes one copy', async () => {
     fake.inject(
       (c) => c.command === 'CopyImage',

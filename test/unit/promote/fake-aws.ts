@@ -86,6 +86,8 @@ export class FakeAws implements AwsPort {
   readonly ous = new Map<string, { accounts: { Id: string; State: string }[]; children: string[] }>();
   /** Copies stay pending for this many DescribeImages-by-id polls. */
   copyPolls = 1;
+  /** Copies for which this is true end `failed` instead of `available`. */
+  failCopies: (image: { id: string; owner: string; region: string }) => boolean = () => false;
   /** Filtered listings see an image only when this says so: models a listing that lags a write. */
   listed: (imageId: string) => boolean = () => true;
   private readonly tokens = new Map<string, string>();
@@ -315,7 +317,9 @@ export class FakeAws implements AwsPort {
     if (ids?.length) {
       const imgs = ids.map((id) => this.find(call, id));
       for (const img of imgs) {
-        if (img.state === 'pending' && --img.pollsUntilAvailable <= 0) img.state = 'available';
+        if (img.state === 'pending' && --img.pollsUntilAvailable <= 0) {
+          img.state = this.failCopies(img) ? 'failed' : 'available';
+        }
       }
       return { Images: imgs.map((i) => this.view(i, call.account)) };
     }
