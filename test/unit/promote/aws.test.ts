@@ -5,6 +5,7 @@ import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Pacer } from '../../../src/aws/pace.js';
 import type { StagesConfig } from '../../../src/config/types.js';
 import type { AwsContext } from '../../../src/promote/aws.js';
+import { describePlan } from '../../../src/promote/describe.js';
 import { readPromotions } from '../../../src/promote/records.js';
 import { promoteArtifact } from '../../../src/promote/run.js';
 import { makeVerdict, storeVerdict } from '../../helpers/verdicts.js';
@@ -106,6 +107,20 @@ describe('promote AMIs: plans', () => {
       [COPIER, 'us-east-1', 'alias/own'],
     ]);
     expect(new Set(copies.map((c) => c.clientToken)).size).toBe(3);
+
+    const text = describePlan(result.plan);
+    expect(text.slice(0, 6)).toEqual([
+      `source: ${source} in ${OWNER}/eu-west-1`,
+      'recipients (4):',
+      `  ${SHARED}  shareWith`,
+      `  ${OU_MEMBER}  ${OU}`,
+      `  ${CHILD_OU_MEMBER}  ${OU}`,
+      `  ${COPIER}  copyTo`,
+    ]);
+    expect(text).toContain(
+      `   1. copy ${OWNER}/eu-west-1 → ${OWNER}/us-east-1 as "web-20261128-prod", encrypted with alias/prod-us`,
+    );
+    expect(text.some((l) => l.includes(`as seen by ${SHARED} (via ${role(SHARED)})`))).toBe(true);
   });
 });
 
