@@ -203,7 +203,7 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
     const retention = inputs.prune.filter((r) => matches(r, keys));
     for (const r of promotions) usedPromotions.add(r);
     const history: HistoryEvent[] = [
-      ...v.promotions.map((p): HistoryEvent => {
+      ...(v.promotions ?? []).map((p): HistoryEvent => {
         const e: HistoryEvent = {
           at: p.at,
           kind: 'promotion',
@@ -233,10 +233,11 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
       }),
     ].sort((a, b) => a.at.localeCompare(b.at));
 
-    const suites = v.suites.map((s) =>
+    // Verdicts are read from disk: a hand-made or truncated one may lack any field but its identity.
+    const suites = (v.suites ?? []).map((s) =>
       suiteSection(s.name, s.digest, s.run?.results ?? [], s.run?.summary?.['total-duration'] ?? 0),
     );
-    const t = v.timings;
+    const t = v.timings ?? { startedAt: '', finishedAt: '' };
     const timings: ArtifactSection['timings'] = { startedAt: t.startedAt, finishedAt: t.finishedAt };
     const total = durationMs(t.startedAt, t.finishedAt);
     if (total !== undefined) timings.totalMs = total;

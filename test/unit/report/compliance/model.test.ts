@@ -1,5 +1,9 @@
 import { describe, expect, it } from 'vitest';
 import { verdictHash } from '../../../../src/promote/evidence.js';
+import type { Verdict } from '../../../../src/promote/verdict.js';
+import { renderHtml } from '../../../../src/report/compliance/html.js';
+import { renderJunit } from '../../../../src/report/compliance/junit.js';
+import { renderMarkdown } from '../../../../src/report/compliance/markdown.js';
 import { buildReportModel } from '../../../../src/report/compliance/model.js';
 import type { ReportInputs } from '../../../../src/report/compliance/types.js';
 import { BASE_AMI, baseVerdict, LEGACY_AMI, WEB_ID, webVerdict } from '../../../fixtures/report/verdicts.js';
@@ -265,6 +269,27 @@ describe('buildReportModel', () => {
     expect(lines).toHaveLength(61);
     expect(lines[0]).toBe('… 40 earlier lines');
     expect(lines.at(-1)).toBe('line 100');
+  });
+
+  it('renders a bare verdict (identity and hash only) instead of crashing', () => {
+    const bare = {
+      schema: 'imagegate.verdict/v1',
+      artifact: { kind: 'ami', id: 'ami-1', reference: 'r' },
+      sha256: 'x',
+    };
+    const m = buildReportModel(
+      inputs({ verdicts: [{ file: 'bare', verdict: bare as unknown as Verdict, intact: false }] }),
+      OPTS,
+    );
+    expect(m.artifacts[0]).toMatchObject({
+      status: 'tampered',
+      suites: [],
+      history: [],
+      checks: { pass: 0, fail: 0, skip: 0 },
+    });
+    expect(renderHtml(m)).toContain('No suite results.');
+    expect(renderMarkdown(m)).toContain('### ⚠️ r');
+    expect(renderJunit(m)).toContain('type="tampered"');
   });
 
   it('is pure: the same inputs give the same model', () => {
