@@ -55,7 +55,11 @@ export async function startRegistry(): Promise<LocalRegistry> {
   child.stderr?.on('data', (d: Buffer) => {
     stderr += d.toString();
   });
+  // Safety net: a worker that dies without afterAll must not leave a registry behind.
+  const onExit = () => child.kill('SIGKILL');
+  process.once('exit', onExit);
   const stop = async () => {
+    process.off('exit', onExit);
     if (child.exitCode === null && child.signalCode === null) {
       const exited = new Promise((r) => child.once('exit', r));
       child.kill('SIGTERM');
