@@ -5,12 +5,18 @@
  * memory, the pure plan's time, and AWS calls against the minimum possible.
  *
  * Run: npx tsc -p bench/retention/tsconfig.json && node node_modules/.cache/imagegate-bench/bench/retention/prune.js
+ * (add --apply to also carry the plan out against the simulated organization).
  */
+
+import { mkdtempSync } from 'node:fs';
 import os from 'node:os';
+import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { PacedCaller } from '../../src/aws/call.js';
 import { AwsClients } from '../../src/aws/clients.js';
 import { Pacer } from '../../src/aws/pace.js';
+import { applyPlan } from '../../src/retention/apply.js';
+import { AuditLog } from '../../src/retention/audit.js';
 import { awsScope, type RetentionAws } from '../../src/retention/context.js';
 import type { Scope } from '../../src/retention/model.js';
 import { planRetention } from '../../src/retention/plan.js';
@@ -200,6 +206,37 @@ async function main() {
   );
   for (const [op, n] of [...aws.caller.counts].sort())
     console.log(`  ${op.padEnd(42)} ${String(n).padStart(6)}  min ${min.get(op) ?? 0}`);
+
+  if (!process.argv.includes('--apply')) return;
+  // --apply: the same plan carried out, with its re-checks; the bare minimum would be one call
+  // per action plus, per deregistration, one snapshot lookup and one DeleteSnapshot per snapshot.
+  const surveyCounts = new Map(aws.caller.counts);
+  const acts = plan.decisions.filter((d) => d.action !== 'keep');
+  const bare =
+    acts.length +
+    acts.filter((d) => d.action === 'deregister').reduce((n, d) => n + 2 * d.image.snapshotIds.length, 0);
+  const audit = new AuditLog(join(mkdtempSync(join(os.tmpdir(), 'prune-bench-')), 'audit.jsonl'), 'bench');
+  const a0 = performance.now();
+  const report = await applyPlan(aws, {
+    input,
+    decisions: plan.decisions,
+    scopes,
+    audit,
+    ssmParameters: ['/golden/'],
+    concurrency: 8,
+    clock: () => NOW,
+  });
+  audit.close();
+  const applied = aws.caller.total() - actual;
+  const by = (st: string) => report.outcomes.filter((o) => o.status === st).length;
+  console.log(
+    `apply: ${by('done')} done, ${by('skipped')} skipped, ${by('failed')} failed in ${((performance.now() - a0) / 1000).toFixed(1)} s`,
+  );
+  console.log(`apply AWS calls ${applied} vs bare minimum ${bare} (re-checks included)`);
+  for (const [op, n] of [...aws.caller.counts].sort()) {
+    const extra = n - (surveyCounts.get(op) ?? 0);
+    if (extra > 0) console.log(`  ${op.padEnd(42)} ${String(extra).padStart(6)}`);
+  }
 }
 
 await main();
