@@ -17,16 +17,19 @@ export function html(text: string | number | undefined | null): string {
 }
 
 /**
- * Text in GitHub-flavoured Markdown, including table cells: markdown punctuation is
- * backslash-escaped, `<`/`>`/`&` become entities (GitHub renders raw HTML), newlines become
- * `<br>` so a multi-line message cannot break out of its table row.
+ * Text in GitHub-flavoured Markdown, including table cells: inline markup characters are
+ * backslash-escaped (block markers only where they could start a block), `<`/`>`/`&` become
+ * entities (GitHub renders raw HTML), newlines become `<br>` so a multi-line message cannot
+ * break out of its table row.
  */
 export function md(text: string | number | undefined | null): string {
   return String(text ?? '')
     .replace(/&/g, '&amp;')
     .replace(/</g, '&lt;')
     .replace(/>/g, '&gt;')
-    .replace(/([\\`*_{}[\]()#+\-.!|~])/g, '\\$1')
+    .replace(/[\\`*_[\]|~]/g, '\\$&')
+    .replace(/^([#+-])/, '\\$1')
+    .replace(/^(\d+)([.)])/, '$1\\$2')
     .replace(/\r?\n/g, '<br>');
 }
 

@@ -18,7 +18,17 @@ const BUILD_TIME_KEYS = [
   'creationDate',
   'CreationDate',
 ];
-const BASE_OS_KEYS = ['base.name', 'baseOs', 'base-os', 'Base-OS', 'BaseOS', 'os', 'OS', 'osRelease', 'prettyName'];
+const BASE_OS_KEYS = [
+  'base.name',
+  'baseOs',
+  'base-os',
+  'Base-OS',
+  'BaseOS',
+  'os',
+  'OS',
+  'osRelease',
+  'prettyName',
+];
 const BUILDER_KEYS = ['builder', 'Builder'];
 const TAG_CONTAINERS = ['tags', 'labels', 'Tags', 'Labels'];
 

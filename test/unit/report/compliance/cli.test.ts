@@ -56,7 +56,7 @@ describe('imagegate report (CLI)', () => {
   it('writes markdown to stdout and exits 1 because a verdict was tampered with', async () => {
     const { stdout, exitCode } = await report([set.verdictDir, ...common()]);
     expect(stdout).toContain('> [!CAUTION]');
-    expect(stdout).toContain('| CIS\\-5\\.2\\.10 | ❌ fail |');
+    expect(stdout).toContain('| CIS-5.2.10 | ❌ fail |');
     expect(exitCode).toBe(1);
     const err = stderr.mock.calls.map((c) => String(c[0])).join('');
     expect(err).toContain(

@@ -7,7 +7,10 @@ import { fixtureModel } from './helpers.js';
 describe('escape.md', () => {
   it('keeps a table cell one cell: pipes escaped, newlines become <br>, tags become text', () => {
     expect(md('a | b\nc <b>')).toBe('a \\| b<br>c &lt;b&gt;');
-    expect(md('*x* [l](u)')).toBe('\\*x\\* \\[l\\]\\(u\\)');
+    expect(md('*x* [l](u) ~~s~~')).toBe('\\*x\\* \\[l\\](u) \\~\\~s\\~\\~');
+    // Block markers are escaped only where they could start a block.
+    expect(md('# not a heading')).toBe('\\# not a heading');
+    expect(md('1. not a list - really')).toBe('1\\. not a list - really');
   });
 });
 
@@ -37,8 +40,8 @@ describe('renderMarkdown', () => {
 
   it('shows the control table and the summary counts', () => {
     expect(out).toContain('**3 artifacts:** ✅ 1 passed · ❌ 1 failed · ⚠️ 1 tampered');
-    expect(out).toContain('| CIS\\-5\\.2\\.10 | ❌ fail |');
-    expect(out).toContain('| ORG\\-LOG\\-1 | ➖ not-covered | check `service:rsyslog` | 0/2 | 0 | 0 | 1 |');
+    expect(out).toContain('| CIS-5.2.10 | ❌ fail |');
+    expect(out).toContain('| ORG-LOG-1 | ➖ not-covered | check `service:rsyslog` | 0/2 | 0 | 0 | 1 |');
   });
 
   it('caps long lists so a job summary stays small', () => {
