@@ -99,4 +99,17 @@ describe('whole templates', () => {
     // The secret's value never appears in a message.
     expect(run.findings.map((f) => f.message).join('\n')).not.toContain('hunter2');
   });
+
+  it('legacy JSON templates get the same policies, with positions inside the JSON', async () => {
+    const run = await lintPaths(['test/fixtures/lint/legacy/template.json'], { policies });
+    const at = (id: string) =>
+      run.findings.filter((f) => f.policy === id).map((f) => `${f.line}:${f.column}`);
+    expect(at('legacy-json-template')).toEqual(['1:1']);
+    expect(at('ssh-username-root')).toEqual(['10:23']);
+    expect(at('apt-noninteractive')).toEqual(['23:19']);
+    // The second inline string of the same line, in a build that also has a docker builder.
+    expect(at('systemd-in-container')).toEqual(['23:44']);
+    expect(at('post-processor-unscoped')).toEqual(['27:5']);
+    expect(at('secret-in-template')).toEqual(['3:20']);
+  });
 });
