@@ -22,6 +22,7 @@ describe('HTML compliance report in Chromium', () => {
   let browser: BrowserContext;
   let page: Page;
   let profile: string;
+  const scratch: string[] = [];
   const requests: string[] = [];
   const dialogs: string[] = [];
   const consoleErrors: string[] = [];
@@ -31,8 +32,9 @@ describe('HTML compliance report in Chromium', () => {
       CHROMIUM,
       'install Debian chromium: bash scripts/setup-host.sh (or apt-get install -y chromium)',
     );
-    const { model } = fixtureModel();
+    const { set, model } = fixtureModel();
     const dir = mkdtempSync(join(tmpdir(), 'imagegate-report-html-'));
+    scratch.push(set.dir, dir);
     const file = join(dir, 'report.html');
     writeFileSync(file, renderHtml(model));
     profile = mkdtempSync(join(tmpdir(), 'imagegate-chromium-'));
@@ -68,7 +70,7 @@ describe('HTML compliance report in Chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
-    if (profile) rmSync(profile, { recursive: true, force: true });
+    for (const d of [profile, ...scratch]) if (d) rmSync(d, { recursive: true, force: true });
   });
 
   it('shows the summary counts across artifacts', async () => {
