@@ -41,6 +41,8 @@ export interface MachineArtifact {
 
 export type BuildEvent =
   | { kind: 'say'; build: string; text: string }
+  /** Indented `ui,message` lines: provisioner output (apt, scripts), kept in the log only. */
+  | { kind: 'output'; build: string; text: string }
   | { kind: 'error'; build: string; text: string }
   | { kind: 'artifact'; artifact: MachineArtifact }
   | { kind: 'finished'; build: string }
@@ -69,7 +71,7 @@ export class MachineReadableState {
       } else {
         const done = /^Build '([^']+)' finished/.exec(clean);
         if (done?.[1]) out.push({ kind: 'finished', build: done[1] });
-        else out.push({ kind: 'say', build, text: clean });
+        else out.push({ kind: level === 'message' ? 'output' : 'say', build, text: clean });
       }
     } else if (line.type === 'error' && line.target) {
       const text = line.data.join(',');

@@ -56,6 +56,7 @@ export function describeEvent(e: BuildEvent): { key: string; status: string; det
     case 'errored':
       return { key: e.build, status: 'failed', detail: e.text };
     case 'artifact':
+    case 'output':
       return undefined;
   }
 }

@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { register as registerBuild } from './build.js';
 import { register as registerDoctor } from './doctor.js';
+import { register as registerGate } from './gate.js';
 import { register as registerLint } from './lint.js';
 import { register as registerPlan } from './plan.js';
 import { register as registerPromote } from './promote.js';
@@ -17,6 +18,7 @@ import { register as registerValidate } from './validate.js';
 export function registerCommands(program: Command): void {
   registerBuild(program);
   registerDoctor(program);
+  registerGate(program);
   registerLint(program);
   registerPlan(program);
   registerPrune(program);

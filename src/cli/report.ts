@@ -1,6 +1,7 @@
-import { resolve } from 'node:path';
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { loadConfig } from '../config/load.js';
+import { type LoadedConfig, loadConfig } from '../config/load.js';
 import { writeFileAtomic } from '../promote/evidence.js';
 import { renderHtml } from '../report/compliance/html.js';
 import { renderJson } from '../report/compliance/json.js';
@@ -26,10 +27,10 @@ const DEFAULT_HTML_OUT = 'imagegate-report.html';
 const BUILTIN_POLICIES = new URL('../../policies', import.meta.url).pathname;
 
 interface ReportOpts {
-  lint: string[];
-  promotions: string[];
-  prune: string[];
-  policies: string[];
+  lint?: string[];
+  promotions?: string[];
+  prune?: string[];
+  policies?: string[];
   format: Format;
   json?: boolean;
   out?: string;
@@ -39,7 +40,8 @@ interface ReportOpts {
   quiet?: boolean;
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
+// No default list: commander would print `(default: [])` in --help.
+const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 /** Reproducible output when SOURCE_DATE_EPOCH is set (reproducible-builds.org convention). */
 function generatedAt(): string {
@@ -48,20 +50,27 @@ function generatedAt(): string {
   return new Date().toISOString();
 }
 
-function run(verdictPaths: string[], opts: ReportOpts): void {
-  const out = terminalOutput({ quiet: opts.quiet });
-  const format: Format = opts.json ? 'json' : opts.format;
-  const loaded = loadConfig(opts.config);
+interface ModelRequest {
+  verdictPaths: string[];
+  lintFiles: string[];
+  promotionFiles: string[];
+  pruneFiles: string[];
+  policyDirs: string[];
+  title: string;
+}
+
+/** Inputs → report model, the same way for `report` and for the reports `gate` writes. */
+function complianceModel(loaded: LoadedConfig, r: ModelRequest): ReportModel {
   const policyDirs = [
     { dir: BUILTIN_POLICIES, explicit: false },
     ...(loaded.config.lint?.policyDirs ?? []).map((d) => ({ dir: resolve(loaded.dir, d), explicit: true })),
-    ...opts.policies.map((d) => ({ dir: d, explicit: true })),
+    ...r.policyDirs.map((d) => ({ dir: d, explicit: true })),
   ];
   const req = {
-    verdictPaths,
-    lintFiles: opts.lint,
-    promotionFiles: opts.promotions,
-    pruneFiles: opts.prune,
+    verdictPaths: r.verdictPaths,
+    lintFiles: r.lintFiles,
+    promotionFiles: r.promotionFiles,
+    pruneFiles: r.pruneFiles,
     policyDirs,
     controls: loaded.config.controls ?? {},
   };
@@ -69,10 +78,44 @@ function run(verdictPaths: string[], opts: ReportOpts): void {
   // A disabled policy never ran, so its silence is no evidence for the controls it names.
   const disabled = new Set(loaded.config.lint?.disable ?? []);
   inputs.policies = inputs.policies.filter((p) => !disabled.has(p.id));
-  const model = buildReportModel(inputs, {
+  return buildReportModel(inputs, { title: r.title, generatedAt: generatedAt(), toolVersion: VERSION });
+}
+
+/** `gate`'s reports: HTML and Markdown side by side in `outDir`; returns their paths. */
+export function writeComplianceReports(r: {
+  verdictPaths: string[];
+  lintFiles: string[];
+  promotionFiles: string[];
+  loaded: LoadedConfig;
+  outDir: string;
+  title: string;
+}): string[] {
+  const model = complianceModel(r.loaded, {
+    verdictPaths: r.verdictPaths,
+    lintFiles: r.lintFiles,
+    promotionFiles: r.promotionFiles.filter((f) => existsSync(f)),
+    pruneFiles: [],
+    policyDirs: [],
+    title: r.title,
+  });
+  const html = join(r.outDir, 'report.html');
+  const markdown = join(r.outDir, 'report.md');
+  writeFileAtomic(html, renderHtml(model));
+  writeFileAtomic(markdown, renderMarkdown(model));
+  return [html, markdown];
+}
+
+function run(verdictPaths: string[], opts: ReportOpts): void {
+  const out = terminalOutput({ quiet: opts.quiet });
+  const format: Format = opts.json ? 'json' : opts.format;
+  const loaded = loadConfig(opts.config);
+  const model = complianceModel(loaded, {
+    verdictPaths,
+    lintFiles: opts.lint ?? [],
+    promotionFiles: opts.promotions ?? [],
+    pruneFiles: opts.prune ?? [],
+    policyDirs: opts.policies ?? [],
     title: opts.title,
-    generatedAt: generatedAt(),
-    toolVersion: VERSION,
   });
   const text = RENDERERS[format](model);
 
@@ -98,9 +141,9 @@ export function register(program: Command): void {
   program
     .command('report')
     .description(
-      'Compliance report over verdicts: identity, lint findings with rationale and remediation, suite\n' +
-        'results, promotion history, a control view and charts. Verifies every verdict sha256 and\n' +
-        'flags tampering. Directories are searched for *.verdict.json.',
+      'Compliance report over verdicts: identity, lint findings with rationale and remediation, ' +
+        'suite results, promotion history, a control view and charts. Verifies every verdict sha256 ' +
+        'and flags tampering. Directories are searched for *.verdict.json.',
     )
     .argument('<verdict...>', 'verdict files (*.verdict.json) or directories holding them')
     .addOption(
@@ -113,10 +156,10 @@ export function register(program: Command): void {
     )
     .option('--json', 'same as --format json')
     .option('-o, --out <file>', `write here instead of stdout (html defaults to ${DEFAULT_HTML_OUT})`)
-    .option('--lint <file>', 'lint results from `imagegate lint --format json` (repeatable)', collect, [])
-    .option('--promotions <file>', 'promotion records, JSON or JSONL (repeatable)', collect, [])
-    .option('--prune <file>', 'prune plan or retention audit log, JSON or JSONL (repeatable)', collect, [])
-    .option('--policies <dir>', 'more policy YAML files to describe findings with (repeatable)', collect, [])
+    .option('--lint <file>', 'lint results from `imagegate lint --format json` (repeatable)', collect)
+    .option('--promotions <file>', 'promotion records, JSON or JSONL (repeatable)', collect)
+    .option('--prune <file>', 'prune plan or retention audit log, JSON or JSONL (repeatable)', collect)
+    .option('--policies <dir>', 'more policy YAML files to describe findings with (repeatable)', collect)
     .option('--title <text>', 'report title', 'imagegate compliance report')
     .option('--fail-on-failure', 'exit 1 when any verdict failed (tampering always exits 1)')
     .option('-c, --config <file>', 'imagegate.yaml (for controls: and lint.policyDirs)')

@@ -68,6 +68,8 @@ export class DockerTarget implements Target {
         name: info.Name.replace(/^\//, ''),
         image: image.Id,
         ...(image.RepoDigests?.length ? { repoDigests: image.RepoDigests } : {}),
+        // The image's labels carry its SHA / build time / base OS / builder stamps: evidence.
+        ...(config.Labels && Object.keys(config.Labels).length ? { labels: config.Labels } : {}),
         command: keepAlive ? KEEP_ALIVE : (command ?? ownCommand),
         keptAlive: Boolean(keepAlive),
         ...(settings.env ? { env: settings.env } : {}),
