@@ -4,7 +4,7 @@ import type { ImageRecord, LaunchPermissions, ScopeFailure, UsageRef } from '../
 import { scopeKey } from '../../../src/retention/model.js';
 import { type PlanInput, planRetention } from '../../../src/retention/plan.js';
 import { normalizeRules } from '../../../src/retention/rules.js';
-import { DAY, NOW } from './fixtures.js';
+import { DAY, NOW } from './plan-input.js';
 
 /** mulberry32: small, fast, seedable; failures print the seed so they can be replayed. */
 function prng(seed: number): () => number {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { planRetention } from '../../../src/retention/plan.js';
-import { A, actions, B, DAY, img, input, NOW, noShares, REGION } from './fixtures.js';
+import { A, actions, B, DAY, img, input, NOW, noShares, REGION } from './plan-input.js';
 
 const base = { keepNewest: 2, keepYoungerThanDays: 7, retainAtLeast: 0 };
 const iso = (daysAgo: number) => new Date(NOW.getTime() - daysAgo * DAY).toISOString();

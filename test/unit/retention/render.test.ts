@@ -1,7 +1,7 @@
 import { describe, expect, it } from 'vitest';
 import { planRetention } from '../../../src/retention/plan.js';
 import { renderPrune } from '../../../src/retention/render.js';
-import { A, img, input, REGION } from './fixtures.js';
+import { A, img, input, REGION } from './plan-input.js';
 
 function report() {
   const keep = img(1, 'web', { id: 'ami-new', name: 'web|new' });

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { globToRegExp, groupOf, normalizeRules } from '../../../src/retention/rules.js';
-import { img } from './fixtures.js';
+import { img } from './plan-input.js';
 
 describe('normalizeRules', () => {
   it('fills safe defaults', () => {
