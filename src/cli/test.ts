@@ -1,5 +1,7 @@
+import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
+import { AwsClients } from '../aws/clients.js';
 import { loadConfig } from '../config/load.js';
 import type { ImageTestConfig, ReadinessConfig } from '../config/types.js';
 import { sealVerdict, writeVerdict } from '../promote/evidence.js';
@@ -7,6 +9,7 @@ import type { Verdict } from '../promote/verdict.js';
 import { loadSuite } from '../suite/load.js';
 import type { Suite } from '../suite/model.js';
 import { ArtifactError, resolveArtifacts } from '../target/artifact.js';
+import { Ec2Target } from '../target/ec2.js';
 import { DEFAULT_TTL_SECONDS, newRunId, parseDuration } from '../target/labels.js';
 import { makeTarget } from '../target/make-target.js';
 import { type Readiness, type TestStatus, testArtifact } from '../target/test-artifact.js';
@@ -24,6 +27,7 @@ interface TestOpts {
   region?: string;
   ttl?: string;
   runId?: string;
+  knownHosts?: string;
   config?: string;
   json?: boolean;
   quiet?: boolean;
@@ -76,6 +80,8 @@ async function run(artifactArg: string, opts: TestOpts): Promise<void> {
     throw new UserError(`infrastructure: ${(err as Error).message}`, 2);
   }
 
+  const userData = readUserData(settings.ec2?.userData, loaded.dir);
+  const clients = new AwsClients();
   const interrupt = interruptSignal();
   const runId = opts.runId ?? newRunId();
   const results: { status: TestStatus; file: string; verdict: Verdict }[] = [];
@@ -85,7 +91,19 @@ async function run(artifactArg: string, opts: TestOpts): Promise<void> {
       const readiness = readinessConfig
         ? await loadReadiness(readinessConfig, loaded.dir, vars, opts.varsInline)
         : undefined;
-      const target = makeTarget(artifact, { mark: { runId, ttlSeconds }, settings });
+      const target = makeTarget(artifact, {
+        mark: { runId, ttlSeconds },
+        settings,
+        ec2: (ami) =>
+          new Ec2Target({
+            ec2: clients.ec2({ region: ami.region! }),
+            region: ami.region!,
+            mark: { runId, ttlSeconds },
+            settings: settings.ec2 ?? {},
+            ...(userData !== undefined ? { userData } : {}),
+            ...(opts.knownHosts ? { knownHosts: opts.knownHosts } : {}),
+          }),
+      });
       const outcome = await testArtifact({
         artifact,
         suites,
@@ -117,6 +135,15 @@ async function run(artifactArg: string, opts: TestOpts): Promise<void> {
   process.exitCode = Math.max(...results.map((r) => EXIT[r.status]));
 }
 
+export function readUserData(file: string | undefined, dir: string): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(resolve(dir, file), 'utf8');
+  } catch (err) {
+    throw new UserError(`test.ec2.userData ${file}: cannot read it (${(err as NodeJS.ErrnoException).code})`);
+  }
+}
+
 async function loadSuiteForTest(
   file: string,
   vars: string[],
@@ -131,7 +158,7 @@ async function loadSuiteForTest(
   }
 }
 
-async function loadReadiness(
+export async function loadReadiness(
   r: ReadinessConfig,
   dir: string,
   vars: string[],

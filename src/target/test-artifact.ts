@@ -2,7 +2,7 @@ import { gitState } from '../build/stamp.js';
 import type { ArtifactRef, SuiteEvidence, Verdict } from '../promote/verdict.js';
 import type { Suite } from '../suite/model.js';
 import { runSuites } from '../suite/run.js';
-import type { Target } from './target.js';
+import type { Booted, Target } from './target.js';
 
 export interface Readiness {
   suite: Suite;
@@ -23,6 +23,8 @@ export interface TestArtifactOptions {
   toolVersion: string;
   /** Repository whose git SHA goes into the verdict (default: cwd). */
   repoDir?: string;
+  /** The git state already recorded for this run (gate stamps it once, before building). */
+  git?: { sha: string; dirty: boolean };
 }
 
 /**
@@ -48,6 +50,7 @@ export async function testArtifact(opts: TestArtifactOptions): Promise<TestOutco
   const timings: Verdict['timings'] = { startedAt: startedAt.toISOString(), finishedAt: '' };
   const evidence: SuiteEvidence[] = [];
   let describe: Record<string, unknown> = {};
+  let transport: Booted['transport'] | undefined;
   let status: TestStatus = 'pass';
   let error: string | undefined;
   let logs: string | undefined;
@@ -59,6 +62,7 @@ export async function testArtifact(opts: TestArtifactOptions): Promise<TestOutco
       throw new BootFailure(err);
     });
     describe = booted.describe;
+    transport = booted.transport;
     timings.bootMs = Date.now() - t;
     t = Date.now();
     if (opts.readiness) {
@@ -89,7 +93,7 @@ export async function testArtifact(opts: TestArtifactOptions): Promise<TestOutco
     timings.suiteMs = Date.now() - t;
   } catch (err) {
     if (signal?.aborted) {
-      await teardown(target, say, timings);
+      await teardown(target, transport, say, timings);
       throw signal.reason;
     }
     status = 'infra';
@@ -97,7 +101,7 @@ export async function testArtifact(opts: TestArtifactOptions): Promise<TestOutco
       err instanceof BootFailure ? `boot failed: ${message(err.cause)}` : `infrastructure: ${message(err)}`;
   }
   if (status !== 'pass') logs = await target.logs().catch(() => undefined);
-  const teardownError = await teardown(target, say, timings);
+  const teardownError = await teardown(target, transport, say, timings);
   if (teardownError) {
     status = status === 'pass' ? 'infra' : status;
     error = [error, `teardown failed: ${teardownError} (run \`imagegate sweep --apply\`)`]
@@ -105,7 +109,7 @@ export async function testArtifact(opts: TestArtifactOptions): Promise<TestOutco
       .join('; ');
   }
   timings.finishedAt = new Date().toISOString();
-  const git = gitState(opts.repoDir ?? process.cwd());
+  const git = opts.git ?? gitState(opts.repoDir ?? process.cwd());
   return {
     status,
     verdict: {
@@ -133,12 +137,14 @@ class BootFailure extends Error {
 
 async function teardown(
   target: Target,
+  transport: Booted['transport'] | undefined,
   say: (m: string) => void,
   timings: Verdict['timings'],
 ): Promise<string | undefined> {
   const t = Date.now();
   try {
     say('tearing down');
+    await transport?.close().catch(() => {});
     await target.teardown();
     return undefined;
   } catch (err) {
