@@ -1,11 +1,11 @@
-import { type Command, Option } from 'commander';
+import type { Command } from 'commander';
 import { GOSS_FORMAT_OPTIONS, GOSS_FORMATS, type GossFormat, renderGoss } from '../report/goss/index.js';
 import { UserError } from './errors.js';
 import { terminalOutput } from './output.js';
 
 interface ValidateCliOptions {
-  gossfile: string[];
-  vars: string[];
+  gossfile?: string[];
+  vars?: string[];
   varsInline?: string;
   target: string;
   identity?: string;
@@ -14,7 +14,7 @@ interface ValidateCliOptions {
   passwordEnv?: string;
   jump?: string;
   format: string;
-  formatOptions: string[];
+  formatOptions?: string[];
   retryTimeout?: string;
   sleep: string;
   maxConcurrent: string;
@@ -23,22 +23,22 @@ interface ValidateCliOptions {
 /** goss's exit code when --retry-timeout runs out with checks still failing. */
 export const RETRY_TIMEOUT_EXIT = 3;
 
-const collect = (v: string, acc: string[]) => [...acc, v];
+/** Repeatable option; no default so help does not print `(default: [])`. */
+const collect = (v: string, acc: string[] | undefined) => [...(acc ?? []), v];
 
 export function register(program: Command): void {
   program
     .command('validate')
     .description(
-      'Run goss-compatible suites against this host, a running container or an SSH host. The whole\n' +
-        'suite is collected by one shell script in one round trip; matchers are evaluated locally.',
+      'Run goss-compatible suites against this host, a running container or an SSH host.\n' +
+        'The whole suite is collected by one shell script in one round trip; matchers are evaluated locally.',
     )
     .option(
       '-g, --gossfile <file>',
       'suite file, or builtin:NAME (repeatable; default ./goss.yaml or $GOSS_FILE)',
       collect,
-      [],
     )
-    .option('--vars <file>', 'YAML/JSON file of template vars (repeatable, later files win)', collect, [])
+    .option('--vars <file>', 'YAML/JSON file of template vars (repeatable, later files win)', collect)
     .option('--vars-inline <json>', 'template vars as inline JSON/YAML; wins over --vars files')
     .option('-t, --target <target>', 'local, docker://CONTAINER or ssh://user@host[:port]', 'local')
     .option('--identity <file>', 'SSH private key (default: ssh-agent via $SSH_AUTH_SOCK)')
@@ -49,14 +49,12 @@ export function register(program: Command): void {
     .option('--insecure-ignore-host-key', 'SSH: accept any host key (throwaway hosts only)')
     .option('--password-env <var>', 'SSH: read the password from this environment variable')
     .option('--jump <user@host[:port]>', 'SSH: connect through this jump host')
-    .addOption(
-      new Option('-f, --format <format>', 'output format (goss)').choices(GOSS_FORMATS).default('rspecish'),
-    )
-    .addOption(
-      new Option('-o, --format-options <option>', 'format option (repeatable)')
-        .choices(GOSS_FORMAT_OPTIONS)
-        .argParser(collect)
-        .default([]),
+    // Checked in the action, not with commander's choices(), so a bad value exits 78 like goss.
+    .option('-f, --format <format>', `output format: ${GOSS_FORMATS.join(', ')}`, 'rspecish')
+    .option(
+      '-o, --format-options <option>',
+      `format option, repeatable: ${GOSS_FORMAT_OPTIONS.join(', ')}`,
+      collect,
     )
     .option(
       '-r, --retry-timeout <duration>',
@@ -94,6 +92,14 @@ async function runValidate(opts: ValidateCliOptions): Promise<number> {
     import('../target/errors.js'),
   ]);
   const out = terminalOutput();
+  if (!(GOSS_FORMATS as string[]).includes(opts.format)) {
+    throw new UserError(`--format ${opts.format}: expected one of ${GOSS_FORMATS.join(', ')}`, 78);
+  }
+  for (const o of opts.formatOptions ?? []) {
+    if (!(GOSS_FORMAT_OPTIONS as readonly string[]).includes(o)) {
+      throw new UserError(`--format-options ${o}: expected one of ${GOSS_FORMAT_OPTIONS.join(', ')}`, 78);
+    }
+  }
   const retryTimeoutMs =
     opts.retryTimeout === undefined ? 0 : parseGoDuration(opts.retryTimeout, '--retry-timeout');
   const sleepMs = parseGoDuration(opts.sleep, '--sleep');
@@ -101,7 +107,7 @@ async function runValidate(opts: ValidateCliOptions): Promise<number> {
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
     throw new UserError(`--max-concurrent ${opts.maxConcurrent}: expected a whole number of 1 or more`, 78);
   }
-  const files = opts.gossfile.length > 0 ? opts.gossfile : [process.env.GOSS_FILE || './goss.yaml'];
+  const files = opts.gossfile ?? [process.env.GOSS_FILE || './goss.yaml'];
   const suites = [];
   for (const file of files)
     suites.push(await loadSuite(file, { vars: opts.vars, varsInline: opts.varsInline }));
@@ -128,11 +134,12 @@ async function runValidate(opts: ValidateCliOptions): Promise<number> {
       onRetry: (attempt, failing) =>
         out.progress(`imagegate: retrying ${failing} failing resource(s), attempt ${attempt}`),
     });
-    const o = new Set(opts.formatOptions);
+    const o = new Set(opts.formatOptions ?? []);
     const rendered = renderGoss(opts.format as GossFormat, run, {
       sort: o.has('sort'),
       pretty: o.has('pretty'),
       verbose: o.has('verbose'),
+      perfdata: o.has('perfdata'),
       excludeRaw: o.has('exclude_raw'),
       color: out.color,
     });
