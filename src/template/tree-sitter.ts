@@ -1,4 +1,5 @@
 import { createRequire } from 'node:module';
+import { setFlagsFromString } from 'node:v8';
 import { Language, Parser } from 'web-tree-sitter';
 
 const require = createRequire(import.meta.url);
@@ -22,9 +23,20 @@ export function bashParser(): Promise<Parser> {
 }
 
 async function create(grammar: string): Promise<Parser> {
-  runtime ??= Parser.init();
+  runtime ??= init();
   await runtime;
   const parser = new Parser();
   parser.setLanguage(await Language.load(require.resolve(grammar)));
   return parser;
+}
+
+/**
+ * Keep wasm on V8's baseline compiler. Optimising the large grammar modules costs ~2 s of CPU
+ * in background threads and holds the process open for seconds after lint is done, while
+ * parsing itself is no slower on baseline code for the few thousand files one run reads
+ * (measured: bench/RESULTS.md, "Template parsing"). Set before any grammar is compiled.
+ */
+function init(): Promise<void> {
+  setFlagsFromString('--liftoff-only');
+  return Parser.init();
 }
