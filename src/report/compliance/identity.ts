@@ -31,6 +31,8 @@ const BASE_OS_KEYS = [
 ];
 const BUILDER_KEYS = ['builder', 'Builder'];
 const TAG_CONTAINERS = ['tags', 'labels', 'Tags', 'Labels'];
+/** Namespaces stamps are written under: imagegate's own and OCI image annotations. */
+const LABEL_PREFIXES = ['imagegate:', 'imagegate.', 'dev.imagegate.', 'org.opencontainers.image.'];
 
 function asRecord(value: unknown): Record<string, unknown> | undefined {
   return value && typeof value === 'object' && !Array.isArray(value)
@@ -54,7 +56,7 @@ function tagMap(value: unknown): Record<string, unknown> | undefined {
 function lookup(sources: Record<string, unknown>[], keys: readonly string[]): string | undefined {
   for (const src of sources) {
     for (const k of keys) {
-      for (const candidate of [k, `imagegate:${k}`, `org.opencontainers.image.${k}`]) {
+      for (const candidate of [k, ...LABEL_PREFIXES.map((p) => `${p}${k}`)]) {
         const v = src[candidate];
         if (typeof v === 'string' && v !== '') return v;
       }

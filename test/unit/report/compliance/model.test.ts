@@ -89,6 +89,25 @@ describe('buildReportModel', () => {
     expect(byId(LEGACY_AMI).identity.baseOs).toBeUndefined();
   });
 
+  it('reads OCI and imagegate label stamps the docker target records', () => {
+    const v = webVerdict();
+    v.target = {
+      kind: 'docker',
+      labels: {
+        'org.opencontainers.image.created': '2026-11-27T10:00:00Z',
+        'org.opencontainers.image.base.name': 'debian:bookworm',
+        'dev.imagegate.builder': 'ci#4711',
+      },
+    };
+    delete v.artifact.builder;
+    const m = buildReportModel(inputs({ verdicts: [{ file: 'w', verdict: v, intact: false }] }), OPTS);
+    expect(m.artifacts[0]!.identity).toMatchObject({
+      buildTime: '2026-11-27T10:00:00Z',
+      baseOs: 'debian:bookworm',
+      builder: 'ci#4711',
+    });
+  });
+
   it('builds promotion history from the verdict, promotion records and retention decisions, in time order', () => {
     const web = byId(WEB_ID).history;
     expect(web.map((h) => [h.stage, h.status])).toEqual([
