@@ -15,7 +15,7 @@ need_root() {
 
 install_packages() {
   local pkgs=(docker.io packer openssh-server openssh-client docker-registry debootstrap
-              shellcheck git ca-certificates iproute2 procps chromium)
+              shellcheck git ca-certificates curl iproute2 procps chromium)
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
@@ -42,6 +42,27 @@ start_dockerd() {
   exit 1
 }
 
+# The example's `dev` stage: a Distribution registry on loopback, like a team's internal one.
+REGISTRY_ADDR=${IMAGEGATE_REGISTRY_ADDR:-127.0.0.1:5001}
+start_registry() {
+  if curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1; then return; fi
+  log "starting docker-registry on $REGISTRY_ADDR"
+  mkdir -p /var/lib/imagegate-registry
+  cat >/etc/imagegate-registry.yml <<YAML
+version: 0.1
+log: { level: warn }
+storage: { filesystem: { rootdirectory: /var/lib/imagegate-registry }, delete: { enabled: true } }
+http: { addr: "$REGISTRY_ADDR" }
+YAML
+  nohup docker-registry serve /etc/imagegate-registry.yml >/var/log/imagegate-registry.log 2>&1 &
+  for _ in $(seq 1 30); do
+    curl -fsS "http://$REGISTRY_ADDR/v2/" >/dev/null 2>&1 && return
+    sleep 0.5
+  done
+  echo "setup-host.sh: docker-registry did not answer on $REGISTRY_ADDR; see /var/log/imagegate-registry.log" >&2
+  exit 1
+}
+
 base_image() {
   if docker image inspect debian:bookworm >/dev/null 2>&1; then return; fi
   log "making debian:bookworm (pull, else debootstrap)"
@@ -65,6 +86,7 @@ node_modules() {
 need_root
 install_packages
 start_dockerd
+start_registry
 base_image
 node_modules
 log "ready: docker $(docker version --format '{{.Server.Version}}'), $(packer version | head -1)"

@@ -28,7 +28,7 @@ import {
 } from './plan.js';
 import { appendPromotion, findPromotion, type PromotionRecord, readPromotions } from './records.js';
 import { discoverRegistry, executeRegistry, hasRegistryHost, localImageId, pullImage } from './registry.js';
-import { findStage } from './stages.js';
+import { findStage, repositoryFor } from './stages.js';
 
 export interface PromoteRequest {
   /** What the user named: an image reference or id, or an AMI id. */
@@ -125,7 +125,8 @@ export async function promoteArtifact(req: PromoteRequest): Promise<PromoteResul
     return { ...result, record, changed: true };
   }
 
-  const plan = planRegistry(stage, await discoverRegistry(stage, artifact.id));
+  const registryStage = repositoryFor(stage, verdict.image);
+  const plan = planRegistry(registryStage, await discoverRegistry(registryStage, artifact.id));
   const result = { ...base, plan: { kind: 'registry' as const, ...plan } };
   const changing = plan.actions.some((a) => a.kind !== 'verify');
   if (req.dryRun) return { ...result, changed: changing };
@@ -136,7 +137,7 @@ export async function promoteArtifact(req: PromoteRequest): Promise<PromoteResul
     req.onAction,
   );
   if (!changing && earlier) return { ...result, record: earlier, changed: false };
-  record.registry = { repository: stage.repository, digest: pushed.digest, tags: pushed.tags };
+  record.registry = { repository: registryStage.repository, digest: pushed.digest, tags: pushed.tags };
   appendPromotion(req.stateDir, record);
   return { ...result, record, changed: true };
 }

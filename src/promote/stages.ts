@@ -65,6 +65,20 @@ export function stageLadder(stages: StagesConfig | undefined): Stage[] {
   });
 }
 
+/**
+ * A registry stage shared by several images names its repository with `{image}`
+ * (`localhost:5001/prod/{image}`); the verdict says which image the artifact is.
+ */
+export function repositoryFor(stage: RegistryStage, image: string | undefined): RegistryStage {
+  if (!stage.repository.includes('{image}')) return stage;
+  if (!image) {
+    throw new UserError(
+      `${where(stage.name, 'registry.repository')}: uses {image} but the verdict names no image: test with --image NAME`,
+    );
+  }
+  return { ...stage, repository: stage.repository.replaceAll('{image}', image) };
+}
+
 /** The stage called `name`, or a one-line error listing the stages there are. */
 export function findStage(stages: StagesConfig | undefined, name: string): Stage {
   const ladder = stageLadder(stages);
