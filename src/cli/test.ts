@@ -144,7 +144,7 @@ export function readUserData(file: string | undefined, dir: string): string | un
   }
 }
 
-async function loadSuiteForTest(
+export async function loadSuiteForTest(
   file: string,
   vars: string[],
   varsInline: string | undefined,
