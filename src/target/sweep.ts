@@ -7,7 +7,12 @@ import {
 } from '@aws-sdk/client-ec2';
 import type Docker from 'dockerode';
 import { paginate } from '../aws/call.js';
-import { deleteKeyPair, deleteSecurityGroup, terminateAndWait } from './ec2-cleanup.js';
+import {
+  deleteKeyPair,
+  deleteSecurityGroup,
+  type Ec2CleanupOptions,
+  terminateAndWait,
+} from './ec2-cleanup.js';
 import { EPHEMERAL, type Expiry, expiry, RUN_ID, tagMap } from './labels.js';
 
 export type LeakKind = 'container' | 'instance' | 'key-pair' | 'security-group';
@@ -128,7 +133,7 @@ export async function findEc2(
 export async function removeEc2(
   ec2: EC2Client,
   expired: Candidate[],
-  waitMs?: number,
+  opts: Ec2CleanupOptions = {},
 ): Promise<SweepOutcome[]> {
   const outcomes: SweepOutcome[] = [];
   const instances = expired.filter((c) => c.kind === 'instance');
@@ -137,7 +142,7 @@ export async function removeEc2(
     await terminateAndWait(
       ec2,
       instances.map((c) => c.id),
-      waitMs === undefined ? {} : { waitMs },
+      opts,
     );
     outcomes.push(...instances.map((candidate) => ({ candidate, removed: true })));
   } catch (err) {
@@ -147,12 +152,12 @@ export async function removeEc2(
     );
   }
   for (const candidate of expired.filter((c) => c.kind === 'key-pair')) {
-    outcomes.push(await attempt(candidate, () => deleteKeyPair(ec2, candidate.id)));
+    outcomes.push(await attempt(candidate, () => deleteKeyPair(ec2, candidate.id, opts)));
   }
   for (const candidate of expired.filter((c) => c.kind === 'security-group')) {
     outcomes.push(
       instancesGone
-        ? await attempt(candidate, () => deleteSecurityGroup(ec2, candidate.id))
+        ? await attempt(candidate, () => deleteSecurityGroup(ec2, candidate.id, opts))
         : { candidate, removed: false, error: 'left in place: its instances are not terminated yet' },
     );
   }
