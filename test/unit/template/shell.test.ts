@@ -108,6 +108,8 @@ describe('shell from script files, execute_command and environment_vars', () => 
       ['rm', ['-rf', '/tmp/*', '/var/tmp/*'], '1:1'],
       ['history', ['-c'], '2:1'],
       ['true', [], '2:15'],
+      ['command', ['-v', 'systemctl'], '3:1'],
+      ['systemctl', ['disable', 'apt-daily.timer'], '3:36'],
     ]);
   });
 
@@ -120,6 +122,11 @@ describe('shell from script files, execute_command and environment_vars', () => 
     expect(byLine(cleanup, 2).map((c) => [c.name, c.guarded])).toEqual([
       ['history', true],
       ['true', true],
+    ]);
+    // `command -v x && …`: the probe and what it guards.
+    expect(byLine(cleanup, 3).map((c) => [c.name, c.guarded])).toEqual([
+      ['command', true],
+      ['systemctl', true],
     ]);
     const [curl, bash] = byLine(install, 11);
     expect(curl!.guarded).toBe(false);
