@@ -28,8 +28,9 @@ export async function loadTemplate(path: string): Promise<Template> {
   const isDir = (await statOrThrow(path)).isDirectory();
   if (!isDir && path.endsWith('.json') && !path.endsWith('.pkr.json')) return loadLegacyJson(path);
   const files = isDir ? await directoryFiles(path) : [path];
-  const texts: Record<string, string> = {};
-  for (const file of files) texts[file] = await readOrThrow(file);
+  const texts = Object.fromEntries(
+    await Promise.all(files.map(async (f) => [f, await readOrThrow(f)] as const)),
+  );
   const hcl = files.some((f) => f.endsWith('.hcl')) ? await hclParser() : undefined;
   const parsed = files.map((file) =>
     hcl === undefined || file.endsWith('.json')
@@ -38,13 +39,12 @@ export async function loadTemplate(path: string): Promise<Template> {
   );
   const parts = packerFromHcl(parsed);
   const shell = await extractShell(parts.builds);
-  const { errors, variableValues, ...model } = parts;
+  const { errors, ...model } = parts;
   return {
     format: 'hcl2',
     path,
     files: [...files, ...Object.keys(shell.scripts)],
     ...model,
-    variableValues,
     shell: shell.shell,
     env: shell.env,
     comments: [...parsed.flatMap((f) => f.comments), ...shell.comments],
