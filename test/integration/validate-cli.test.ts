@@ -87,6 +87,9 @@ describe('exit codes and formats', () => {
     expect(bad.stderr).toContain('broken.yaml');
     expect(bad.stderr.split('\n').filter(Boolean)).toHaveLength(1);
     expect(validate('-g', join(fixtures, 'failing.yaml'), '--retry-timeout', 'soon').code).toBe(78);
+    const badOption = validate('-g', join(fixtures, 'failing.yaml'), '-o', 'bogus');
+    expect(badOption.code).toBe(78);
+    expect(badOption.stderr).toMatch(/--format-options bogus: expected one of sort, pretty/);
     const gone = validate(
       '-g',
       join(fixtures, 'failing.yaml'),
