@@ -44,6 +44,7 @@ async function extractProvisioner(
     out.comments.push(...scan.comments);
     for (const found of scan.commands) out.shell.push(withOrigin(found, provisioner, via));
   };
+  // `command` is shell-local's single-command form of `inline`.
   for (const name of ['inline', 'command']) {
     const value = attr(body, name)?.value;
     const lines = value?.kind === 'tuple' ? value.items : value === undefined ? [] : [value];
