@@ -13,7 +13,8 @@ import {
   type RunInstancesCommandOutput,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import { utils } from 'ssh2';
+// ssh2 is CommonJS: Node's ESM loader exposes only its default export (vitest hides this).
+import ssh2 from 'ssh2';
 import { errorCode, THROTTLING, withRetry } from '../aws/retry.js';
 import type { Ec2TestConfig } from '../config/types.js';
 import type { ArtifactRef } from '../promote/verdict.js';
@@ -77,7 +78,7 @@ export class Ec2Target implements Target {
     const name = `imagegate-${this.opts.mark.runId}-${randomBytes(3).toString('hex')}`;
     const named: Tag[] = [...tags, { Key: 'Name', Value: name }];
 
-    const keys = utils.generateKeyPairSync('ed25519', { comment: name });
+    const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: name });
     const key = await this.call(() =>
       ec2.send(
         new ImportKeyPairCommand({
