@@ -149,10 +149,23 @@ export function header(pos: Position): Position {
  * (`: > /etc/machine-id`), so checks that care about redirections read the lines.
  */
 export function sourceLines(template: Template, pos: Position): string {
-  const text = template.text[pos.file];
-  if (text === undefined) return '';
-  return text
-    .split(/\r?\n/)
+  return linesOf(template, pos.file)
     .slice(pos.line - 1, pos.endLine)
     .join('\n');
+}
+
+/** Each file's lines, split once per template (checks ask for many small ranges). */
+const lineCache = new WeakMap<Template, Map<string, string[]>>();
+function linesOf(template: Template, file: string): string[] {
+  let files = lineCache.get(template);
+  if (!files) {
+    files = new Map();
+    lineCache.set(template, files);
+  }
+  let lines = files.get(file);
+  if (!lines) {
+    lines = (template.text[file] ?? '').split(/\r?\n/);
+    files.set(file, lines);
+  }
+  return lines;
 }
