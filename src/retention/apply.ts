@@ -227,7 +227,16 @@ async function recheck(
       });
     }
   });
-  const regional = opts.scopes.filter((s) => s.region === region);
+  // Only accounts that can launch one of these images can have started using it: the owners and
+  // the accounts they are shared with (everyone, with an organization/OU share or when a launch
+  // permission could not be read).
+  const may = new Set(batch.map((d) => d.image.account));
+  let everyone = res.failures.length > 0;
+  for (const lp of res.launchPermissions.values()) {
+    for (const u of lp.userIds) may.add(u);
+    if (lp.organizationArns.length + lp.organizationalUnitArns.length > 0) everyone = true;
+  }
+  const regional = opts.scopes.filter((s) => s.region === region && (everyone || may.has(s.account)));
   await mapLimit(regional, opts.concurrency, async (scope) => {
     const u = await collectUsage(aws, scope, { ssmParameters: opts.ssmParameters, imageIds: ids });
     res.usage.push(...u.refs);

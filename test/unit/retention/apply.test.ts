@@ -191,6 +191,26 @@ describe('applyPlan', () => {
     expect(a.images.some((i) => i.ImageId === 'ami-4')).toBe(true);
   });
 
+  it('does not re-list accounts that cannot launch any image of the batch', async () => {
+    const a = world();
+    const c = emptyScope();
+    const C: Scope = {
+      account: '333333333333',
+      region: 'eu-west-1',
+      roleArn: 'arn:aws:iam::333333333333:role/p',
+    };
+    const { report, m } = await planAndApply([
+      [A, a],
+      [C, c],
+    ]);
+    expect(Object.values(status(report))).toEqual(['done', 'done', 'done', 'done']);
+    // Survey only: C shares nothing with A, so the re-checks never ask it.
+    expect(
+      m.mocks.get('333333333333/eu-west-1')!.ec2.commandCalls(DescribeLaunchTemplatesCommand),
+    ).toHaveLength(1);
+    expect(m.mocks.get('333333333333/eu-west-1')!.ec2.commandCalls(DescribeInstancesCommand)).toHaveLength(1);
+  });
+
   it('retires nothing in a scope whose usage source fails during the re-check', async () => {
     const a = world();
     const { report, m } = await planAndApply([[A, a]], (mw) => {
