@@ -1,10 +1,10 @@
-import { existsSync, mkdtempSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { register } from '../../../../src/cli/report.js';
 import { type FixtureSet, writeFixtureSet } from '../../../fixtures/report/verdicts.js';
+import { scratchDir } from './helpers.js';
 
 /** Run `imagegate report ARGS` in-process; returns what went to stdout and the exit code set. */
 async function report(args: string[]): Promise<{ stdout: string; exitCode: number }> {
@@ -29,7 +29,7 @@ describe('imagegate report (CLI)', () => {
   const cwd = process.cwd();
 
   beforeEach(() => {
-    set = writeFixtureSet(mkdtempSync(join(tmpdir(), 'imagegate-report-cli-')));
+    set = writeFixtureSet(scratchDir('imagegate-report-cli-'));
     stderr = vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
     process.exitCode = undefined;
   });

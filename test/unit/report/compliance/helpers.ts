@@ -1,6 +1,7 @@
-import { mkdtempSync } from 'node:fs';
+import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { afterAll } from 'vitest';
 import { loadInputs } from '../../../../src/report/compliance/load.js';
 import { buildReportModel } from '../../../../src/report/compliance/model.js';
 import type { ReportModel } from '../../../../src/report/compliance/types.js';
@@ -13,9 +14,22 @@ export const CONTROLS: Record<string, string[]> = {
   'ORG-LOG-1': ['service:rsyslog'],
 };
 
+const scratch: string[] = [];
+// Registered while the importing test file is collected, so each file removes its own dirs.
+afterAll(() => {
+  for (const d of scratch.splice(0)) rmSync(d, { recursive: true, force: true });
+});
+
+/** A temporary directory removed after the test file finishes. */
+export function scratchDir(prefix: string): string {
+  const d = mkdtempSync(join(tmpdir(), prefix));
+  scratch.push(d);
+  return d;
+}
+
 /** The full fixture set on disk, read by the real loader and built into a model. */
 export function fixtureModel(): { set: FixtureSet; model: ReportModel } {
-  const set = writeFixtureSet(mkdtempSync(join(tmpdir(), 'imagegate-report-')));
+  const set = writeFixtureSet(scratchDir('imagegate-report-'));
   const inputs = loadInputs({
     verdictPaths: [set.verdictDir],
     lintFiles: [set.lint],

@@ -1,5 +1,4 @@
-import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
@@ -10,9 +9,9 @@ import {
   readLintFile,
 } from '../../../../src/report/compliance/load.js';
 import type { InputFile } from '../../../../src/report/compliance/types.js';
-import { fixtureModel } from './helpers.js';
+import { fixtureModel, scratchDir } from './helpers.js';
 
-const tmp = () => mkdtempSync(join(tmpdir(), 'imagegate-report-load-'));
+const tmp = () => scratchDir('imagegate-report-load-');
 
 describe('parseRecords', () => {
   it('reads JSON lines, skipping blank lines, with their line numbers', () => {
