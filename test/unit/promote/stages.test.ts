@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { findStage, stageLadder } from '../../../src/promote/stages.js';
+import { findStage, repositoryFor, stageLadder } from '../../../src/promote/stages.js';
 
 describe('stage ladder', () => {
   it('normalises region shorthand and gives copyTo the stage role', () => {
@@ -43,6 +43,27 @@ describe('stage ladder', () => {
   it('names the stages there are when asked for one that is not', () => {
     expect(() => findStage({ dev: { registry: { repository: 'localhost:5001/dev/web' } } }, 'prod')).toThrow(
       /unknown stage "prod" \(stages in imagegate.yaml: dev\)/,
+    );
+  });
+});
+
+describe('repositoryFor', () => {
+  const stage = {
+    kind: 'registry' as const,
+    name: 'dev',
+    repository: 'localhost:5001/dev/{image}',
+    tags: ['dev'],
+  };
+
+  it('fills {image} from the verdict and leaves a fixed repository alone', () => {
+    expect(repositoryFor(stage, 'web').repository).toBe('localhost:5001/dev/web');
+    const fixed = { ...stage, repository: 'localhost:5001/dev/web' };
+    expect(repositoryFor(fixed, undefined)).toBe(fixed);
+  });
+
+  it('refuses {image} when the verdict names no image', () => {
+    expect(() => repositoryFor(stage, undefined)).toThrow(
+      /stages\.dev\.registry\.repository: uses \{image\}/,
     );
   });
 });
