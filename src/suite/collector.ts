@@ -43,7 +43,8 @@ export function newMarker(): string {
 }
 
 const PREAMBLE = String.raw`set +e
-T=$(mktemp -d "${"$"}{TMPDIR:-/tmp}/.imagegate.XXXXXX" 2>/dev/null) || { T=/tmp/.imagegate.$$; mkdir -m 700 "$T" || exit 97; }
+_igtmp=$TMPDIR; [ -n "$_igtmp" ] || _igtmp=/tmp
+T=$(mktemp -d "$_igtmp/.imagegate.XXXXXX" 2>/dev/null) || { T=/tmp/.imagegate.$$; mkdir -m 700 "$T" || exit 97; }
 trap 'rm -rf "$T"' EXIT
 trap 'exit 98' INT TERM
 if command -v base64 >/dev/null 2>&1; then _ige=b; _igenc() { base64; }; else _ige=x; _igenc() { od -An -v -tx1; }; fi
@@ -83,7 +84,7 @@ _igtcp() {
   if command -v perl >/dev/null 2>&1; then
     perl -MIO::Socket::INET -e 'exit(IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Proto => "tcp", Timeout => $ARGV[2]) ? 0 : 1)' "$1" "$2" "$3" 2>/dev/null
   elif command -v nc >/dev/null 2>&1; then
-    nc -z -w "$((${'$'}{3%.*} + 1))" "$1" "$2" >/dev/null 2>&1
+    nc -z -w "$(($(printf '%.0f' "$3") + 1))" "$1" "$2" >/dev/null 2>&1
   elif command -v bash >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then
     timeout "$3" bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" >/dev/null 2>&1
   else return 127; fi
