@@ -40,6 +40,8 @@ const AMI: ArtifactRef = {
   reference: 'ami-0123456789abcdef0',
 };
 let server: SshdServer;
+/** A second "instance" with only a private address, reached through `server` as the bastion. */
+let inner: SshdServer;
 let suite: Suite;
 let hostFingerprint: string;
 let state: string;
@@ -61,13 +63,15 @@ function fakeEc2(opts: { console?: string } = {}) {
   ec2Mock.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-0d1' }] });
   ec2Mock.on(ImportKeyPairCommand).callsFake((input: { KeyName: string; PublicKeyMaterial: Uint8Array }) => {
     // What cloud-init does at first boot: install the launch key for the login user.
-    execFileSync(
-      'docker',
-      ['exec', '-i', server.containerId, 'sh', '-c', 'cat >> /home/tester/.ssh/authorized_keys'],
-      {
-        input: `${Buffer.from(input.PublicKeyMaterial).toString()}\n`,
-      },
-    );
+    for (const c of [server, inner]) {
+      execFileSync(
+        'docker',
+        ['exec', '-i', c.containerId, 'sh', '-c', 'cat >> /home/tester/.ssh/authorized_keys'],
+        {
+          input: `${Buffer.from(input.PublicKeyMaterial).toString()}\n`,
+        },
+      );
+    }
     return { KeyPairId: 'key-0aa', KeyName: input.KeyName };
   });
   ec2Mock.on(CreateSecurityGroupCommand).resolves({ GroupId: 'sg-0bb' });
@@ -87,7 +91,7 @@ function fakeEc2(opts: { console?: string } = {}) {
               InstanceId: 'i-0cc',
               State: { Name: now },
               PublicIpAddress: '127.0.0.1',
-              PrivateIpAddress: '10.0.0.5',
+              PrivateIpAddress: inner.internalIp,
             },
           ],
         },
@@ -130,7 +134,7 @@ const input = <T>(name: string): T =>
 
 beforeAll(async () => {
   requireDocker();
-  server = await startSshd();
+  [server, inner] = await Promise.all([startSshd(), startSshd()]);
   const [, blob] = server.hostPublicKey.split(' ');
   hostFingerprint = fingerprint(Buffer.from(blob!, 'base64'));
   const file = join(tmpdir(), `imagegate-ec2-suite-${process.pid}.yaml`);
@@ -141,7 +145,10 @@ beforeAll(async () => {
   suite = await loadSuite(file);
 });
 
-afterAll(() => server?.stop());
+afterAll(() => {
+  server?.stop();
+  inner?.stop();
+});
 beforeEach(() => fakeEc2());
 
 describe('EC2 target', () => {
@@ -314,5 +321,42 @@ describe('EC2 target', () => {
         note: expect.stringMatching(/had no host key fingerprints.*not verified/),
       },
     });
+  });
+
+  it('reaches a private instance through the bastion, checking the bastion against known_hosts', async () => {
+    const [, innerBlob] = inner.hostPublicKey.split(' ');
+    fakeEc2({ console: consoleWith(fingerprint(Buffer.from(innerBlob!, 'base64'))) });
+    const knownHosts = join(tmpdir(), `imagegate-ec2-kh-${process.pid}`);
+    writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
+    const outcome = await testArtifact({
+      artifact: AMI,
+      suites: [suite],
+      target: target({
+        sshPort: 22,
+        knownHosts,
+        settings: { sshUser: 'tester', bastion: `tester@127.0.0.1:${server.port}` },
+      }),
+      toolVersion: 'test',
+    });
+    expect(outcome.verdict.error).toBeUndefined();
+    expect(outcome.verdict.target).toMatchObject({
+      address: `${inner.internalIp}:22`,
+      bastion: `tester@127.0.0.1:${server.port}`,
+      hostKey: { verifiedBy: 'expected-fingerprint' },
+    });
+    // An unknown bastion is refused like any other host.
+    fakeEc2({ console: consoleWith(fingerprint(Buffer.from(innerBlob!, 'base64'))) });
+    writeFileSync(knownHosts, '');
+    const refused = await testArtifact({
+      artifact: AMI,
+      suites: [suite],
+      target: target({
+        sshPort: 22,
+        knownHosts,
+        settings: { sshUser: 'tester', bastion: `tester@127.0.0.1:${server.port}` },
+      }),
+      toolVersion: 'test',
+    });
+    expect(refused.verdict.error).toMatch(/\[127\.0\.0\.1\]:\d+: host key .* is not in/);
   });
 });

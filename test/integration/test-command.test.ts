@@ -1,5 +1,5 @@
-import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync } from 'node:fs';
+import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
+import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -25,6 +25,12 @@ function imagegate(args: string[], env: NodeJS.ProcessEnv = {}) {
     const e = err as { status: number; stdout: string; stderr: string };
     return { code: e.status, stdout: e.stdout, stderr: e.stderr };
   }
+}
+
+/** Like imagegate() but keeps stderr of a successful run too. */
+function spawnSyncText(args: string[]) {
+  const r = spawnSync(bin, args, { encoding: 'utf8' });
+  return { code: r.status, stdout: r.stdout, stderr: r.stderr };
 }
 
 function containersOf(runId: string): string[] {
@@ -76,8 +82,9 @@ afterAll(() => {
   })
     .split('\n')
     .filter(Boolean);
-  const ours = [...leftovers, ...bystanders];
-  for (const name of ['pass', 'fail', 'svc', 'term', 'kill', 'other'])
+  // Bystanders carry the test label; `docker ps -q` ids are all short, so the set dedupes.
+  const ours = [...leftovers];
+  for (const name of ['pass', 'fail', 'svc', 'manifest', 'term', 'kill', 'other'])
     ours.push(...containersOf(runId(name)));
   if (ours.length) execFileSync('docker', ['rm', '-f', ...new Set(ours)], { stdio: 'ignore' });
   rmSync(out, { recursive: true, force: true });
@@ -165,6 +172,36 @@ describe('imagegate test (docker)', () => {
     expect(verdict.logs).toContain('service up');
     expect(JSON.stringify(verdict)).not.toContain('s3cr3t-v4lu');
     expect(containersOf(runId('svc'))).toEqual([]);
+  });
+
+  it('tests every docker build of a Packer manifest and says which builds it skipped', () => {
+    const id = execFileSync('docker', ['image', 'inspect', '-f', '{{.Id}}', 'debian:bookworm'], {
+      encoding: 'utf8',
+    }).trim();
+    const manifest = join(out, 'manifest.json');
+    writeFileSync(
+      manifest,
+      JSON.stringify({
+        builds: [
+          { name: 'base', builder_type: 'docker', artifact_id: id, packer_run_uuid: 'r2', files: null },
+          { name: 'disk', builder_type: 'qemu', artifact_id: 'VM', packer_run_uuid: 'r2' },
+        ],
+        last_run_uuid: 'r2',
+      }),
+    );
+    const child = spawnSyncText([
+      'test',
+      manifest,
+      '-g',
+      suite('pass'),
+      '--out',
+      out,
+      '--run-id',
+      runId('manifest'),
+    ]);
+    expect(child.code).toBe(0);
+    expect(child.stdout).toContain(`PASS ${manifest}#0 (${id})`);
+    expect(child.stderr).toContain('builds[1] (disk, builder qemu) cannot be booted here; skipped');
   });
 
   it('rejects bad input with exit 2 and a one-line message', () => {
