@@ -1,6 +1,5 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { setFlagsFromString } from 'node:v8';
 import { type Command, Option } from 'commander';
 import type { Severity } from '../config/types.js';
 import { UserError } from './errors.js';
@@ -68,9 +67,6 @@ Policies and their rationale: docs/policies.md`,
 }
 
 async function runLint(paths: string[], opts: LintCliOptions): Promise<number> {
-  // The HCL and bash grammars are large wasm modules; V8's optimizing tier recompiles them in
-  // the background for seconds of CPU that a lint run never earns back (bench/RESULTS.md).
-  setFlagsFromString('--liftoff-only');
   // Loaded here, not at the top: other commands should not pay for the parser and policies.
   const [{ lintPaths }, { loadPolicySet }, { LintInputError }] = await Promise.all([
     import('../lint/run.js'),
