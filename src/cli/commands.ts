@@ -1,30 +1,33 @@
 import type { Command } from 'commander';
-import { register as registerBuild } from './build.js';
-import { register as registerDoctor } from './doctor.js';
-import { register as registerGate } from './gate.js';
-import { register as registerLint } from './lint.js';
-import { register as registerPlan } from './plan.js';
-import { register as registerPromote } from './promote.js';
-import { register as registerPrune } from './prune.js';
-import { register as registerReport } from './report.js';
-import { register as registerSweep } from './sweep.js';
-import { register as registerTest } from './test.js';
-import { register as registerValidate } from './validate.js';
+
+type Registrar = { register(program: Command): void };
 
 /**
  * One file per command; each exports `register(program)`. Add a command by adding its file and
- * one line here.
+ * one line here. Modules load lazily: `imagegate lint` must not pay for the AWS SDK, dockerode
+ * and ssh2 at start-up (they cost seconds on a busy CI runner).
  */
-export function registerCommands(program: Command): void {
-  registerBuild(program);
-  registerDoctor(program);
-  registerGate(program);
-  registerLint(program);
-  registerPlan(program);
-  registerPrune(program);
-  registerPromote(program);
-  registerReport(program);
-  registerSweep(program);
-  registerTest(program);
-  registerValidate(program);
+const COMMANDS: Record<string, () => Promise<Registrar>> = {
+  build: () => import('./build.js'),
+  doctor: () => import('./doctor.js'),
+  gate: () => import('./gate.js'),
+  lint: () => import('./lint.js'),
+  plan: () => import('./plan.js'),
+  promote: () => import('./promote.js'),
+  prune: () => import('./prune.js'),
+  report: () => import('./report.js'),
+  sweep: () => import('./sweep.js'),
+  test: () => import('./test.js'),
+  validate: () => import('./validate.js'),
+};
+
+/**
+ * Register the command named in `argv` alone when there is one; otherwise (top-level help, an
+ * unknown command) all of them, so help lists every command and typos get suggestions.
+ */
+export async function registerCommands(program: Command, argv: string[]): Promise<void> {
+  const named = argv.slice(2).find((a) => !a.startsWith('-'));
+  const load = named !== undefined ? COMMANDS[named] : undefined;
+  const modules = load ? [await load()] : await Promise.all(Object.values(COMMANDS).map((l) => l()));
+  for (const m of modules) m.register(program);
 }

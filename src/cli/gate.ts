@@ -17,7 +17,6 @@ import {
 import { loadPolicySet } from '../lint/policies.js';
 import { type LintRun, lintPaths } from '../lint/run.js';
 import { sealVerdict, writeFileAtomic, writeVerdict } from '../promote/evidence.js';
-import { promoteArtifact } from '../promote/run.js';
 import type { ArtifactRef, Verdict } from '../promote/verdict.js';
 import { formatJson } from '../report/lint/json.js';
 import type { Suite } from '../suite/model.js';
@@ -171,6 +170,8 @@ async function testOne(
   if (!ctx.promote) return { ...result, promotion: { stage, status: 'pending', detail: '--no-promote' } };
   try {
     ctx.progress.update(key, 'promoting', `to ${stage}`);
+    // Loaded only when something is promoted: the AWS SDK costs seconds of start-up.
+    const { promoteArtifact } = await import('../promote/run.js');
     const p = await promoteArtifact({
       artifact: artifact.id,
       to: stage,

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
-import { UserError } from './errors.js';
 import { registerCommands } from './commands.js';
+import { UserError } from './errors.js';
 import { VERSION } from './version.js';
 
 const program = new Command('imagegate')
@@ -12,7 +12,13 @@ const program = new Command('imagegate')
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
-registerCommands(program);
+// `imagegate lint | head` closes the pipe early: that is the reader's choice, not an error.
+process.stdout.on('error', (err: NodeJS.ErrnoException) => {
+  if (err.code === 'EPIPE') process.exit(process.exitCode ?? 0);
+  throw err;
+});
+
+await registerCommands(program, process.argv);
 
 try {
   await program.parseAsync(process.argv);
