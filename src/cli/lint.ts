@@ -91,7 +91,8 @@ async function runLint(paths: string[], opts: LintCliOptions): Promise<number> {
       return 0;
     }
     const run = await lintPaths(paths, { config, configFile, failOn: opts.failOn, policies });
-    out.result(await render(run, opts, out.color));
+    const text = await render(run, opts, out.color);
+    if (text !== '') out.result(text);
     return run.summary.exitCode;
   } catch (err) {
     if (err instanceof LintInputError) throw new UserError(err.message, err.exitCode);

@@ -35,7 +35,11 @@ describe('imagegate lint (CLI)', { timeout: 60_000 }, () => {
   });
 
   it('exits 0 on a clean template and 1 on findings at/above --fail-on', async () => {
-    expect((await lint(['test/fixtures/lint/hardened'])).exitCode).toBe(0);
+    const clean = await lint(['test/fixtures/lint/hardened']);
+    expect(clean.exitCode).toBe(0);
+    expect(clean.stdout).toBe('ok: 0 findings (0 errors, 0 warnings, 0 info) in 1 template, 20 policies\n');
+    // --quiet on a clean template prints nothing at all.
+    expect((await lint(['-q', 'test/fixtures/lint/hardened'])).stdout).toBe('');
     const bad = await lint(['test/fixtures/lint/footguns']);
     expect(bad.exitCode).toBe(1);
     expect(bad.stdout).toContain('footguns.pkr.hcl:7:19 error ssh-username-root');
