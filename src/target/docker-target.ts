@@ -11,6 +11,8 @@ export const KEEP_ALIVE = ['sh', '-c', 'trap "exit 0" TERM INT; while :; do slee
 
 /** How long the image's own command must survive to count as a long-running service. */
 const SETTLE_MS = 1500;
+/** A configured service command is watched this long for an immediate crash. */
+const COMMAND_SETTLE_MS = 500;
 const SHELLS = new Set(['sh', 'bash', '/bin/sh', '/bin/bash', 'ash', 'dash', '/bin/ash', '/bin/dash']);
 
 export interface DockerTargetOptions {
@@ -40,10 +42,11 @@ export class DockerTarget implements Target {
     const command = settings.command;
     // A bare shell exits as soon as its (closed) stdin ends: no need to watch it die first.
     const shellOnly = !command && !config.Entrypoint?.length && SHELLS.has(config.Cmd?.[0] ?? 'sh');
-    let keepAlive = settings.keepAlive ?? (shellOnly ? true : undefined);
+    // A configured command is the service under test: it is never swapped for the sleep loop.
+    let keepAlive = settings.keepAlive ?? (command ? false : shellOnly ? true : undefined);
     this.container = await this.create(image.Id, keepAlive === true, command);
     await this.container.start();
-    if (keepAlive === undefined && !(await this.stillRunning())) {
+    if (keepAlive === undefined && !(await this.stillRunning(SETTLE_MS))) {
       // The image's command finished at once (an OS image, a one-shot entrypoint): keep it alive.
       this.earlyExit = await this.logs();
       await this.remove();
@@ -51,6 +54,8 @@ export class DockerTarget implements Target {
       this.container = await this.create(image.Id, true, undefined);
       await this.container.start();
     }
+    // A configured command that dies at once (missing config, bad flag) is a boot failure.
+    if (keepAlive === false) await this.stillRunning(COMMAND_SETTLE_MS);
     const info = await this.container.inspect();
     if (!info.State.Running) {
       const logs = await this.logs();
@@ -130,8 +135,8 @@ export class DockerTarget implements Target {
     return created;
   }
 
-  private async stillRunning(): Promise<boolean> {
-    const deadline = Date.now() + SETTLE_MS;
+  private async stillRunning(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
     while (Date.now() < deadline) {
       if (!(await this.container!.inspect()).State.Running) return false;
       await new Promise((r) => setTimeout(r, 100));
