@@ -9,6 +9,7 @@ register(program);
 try {
   await program.parseAsync(process.argv);
 } catch (err) {
+  if (err?.exitCode === 0) process.exit(0); // --help / --version
   process.stderr.write(`imagegate: ${err instanceof Error ? err.message : String(err)}\n`);
   process.exitCode = typeof err?.exitCode === 'number' ? err.exitCode : 70;
 }

@@ -21,7 +21,7 @@ export function register(program: Command): void {
   program
     .command('lint')
     .description(
-      'Lint Packer templates (HCL2 and legacy JSON) against policies: the footguns `packer validate`\n' +
+      'Lint Packer templates (HCL2 and legacy JSON) against policies: the footguns `packer validate` ' +
         'does not catch (unpinned packages, curl | sh, secrets, missing cleanup, open SSH, …).',
     )
     .argument('[paths...]', 'template directories or files; directories are searched', ['.'])
