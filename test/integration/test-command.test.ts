@@ -84,7 +84,7 @@ afterAll(() => {
     .filter(Boolean);
   // Bystanders carry the test label; `docker ps -q` ids are all short, so the set dedupes.
   const ours = [...leftovers];
-  for (const name of ['pass', 'fail', 'svc', 'manifest', 'term', 'kill', 'other'])
+  for (const name of ['pass', 'fail', 'svc', 'manifest', 'crash', 'term', 'kill', 'other'])
     ours.push(...containersOf(runId(name)));
   if (ours.length) execFileSync('docker', ['rm', '-f', ...new Set(ours)], { stdio: 'ignore' });
   rmSync(out, { recursive: true, force: true });
@@ -202,6 +202,32 @@ describe('imagegate test (docker)', () => {
     expect(child.code).toBe(0);
     expect(child.stdout).toContain(`PASS ${manifest}#0 (${id})`);
     expect(child.stderr).toContain('builds[1] (disk, builder qemu) cannot be booted here; skipped');
+  });
+
+  it('reports a boot failure as an infrastructure error (exit 2) with the container log, not a failed check', () => {
+    const r = imagegate([
+      'test',
+      'debian:bookworm',
+      '--config',
+      join(fixtures, 'imagegate.yaml'),
+      '--image',
+      'crash',
+      '-g',
+      suite('pass'),
+      '--out',
+      out,
+      '--run-id',
+      runId('crash'),
+    ]);
+    expect(r.code).toBe(2);
+    expect(r.stdout).toMatch(/^ERROR \(infrastructure, not a verdict on the image\) debian:bookworm/);
+    expect(r.stdout).toContain(
+      'boot failed: container for debian:bookworm exited at boot with status 3: fatal: /etc/app.conf missing',
+    );
+    const { verdict } = readVerdict(/verdict: (\S+)/.exec(r.stdout)![1]!);
+    expect(verdict).toMatchObject({ passed: false, suites: [] });
+    expect(verdict.logs).toContain('fatal: /etc/app.conf missing');
+    expect(containersOf(runId('crash'))).toEqual([]);
   });
 
   it('rejects bad input with exit 2 and a one-line message', () => {

@@ -69,11 +69,9 @@ describe('sweep: finding EC2 leaks', () => {
 
 describe('sweep: removing EC2 leaks', () => {
   const leaks = async () => {
-    ec2Mock
-      .on(DescribeInstancesCommand)
-      .resolves({
-        Reservations: [{ Instances: [{ InstanceId: 'i-old', State: { Name: 'running' }, Tags: old }] }],
-      });
+    ec2Mock.on(DescribeInstancesCommand).resolves({
+      Reservations: [{ Instances: [{ InstanceId: 'i-old', State: { Name: 'running' }, Tags: old }] }],
+    });
     ec2Mock.on(DescribeKeyPairsCommand).resolves({ KeyPairs: [{ KeyPairId: 'key-1', Tags: old }] });
     ec2Mock.on(DescribeSecurityGroupsCommand).resolves({ SecurityGroups: [{ GroupId: 'sg-1', Tags: old }] });
     const found = await findEc2(ec2, 'eu-west-1', now);
