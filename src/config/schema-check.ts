@@ -24,10 +24,21 @@ export function makeAjv(extra: string[] = []): Ajv {
 export function assertValid<T>(validate: ValidateFunction, file: YamlFile, what: string, exitCode = 2): T {
   if (validate(file.data)) return file.data as T;
   const err = mostSpecific(validate.errors ?? []);
-  const pointer = err.instancePath;
+  // An unknown key is best shown where it is written, not at its parent.
+  const extra =
+    err.keyword === 'additionalProperties'
+      ? (err.params as { additionalProperty?: string }).additionalProperty
+      : undefined;
+  const pointer =
+    extra === undefined
+      ? err.instancePath
+      : `${err.instancePath}/${extra.replace(/~/g, '~0').replace(/\//g, '~1')}`;
   const { line, column } = file.locate(pointer);
   const key = pointer ? pointer.slice(1).replace(/\//g, '.') : '(top level)';
-  throw new UserError(`${file.file}:${line}:${column}: invalid ${what}: ${key}: ${describe(err)}`, exitCode);
+  throw new UserError(
+    `${file.file}:${line}:${column}: invalid ${what}: ${key}: ${describe(err, valueAt(file.data, pointer))}`,
+    exitCode,
+  );
 }
 
 function mostSpecific(errors: ErrorObject[]): ErrorObject {
@@ -35,7 +46,16 @@ function mostSpecific(errors: ErrorObject[]): ErrorObject {
   return sorted.find((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf') ?? sorted[0]!;
 }
 
-function describe(e: ErrorObject): string {
+function valueAt(data: unknown, pointer: string): unknown {
+  let node = data;
+  for (const part of pointer.split('/').slice(1)) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return node;
+}
+
+function describe(e: ErrorObject, value: unknown): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'additionalProperties':
@@ -45,6 +65,8 @@ function describe(e: ErrorObject): string {
     case 'enum':
       return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
     case 'type':
+      // YAML reads 111111111111 or 0644 as numbers; ids and modes must be quoted to stay exact.
+      if (p.type === 'string' && typeof value === 'number') return `must be a string: quote it ("${value}")`;
       return `must be ${String(p.type)}`;
     default:
       return e.message ?? e.keyword;

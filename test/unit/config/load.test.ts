@@ -1,0 +1,77 @@
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { describe, expect, it } from 'vitest';
+import { UserError } from '../../../src/cli/errors.js';
+import { imageEntries, parseDuration } from '../../../src/config/images.js';
+import { loadConfig } from '../../../src/config/load.js';
+
+function configFile(text: string): string {
+  const file = join(mkdtempSync(join(tmpdir(), 'imagegate-config-')), 'imagegate.yaml');
+  writeFileSync(file, text);
+  return file;
+}
+
+function errorOf(fn: () => unknown): UserError {
+  try {
+    fn();
+  } catch (err) {
+    if (err instanceof UserError) return err;
+    throw err;
+  }
+  throw new Error('expected a UserError');
+}
+
+describe('loadConfig', () => {
+  it('names file, line, column and key for a misspelt key, with exit code 2', () => {
+    const file = configFile(
+      'version: 1\nimages:\n  web:\n    template: packer/web\n    suite: [goss.yaml]\n',
+    );
+    const err = errorOf(() => loadConfig(file));
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toBe(
+      `${file}:5:5: invalid imagegate.yaml: images.web.suite: unknown key "suite" (check the spelling; see the schema in schemas/)`,
+    );
+  });
+
+  it('tells the user to quote an account id YAML read as a number', () => {
+    const file = configFile('retention:\n  accounts: [111111111111]\n');
+    expect(errorOf(() => loadConfig(file)).message).toMatch(
+      /:2:14: invalid imagegate.yaml: retention.accounts.0: must be a string: quote it \("111111111111"\)$/,
+    );
+  });
+
+  it('reports invalid YAML at its position', () => {
+    const file = configFile('images:\n  web: [unclosed\n');
+    expect(errorOf(() => loadConfig(file)).message).toMatch(/imagegate.yaml:\d+:\d+: invalid YAML: /);
+  });
+
+  it('a missing default file means defaults, a missing named file is an error', () => {
+    const cwd = process.cwd();
+    process.chdir(mkdtempSync(join(tmpdir(), 'imagegate-noconfig-')));
+    try {
+      expect(loadConfig(undefined).config).toEqual({});
+    } finally {
+      process.chdir(cwd);
+    }
+    expect(errorOf(() => loadConfig('/nonexistent/imagegate.yaml')).message).toMatch(/config file not found/);
+  });
+
+  it('resolves image paths against the config directory and defaults the timeout', () => {
+    const file = configFile(
+      'images:\n  web:\n    template: packer/web\n    suites: [goss/web.yaml, builtin:cleanup]\n    timeout: 45m\n  worker:\n    template: w.pkr.hcl\n',
+    );
+    const dir = join(file, '..');
+    const [web, worker] = imageEntries(loadConfig(file));
+    expect(web?.template).toBe(join(dir, 'packer/web'));
+    expect(web?.suites).toEqual([join(dir, 'goss/web.yaml'), 'builtin:cleanup']);
+    expect(web?.timeoutMs).toBe(45 * 60_000);
+    expect(worker?.timeoutMs).toBe(60 * 60_000);
+  });
+
+  it('parses durations and rejects nonsense with advice', () => {
+    expect(parseDuration('90s')).toBe(90_000);
+    expect(parseDuration('2h')).toBe(7_200_000);
+    expect(() => parseDuration('ten minutes')).toThrow(/use a number with ms, s, m or h/);
+  });
+});
