@@ -1,16 +1,6 @@
 import type { Command } from 'commander';
-import Docker from 'dockerode';
-import { AwsClients } from '../aws/clients.js';
 import { parseDuration } from '../target/labels.js';
-import {
-  attempt,
-  type Candidate,
-  findContainers,
-  findEc2,
-  removeContainer,
-  removeEc2,
-  type SweepOutcome,
-} from '../target/sweep.js';
+import type { Candidate, SweepOutcome } from '../target/sweep.js';
 import { UserError } from './errors.js';
 import { terminalOutput } from './output.js';
 
@@ -25,6 +15,12 @@ interface SweepOpts {
 }
 
 async function run(opts: SweepOpts): Promise<void> {
+  // Loaded lazily: other commands should not pay for dockerode and the AWS SDK.
+  const [
+    { default: Docker },
+    { AwsClients },
+    { attempt, findContainers, findEc2, removeContainer, removeEc2 },
+  ] = await Promise.all([import('dockerode'), import('../aws/clients.js'), import('../target/sweep.js')]);
   const out = terminalOutput({ quiet: opts.quiet || opts.json });
   const olderThan = opts.olderThan === undefined ? undefined : parseDuration(opts.olderThan);
   if (opts.olderThan !== undefined && olderThan === undefined) {

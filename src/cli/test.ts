@@ -1,18 +1,12 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { AwsClients } from '../aws/clients.js';
 import { loadConfig } from '../config/load.js';
 import type { ImageTestConfig, ReadinessConfig } from '../config/types.js';
-import { sealVerdict, writeVerdict } from '../promote/evidence.js';
 import type { Verdict } from '../promote/verdict.js';
-import { loadSuite } from '../suite/load.js';
 import type { Suite } from '../suite/model.js';
-import { ArtifactError, resolveArtifacts } from '../target/artifact.js';
-import { Ec2Target } from '../target/ec2.js';
 import { DEFAULT_TTL_SECONDS, newRunId, parseDuration } from '../target/labels.js';
-import { makeTarget } from '../target/make-target.js';
-import { type Readiness, type TestStatus, testArtifact } from '../target/test-artifact.js';
+import type { Readiness, TestStatus } from '../target/test-artifact.js';
 import { UserError } from './errors.js';
 import { interruptSignal } from './interrupt.js';
 import { paint, terminalOutput } from './output.js';
@@ -36,6 +30,21 @@ interface TestOpts {
 const EXIT: Record<TestStatus, number> = { pass: 0, fail: 1, infra: 2 };
 
 async function run(artifactArg: string, opts: TestOpts): Promise<void> {
+  // Loaded lazily: other commands should not pay for dockerode, ssh2, the AWS SDK and the suite engine.
+  const [
+    { AwsClients },
+    { sealVerdict, writeVerdict },
+    { ArtifactError, resolveArtifacts },
+    { Ec2Target },
+    { makeTarget },
+  ] = await Promise.all([
+    import('../aws/clients.js'),
+    import('../promote/evidence.js'),
+    import('../target/artifact.js'),
+    import('../target/ec2.js'),
+    import('../target/make-target.js'),
+  ]);
+  const { testArtifact } = await import('../target/test-artifact.js');
   const out = terminalOutput({ quiet: opts.quiet || opts.json });
   const loaded = loadConfig(opts.config);
   const imageConfig = opts.image === undefined ? undefined : loaded.config.images?.[opts.image];
@@ -149,6 +158,7 @@ export async function loadSuiteForTest(
   vars: string[],
   varsInline: string | undefined,
 ): Promise<Suite> {
+  const { loadSuite } = await import('../suite/load.js');
   try {
     return await loadSuite(file, { vars, ...(varsInline ? { varsInline } : {}) });
   } catch (err) {
