@@ -1,5 +1,5 @@
 import { readFileSync } from 'node:fs';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import type { ImageTestConfig, ReadinessConfig } from '../config/types.js';
@@ -64,8 +64,9 @@ async function run(artifactArg: string, opts: TestOpts): Promise<void> {
   if (ttlSeconds === undefined || ttlSeconds <= 0)
     throw new UserError(`--ttl ${ttlText}: expected a duration such as 90m or 2h`);
 
+  // Relative to the working directory, so verdicts name suites the way the repository does.
   const fromConfig = (imageConfig?.suites ?? []).map((s) =>
-    s.startsWith('builtin:') ? s : resolve(loaded.dir, s),
+    s.startsWith('builtin:') ? s : relative(process.cwd(), resolve(loaded.dir, s)),
   );
   const suiteFiles = [...opts.gossfile, ...fromConfig];
   if (suiteFiles.length === 0) {
@@ -175,7 +176,7 @@ export async function loadReadiness(
   varsInline: string | undefined,
 ): Promise<Readiness> {
   const suite = await loadSuiteForTest(
-    r.suite.startsWith('builtin:') ? r.suite : resolve(dir, r.suite),
+    r.suite.startsWith('builtin:') ? r.suite : relative(process.cwd(), resolve(dir, r.suite)),
     vars,
     varsInline,
   );
