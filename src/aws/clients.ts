@@ -5,6 +5,10 @@ import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
 
+// imagegate targets Node 20 (see docs/dependencies.md); the SDK's notice that releases after
+// January 2027 need Node 22 would otherwise interrupt every AWS command's output.
+process.env.AWS_SDK_JS_NODE_VERSION_SUPPORT_WARNING_DISABLED ??= 'true';
+
 /**
  * Where an AWS call goes: a region, and optionally another account reached by assuming a role
  * there. Endpoints are never hard-wired: the SDK honours AWS_ENDPOINT_URL (and per-service

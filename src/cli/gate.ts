@@ -20,7 +20,7 @@ import { sealVerdict, writeFileAtomic, writeVerdict } from '../promote/evidence.
 import type { ArtifactRef, Verdict } from '../promote/verdict.js';
 import { formatJson } from '../report/lint/json.js';
 import type { Suite } from '../suite/model.js';
-import { newRunId } from '../target/labels.js';
+import { DEFAULT_TTL_SECONDS, newRunId, parseDuration } from '../target/labels.js';
 import { makeTarget } from '../target/make-target.js';
 import { testArtifact } from '../target/test-artifact.js';
 import type { Template } from '../template/model.js';
@@ -30,7 +30,7 @@ import { paint, terminalOutput } from './output.js';
 import { makeProgress, type Progress } from './progress.js';
 import { writeComplianceReports } from './report.js';
 import { changedImageNames } from './select-changed.js';
-import { loadReadiness, loadSuiteForTest } from './test.js';
+import { ec2TargetFactory, loadReadiness, loadSuiteForTest } from './test.js';
 import { VERSION } from './version.js';
 
 interface GateOptions {
@@ -91,6 +91,12 @@ async function imageSuites(img: ImageEntry): Promise<Suite[]> {
   return suites;
 }
 
+/** `test.ttl` from imagegate.yaml (validated by the schema), else the default lifetime label. */
+function ttlSecondsOf(img: ImageEntry): number {
+  const parsed = img.test.ttl === undefined ? undefined : parseDuration(img.test.ttl);
+  return Math.ceil(parsed ?? DEFAULT_TTL_SECONDS);
+}
+
 /** The first stage of the ladder that can take this kind of artifact. */
 function firstStage(loaded: LoadedConfig): string | undefined {
   return Object.keys(loaded.config.stages ?? {})[0];
@@ -109,9 +115,11 @@ async function testOne(
   const readiness = readinessConfig
     ? await loadReadiness(readinessConfig, ctx.loaded.dir, img.suiteVars, undefined)
     : undefined;
+  const mark = { runId: ctx.stamp.runId, ttlSeconds: ttlSecondsOf(img) };
   const target = makeTarget(artifact, {
-    mark: { runId: ctx.stamp.runId, ttlSeconds: 2 * 3600 },
+    mark,
     settings: img.test,
+    ...(artifact.kind === 'ami' ? { ec2: await ec2TargetFactory(img.test, ctx.loaded.dir, mark) } : {}),
   });
   const outcome = await testArtifact({
     artifact,

@@ -3,9 +3,10 @@ import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import type { ImageTestConfig, ReadinessConfig } from '../config/types.js';
-import type { Verdict } from '../promote/verdict.js';
+import type { ArtifactRef, Verdict } from '../promote/verdict.js';
 import type { Suite } from '../suite/model.js';
 import { DEFAULT_TTL_SECONDS, newRunId, parseDuration } from '../target/labels.js';
+import type { Target } from '../target/target.js';
 import type { Readiness, TestStatus } from '../target/test-artifact.js';
 import { UserError } from './errors.js';
 import { interruptSignal } from './interrupt.js';
@@ -31,19 +32,12 @@ const EXIT: Record<TestStatus, number> = { pass: 0, fail: 1, infra: 2 };
 
 async function run(artifactArg: string, opts: TestOpts): Promise<void> {
   // Loaded lazily: other commands should not pay for dockerode, ssh2, the AWS SDK and the suite engine.
-  const [
-    { AwsClients },
-    { sealVerdict, writeVerdict },
-    { ArtifactError, resolveArtifacts },
-    { Ec2Target },
-    { makeTarget },
-  ] = await Promise.all([
-    import('../aws/clients.js'),
-    import('../promote/evidence.js'),
-    import('../target/artifact.js'),
-    import('../target/ec2.js'),
-    import('../target/make-target.js'),
-  ]);
+  const [{ sealVerdict, writeVerdict }, { ArtifactError, resolveArtifacts }, { makeTarget }] =
+    await Promise.all([
+      import('../promote/evidence.js'),
+      import('../target/artifact.js'),
+      import('../target/make-target.js'),
+    ]);
   const { testArtifact } = await import('../target/test-artifact.js');
   const out = terminalOutput({ quiet: opts.quiet || opts.json });
   const loaded = loadConfig(opts.config);
@@ -90,10 +84,12 @@ async function run(artifactArg: string, opts: TestOpts): Promise<void> {
     throw new UserError(`infrastructure: ${(err as Error).message}`, 2);
   }
 
-  const userData = readUserData(settings.ec2?.userData, loaded.dir);
-  const clients = new AwsClients();
+  const runIdEarly = opts.runId ?? newRunId();
+  const ec2 = artifacts.some((a) => a.kind === 'ami')
+    ? await ec2TargetFactory(settings, loaded.dir, { runId: runIdEarly, ttlSeconds }, opts.knownHosts)
+    : undefined;
   const interrupt = interruptSignal();
-  const runId = opts.runId ?? newRunId();
+  const runId = runIdEarly;
   const results: { status: TestStatus; file: string; verdict: Verdict }[] = [];
   try {
     for (const artifact of artifacts) {
@@ -104,15 +100,7 @@ async function run(artifactArg: string, opts: TestOpts): Promise<void> {
       const target = makeTarget(artifact, {
         mark: { runId, ttlSeconds },
         settings,
-        ec2: (ami) =>
-          new Ec2Target({
-            ec2: clients.ec2({ region: ami.region! }),
-            region: ami.region!,
-            mark: { runId, ttlSeconds },
-            settings: settings.ec2 ?? {},
-            ...(userData !== undefined ? { userData } : {}),
-            ...(opts.knownHosts ? { knownHosts: opts.knownHosts } : {}),
-          }),
+        ...(ec2 ? { ec2 } : {}),
       });
       const outcome = await testArtifact({
         artifact,
@@ -152,6 +140,36 @@ export function readUserData(file: string | undefined, dir: string): string | un
   } catch (err) {
     throw new UserError(`test.ec2.userData ${file}: cannot read it (${(err as NodeJS.ErrnoException).code})`);
   }
+}
+
+/**
+ * Builds EC2 targets for AMI artifacts (shared with `gate`). Loaded lazily: the AWS SDK costs
+ * seconds of start-up and only AMIs need it.
+ */
+export async function ec2TargetFactory(
+  settings: ImageTestConfig,
+  dir: string,
+  mark: { runId: string; ttlSeconds: number },
+  knownHosts?: string,
+): Promise<(ami: ArtifactRef) => Target> {
+  const [{ AwsClients }, { Ec2Target }] = await Promise.all([
+    import('../aws/clients.js'),
+    import('../target/ec2.js'),
+  ]);
+  const userData = readUserData(settings.ec2?.userData, dir);
+  const clients = new AwsClients();
+  return (ami) => {
+    if (!ami.region)
+      throw new UserError(`${ami.reference}: no region for this AMI: pass --region or set AWS_REGION`);
+    return new Ec2Target({
+      ec2: clients.ec2({ region: ami.region }),
+      region: ami.region,
+      mark,
+      settings: settings.ec2 ?? {},
+      ...(userData !== undefined ? { userData } : {}),
+      ...(knownHosts ? { knownHosts } : {}),
+    });
+  };
 }
 
 export async function loadSuiteForTest(
