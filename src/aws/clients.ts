@@ -75,7 +75,10 @@ export class AwsClients {
           RoleSessionName: this.settings.roleSessionName ?? 'imagegate',
           ...(this.settings.externalId ? { ExternalId: this.settings.externalId } : {}),
         },
-        clientConfig: { region: scope.region, ...(this.settings.endpoint ? { endpoint: this.settings.endpoint } : {}) },
+        clientConfig: {
+          region: scope.region,
+          ...(this.settings.endpoint ? { endpoint: this.settings.endpoint } : {}),
+        },
       });
     }
     const client = new Ctor(config);

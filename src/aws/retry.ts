@@ -13,7 +13,12 @@ export interface RetryOptions {
   random?: () => number;
 }
 
-export const THROTTLING = ['RequestLimitExceeded', 'Throttling', 'ThrottlingException', 'TooManyRequestsException'];
+export const THROTTLING = [
+  'RequestLimitExceeded',
+  'Throttling',
+  'ThrottlingException',
+  'TooManyRequestsException',
+];
 
 export function errorCode(err: unknown): string {
   if (err && typeof err === 'object') {

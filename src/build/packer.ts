@@ -3,7 +3,7 @@ import { createWriteStream, mkdirSync, statSync } from 'node:fs';
 import { basename, dirname, resolve } from 'node:path';
 import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { type BuiltArtifact, testableArtifacts } from './artifacts.js';
 import { type BuildEvent, MachineReadableState, parseMachineLine } from './machine-readable.js';
 

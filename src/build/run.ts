@@ -29,20 +29,6 @@ export async function buildImage(
   return { ...result, image: img.name };
 }
 
-/** Run `fn` over items with at most `limit` in flight, keeping input order in the result. */
-export async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>): Promise<R[]> {
-  const out = new Array<R>(items.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) {
-      const i = next++;
-      out[i] = await fn(items[i] as T);
-    }
-  };
-  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
-  return out;
-}
-
 /** One line per build event for progress displays. */
 export function describeEvent(e: BuildEvent): { key: string; status: string; detail: string } | undefined {
   switch (e.kind) {

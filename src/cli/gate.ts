@@ -2,11 +2,13 @@ import { createHash } from 'node:crypto';
 import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { findPacker } from '../build/packer.js';
-import { buildImage, describeEvent, mapLimit } from '../build/run.js';
+import { buildImage, describeEvent } from '../build/run.js';
 import { makeStamp, type Stamp } from '../build/stamp.js';
 import { type ImageEntry, imageEntries, selectImages } from '../config/images.js';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import type { Severity } from '../config/types.js';
+import { UserError } from '../core/errors.js';
+import { mapLimit } from '../core/pool.js';
 import {
   type ArtifactOutcome,
   failureLines,
@@ -24,7 +26,6 @@ import { DEFAULT_TTL_SECONDS, newRunId, parseDuration } from '../target/labels.j
 import { makeTarget } from '../target/make-target.js';
 import { testArtifact } from '../target/test-artifact.js';
 import type { Template } from '../template/model.js';
-import { UserError } from './errors.js';
 import { interruptSignal } from './interrupt.js';
 import { paint, terminalOutput } from './output.js';
 import { makeProgress, type Progress } from './progress.js';

@@ -2,7 +2,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Severity } from '../config/types.js';
-import { UserError } from './errors.js';
+import { UserError } from '../core/errors.js';
 import { terminalOutput } from './output.js';
 import { VERSION } from './version.js';
 

@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
+import { UserError } from '../core/errors.js';
 import { registerCommands } from './commands.js';
-import { UserError } from './errors.js';
 import { VERSION } from './version.js';
 
 const program = new Command('imagegate')

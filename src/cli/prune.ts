@@ -6,6 +6,7 @@ import { AwsClients } from '../aws/clients.js';
 import { Pacer } from '../aws/pace.js';
 import { loadConfig } from '../config/load.js';
 import type { RetentionConfig } from '../config/types.js';
+import { UserError } from '../core/errors.js';
 import { type ApplyReport, applyPlan } from '../retention/apply.js';
 import { AuditLog } from '../retention/audit.js';
 import type { RetentionAws } from '../retention/context.js';
@@ -14,7 +15,6 @@ import { PRUNE_FORMATS, type PruneFormat, renderPrune } from '../retention/rende
 import { normalizeRules } from '../retention/rules.js';
 import { resolveScopes } from '../retention/scopes.js';
 import { survey } from '../retention/survey.js';
-import { UserError } from './errors.js';
 import { interruptSignal } from './interrupt.js';
 import { terminalOutput } from './output.js';
 

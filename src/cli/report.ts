@@ -2,6 +2,7 @@ import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
+import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from '../promote/evidence.js';
 import { renderHtml } from '../report/compliance/html.js';
 import { renderJson } from '../report/compliance/json.js';
@@ -10,7 +11,6 @@ import { loadInputs } from '../report/compliance/load.js';
 import { renderMarkdown } from '../report/compliance/markdown.js';
 import { buildReportModel } from '../report/compliance/model.js';
 import type { ReportModel } from '../report/compliance/types.js';
-import { UserError } from './errors.js';
 import { terminalOutput } from './output.js';
 import { VERSION } from './version.js';
 

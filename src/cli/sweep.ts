@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
+import { UserError } from '../core/errors.js';
 import { parseDuration } from '../target/labels.js';
 import type { Candidate, SweepOutcome } from '../target/sweep.js';
-import { UserError } from './errors.js';
 import { terminalOutput } from './output.js';
 
 interface SweepOpts {

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import { UserError } from '../core/errors.js';
 import { GOSS_FORMAT_OPTIONS, GOSS_FORMATS, type GossFormat, renderGoss } from '../report/goss/index.js';
-import { UserError } from './errors.js';
 import { terminalOutput } from './output.js';
 
 interface ValidateCliOptions {

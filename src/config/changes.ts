@@ -1,6 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { relative, resolve, sep } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 
 /**
  * Which images changed since a git ref: pure matching of changed paths against each image's

@@ -1,5 +1,5 @@
 import { resolve } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { LoadedConfig } from './load.js';
 import type { ImageConfig } from './types.js';
 

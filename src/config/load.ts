@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { assertValid, loadSchema, makeAjv } from './schema-check.js';
 import type { Config } from './types.js';
 import { readYamlFile } from './yaml-document.js';

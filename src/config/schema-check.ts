@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import type { YamlFile } from './yaml-document.js';
 
 const schemasDir = new URL('../../schemas/', import.meta.url);

@@ -1,6 +1,6 @@
 import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 
 /**
  * A YAML (or JSON) file parsed with positions, so schema errors can name file, line and key.

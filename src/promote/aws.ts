@@ -21,7 +21,8 @@ import { type AwsScope, roleFor } from '../aws/clients.js';
 import { listActiveAccounts, listActiveAccountsInOu } from '../aws/organizations.js';
 import type { CallClass, Pacer } from '../aws/pace.js';
 import { errorCode, THROTTLING, withRetry } from '../aws/retry.js';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
+import { mapLimit } from '../core/pool.js';
 import {
   type AwsAction,
   type AwsPlan,
@@ -64,17 +65,6 @@ export const PROMOTION_FAILED = 3;
 /** Image states a copy never recovers from. */
 const FAILED = ['failed', 'error', 'invalid'];
 const NOT_FOUND = ['InvalidAMIID.NotFound', 'InvalidAMIID.Unavailable', 'InvalidAMIID.Malformed'];
-
-/** Run `fn` over `items`, at most `limit` at a time; the first failure rejects after in-flight work ends. */
-async function mapLimit<T>(items: T[], limit: number, fn: (item: T) => Promise<void>): Promise<void> {
-  let next = 0;
-  const worker = async () => {
-    while (next < items.length) await fn(items[next++] as T);
-  };
-  const results = await Promise.allSettled(Array.from({ length: Math.min(limit, items.length) }, worker));
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
-}
 
 function scope(account: string, region: string, role?: string): AwsScope {
   return role ? { region, roleArn: role, accountId: account } : { region, accountId: account };

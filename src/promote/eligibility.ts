@@ -1,6 +1,6 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { type ReadVerdict, readVerdict } from './evidence.js';
 import { findPromotion, type PromotionRecord } from './records.js';
 import type { Stage } from './stages.js';

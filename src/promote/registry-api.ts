@@ -4,7 +4,7 @@
  * from a response header on trust.
  */
 import { createHash } from 'node:crypto';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 
 const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',

@@ -4,7 +4,7 @@
  * at the verified manifest by digest.
  */
 import type Dockerode from 'dockerode';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { PROMOTION_FAILED } from './aws.js';
 import { REFUSED } from './eligibility.js';
 import type { RegistryAction, RegistryPlan, RegistryState } from './plan.js';

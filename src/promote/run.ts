@@ -7,8 +7,8 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { AwsClients } from '../aws/clients.js';
 import { Pacer } from '../aws/pace.js';
-import { UserError } from '../cli/errors.js';
 import type { StagesConfig } from '../config/types.js';
+import { UserError } from '../core/errors.js';
 import { type AwsContext, discoverAws, executeAws, stopped } from './aws.js';
 import {
   assertPromotable,

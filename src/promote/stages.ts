@@ -1,5 +1,5 @@
-import { UserError } from '../cli/errors.js';
 import type { StageConfig, StagesConfig } from '../config/types.js';
+import { UserError } from '../core/errors.js';
 
 /** An AWS region of a stage, normalised from the `regions:` shorthand. */
 export interface StageRegionSpec {

@@ -3,6 +3,7 @@ import {
   DisableImageCommand,
   EnableImageDeprecationCommand,
 } from '@aws-sdk/client-ec2';
+import { mapLimit } from '../core/pool.js';
 import { type AuditLog, pendingSnapshotDeletions, readAudit } from './audit.js';
 import { awsScope, describeError, paceKey, type RetentionAws } from './context.js';
 import { describeImagesById, isNotFound } from './inventory.js';
@@ -16,7 +17,6 @@ import {
   type UsageRef,
 } from './model.js';
 import { type PlanInput, planRetention } from './plan.js';
-import { mapLimit } from './pool.js';
 import { deleteUnusedSnapshots } from './snapshots.js';
 import { instanceUsage } from './usage/instances.js';
 import { launchPermissions } from './usage/launch-permissions.js';

@@ -2,9 +2,9 @@ import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import { GetCallerIdentityCommand } from '@aws-sdk/client-sts';
 import { roleFor } from '../aws/clients.js';
 import { listActiveAccounts, listActiveAccountsInOu } from '../aws/organizations.js';
+import { mapLimit } from '../core/pool.js';
 import { awsScope, describeError, type RetentionAws } from './context.js';
 import type { Scope, ScopeFailure } from './model.js';
-import { mapLimit } from './pool.js';
 
 export interface ScopeSelection {
   /** Account ids, `organization` (ACTIVE accounts), or unset for the caller's own account. */

@@ -1,3 +1,4 @@
+import { mapLimit } from '../core/pool.js';
 import { describeError, type RetentionAws } from './context.js';
 import { listImages } from './inventory.js';
 import {
@@ -10,7 +11,6 @@ import {
   type UsageRef,
 } from './model.js';
 import { type PlanInput, planRetention } from './plan.js';
-import { mapLimit } from './pool.js';
 import type { RetentionRules } from './rules.js';
 import type { ResolvedScopes } from './scopes.js';
 import { launchPermissions } from './usage/launch-permissions.js';

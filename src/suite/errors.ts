@@ -1,4 +1,4 @@
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 
 /** goss's exit code for a suite that cannot be loaded (bad YAML, schema, template, include). */
 const SUITE_ERROR_EXIT = 78;

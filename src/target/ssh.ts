@@ -10,6 +10,7 @@ import {
   type ConnectConfig,
   type ServerHostKeyAlgorithm,
 } from 'ssh2';
+import { shQuote } from '../suite/quote.js';
 import type { ExecOptions, ExecResult, Transport } from '../suite/transport.js';
 import { TargetError } from './errors.js';
 import { ExecTimeoutError } from './exec-timeout.js';
@@ -24,7 +25,7 @@ import {
   parseKnownHosts,
 } from './known-hosts.js';
 import { signalNumber } from './local.js';
-import { shellQuote, wrapScript } from './wrap.js';
+import { wrapScript } from './wrap.js';
 
 export interface SshEndpoint {
   user: string;
@@ -139,7 +140,7 @@ export class SshTransport implements Transport {
 
   private async killTagged(token: string): Promise<void> {
     try {
-      const ch = await this.channel(`sh -c ${shellQuote(KILL_TAGGED)} imagegate-kill ${token}`);
+      const ch = await this.channel(`sh -c ${shQuote(KILL_TAGGED)} imagegate-kill ${token}`);
       ch.resume();
       ch.stderr.resume();
       await new Promise<void>((resolve) => {

@@ -45,8 +45,3 @@ export function printfEscape(bytes: Uint8Array): string {
   if (start < buf.length) parts.push(buf.toString('latin1', start));
   return parts.join('');
 }
-
-/** Single-quote a word for POSIX sh. */
-export function shellQuote(word: string): string {
-  return `'${word.replace(/'/g, `'\\''`)}'`;
-}

@@ -1,6 +1,6 @@
 import { readdir, readFile, stat } from 'node:fs/promises';
 import { join } from 'node:path';
-import { UserError } from '../cli/errors.js';
+import { UserError } from '../core/errors.js';
 import { parseHclJson } from './hcl-json.js';
 import { parseHcl } from './hcl-parse.js';
 import { parseLegacyJson } from './legacy-json.js';

@@ -8,7 +8,9 @@ export function requireDocker(): void {
   try {
     execFileSync('docker', ['info', '--format', '{{.ServerVersion}}'], { stdio: 'pipe', timeout: 20_000 });
   } catch {
-    throw new Error('Docker Engine is not reachable: run `bash scripts/setup-host.sh` (starts dockerd) first');
+    throw new Error(
+      'Docker Engine is not reachable: run `bash scripts/setup-host.sh` (starts dockerd) first',
+    );
   }
 }
 

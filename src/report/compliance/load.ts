@@ -8,7 +8,7 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
-import { UserError } from '../../cli/errors.js';
+import { UserError } from '../../core/errors.js';
 import { readVerdict } from '../../promote/evidence.js';
 import { parseFinding } from './findings.js';
 import type { InputFile, LintFinding, PolicyInfo, ReportInputs, SourcedRecord } from './types.js';

@@ -1,8 +1,8 @@
 import { DescribeInstancesCommand, type Filter } from '@aws-sdk/client-ec2';
 import { paginate } from '../../aws/call.js';
+import { chunk } from '../../core/pool.js';
 import { awsScope, paceKey, type RetentionAws } from '../context.js';
 import type { Scope, UsageRef } from '../model.js';
-import { chunk } from '../pool.js';
 
 /** Every state but `terminated`: a stopped instance still needs its AMI to start again. */
 export const LIVE_STATES = ['pending', 'running', 'shutting-down', 'stopping', 'stopped'];

@@ -1,8 +1,8 @@
 import { DescribeImageAttributeCommand, type DescribeImageAttributeCommandOutput } from '@aws-sdk/client-ec2';
+import { mapLimit } from '../../core/pool.js';
 import { awsScope, paceKey, type RetentionAws } from '../context.js';
 import { isNotFound } from '../inventory.js';
 import type { LaunchPermissions, Scope } from '../model.js';
-import { mapLimit } from '../pool.js';
 
 /** Calls in flight per account-region. */
 export const IN_FLIGHT = 4;

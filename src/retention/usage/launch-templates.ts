@@ -1,8 +1,8 @@
 import { DescribeLaunchTemplatesCommand, DescribeLaunchTemplateVersionsCommand } from '@aws-sdk/client-ec2';
 import { paginate } from '../../aws/call.js';
+import { mapLimit } from '../../core/pool.js';
 import { awsScope, paceKey, type RetentionAws } from '../context.js';
 import type { Scope, UsageRef } from '../model.js';
-import { mapLimit } from '../pool.js';
 import { IN_FLIGHT } from './launch-permissions.js';
 
 /** Both launch template listings page at up to 200. */

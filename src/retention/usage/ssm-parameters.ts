@@ -1,8 +1,8 @@
 import { GetParametersByPathCommand, GetParametersCommand, type Parameter } from '@aws-sdk/client-ssm';
 import { paginate } from '../../aws/call.js';
+import { chunk } from '../../core/pool.js';
 import { awsScope, paceKey, type RetentionAws } from '../context.js';
 import type { Scope, UsageRef } from '../model.js';
-import { chunk } from '../pool.js';
 
 /** GetParameters takes at most 10 names; GetParametersByPath returns at most 10 per page. */
 const BATCH = 10;

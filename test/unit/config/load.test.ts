@@ -2,9 +2,9 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../../src/cli/errors.js';
 import { imageEntries, parseDuration } from '../../../src/config/images.js';
 import { loadConfig } from '../../../src/config/load.js';
+import { UserError } from '../../../src/core/errors.js';
 
 function configFile(text: string): string {
   const file = join(mkdtempSync(join(tmpdir(), 'imagegate-config-')), 'imagegate.yaml');

@@ -3,8 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
-import { UserError } from '../../../src/cli/errors.js';
 import { register } from '../../../src/cli/lint.js';
+import { UserError } from '../../../src/core/errors.js';
 
 /** Run `imagegate lint ARGS` in-process; returns stdout and the exit code it set. */
 async function lint(args: string[]): Promise<{ stdout: string; exitCode: number }> {

@@ -1,6 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { printfEscape, shellQuote, wrapScript } from '../../../src/target/wrap.js';
+import { shQuote } from '../../../src/suite/quote.js';
+import { printfEscape, wrapScript } from '../../../src/target/wrap.js';
 
 const sh = (program: string) => execFileSync('sh', ['-s'], { input: program });
 
@@ -30,6 +31,6 @@ describe('wrapScript', () => {
   });
 
   it('single-quotes words for sh', () => {
-    expect(execFileSync('sh', ['-c', `printf %s ${shellQuote("it's $(x)")}`]).toString()).toBe("it's $(x)");
+    expect(execFileSync('sh', ['-c', `printf %s ${shQuote("it's $(x)")}`]).toString()).toBe("it's $(x)");
   });
 });

@@ -2,7 +2,7 @@ import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { UserError } from '../../../src/cli/errors.js';
+import { UserError } from '../../../src/core/errors.js';
 import { discoverTemplates } from '../../../src/template/discover.js';
 import { loadTemplate } from '../../../src/template/load.js';
 import { fixtures } from './helpers.js';
