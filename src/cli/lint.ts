@@ -20,6 +20,7 @@ const SEVERITIES = ['error', 'warning', 'info'];
 export function register(program: Command): void {
   program
     .command('lint')
+    .summary('lint Packer templates against policies (HCL2 and legacy JSON)')
     .description(
       'Lint Packer templates (HCL2 and legacy JSON) against policies: the footguns `packer validate` ' +
         'does not catch (unpinned packages, curl | sh, secrets, missing cleanup, open SSH, …).',

@@ -5,8 +5,9 @@ import { VERSION } from './version.js';
 
 const program = new Command('imagegate')
   .description(
-    'The gate every machine image passes before production: lint Packer templates, build them,\n' +
-      'boot and test each artifact with Goss-compatible suites, promote only what passed.',
+    'The gate every machine image passes before production: lint Packer templates, build them, ' +
+      'boot and test each artifact with Goss-compatible suites, promote only what passed, and ' +
+      'retire old AMIs safely. Run `imagegate COMMAND --help` for each command; docs/ has a page per command.',
   )
   .version(VERSION)
   .showHelpAfterError('(run with --help for usage)')

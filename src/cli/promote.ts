@@ -49,6 +49,7 @@ async function run(artifact: string, opts: PromoteOpts): Promise<void> {
 export function register(program: Command): void {
   program
     .command('promote')
+    .summary('promote a tested artifact to a stage, with its evidence')
     .description(
       'Promote the exact artifact that passed `imagegate test` to a stage of imagegate.yaml (AWS accounts,\n' +
         'regions and OUs, or a container registry). Refuses without a passing, untampered verdict for\n' +

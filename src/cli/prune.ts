@@ -146,6 +146,7 @@ const regionList = (v: string): string[] | 'enabled' =>
 export function register(program: Command): void {
   program
     .command('prune')
+    .summary('retire old AMIs by retention rules (dry run unless --apply)')
     .description(
       'Retire old AMIs by the retention: rules of imagegate.yaml, across accounts and regions, never ' +
         'touching an image in use (instances in any state, every launch template version, Auto Scaling, ' +

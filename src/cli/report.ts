@@ -140,6 +140,7 @@ function run(verdictPaths: string[], opts: ReportOpts): void {
 export function register(program: Command): void {
   program
     .command('report')
+    .summary('compliance report from verdicts: html, markdown, json, junit')
     .description(
       'Compliance report over verdicts: identity, lint findings with rationale and remediation, ' +
         'suite results, promotion history, a control view and charts. Verifies every verdict sha256 ' +

@@ -103,6 +103,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function register(program: Command): void {
   program
     .command('sweep')
+    .summary('find and remove leaked ephemeral containers and instances')
     .description(
       'Find what `imagegate test` booted and a crash or kill -9 left behind — containers labelled and\n' +
         'EC2 instances, key pairs and security groups tagged imagegate:ephemeral=true — whose TTL has\n' +

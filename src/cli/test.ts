@@ -237,6 +237,7 @@ const collect = (value: string, previous: string[]) => [...previous, value];
 export function register(program: Command): void {
   program
     .command('test')
+    .summary('boot an artifact, run suites, tear down, write a verdict')
     .description(
       'Boot an artifact as an ephemeral container (docker image) or EC2 instance (AMI), run Goss-compatible\n' +
         'suites against it, write a verdict, and tear everything down — on success, failure, error, Ctrl-C\n' +

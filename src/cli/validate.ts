@@ -29,6 +29,7 @@ const collect = (v: string, acc: string[] | undefined) => [...(acc ?? []), v];
 export function register(program: Command): void {
   program
     .command('validate')
+    .summary('run goss suites on this host, a container or an SSH host')
     .description(
       'Run goss-compatible suites against this host, a running container or an SSH host.\n' +
         'The whole suite is collected by one shell script in one round trip; matchers are evaluated locally.',
