@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { findPacker } from '../build/packer.js';
+import { findPacker, type PackerInfo } from '../build/packer.js';
 import { buildImage, describeEvent } from '../build/run.js';
 import { makeStamp, type Stamp } from '../build/stamp.js';
 import { type ImageEntry, imageEntries, selectImages } from '../config/images.js';
@@ -48,6 +48,7 @@ interface GateOptions {
 
 interface GateContext {
   loaded: LoadedConfig;
+  packer: PackerInfo;
   out: string;
   stamp: Stamp;
   failOn?: Severity;
@@ -57,8 +58,6 @@ interface GateContext {
   policies: Awaited<ReturnType<typeof loadPolicySet>>;
   lintRuns: LintRun[];
 }
-
-const PACKER_PROBE = findPacker;
 
 /** sha256 over the template's files in a stable order: "which template exactly" for the verdict. */
 function templateDigest(t: Template): string {
@@ -88,7 +87,12 @@ async function imageSuites(img: ImageEntry): Promise<Suite[]> {
     throw new UserError(`image ${img.name}: no suites configured: an untested image cannot pass the gate`);
   }
   const suites: Suite[] = [];
-  for (const s of img.suites) suites.push(await loadSuiteForTest(s, img.suiteVars, undefined));
+  // Named relative to the working directory, as `imagegate test` does: evidence must not carry
+  // one machine's absolute paths.
+  for (const s of img.suites) {
+    const name = s.startsWith('builtin:') ? s : relative(process.cwd(), s);
+    suites.push(await loadSuiteForTest(name, img.suiteVars, undefined));
+  }
   return suites;
 }
 
@@ -225,8 +229,7 @@ async function gateImage(img: ImageEntry, ctx: GateContext): Promise<ImageOutcom
   const suites = await imageSuites(img);
 
   ctx.progress.update(key, 'building');
-  const packer = await PACKER_PROBE();
-  const build = await buildImage(img, packer, ctx.stamp, {
+  const build = await buildImage(img, ctx.packer, ctx.stamp, {
     logDir: join(ctx.out, 'logs'),
     signal: ctx.signal,
     onEvent: (e) => {
@@ -286,9 +289,12 @@ async function runGate(names: string[], opts: GateOptions): Promise<number> {
     config: lintConfig,
     configFile: loaded.file,
   });
+  // Found once, before anything runs: a missing Packer is bad input for the whole run.
+  const packer = await findPacker();
   const interrupt = interruptSignal();
   const ctx: GateContext = {
     loaded,
+    packer,
     out: outDir,
     stamp: makeStamp(loaded.dir, runId),
     ...(opts.failOn ? { failOn: opts.failOn } : {}),
@@ -331,7 +337,7 @@ async function runGate(names: string[], opts: GateOptions): Promise<number> {
     ? writeComplianceReports({
         verdictPaths: verdictFiles,
         lintFiles: [lintFile],
-        promotionFiles: promotionsFile(outDir),
+        promotionFiles: [join(outDir, 'promotions.jsonl')],
         loaded,
         outDir,
         title: `imagegate gate ${runId}`,
@@ -359,11 +365,6 @@ async function runGate(names: string[], opts: GateOptions): Promise<number> {
     for (const r of reports) out.result(`report:   ${r}`);
   }
   return outcomes.length === 0 || summary.passed ? 0 : 1;
-}
-
-function promotionsFile(outDir: string): string[] {
-  const f = join(outDir, 'promotions.jsonl');
-  return [f];
 }
 
 function emptyLintSummary(): LintRun['summary'] {
