@@ -1,6 +1,6 @@
 import type { LintConfig } from '../config/types.js';
 import { discoverTemplates } from '../template/discover.js';
-import { loadTemplate } from '../template/load.js';
+import { loadTemplates } from '../template/load-many.js';
 import type { Template } from '../template/model.js';
 import { lintTemplate, sortFindings } from './engine.js';
 import { LintInputError } from './errors.js';
@@ -43,9 +43,6 @@ export interface LintRun {
   policies: LoadedPolicy[];
 }
 
-/** Templates are read with some overlap so file I/O hides behind parsing. */
-const CONCURRENCY = 8;
-
 /**
  * Lint templates under `paths` (directories are searched, files linted alone). Bad input that
  * stops the run (unreadable path, no templates, invalid policy) throws `LintInputError`;
@@ -67,7 +64,7 @@ export async function lintPaths(paths: string[], options: LintOptions = {}): Pro
       `${paths.join(' ') || '.'}: no Packer templates found (*.pkr.hcl directories or legacy *.json)`,
     );
   }
-  const templates = await loadAll(targets);
+  const templates = await asInputError(() => loadTemplates(targets));
   const engine = { severity: config.severity ?? {}, disabled: new Set(config.disable ?? []) };
   const findings: Finding[] = [];
   let suppressed = 0;
@@ -109,19 +106,6 @@ export function summarize(
     failOn: ctx.failOn,
     exitCode: syntaxErrors > 0 ? 2 : failing ? 1 : 0,
   };
-}
-
-async function loadAll(targets: string[]): Promise<Template[]> {
-  const out: Template[] = new Array(targets.length);
-  let next = 0;
-  const worker = async () => {
-    while (next < targets.length) {
-      const i = next++;
-      out[i] = await asInputError(() => loadTemplate(targets[i]!));
-    }
-  };
-  await Promise.all(Array.from({ length: Math.min(CONCURRENCY, targets.length) }, worker));
-  return out;
 }
 
 /** The template reader reports unreadable input with an exit code; lint reports it as its own. */
