@@ -13,6 +13,7 @@ import { compile } from './matchers/compile.js';
 import { MatchError } from './matchers/core.js';
 import { havePatterns } from './matchers/patterns.js';
 import type { ResourceSpec, ResourceType, Suite } from './model.js';
+import { RESOURCES } from './resources/index.js';
 import { renderTemplate, type TemplateData } from './template.js';
 
 export interface LoadOptions {
@@ -27,23 +28,8 @@ export interface LoadOptions {
 const BUILTIN_PREFIX = 'builtin:';
 const suitesDir = fileURLToPath(new URL('../../suites/', import.meta.url));
 
-const RESOURCE_TYPES: readonly ResourceType[] = [
-  'addr',
-  'command',
-  'dns',
-  'file',
-  'group',
-  'http',
-  'interface',
-  'kernel-param',
-  'matching',
-  'mount',
-  'package',
-  'port',
-  'process',
-  'service',
-  'user',
-];
+/** The resource registry is the one list of types; the loader reads it, never a copy. */
+const RESOURCE_TYPES = Object.keys(RESOURCES) as ResourceType[];
 const SPECIAL_KEYS = new Set(['title', 'meta', 'skip']);
 /** Attributes goss reads line by line (io.Reader): a bare list there is line patterns. */
 const LINE_ATTRS = new Set([
