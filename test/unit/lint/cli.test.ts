@@ -1,26 +1,14 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { register } from '../../../src/cli/lint.js';
 import { UserError } from '../../../src/core/errors.js';
+import { runCommand } from '../../helpers/cli.js';
 
 /** Run `imagegate lint ARGS` in-process; returns stdout and the exit code it set. */
-async function lint(args: string[]): Promise<{ stdout: string; exitCode: number }> {
-  const program = new Command('imagegate').exitOverride();
-  register(program);
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'imagegate', 'lint', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return { stdout, exitCode: Number(process.exitCode ?? 0) };
+function lint(args: string[]): Promise<{ stdout: string; exitCode: number }> {
+  return runCommand(register, 'lint', args);
 }
 
 describe('imagegate lint (CLI)', { timeout: 60_000 }, () => {

@@ -1,26 +1,14 @@
 import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } from 'vitest';
 import { register } from '../../../../src/cli/report.js';
 import { type FixtureSet, writeFixtureSet } from '../../../fixtures/report/verdicts.js';
+import { runCommand } from '../../../helpers/cli.js';
 import { scratchDir } from './helpers.js';
 
 /** Run `imagegate report ARGS` in-process; returns what went to stdout and the exit code set. */
-async function report(args: string[]): Promise<{ stdout: string; exitCode: number }> {
-  const program = new Command('imagegate').exitOverride();
-  register(program);
-  let stdout = '';
-  const spy = vi.spyOn(process.stdout, 'write').mockImplementation((chunk: string | Uint8Array) => {
-    stdout += String(chunk);
-    return true;
-  });
-  try {
-    await program.parseAsync(['node', 'imagegate', 'report', ...args]);
-  } finally {
-    spy.mockRestore();
-  }
-  return { stdout, exitCode: Number(process.exitCode ?? 0) };
+function report(args: string[]): Promise<{ stdout: string; exitCode: number }> {
+  return runCommand(register, 'report', args);
 }
 
 describe('imagegate report (CLI)', () => {
