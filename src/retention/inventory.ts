@@ -1,4 +1,4 @@
-import { DescribeImagesCommand, type Image } from '@aws-sdk/client-ec2';
+import { DescribeImagesCommand, type Filter, type Image } from '@aws-sdk/client-ec2';
 import { paginate } from '../aws/call.js';
 import { awsScope, paceKey, type RetentionAws } from './context.js';
 import type { ImageRecord, Scope } from './model.js';
@@ -7,12 +7,16 @@ import type { ImageRecord, Scope } from './model.js';
 export const IMAGES_PAGE = 1000;
 
 /**
- * Every AMI the scope's account owns there, deprecated and disabled ones included (both are
- * hidden by default yet still hold snapshots and count for staging).
+ * Every AMI the scope's account owns there matching `filters`, deprecated and disabled ones
+ * included (both are hidden by default yet still hold snapshots and count for staging).
  */
-export async function listImages(aws: RetentionAws, scope: Scope): Promise<ImageRecord[]> {
+export async function eachOwnImage(
+  aws: RetentionAws,
+  scope: Scope,
+  filters: Filter[],
+  onImage: (image: Image) => void,
+): Promise<void> {
   const ec2 = aws.clients.ec2(awsScope(scope));
-  const out: ImageRecord[] = [];
   await paginate(
     (NextToken) =>
       aws.caller.call(paceKey(scope), 'describe', 'ec2:DescribeImages', () =>
@@ -21,18 +25,25 @@ export async function listImages(aws: RetentionAws, scope: Scope): Promise<Image
             Owners: ['self'],
             IncludeDeprecated: true,
             IncludeDisabled: true,
+            ...(filters.length ? { Filters: filters } : {}),
             MaxResults: IMAGES_PAGE,
             NextToken,
           }),
         ),
       ),
     (page) => {
-      for (const image of page.Images ?? []) {
-        const rec = toRecord(image, scope);
-        if (rec) out.push(rec);
-      }
+      for (const image of page.Images ?? []) onImage(image);
     },
   );
+}
+
+/** Every AMI the scope's account owns there, as records for the plan. */
+export async function listImages(aws: RetentionAws, scope: Scope): Promise<ImageRecord[]> {
+  const out: ImageRecord[] = [];
+  await eachOwnImage(aws, scope, [], (image) => {
+    const rec = toRecord(image, scope);
+    if (rec) out.push(rec);
+  });
   return out;
 }
 

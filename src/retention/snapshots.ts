@@ -1,7 +1,7 @@
-import { DeleteSnapshotCommand, DescribeImagesCommand } from '@aws-sdk/client-ec2';
-import { paginate } from '../aws/call.js';
+import { DeleteSnapshotCommand } from '@aws-sdk/client-ec2';
 import type { AuditLog } from './audit.js';
 import { awsScope, describeError, paceKey, type RetentionAws } from './context.js';
+import { eachOwnImage } from './inventory.js';
 import type { Scope } from './model.js';
 
 /**
@@ -23,22 +23,12 @@ export async function deleteUnusedSnapshots(
   for (const snapshotId of snapshotIds) {
     try {
       const users: string[] = [];
-      await paginate(
-        (NextToken) =>
-          aws.caller.call(paceKey(scope), 'describe', 'ec2:DescribeImages', () =>
-            ec2.send(
-              new DescribeImagesCommand({
-                Owners: ['self'],
-                IncludeDeprecated: true,
-                IncludeDisabled: true,
-                Filters: [{ Name: 'block-device-mapping.snapshot-id', Values: [snapshotId] }],
-                MaxResults: 1000,
-                NextToken,
-              }),
-            ),
-          ),
-        (page) => {
-          for (const i of page.Images ?? []) if (i.ImageId && i.ImageId !== imageId) users.push(i.ImageId);
+      await eachOwnImage(
+        aws,
+        scope,
+        [{ Name: 'block-device-mapping.snapshot-id', Values: [snapshotId] }],
+        (i) => {
+          if (i.ImageId && i.ImageId !== imageId) users.push(i.ImageId);
         },
       );
       if (users.length > 0) {
