@@ -24,10 +24,10 @@ install_packages() {
     log "apt-get install ${missing[*]}"
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    # policy-rc.d keeps Debian's maintainer scripts from trying to start services we start ourselves.
     apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
   fi
-  # The Debian registry package starts nothing here (no systemd); we run our own instances in tests.
+  # No systemd here: Debian starts none of these services; start_dockerd and start_registry do,
+  # and the tests start their own registries.
 }
 
 start_dockerd() {
