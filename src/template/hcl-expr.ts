@@ -1,213 +1,638 @@
-import type { Node } from 'web-tree-sitter';
-import { all, type Ctx, endRow, named, nodePos, problem } from './hcl-node.js';
+import { isDigit, isIdentPart, type Lexer, type Tok } from './hcl-lexer.js';
 import { registerText, TextBuilder } from './mapped-text.js';
 import type { Expr, ObjectEntry, TemplatePart } from './model.js';
-import { span } from './position.js';
 
-function source(ctx: Ctx, node: Node): string {
-  return ctx.text.slice(node.startIndex, node.endIndex);
+/**
+ * HCL2 expressions, after HashiCorp's hclsyntax grammar: conditionals, binary and unary
+ * operators, traversals, splats, calls, tuples, objects, `for` expressions, quoted templates
+ * and heredocs. Only what lint reads gets a tree of its own (literals, strings, references,
+ * calls, tuples, objects); the rest is parsed for correctness and kept as source.
+ */
+
+/** An expression and the file range it covers (parentheses included). */
+interface Node {
+  expr: Expr;
+  start: number;
+  end: number;
 }
 
-function other(ctx: Ctx, node: Node): Expr {
-  return { kind: 'other', source: source(ctx, node), pos: nodePos(ctx, node) };
+const BINARY: Partial<Record<Tok, number>> = {
+  '||': 1,
+  '&&': 2,
+  '==': 3,
+  '!=': 3,
+  '<': 4,
+  '>': 4,
+  '<=': 4,
+  '>=': 4,
+  '+': 5,
+  '-': 5,
+  '*': 6,
+  '/': 6,
+  '%': 6,
+};
+
+/** Tokens that can begin an expression: what a missing separator is recognised by. */
+export const EXPR_START = new Set<Tok>(['ident', 'number', 'quote', 'heredoc', '[', '{', '(', '!', '-']);
+
+export function parseExpression(lx: Lexer): { expr: Expr; end: number } {
+  const node = expression(lx);
+  return { expr: node.expr, end: node.end };
 }
 
-export function convertExpr(ctx: Ctx, node: Node): Expr {
-  switch (node.type) {
-    case 'expression': {
-      const kids = named(node);
-      // `(x)` has one named child, like a plain wrapper; either way the child is the value.
-      if (kids.length === 1) return convertExpr(ctx, kids[0]!);
-      return traversal(ctx, node, kids);
+function other(lx: Lexer, start: number, end: number): Node {
+  return { expr: { kind: 'other', source: lx.slice(start, end), pos: lx.span(start, end) }, start, end };
+}
+
+/** A value was due at the looked-ahead token and none is there: report, and stand in an empty one. */
+function missingValue(lx: Lexer): Node {
+  const at = lx.start;
+  lx.error(`expected a value, found ${describe(lx)}`, at, at);
+  return other(lx, at, at);
+}
+
+export function describe(lx: Lexer): string {
+  const kind = lx.peek();
+  if (kind === 'eof') return 'the end of the file';
+  if (kind === 'nl') return 'the end of the line';
+  return `"${lx.slice(lx.start, lx.end)}"`;
+}
+
+function expression(lx: Lexer): Node {
+  const cond = binary(lx, 1);
+  if (lx.peek() !== '?') return cond;
+  lx.take();
+  lx.skipNewlines();
+  expression(lx);
+  if (!lx.accept(':')) {
+    lx.error(`missing ":" in the conditional expression, found ${describe(lx)}`, lx.start, lx.start);
+    return other(lx, cond.start, lx.lastEnd);
+  }
+  lx.skipNewlines();
+  const alt = expression(lx);
+  return other(lx, cond.start, alt.end);
+}
+
+function binary(lx: Lexer, min: number): Node {
+  let left = unary(lx);
+  for (;;) {
+    const prec = BINARY[lx.peek()];
+    if (prec === undefined || prec < min) return left;
+    lx.take();
+    lx.skipNewlines();
+    const right = binary(lx, prec + 1);
+    left = other(lx, left.start, right.end);
+  }
+}
+
+function unary(lx: Lexer): Node {
+  const kind = lx.peek();
+  if (kind !== '!' && kind !== '-') return postfix(lx);
+  const start = lx.start;
+  lx.take();
+  const operand = unary(lx);
+  return other(lx, start, operand.end);
+}
+
+/** A term and its traversals: `var.a.b`, `local.m["k"]`, `x[0]`, `var.l.0`, splats. */
+function postfix(lx: Lexer): Node {
+  const term = primary(lx);
+  let path = term.expr.kind === 'reference' ? [...term.expr.path] : null;
+  let end = term.end;
+  let traversed = false;
+  for (;;) {
+    const kind = lx.peek();
+    if (kind === '.') {
+      lx.take();
+      const next = lx.text.charCodeAt(lx.pos);
+      if (isDigit(next)) {
+        // Legacy index `list.0`: digits only, so `a.0.1` is two steps, not the number 0.1.
+        let j = lx.pos;
+        while (isDigit(lx.text.charCodeAt(j))) j++;
+        path?.push(lx.slice(lx.pos, j));
+        lx.moveTo(j);
+        end = j;
+      } else if (lx.peek() === 'ident') {
+        lx.take();
+        path?.push(lx.slice(lx.lastStart, lx.lastEnd));
+        end = lx.lastEnd;
+      } else if (lx.peek() === '*') {
+        lx.take();
+        path = null;
+        end = lx.lastEnd;
+      } else {
+        lx.error(`expected an attribute name after ".", found ${describe(lx)}`, lx.start, lx.start);
+        return other(lx, term.start, end);
+      }
+      traversed = true;
+    } else if (kind === '[') {
+      lx.take();
+      lx.pushNewlines(false);
+      if (lx.peek() === '*') {
+        lx.take();
+        path = null;
+      } else {
+        const index = expression(lx);
+        if (path !== null && index.expr.kind === 'literal' && index.expr.value !== null) {
+          path.push(String(index.expr.value));
+        } else path = null;
+      }
+      const closed = lx.accept(']');
+      if (!closed) lx.error(`missing "]", found ${describe(lx)}`, lx.start, lx.start);
+      lx.popNewlines();
+      end = closed ? lx.lastEnd : lx.pos;
+      traversed = true;
+      if (!closed) return other(lx, term.start, end);
+    } else break;
+  }
+  if (!traversed) return term;
+  if (path === null) return other(lx, term.start, end);
+  return {
+    expr: { kind: 'reference', path, source: lx.slice(term.start, end), pos: lx.span(term.start, end) },
+    start: term.start,
+    end,
+  };
+}
+
+function primary(lx: Lexer): Node {
+  const kind = lx.peek();
+  const start = lx.start;
+  switch (kind) {
+    case 'number': {
+      lx.take();
+      const source = lx.slice(start, lx.lastEnd);
+      return literal(lx, Number(source), start, lx.lastEnd);
     }
-    case 'literal_value':
-    case 'template_expr':
-    case 'collection_value': {
-      const inner = node.firstNamedChild;
-      return inner === null ? other(ctx, node) : convertExpr(ctx, inner);
-    }
-    case 'numeric_lit':
-      return { kind: 'literal', value: Number(node.text), source: node.text, pos: nodePos(ctx, node) };
-    case 'bool_lit':
-      return { kind: 'literal', value: node.text === 'true', source: node.text, pos: nodePos(ctx, node) };
-    case 'null_lit':
-      return { kind: 'literal', value: null, source: node.text, pos: nodePos(ctx, node) };
-    case 'string_lit':
-    case 'quoted_template':
-      return quotedTemplate(ctx, node);
-    case 'heredoc_template':
-      return heredocTemplate(ctx, node);
-    case 'variable_expr':
-      return { kind: 'reference', path: [node.text], source: node.text, pos: nodePos(ctx, node) };
-    case 'function_call': {
-      const kids = named(node);
-      const args = kids.find((k) => k.type === 'function_arguments');
+    case 'ident': {
+      lx.take();
+      const end = lx.lastEnd;
+      const name = lx.slice(start, end);
+      if (name === 'true' || name === 'false') return literal(lx, name === 'true', start, end);
+      if (name === 'null') return literal(lx, null, start, end);
+      if (lx.peek() === '(') return call(lx, name, start);
       return {
-        kind: 'call',
-        name: kids[0]?.text ?? '',
-        args:
-          args === undefined
-            ? []
-            : named(args)
-                .filter((a) => a.type === 'expression')
-                .map((a) => convertExpr(ctx, a)),
-        source: source(ctx, node),
-        pos: nodePos(ctx, node),
+        expr: { kind: 'reference', path: [name], source: name, pos: lx.span(start, end) },
+        start,
+        end,
       };
     }
-    case 'tuple':
-      return {
-        kind: 'tuple',
-        items: named(node)
-          .filter((k) => k.type === 'expression')
-          .map((k) => convertExpr(ctx, k)),
-        source: source(ctx, node),
-        pos: nodePos(ctx, node),
-      };
-    case 'object':
-      return object(ctx, node);
+    case 'quote':
+      return quoted(lx);
+    case 'heredoc':
+      return heredoc(lx);
+    case '[':
+      return tuple(lx);
+    case '{':
+      return object(lx);
+    case '(': {
+      lx.take();
+      lx.pushNewlines(false);
+      const inner = expression(lx);
+      const closed = lx.accept(')');
+      if (!closed) lx.error(`missing ")", found ${describe(lx)}`, lx.start, lx.start);
+      lx.popNewlines();
+      // `(x)` is x: the value inside, with the parentheses counted in its range for operators.
+      return { expr: inner.expr, start, end: closed ? lx.lastEnd : inner.end };
+    }
     default:
-      return other(ctx, node);
+      return missingValue(lx);
   }
 }
 
-/** `var.a.b`, `local.x[0]`: a dotted path when every step is static, else `other`. */
-function traversal(ctx: Ctx, node: Node, kids: Node[]): Expr {
-  const [root, ...steps] = kids;
-  if (root?.type !== 'variable_expr') return other(ctx, node);
-  const path = [root.text];
-  for (const step of steps) {
-    if (step.type === 'get_attr') {
-      path.push(named(step)[0]?.text ?? '');
-      continue;
-    }
-    if (step.type !== 'index') return other(ctx, node);
-    const index = named(step)[0];
-    if (index?.type === 'legacy_index') {
-      path.push(index.text.replace(/^\./, ''));
-      continue;
-    }
-    const key = index === undefined ? undefined : named(index)[0];
-    const value = key === undefined ? undefined : convertExpr(ctx, key);
-    if (value?.kind !== 'literal' || value.value === null) return other(ctx, node);
-    path.push(String(value.value));
-  }
-  return { kind: 'reference', path, source: source(ctx, node), pos: nodePos(ctx, node) };
+function literal(lx: Lexer, value: string | number | boolean | null, start: number, end: number): Node {
+  const source = lx.slice(start, end);
+  return { expr: { kind: 'literal', value, source, pos: lx.span(start, end) }, start, end };
 }
 
-function object(ctx: Ctx, node: Node): Expr {
+function call(lx: Lexer, name: string, start: number): Node {
+  lx.take(); // `(`
+  lx.pushNewlines(false);
+  const args: Expr[] = [];
+  let closed = false;
+  for (;;) {
+    if (lx.accept(')')) {
+      closed = true;
+      break;
+    }
+    if (!EXPR_START.has(lx.peek())) break;
+    args.push(expression(lx).expr);
+    lx.accept('...');
+    if (!lx.accept(',') && lx.peek() !== ')') break;
+  }
+  if (!closed) lx.error(`missing ")" to close ${name}(, found ${describe(lx)}`, lx.start, lx.start);
+  lx.popNewlines();
+  const end = closed ? lx.lastEnd : lx.pos;
+  return {
+    expr: { kind: 'call', name, args, source: lx.slice(start, end), pos: lx.span(start, end) },
+    start,
+    end,
+  };
+}
+
+function isKeyword(lx: Lexer, word: string): boolean {
+  return lx.peek() === 'ident' && lx.end - lx.start === word.length && lx.text.startsWith(word, lx.start);
+}
+
+function tuple(lx: Lexer): Node {
+  const start = lx.start;
+  lx.take();
+  lx.pushNewlines(false);
+  if (isKeyword(lx, 'for')) {
+    forExpr(lx, false);
+    return closeFor(lx, start, ']');
+  }
+  const items: Expr[] = [];
+  let closed = false;
+  for (;;) {
+    if (lx.accept(']')) {
+      closed = true;
+      break;
+    }
+    if (!EXPR_START.has(lx.peek())) break;
+    const item = expression(lx);
+    items.push(item.expr);
+    if (lx.accept(',')) continue;
+    if (EXPR_START.has(lx.peek())) {
+      // On the same line it is a missing comma; on a later line, most likely a missing `]`.
+      if (lx.text.lastIndexOf('\n', lx.start) >= item.end) break;
+      lx.error('missing "," between list items', lx.start, lx.start);
+      continue;
+    }
+    if (lx.peek() !== ']') break;
+  }
+  if (!closed) lx.error('missing "]"', lx.start, lx.start);
+  lx.popNewlines();
+  const end = closed ? lx.lastEnd : lx.pos;
+  return {
+    expr: { kind: 'tuple', items, source: lx.slice(start, end), pos: lx.span(start, end) },
+    start,
+    end,
+  };
+}
+
+/** `for k, v in coll : value` (tuple) or `: key => value...` (object), then `if cond`. */
+function forExpr(lx: Lexer, object: boolean): void {
+  lx.take(); // `for`
+  const names = lx.accept('ident') && (!lx.accept(',') || lx.accept('ident'));
+  if (!names || !isKeyword(lx, 'in')) {
+    lx.error(
+      `a "for" expression reads "for NAME in COLLECTION :", found ${describe(lx)}`,
+      lx.start,
+      lx.start,
+    );
+    return;
+  }
+  lx.take();
+  expression(lx);
+  if (!lx.accept(':')) {
+    lx.error(`missing ":" in the "for" expression, found ${describe(lx)}`, lx.start, lx.start);
+    return;
+  }
+  expression(lx);
+  if (object) {
+    if (!lx.accept('=>')) {
+      lx.error(`missing "=>" in the "for" expression, found ${describe(lx)}`, lx.start, lx.start);
+      return;
+    }
+    expression(lx);
+    lx.accept('...');
+  }
+  if (isKeyword(lx, 'if')) {
+    lx.take();
+    expression(lx);
+  }
+}
+
+function closeFor(lx: Lexer, start: number, close: ']' | '}'): Node {
+  const closed = lx.accept(close);
+  if (!closed) lx.error(`missing "${close}", found ${describe(lx)}`, lx.start, lx.start);
+  lx.popNewlines();
+  return other(lx, start, closed ? lx.lastEnd : lx.pos);
+}
+
+/** `{ k = v, … }`: items end at a comma or a newline. */
+function object(lx: Lexer): Node {
+  const start = lx.start;
+  lx.take();
+  lx.pushNewlines(false);
+  if (isKeyword(lx, 'for')) {
+    forExpr(lx, true);
+    return closeFor(lx, start, '}');
+  }
+  lx.popNewlines();
+  lx.pushNewlines(true);
   const entries: ObjectEntry[] = [];
-  let prev: Node | null = null;
-  let comma = false;
-  for (const kid of all(node)) {
-    if (kid.type === ',') comma = true;
-    if (kid.type !== 'object_elem') continue;
-    if (prev !== null && !comma && kid.startPosition.row === endRow(prev) && !node.hasError) {
-      problem(ctx, 'missing "," between object items on one line', kid.startIndex, kid.endIndex);
+  let closed = false;
+  let separated = true;
+  for (;;) {
+    lx.skipNewlines();
+    if (lx.accept('}')) {
+      closed = true;
+      break;
     }
-    prev = kid;
-    comma = false;
-    const keyNode = kid.childForFieldName('key');
-    const valNode = kid.childForFieldName('val');
-    if (keyNode === null || valNode === null) continue;
-    const keyExpr = convertExpr(ctx, keyNode);
-    const key =
-      keyExpr.kind === 'literal'
-        ? String(keyExpr.value)
-        : keyExpr.kind === 'reference' && keyExpr.path.length === 1
-          ? keyExpr.path[0]!
-          : keyExpr.source;
-    entries.push({ key, keyPos: nodePos(ctx, keyNode), value: convertExpr(ctx, valNode) });
+    if (!EXPR_START.has(lx.peek())) break;
+    const key = expression(lx);
+    if (!lx.accept('=') && !lx.accept(':')) {
+      lx.error(`expected "=" after the object key, found ${describe(lx)}`, lx.start, lx.start);
+      break;
+    }
+    const value = expression(lx);
+    if (!separated) {
+      // Two items on one line need a comma between them (a newline would do otherwise).
+      lx.problem('missing "," between object items on one line', key.start, value.end);
+    }
+    entries.push({ key: objectKey(key.expr), keyPos: lx.span(key.start, key.end), value: value.expr });
+    separated = lx.accept(',') || lx.peek() === 'nl';
   }
-  return { kind: 'object', entries, source: source(ctx, node), pos: nodePos(ctx, node) };
+  if (!closed) lx.error('missing "}"', lx.start, lx.start);
+  lx.popNewlines();
+  const end = closed ? lx.lastEnd : lx.pos;
+  return {
+    expr: { kind: 'object', entries, source: lx.slice(start, end), pos: lx.span(start, end) },
+    start,
+    end,
+  };
 }
 
-/** Plain string label or literal: decoded value and its source range. */
-export function stringLiteral(ctx: Ctx, node: Node): { value: string } {
-  const expr = quotedTemplate(ctx, node);
-  return { value: expr.kind === 'literal' ? String(expr.value) : expr.source };
+/** A bare word is the key itself; a string is its value; anything else is kept as written. */
+function objectKey(key: Expr): string {
+  if (key.kind === 'literal') return String(key.value);
+  if (key.kind === 'reference' && key.path.length === 1) return key.path[0] as string;
+  return key.source;
 }
 
-const PART_TYPES = new Set(['template_interpolation', 'template_directive']);
+// ---- templates -----------------------------------------------------------------------------
+
+/** A run of template content: decoded text, or an interpolation/directive kept as written. */
+interface Segment {
+  from: number;
+  to: number;
+  /** Interpolations and directives: the expression, or `null` for a directive. */
+  expr?: Expr | null;
+}
+
+/** How template content ends: a closing quote, or a heredoc's marker line. */
+interface Ending {
+  quoted: boolean;
+  marker: string;
+}
+
+type Stop = 'end' | 'eof' | 'else' | 'endif' | 'endfor';
 
 /** `"…"`: text parts decoded (escapes, `$${`), interpolations as expressions. */
-function quotedTemplate(ctx: Ctx, node: Node): Expr {
-  const kids = all(node);
-  const open = kids.find((k) => k.type === 'quoted_template_start');
-  const close = kids.find((k) => k.type === 'quoted_template_end' && !k.isMissing);
-  const start = open?.endIndex ?? node.startIndex;
-  const end = close?.startIndex ?? node.endIndex;
-  return templateBody(ctx, node, kids, start, end, false);
+function quoted(lx: Lexer): Node {
+  const start = lx.start;
+  lx.take();
+  const segments: Segment[] = [];
+  const { at, stop } = content(lx, lx.pos, { quoted: true, marker: '' }, segments);
+  let end = at;
+  if (stop === 'end') end = at + 1;
+  else
+    lx.error(
+      'unterminated string: close the quote on the same line, or use a heredoc for multi-line text',
+      start,
+      start + 1,
+    );
+  lx.moveTo(end);
+  return templateNode(lx, start, end, segments, false);
 }
 
-/** `<<EOF … EOF`: the content lines between the markers, exactly as in the file. */
-function heredocTemplate(ctx: Ctx, node: Node): Expr {
-  const kids = all(node);
-  const markers = kids.filter((k) => k.type === 'heredoc_identifier');
-  const opening = markers[0];
-  const closing =
-    markers.length > 1 && !markers[markers.length - 1]!.isMissing ? markers[markers.length - 1] : undefined;
-  const eol = opening === undefined ? -1 : ctx.text.indexOf('\n', opening.endIndex);
-  const start = eol === -1 || eol >= node.endIndex ? node.endIndex : eol + 1;
-  const end = closing === undefined ? node.endIndex : ctx.lines.lineStart(closing.startIndex);
-  return templateBody(ctx, node, kids, start, Math.max(start, end), true);
-}
-
-function templateBody(
-  ctx: Ctx,
-  node: Node,
-  kids: Node[],
-  start: number,
-  end: number,
-  heredoc: boolean,
-): Expr {
-  // Segments of the content: decoded text runs and interpolations kept as written.
-  const segments: { from: number; to: number; masked: boolean }[] = [];
-  const parts: TemplatePart[] = [];
-  let cursor = start;
-  const pushText = (to: number): void => {
-    if (to <= cursor) return;
-    segments.push({ from: cursor, to, masked: false });
-    const text = decode(ctx.text.slice(cursor, to), !heredoc);
-    parts.push({ kind: 'text', text, pos: span(ctx.file, ctx.lines, cursor, to) });
-  };
-  for (const kid of kids) {
-    const type = kid.type;
-    if (!PART_TYPES.has(type) || kid.startIndex < start || kid.endIndex > end) continue;
-    pushText(kid.startIndex);
-    segments.push({ from: kid.startIndex, to: kid.endIndex, masked: true });
-    const inner =
-      type === 'template_interpolation' ? named(kid).find((k) => k.type === 'expression') : undefined;
-    parts.push({
-      kind: 'interpolation',
-      expr: inner === undefined ? other(ctx, kid) : convertExpr(ctx, inner),
-      pos: nodePos(ctx, kid),
-    });
-    cursor = kid.endIndex;
+/** `<<EOF … EOF` and `<<-EOF`: the content lines between the markers, exactly as in the file. */
+function heredoc(lx: Lexer): Node {
+  const start = lx.start;
+  lx.take();
+  const text = lx.text;
+  let j = lx.pos;
+  while (j < text.length && isIdentPart(text.charCodeAt(j), text[j] as string)) j++;
+  const marker = text.slice(lx.pos, j);
+  let eol = j;
+  while (text.charCodeAt(eol) === 32 || text.charCodeAt(eol) === 9 || text.charCodeAt(eol) === 13) eol++;
+  if (text.charCodeAt(eol) !== 10) {
+    lx.error(`a heredoc's <<${marker} must end its line; start the text on the next line`, start, j);
+    lx.moveTo(j);
+    return other(lx, start, j);
   }
-  pushText(end);
-  const pos = nodePos(ctx, node);
-  const src = source(ctx, node);
+  const segments: Segment[] = [];
+  const { at, stop } = content(lx, eol + 1, { quoted: false, marker }, segments);
+  if (stop !== 'end') {
+    lx.error(`heredoc <<${marker} is never closed; add a line holding only ${marker}`, start, j);
+    lx.moveTo(text.length);
+    return templateNode(lx, start, text.length, segments, true);
+  }
+  // `at` is the start of the closing marker's line; the expression ends with the marker.
+  const markerStart = text.indexOf(marker, at);
+  const end = markerStart + marker.length;
+  lx.moveTo(end);
+  return templateNode(lx, start, end, segments, true);
+}
+
+/**
+ * Read template content from `i` until its ending (or, inside a directive, until the
+ * `%{ else }` / `%{ endif }` / `%{ endfor }` that closes it), appending segments when
+ * `segments` is given. Returns where it stopped: the closing quote, the start of the heredoc's
+ * closing line, or the start of the directive that ended it.
+ */
+function content(
+  lx: Lexer,
+  from: number,
+  ending: Ending,
+  segments: Segment[] | null,
+): { at: number; stop: Stop } {
+  const text = lx.text;
+  let i = from;
+  let run = from;
+  let lineStart = !ending.quoted;
+  const flush = (to: number): void => {
+    if (segments !== null && to > run) segments.push({ from: run, to });
+  };
+  while (i < text.length) {
+    if (lineStart && isClosingLine(text, i, ending.marker)) {
+      flush(i);
+      return { at: i, stop: 'end' };
+    }
+    lineStart = false;
+    const c = text.charCodeAt(i);
+    if (c === 10) {
+      if (ending.quoted) break;
+      lineStart = true;
+      i++;
+    } else if (ending.quoted && c === 34) {
+      flush(i);
+      return { at: i, stop: 'end' };
+    } else if (ending.quoted && c === 92) {
+      i = escapeEnd(lx, i);
+    } else if ((c === 36 || c === 37) && text.charCodeAt(i + 1) === c && text.charCodeAt(i + 2) === 123) {
+      i += 3; // `$${` and `%%{` are literal `${` and `%{`
+    } else if ((c === 36 || c === 37) && text.charCodeAt(i + 1) === 123) {
+      if (c === 37) {
+        const keyword = directiveKeyword(text, i);
+        if (keyword === 'else' || keyword === 'endif' || keyword === 'endfor') {
+          if (segments === null) {
+            flush(i);
+            return { at: i, stop: keyword };
+          }
+          const end = skipDirective(lx, i);
+          lx.error(`%{ ${keyword} } without the %{ if } or %{ for } it closes`, i, end);
+          i = end;
+          continue;
+        }
+      }
+      flush(i);
+      const part = c === 36 ? interpolation(lx, i) : directive(lx, i, ending);
+      segments?.push({ from: i, to: part.end, expr: part.expr });
+      i = part.end;
+      run = i;
+    } else i++;
+  }
+  flush(i);
+  return { at: i, stop: 'eof' };
+}
+
+/** End of the backslash escape at `i` in a quoted string; HCL knows only a few. */
+function escapeEnd(lx: Lexer, i: number): number {
+  const text = lx.text;
+  const n = text[i + 1];
+  if (n === 'n' || n === 'r' || n === 't' || n === '"' || n === '\\') return i + 2;
+  const hexLength = n === 'u' ? 4 : n === 'U' ? 8 : 0;
+  const hex = text.slice(i + 2, i + 2 + hexLength);
+  if (hexLength > 0 && hex.length === hexLength && /^[0-9a-fA-F]+$/.test(hex)) return i + 2 + hexLength;
+  if (n === '\n' || n === undefined) return i + 1;
+  const what = hexLength > 0 ? `\\${n} needs ${hexLength} hex digits` : `"\\${n}" is not an escape HCL knows`;
+  lx.error(`${what}; write "\\\\" for a backslash`, i, i + 2);
+  return i + 2;
+}
+
+/** A heredoc's closing line: optional indentation, the marker, nothing after it. */
+function isClosingLine(text: string, i: number, marker: string): boolean {
+  let j = i;
+  while (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9) j++;
+  if (!text.startsWith(marker, j)) return false;
+  j += marker.length;
+  while (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9 || text.charCodeAt(j) === 13) j++;
+  return j >= text.length || text.charCodeAt(j) === 10;
+}
+
+function directiveKeyword(text: string, i: number): string {
+  let j = i + 2;
+  if (text.charCodeAt(j) === 126) j++; // `~`
+  while (text.charCodeAt(j) === 32 || text.charCodeAt(j) === 9) j++;
+  let k = j;
+  while (k < text.length && isIdentPart(text.charCodeAt(k), text[k] as string)) k++;
+  return text.slice(j, k);
+}
+
+/** `${ expr }` at `i`, with optional `~` strip markers; returns the expression and its end. */
+function interpolation(lx: Lexer, i: number): { expr: Expr; end: number } {
+  lx.moveTo(i + 2);
+  lx.pushNewlines(false);
+  lx.accept('~');
+  const inner = expression(lx);
+  lx.accept('~');
+  const closed = lx.accept('}');
+  if (!closed) lx.error(`missing "}" to close "\${", found ${describe(lx)}`, i, i + 2);
+  lx.popNewlines();
+  return { expr: inner.expr, end: closed ? lx.lastEnd : Math.max(lx.pos, i + 2) };
+}
+
+/** `%{ if … }…%{ endif }` or `%{ for … }…%{ endfor }` at `i`: one part, kept as written. */
+function directive(lx: Lexer, i: number, ending: Ending): { expr: Expr; end: number } {
+  const keyword = directiveKeyword(lx.text, i);
+  const headerEnd = directiveHeader(lx, i, keyword);
+  const want = keyword === 'if' ? 'endif' : 'endfor';
+  let at = headerEnd;
+  for (;;) {
+    const body = content(lx, at, ending, null);
+    if (body.stop === 'end' || body.stop === 'eof') {
+      lx.error(`%{ ${keyword} } is never closed; add %{ ${want} }`, i, headerEnd);
+      return { expr: other(lx, i, headerEnd).expr, end: body.at };
+    }
+    const end = skipDirective(lx, body.at);
+    if (body.stop === want) return { expr: other(lx, i, end).expr, end };
+    if (body.stop === 'else' && keyword === 'if') {
+      at = end;
+      continue;
+    }
+    lx.error(`%{ ${body.stop} } does not close %{ ${keyword} }; use %{ ${want} }`, body.at, end);
+    at = end;
+  }
+}
+
+/** Parse a directive's header `%{ if cond }` / `%{ for x in xs }`; returns its end. */
+function directiveHeader(lx: Lexer, i: number, keyword: string): number {
+  lx.moveTo(i + 2);
+  lx.pushNewlines(false);
+  lx.accept('~');
+  lx.take(); // the keyword
+  if (keyword === 'if') expression(lx);
+  else if (keyword === 'for') {
+    lx.accept('ident');
+    if (lx.accept(',')) lx.accept('ident');
+    if (isKeyword(lx, 'in')) {
+      lx.take();
+      expression(lx);
+    } else
+      lx.error(
+        `a template "for" reads %{ for NAME in COLLECTION }, found ${describe(lx)}`,
+        lx.start,
+        lx.start,
+      );
+  } else {
+    lx.error(`unknown template directive "%{ ${keyword}"; use if, else, endif, for or endfor`, i, lx.lastEnd);
+  }
+  lx.accept('~');
+  const closed = lx.accept('}');
+  if (!closed) lx.error(`missing "}" to close "%{", found ${describe(lx)}`, i, i + 2);
+  lx.popNewlines();
+  return closed ? lx.lastEnd : Math.max(lx.pos, i + 2);
+}
+
+/** Read a keyword-only directive (`%{ else }`, `%{ endif }`): its end. */
+function skipDirective(lx: Lexer, i: number): number {
+  lx.moveTo(i + 2);
+  lx.pushNewlines(false);
+  lx.accept('~');
+  lx.take(); // the keyword
+  lx.accept('~');
+  const closed = lx.accept('}');
+  if (!closed) lx.error(`missing "}" to close "%{", found ${describe(lx)}`, i, i + 2);
+  lx.popNewlines();
+  return closed ? lx.lastEnd : lx.pos;
+}
+
+function templateNode(lx: Lexer, start: number, end: number, segments: Segment[], heredoc: boolean): Node {
+  const parts: TemplatePart[] = [];
+  for (const seg of segments) {
+    if (seg.expr === undefined) {
+      parts.push({
+        kind: 'text',
+        text: decode(lx.slice(seg.from, seg.to), !heredoc),
+        pos: lx.span(seg.from, seg.to),
+      });
+    } else {
+      parts.push({
+        kind: 'interpolation',
+        expr: seg.expr ?? other(lx, seg.from, seg.to).expr,
+        pos: lx.span(seg.from, seg.to),
+      });
+    }
+  }
+  const pos = lx.span(start, end);
+  const source = lx.slice(start, end);
   const expr: Expr =
     !heredoc && parts.every((p) => p.kind === 'text')
-      ? {
-          kind: 'literal',
-          value: parts.map((p) => (p.kind === 'text' ? p.text : '')).join(''),
-          source: src,
-          pos,
-        }
-      : { kind: 'template', parts, heredoc, source: src, pos };
+      ? { kind: 'literal', value: parts.map((p) => (p.kind === 'text' ? p.text : '')).join(''), source, pos }
+      : { kind: 'template', parts, heredoc, source, pos };
   // The per-character map is only needed for strings that turn out to hold shell.
   registerText(expr, () => {
     const builder = new TextBuilder();
     for (const seg of segments) {
-      const raw = ctx.text.slice(seg.from, seg.to);
-      if (seg.masked) builder.pushVerbatim(raw, seg.from, true);
+      const raw = lx.slice(seg.from, seg.to);
+      if (seg.expr !== undefined) builder.pushVerbatim(raw, seg.from, true);
       else decodeInto(builder, raw, seg.from, !heredoc);
     }
-    return builder.build(ctx.file, ctx.lines);
+    return builder.build(lx.file, lx.lines);
   });
-  return expr;
+  return { expr, start, end };
 }
 
 /** Decoded text of a run; most strings have nothing to decode. */
@@ -227,10 +652,10 @@ function decodeInto(builder: TextBuilder, raw: string, base: number, quoted: boo
     if (i > run) builder.pushVerbatim(raw.slice(run, i), base + run);
   };
   for (let i = 0; i < raw.length; i++) {
-    const c = raw[i]!;
+    const c = raw[i] as string;
     if (quoted && c === '\\' && i + 1 < raw.length) {
       flush(i);
-      const n = raw[i + 1]!;
+      const n = raw[i + 1] as string;
       const hexLength = n === 'u' ? 4 : n === 'U' ? 8 : 0;
       const hex = raw.slice(i + 2, i + 2 + hexLength);
       if (hexLength > 0 && /^[0-9a-fA-F]+$/.test(hex) && hex.length === hexLength) {
@@ -249,4 +674,10 @@ function decodeInto(builder: TextBuilder, raw: string, base: number, quoted: boo
     }
   }
   flush(raw.length);
+}
+
+/** A block label: the decoded string, or its source when it is not a plain string. */
+export function parseLabel(lx: Lexer): string {
+  const node = quoted(lx);
+  return node.expr.kind === 'literal' ? String(node.expr.value) : node.expr.source;
 }

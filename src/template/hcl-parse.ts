@@ -1,18 +1,9 @@
-import type { Node, Parser } from 'web-tree-sitter';
-import { convertExpr, stringLiteral } from './hcl-expr.js';
-import { all, type Ctx, endRow, named, nodePos, problem } from './hcl-node.js';
-import type { Attribute, Block, Position } from './model.js';
-import { LineIndex, span } from './position.js';
+import { describe, EXPR_START, parseExpression, parseLabel } from './hcl-expr.js';
+import { type Comment, Lexer, type SyntaxProblem } from './hcl-lexer.js';
+import type { Attribute, Block } from './model.js';
+import type { LineIndex } from './position.js';
 
-export interface Comment {
-  text: string;
-  pos: Position;
-}
-
-export interface SyntaxProblem {
-  message: string;
-  pos: Position;
-}
+export type { Comment, SyntaxProblem };
 
 /** One HCL2 file as generic blocks and attributes, before Packer meaning is given to them. */
 export interface HclFile {
@@ -25,200 +16,227 @@ export interface HclFile {
   errors: SyntaxProblem[];
 }
 
-export function parseHcl(parser: Parser, file: string, text: string): HclFile {
-  const tree = parser.parse(text);
-  if (tree === null) throw new Error(`tree-sitter could not parse ${file}`);
-  try {
-    const lines = new LineIndex(text);
-    const ctx: Ctx = { file, text, lines, errors: [] };
-    const root = tree.rootNode;
-    if (root.hasError) collectErrors(ctx, root);
-    const bodyNode = root.namedChildren.find((n) => n?.type === 'body') ?? null;
-    const body: Block = {
-      type: '',
-      labels: [],
-      attributes: [],
-      blocks: [],
-      pos: span(file, lines, 0, text.length),
-    };
-    if (bodyNode !== null) fillBody(ctx, body, bodyNode, null, null, null);
-    const comments = root
-      .descendantsOfType('comment')
-      .filter((n): n is Node => n !== null)
-      .map((n) => ({ text: n.text, pos: nodePos(ctx, n) }));
-    ctx.errors.sort((a, b) => a.pos.line - b.pos.line || a.pos.column - b.pos.column);
-    return { file, text, lines, body, comments, errors: ctx.errors };
-  } finally {
-    tree.delete();
-  }
+/**
+ * Parse one `*.pkr.hcl` / `*.pkrvars.hcl` file. A hand-written parser after HashiCorp's
+ * hclsyntax, so that what Packer rejects (`;` separators, two arguments on a line, a `{` on the
+ * next line, duplicate arguments) is reported where it is, and so that parsing a thousand
+ * templates costs milliseconds, not the seconds a generic grammar in wasm took
+ * (bench/RESULTS.md, "Lint"). Never throws: problems are returned with their positions.
+ */
+export function parseHcl(file: string, text: string): HclFile {
+  const lx = new Lexer(file, text);
+  const body: Block = { type: '', labels: [], attributes: [], blocks: [], pos: lx.span(0, text.length) };
+  parseBody(lx, body, null);
+  const errors = lx.errors.sort((a, b) => a.pos.line - b.pos.line || a.pos.column - b.pos.column);
+  return { file, text, lines: lx.lines, body, comments: lx.allComments(), errors };
 }
 
-// ---- syntax errors -------------------------------------------------------------------------
-
-function collectErrors(ctx: Ctx, node: Node, state = { sawError: false }): void {
-  if (node.isMissing) {
-    // After an ERROR, tree-sitter's recovery invents closing tokens: noise, not news.
-    if (state.sawError) return;
-    const what = node.type === 'heredoc_identifier' ? 'the heredoc closing marker' : `"${node.type}"`;
-    problem(ctx, `missing ${what}`, node.startIndex, node.startIndex);
-    return;
-  }
-  if (node.isError) {
-    state.sawError = true;
-    reportErrorNode(ctx, node);
-    return;
-  }
-  for (const child of node.children) if (child?.hasError) collectErrors(ctx, child, state);
+/** Where an argument or block sits, for the newline rules. */
+interface Item {
+  block: boolean;
+  start: number;
+  end: number;
 }
 
-function reportErrorNode(ctx: Ctx, node: Node): void {
-  const raw = ctx.text.slice(node.startIndex, node.endIndex);
-  const semicolon = findOutsideStrings(raw, ';');
-  if (semicolon !== -1) {
-    const at = node.startIndex + semicolon;
-    problem(ctx, '";" does not separate arguments in HCL; put each argument on its own line', at, at + 1);
-    return;
-  }
-  const token = raw.trim().split('\n')[0]!.slice(0, 30);
-  const start = node.startIndex + raw.indexOf(token);
-  const message = token === '' ? 'not valid HCL here' : `unexpected "${token}": not valid HCL here`;
-  problem(ctx, message, start, start + Math.max(token.length, 1));
-}
-
-function findOutsideStrings(raw: string, wanted: string): number {
-  let quoted = false;
-  for (let i = 0; i < raw.length; i++) {
-    const c = raw[i];
-    if (quoted && c === '\\') i++;
-    else if (c === '"') quoted = !quoted;
-    else if (!quoted && c === '#') {
-      const eol = raw.indexOf('\n', i);
-      if (eol === -1) return -1;
-      i = eol;
-    } else if (!quoted && c === wanted) return i;
-  }
-  return -1;
-}
-
-// ---- bodies and blocks ---------------------------------------------------------------------
-
-function fillBody(
-  ctx: Ctx,
-  target: Block,
-  body: Node,
-  open: Node | null,
-  close: Node | null,
-  owner: Node | null,
-): void {
-  const items = named(body).filter((n) => n.type === 'attribute' || n.type === 'block');
+/** Read a body's arguments and blocks until its `}` (or the end of the file at top level). */
+function parseBody(lx: Lexer, target: Block, open: { start: number; end: number } | null): number | null {
+  const recoveredBefore = lx.recovered;
+  const items: Item[] = [];
   const seen = new Map<string, Attribute>();
-  for (const item of items) {
-    if (item.type === 'block') {
-      target.blocks.push(convertBlock(ctx, item));
-      continue;
+  let close: { start: number; end: number } | null = null;
+  for (;;) {
+    const kind = lx.peek();
+    if (kind === 'nl') {
+      lx.take();
+    } else if (kind === 'eof') {
+      if (open !== null) lx.error('missing "}"', lx.start, lx.start);
+      break;
+    } else if (kind === '}') {
+      if (open !== null) {
+        lx.take();
+        close = { start: lx.lastStart, end: lx.lastEnd };
+        break;
+      }
+      unexpected(lx, lx.start, false);
+    } else if (kind === ';') {
+      lx.error('";" does not separate arguments in HCL; put each argument on its own line', lx.start, lx.end);
+      lx.take();
+    } else if (kind === 'ident') {
+      const item = parseItem(lx, target, seen);
+      if (item !== null) items.push(item);
+    } else {
+      unexpected(lx, lx.start, open !== null);
     }
-    const attr = convertAttribute(ctx, item);
-    if (attr === undefined) continue;
-    const first = seen.get(attr.name);
-    if (first !== undefined) {
-      const nameNode = item.namedChildren[0]!;
-      problem(
-        ctx,
-        `duplicate attribute "${attr.name}" (first set at line ${first.pos.line}); remove one of them`,
-        nameNode.startIndex,
-        nameNode.endIndex,
-      );
-    } else seen.set(attr.name, attr);
-    target.attributes.push(attr);
   }
-  // Layout rules only make sense where tree-sitter did not have to recover from an error.
-  if (!(owner ?? body).hasError) checkLayout(ctx, items, open, close);
+  // Layout rules are judged only where nothing had to be recovered from.
+  if (lx.recovered === recoveredBefore) checkLayout(lx, items, open, close);
+  return close === null ? null : close.end;
 }
 
-/** Newline rules HashiCorp's parser enforces and tree-sitter's grammar does not. */
-function checkLayout(ctx: Ctx, items: Node[], open: Node | null, close: Node | null): void {
+function parseItem(lx: Lexer, target: Block, seen: Map<string, Attribute>): Item | null {
+  const start = lx.start;
+  lx.take();
+  const name = lx.slice(start, lx.lastEnd);
+  const nameEnd = lx.lastEnd;
+  const next = lx.peek();
+  if (next === '=') return lx.oneError(() => parseAttribute(lx, target, seen, start, nameEnd));
+  if (next !== 'quote' && next !== 'ident' && next !== '{' && next !== 'nl') {
+    unexpected(lx, start, true);
+    return null;
+  }
+  return parseBlock(lx, target, start, name);
+}
+
+/** `name = value`, the `=` looked at: one argument, with at most one error reported in it. */
+function parseAttribute(
+  lx: Lexer,
+  target: Block,
+  seen: Map<string, Attribute>,
+  start: number,
+  nameEnd: number,
+): Item | null {
+  const name = lx.slice(start, nameEnd);
+  lx.take();
+  if (!EXPR_START.has(lx.peek())) {
+    lx.error(`argument "${name}" has no value: write one after "=", found ${describe(lx)}`, start, nameEnd);
+    if (lx.peek() !== 'nl' && lx.peek() !== 'eof') skipLine(lx, true);
+    return null;
+  }
+  const { expr: value, end } = parseExpression(lx);
+  const attr: Attribute = { name, value, pos: lx.span(start, end) };
+  const first = seen.get(name);
+  if (first !== undefined) {
+    lx.problem(
+      `duplicate attribute "${name}" (first set at line ${first.pos.line}); remove one of them`,
+      start,
+      nameEnd,
+    );
+  } else seen.set(name, attr);
+  target.attributes.push(attr);
+  const after = lx.peek();
+  // Another argument on the same line is judged by the layout rules, anything else is not HCL.
+  if (after !== 'nl' && after !== 'eof' && after !== '}' && after !== ';' && after !== 'ident') {
+    unexpected(lx, lx.start, true);
+  }
+  return { block: false, start, end };
+}
+
+function parseBlock(lx: Lexer, target: Block, start: number, name: string): Item | null {
+  const labels = lx.oneError(() => blockHeader(lx, start, name));
+  if (labels === null) return null;
+  lx.take();
+  const open = { start: lx.lastStart, end: lx.lastEnd };
+  const block: Block = { type: name, labels, attributes: [], blocks: [], pos: lx.span(start, lx.lastEnd) };
+  const closeEnd = parseBody(lx, block, open);
+  const end = closeEnd ?? lx.start;
+  block.pos = lx.span(start, end);
+  target.blocks.push(block);
+  return { block: true, start, end };
+}
+
+/** A block's labels, up to its `{` (looked at, not taken); `null` when this is no block. */
+function blockHeader(lx: Lexer, start: number, name: string): string[] | null {
+  const labels: string[] = [];
+  for (;;) {
+    const kind = lx.peek();
+    if (kind === 'quote') labels.push(parseLabel(lx));
+    else if (kind === 'ident') {
+      lx.take();
+      labels.push(lx.slice(lx.lastStart, lx.lastEnd));
+    } else break;
+  }
+  if (lx.peek() === '{') return labels;
+  // Only a `{` on a following line makes this a block; anything else is not HCL.
+  const back = lx.pos;
+  lx.skipNewlines();
+  if (lx.peek() !== '{') {
+    lx.moveTo(back);
+    unexpected(lx, start, true);
+    return null;
+  }
+  lx.problem(`the "{" of block "${name}" must be on the same line as its header`, lx.start, lx.end);
+  return labels;
+}
+
+/**
+ * Text that is neither an argument nor a block: report the rest of its line and go on at the
+ * next line, so one stray line costs one error, not a cascade.
+ */
+function unexpected(lx: Lexer, start: number, inBlock: boolean): void {
+  const text = lx.text;
+  let eol = text.indexOf('\n', start);
+  if (eol === -1) eol = text.length;
+  const token = text.slice(start, eol).trim().slice(0, 30);
+  // Invisible characters (a lone carriage return, say) are named by their code point.
+  const code = (text.codePointAt(start) ?? 0).toString(16).toUpperCase().padStart(4, '0');
+  const shown = token === '' ? `character U+${code}` : `"${token}"`;
+  lx.error(`unexpected ${shown}: not valid HCL here`, start, start + Math.max(token.length, 1));
+  if (lx.start === start && lx.peek() === '}') lx.take();
+  skipLine(lx, inBlock);
+}
+
+/** Skip tokens to the end of the line, stepping over bracketed text; stop before a block's `}`. */
+function skipLine(lx: Lexer, inBlock: boolean): void {
+  lx.muted(() => {
+    let depth = 0;
+    for (;;) {
+      const kind = lx.peek();
+      if (kind === 'eof' || (kind === 'nl' && depth === 0)) return;
+      if (kind === '}' && depth === 0 && inBlock) return;
+      if (kind === 'quote' || kind === 'heredoc') {
+        // Read strings whole, so that braces or newlines inside them do not mislead.
+        parseExpression(lx);
+        continue;
+      }
+      if (kind === '{' || kind === '[' || kind === '(') depth++;
+      else if ((kind === '}' || kind === ']' || kind === ')') && depth > 0) depth--;
+      lx.take();
+    }
+  });
+}
+
+/** Newline rules HashiCorp's parser enforces: one argument or block per line. */
+function checkLayout(
+  lx: Lexer,
+  items: Item[],
+  open: { start: number; end: number } | null,
+  close: { start: number; end: number } | null,
+): void {
+  const row = (offset: number): number => lx.lines.lineCol(offset).line;
+  const endRow = (item: Item): number => row(Math.max(item.start, item.end - 1));
   const first = items[0];
-  if (open !== null && first !== undefined && first.startPosition.row === open.startPosition.row) {
+  if (open !== null && first !== undefined && row(first.start) === row(open.start)) {
     const second = items[1];
     if (second !== undefined) {
-      problem(
-        ctx,
+      lx.problem(
         'a single-line block holds one argument; put each argument on its own line',
-        second.startIndex,
-        second.endIndex,
+        second.start,
+        second.end,
       );
-    } else if (first.type === 'block') {
-      problem(ctx, 'a single-line block cannot contain a block', first.startIndex, first.endIndex);
-    } else if (close !== null && close.startPosition.row !== first.endPosition.row) {
-      problem(
-        ctx,
-        'a single-line block must close on the line of its argument',
-        close.startIndex,
-        close.endIndex,
-      );
+    } else if (first.block) {
+      lx.problem('a single-line block cannot contain a block', first.start, first.end);
+    } else if (close !== null && row(close.start) !== endRow(first)) {
+      lx.problem('a single-line block must close on the line of its argument', close.start, close.end);
     }
     return;
   }
   for (let i = 1; i < items.length; i++) {
-    const prev = items[i - 1]!;
-    const item = items[i]!;
-    if (item.startPosition.row === endRow(prev)) {
-      problem(
-        ctx,
+    const prev = items[i - 1] as Item;
+    const item = items[i] as Item;
+    if (row(item.start) === endRow(prev)) {
+      lx.problem(
         'two definitions on one line; put each argument or block on its own line',
-        item.startIndex,
-        item.endIndex,
+        item.start,
+        item.end,
       );
     }
   }
   const last = items[items.length - 1];
-  if (close !== null && last !== undefined && close.startPosition.row === endRow(last)) {
-    problem(
-      ctx,
+  if (close !== null && last !== undefined && row(close.start) === endRow(last)) {
+    lx.problem(
       'an argument must end with a newline; put the closing "}" on its own line',
-      close.startIndex,
-      close.endIndex,
+      close.start,
+      close.end,
     );
   }
-}
-
-/** Row of a node's last character (a node can end at column 0 of the following line). */
-function convertBlock(ctx: Ctx, node: Node): Block {
-  const kids = all(node);
-  const type = kids[0]?.type === 'identifier' ? kids[0].text : '';
-  const labels: string[] = [];
-  let open: Node | null = null;
-  let close: Node | null = null;
-  let body: Node | null = null;
-  let header: Node | null = kids[0] ?? null;
-  for (const kid of kids.slice(1)) {
-    if (kid.type === 'string_lit') {
-      labels.push(stringLiteral(ctx, kid).value);
-      header = kid;
-    } else if (kid.type === 'identifier') {
-      labels.push(kid.text);
-      header = kid;
-    } else if (kid.type === 'block_start') open = kid;
-    else if (kid.type === 'block_end') close = kid;
-    else if (kid.type === 'body') body = kid;
-  }
-  const block: Block = { type, labels, attributes: [], blocks: [], pos: nodePos(ctx, node) };
-  if (open !== null && header !== null && !open.isMissing && open.startPosition.row !== endRow(header)) {
-    problem(
-      ctx,
-      `the "{" of block "${type}" must be on the same line as its header`,
-      open.startIndex,
-      open.endIndex,
-    );
-  }
-  if (body !== null) fillBody(ctx, block, body, open, close, node);
-  return block;
-}
-
-function convertAttribute(ctx: Ctx, node: Node): Attribute | undefined {
-  const kids = named(node);
-  const name = kids[0];
-  const value = kids.find((k) => k.type === 'expression');
-  if (name === undefined || value === undefined) return undefined;
-  return { name: name.text, value: convertExpr(ctx, value), pos: nodePos(ctx, node) };
 }

@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
 import { parseHclJson } from './hcl-json.js';
@@ -7,7 +7,6 @@ import { parseLegacyJson } from './legacy-json.js';
 import type { Template } from './model.js';
 import { packerFromHcl } from './packer-blocks.js';
 import { extractShell } from './shell.js';
-import { hclParser } from './tree-sitter.js';
 
 /** The files Packer reads from a template directory, in the lexical order it reads them. */
 function isDirectoryMember(name: string): boolean {
@@ -19,23 +18,29 @@ function isTemplateFile(name: string): boolean {
 }
 
 /**
+ * Load many templates, in input order, on this thread. Worker threads measured slower once
+ * parsing became cheap: starting one and cloning its models back cost more than the parsing
+ * it took over (bench/RESULTS.md, "Lint").
+ */
+export async function loadTemplates(paths: string[]): Promise<Template[]> {
+  const templates: Template[] = [];
+  for (const path of paths) templates.push(await loadTemplate(path));
+  return templates;
+}
+
+/**
  * Read one template: a directory (all its `*.pkr.hcl`, `*.pkr.json` and `*.auto.pkrvars.hcl`,
  * as Packer reads it) or a single file (`*.pkr.hcl`, `*.pkr.json`, `*.pkrvars.hcl`, or a
  * legacy `*.json`). Syntax problems are returned in `syntaxErrors`, never thrown; only
  * unreadable paths throw.
  */
 export async function loadTemplate(path: string): Promise<Template> {
-  const isDir = (await statOrThrow(path)).isDirectory();
+  const isDir = statOrThrow(path).isDirectory();
   if (!isDir && path.endsWith('.json') && !path.endsWith('.pkr.json')) return loadLegacyJson(path);
-  const files = isDir ? await directoryFiles(path) : [path];
-  const texts = Object.fromEntries(
-    await Promise.all(files.map(async (f) => [f, await readOrThrow(f)] as const)),
-  );
-  const hcl = files.some((f) => f.endsWith('.hcl')) ? await hclParser() : undefined;
+  const files = isDir ? directoryFiles(path) : [path];
+  const texts = Object.fromEntries(files.map((f) => [f, readOrThrow(f)] as const));
   const parsed = files.map((file) =>
-    hcl === undefined || file.endsWith('.json')
-      ? parseHclJson(file, texts[file]!)
-      : parseHcl(hcl, file, texts[file]!),
+    file.endsWith('.hcl') ? parseHcl(file, texts[file]!) : parseHclJson(file, texts[file]!),
   );
   const parts = packerFromHcl(parsed);
   const shell = await extractShell(parts.builds);
@@ -54,7 +59,7 @@ export async function loadTemplate(path: string): Promise<Template> {
 }
 
 async function loadLegacyJson(path: string): Promise<Template> {
-  const text = await readOrThrow(path);
+  const text = readOrThrow(path);
   const json = parseLegacyJson(path, text);
   const shell = await extractShell(json.builds);
   return {
@@ -75,26 +80,28 @@ async function loadLegacyJson(path: string): Promise<Template> {
   };
 }
 
-async function statOrThrow(path: string): Promise<Awaited<ReturnType<typeof stat>>> {
+// Reads are synchronous: a template is a few small local files, and on a 2-core machine the
+// thread-pool round trips of fs/promises cost more CPU than the reads (bench/RESULTS.md, "Lint").
+function statOrThrow(path: string): Stats {
   try {
-    return await stat(path);
+    return statSync(path);
   } catch (err) {
     throw unreadable(path, err);
   }
 }
 
-async function readOrThrow(file: string): Promise<string> {
+function readOrThrow(file: string): string {
   try {
-    return await readFile(file, 'utf8');
+    return readFileSync(file, 'utf8');
   } catch (err) {
     throw unreadable(file, err);
   }
 }
 
-async function directoryFiles(dir: string): Promise<string[]> {
+function directoryFiles(dir: string): string[] {
   let names: string[];
   try {
-    names = await readdir(dir);
+    names = readdirSync(dir);
   } catch (err) {
     throw unreadable(dir, err);
   }

@@ -3,8 +3,8 @@ import { describe, expect, it } from 'vitest';
 import { loadTemplate } from '../../../src/template/load.js';
 import { at, fixtures, range } from './helpers.js';
 
-/** Inputs tree-sitter's grammar accepts but HashiCorp's HCL parser (and so Packer) rejects. */
-describe('HCL strictness beyond the tree-sitter grammar', () => {
+/** Layout and duplicates HashiCorp's HCL parser (and so Packer) rejects, where generic HCL grammars do not. */
+describe('HCL strictness as in hclsyntax', () => {
   const errors = async (name: string) =>
     (await loadTemplate(join(fixtures, 'strict', name))).syntaxErrors.map((e) => [range(e.pos), e.message]);
 
