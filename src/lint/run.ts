@@ -1,6 +1,6 @@
 import type { LintConfig } from '../config/types.js';
 import { discoverTemplates } from '../template/discover.js';
-import { loadTemplates } from '../template/load-many.js';
+import { loadTemplates } from '../template/load.js';
 import type { Template } from '../template/model.js';
 import { lintTemplate, sortFindings } from './engine.js';
 import { LintInputError } from './errors.js';

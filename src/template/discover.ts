@@ -1,4 +1,4 @@
-import { readdir, readFile, stat } from 'node:fs/promises';
+import { type Dirent, readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { parseTree } from 'jsonc-parser';
 import { unreadable } from './load.js';
@@ -13,9 +13,9 @@ const SKIP = new Set(['node_modules', '.git']);
 export async function discoverTemplates(paths: string[]): Promise<string[]> {
   const found: string[] = [];
   for (const path of paths) {
-    let info: Awaited<ReturnType<typeof stat>>;
+    let info: Stats;
     try {
-      info = await stat(path);
+      info = statSync(path);
     } catch (err) {
       throw unreadable(path, err);
     }
@@ -24,34 +24,35 @@ export async function discoverTemplates(paths: string[]): Promise<string[]> {
       continue;
     }
     const inDir: string[] = [];
-    await search(path, inDir);
+    search(path, inDir);
     found.push(...inDir.sort());
   }
   return [...new Set(found)];
 }
 
-async function search(dir: string, found: string[]): Promise<void> {
-  let entries: import('node:fs').Dirent[];
+/** Synchronous, like the template reader: many small directories, no thread-pool round trips. */
+function search(dir: string, found: string[]): void {
+  let entries: Dirent[];
   try {
-    entries = await readdir(dir, { withFileTypes: true });
+    entries = readdirSync(dir, { withFileTypes: true });
   } catch (err) {
     throw unreadable(dir, err);
   }
   if (entries.some((e) => e.isFile() && /\.pkr\.(hcl|json)$/.test(e.name))) found.push(dir);
   for (const entry of entries) {
     const path = join(dir, entry.name);
-    if (entry.isDirectory() && !SKIP.has(entry.name)) await search(path, found);
+    if (entry.isDirectory() && !SKIP.has(entry.name)) search(path, found);
     else if (entry.isFile() && entry.name.endsWith('.json') && !entry.name.endsWith('.pkr.json')) {
-      if (await hasBuilders(path)) found.push(path);
+      if (hasBuilders(path)) found.push(path);
     }
   }
 }
 
 /** A legacy Packer template is a JSON object with a top-level `builders` key. */
-async function hasBuilders(file: string): Promise<boolean> {
+function hasBuilders(file: string): boolean {
   let text: string;
   try {
-    text = await readFile(file, 'utf8');
+    text = readFileSync(file, 'utf8');
   } catch (err) {
     throw unreadable(file, err);
   }

@@ -1,4 +1,4 @@
-import { readFile } from 'node:fs/promises';
+import { readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join } from 'node:path';
 import type { Parser } from 'web-tree-sitter';
 import { type FoundCommand, scanShell } from './bash.js';
@@ -98,7 +98,7 @@ async function readScript(
   let text = out.scripts[file];
   if (text === undefined) {
     try {
-      text = await readFile(file, 'utf8');
+      text = readFileSync(file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
       out.errors.push({
