@@ -22,11 +22,14 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
 };
 
 /**
- * Register the command named in `argv` alone when there is one; otherwise (top-level help, an
- * unknown command) all of them, so help lists every command and typos get suggestions.
+ * Register the command named in `argv` alone when there is one; none for a bare `--version`;
+ * otherwise (top-level help, an unknown command) all of them, so help lists every command and
+ * typos get suggestions.
  */
 export async function registerCommands(program: Command, argv: string[]): Promise<void> {
-  const named = argv.slice(2).find((a) => !a.startsWith('-'));
+  const args = argv.slice(2);
+  const named = args.find((a) => !a.startsWith('-'));
+  if (named === undefined && (args.includes('--version') || args.includes('-V'))) return;
   const load = named !== undefined ? COMMANDS[named] : undefined;
   const modules = load ? [await load()] : await Promise.all(Object.values(COMMANDS).map((l) => l()));
   for (const m of modules) m.register(program);
