@@ -86,11 +86,13 @@ function walk(state: State, node: Node, ctx: Walk): void {
       const children = node.children.filter((k): k is Node => k !== null);
       const op = children.find((k) => k.type === '&&' || k.type === '||')?.type;
       const [left, right] = children.filter((k) => k.isNamed && k.type !== 'comment');
-      // `a || b`: a's failure is tolerated; `probe && b`: the probe's failure is the point.
-      const leftGuarded =
-        ctx.guarded || op === '||' || (op === '&&' && left !== undefined && isProbe(state.text, left));
+      // `a || b`: a's failure is tolerated; `probe && b`: the probe's failure is the point, and
+      // b runs only where the probe found what b needs. After a plain command (`apt-get … &&
+      // systemctl …`) b is not guarded: under `sh -e` its failure still fails the build.
+      const probe = left !== undefined && isProbe(state.text, left);
+      const leftGuarded = ctx.guarded || op === '||' || (op === '&&' && probe);
       if (left !== undefined) walk(state, left, { guarded: leftGuarded });
-      if (right !== undefined) walk(state, right, { guarded: ctx.guarded || op !== undefined });
+      if (right !== undefined) walk(state, right, { guarded: ctx.guarded || probe });
       return;
     }
   }

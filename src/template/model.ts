@@ -135,7 +135,11 @@ export interface ShellCommand {
   pipeline: { name: string; args: string[] }[];
   /** Index of this command within `pipeline`. */
   pipelineIndex: number;
-  /** Guarded by a conditional context (`if`, `||`, `&&` right side, `command -v x &&`). */
+  /**
+   * Guarded by a conditional context: inside `if`/`while`/`case`, the left of `||`, or after a
+   * probe (`command -v x &&`, `[ -d … ] &&`, `test … ||`). Not the right of `a && b` after a
+   * plain command: its failure still fails the build.
+   */
   guarded: boolean;
   /** Where it is: a template line (inline/heredoc) or a line in a script file. */
   pos: Position;

@@ -72,8 +72,9 @@ describe('legacy JSON templates', () => {
     expect(t.shell.map((c) => [c.name, c.args, c.pos.file, at(c.pos), c.guarded])).toEqual([
       ['apt-get', ['update'], file, '32:10', false],
       ['echo', ['apt-get install x'], file, '33:10', false],
-      ['curl', ['-fsSL', 'https://x.example/i.sh'], file, '33:40', true],
-      ['bash', [], file, '33:76', true],
+      // `echo … && curl … | bash`: echo is no probe, so the pipeline after it is not guarded.
+      ['curl', ['-fsSL', 'https://x.example/i.sh'], file, '33:40', false],
+      ['bash', [], file, '33:76', false],
       ['yum', ['install', '-y', 'httpd'], join(fixtures, 'legacy/scripts/setup.sh'), '1:1', false],
     ]);
     expect(range(t.shell[1]!.pos)).toBe('33:10-33:35');

@@ -49,12 +49,12 @@ describe('shell inside a heredoc and inline strings', () => {
     expect(touch.text).toBe('HOME_DIR="${HOME}" nohup env A=1 sudo -u www-data touch "${HOME}/x"');
   });
 
-  it('marks the right side of `[ -x … ] &&` and of `&&` as guarded, plain lines not', () => {
+  it('marks what a probe guards (`[ -x … ] &&`) as guarded; plain lines and `cmd && next` not', () => {
     const guarded = Object.fromEntries(t.shell.map((c) => [`${c.name}@${at(c.pos)}`, c.guarded]));
     expect(guarded).toMatchObject({
       'apt-get@14:9': false,
       'systemctl@15:34': true,
-      'apt-get@20:27': true,
+      'apt-get@20:27': false,
       'echo@20:8': false,
     });
   });
@@ -113,15 +113,16 @@ describe('shell from script files, execute_command and environment_vars', () => 
     ]);
   });
 
-  it('sets guarded inside `if` and around `||`, and the pipeline of `curl | sudo bash`', () => {
+  it('sets guarded inside `if` and left of `||`, and the pipeline of `curl | sudo bash`', () => {
     const byLine = (file: string, line: number) =>
       t.shell.filter((c) => c.pos.file === file && c.pos.line === line);
     expect(byLine(install, 9)[0]!.guarded).toBe(true);
     expect(byLine(install, 8)[0]!.guarded).toBe(true);
     expect(byLine(install, 5)[0]!.guarded).toBe(false);
+    // The fallback of `||` runs exactly when the first failed: nothing guards it.
     expect(byLine(cleanup, 2).map((c) => [c.name, c.guarded])).toEqual([
       ['history', true],
-      ['true', true],
+      ['true', false],
     ]);
     // `command -v x && …`: the probe and what it guards.
     expect(byLine(cleanup, 3).map((c) => [c.name, c.guarded])).toEqual([
