@@ -16,13 +16,19 @@ export interface FoundCommand {
 export interface ShellScan {
   commands: FoundCommand[];
   comments: { text: string; pos: Position }[];
+  /** Where the shell was too deeply nested to read further (no real script is). */
+  errors: { message: string; pos: Position }[];
 }
 
 interface State {
   parser: Parser;
   text: MappedText;
   scan: ShellScan;
+  /** Syntax-tree depth of the walk: it recurses, so it stops before the stack does. */
+  depth: number;
 }
+
+const MAX_DEPTH = 400;
 
 interface Walk {
   guarded: boolean;
@@ -38,8 +44,8 @@ interface Word {
 
 /** Parse shell text and list every simple command in it, with positions mapped back to the file. */
 export function scanShell(parser: Parser, text: MappedText): ShellScan {
-  const scan: ShellScan = { commands: [], comments: [] };
-  scanInto({ parser, text, scan }, false);
+  const scan: ShellScan = { commands: [], comments: [], errors: [] };
+  scanInto({ parser, text, scan, depth: 0 }, false);
   return scan;
 }
 
@@ -64,6 +70,24 @@ const PROBES = new Set(['command', 'which', 'type', 'hash', 'test', '[', '[[']);
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'ksh', 'zsh']);
 
 function walk(state: State, node: Node, ctx: Walk): void {
+  if (state.depth >= MAX_DEPTH) {
+    if (state.scan.errors.length === 0) {
+      state.scan.errors.push({
+        message: `shell nested deeper than ${MAX_DEPTH} levels: the commands inside are not checked; flatten it`,
+        pos: textSpan(state.text, node.startIndex, node.startIndex),
+      });
+    }
+    return;
+  }
+  state.depth++;
+  try {
+    visit(state, node, ctx);
+  } finally {
+    state.depth--;
+  }
+}
+
+function visit(state: State, node: Node, ctx: Walk): void {
   switch (node.type) {
     case 'comment':
       state.scan.comments.push({

@@ -59,6 +59,13 @@ export function describe(lx: Lexer): string {
 }
 
 function expression(lx: Lexer): Node {
+  lx.enter();
+  const node = conditional(lx);
+  lx.leave();
+  return node;
+}
+
+function conditional(lx: Lexer): Node {
   const cond = binary(lx, 1);
   if (lx.peek() !== '?') return cond;
   lx.take();
@@ -86,12 +93,14 @@ function binary(lx: Lexer, min: number): Node {
 }
 
 function unary(lx: Lexer): Node {
-  const kind = lx.peek();
-  if (kind !== '!' && kind !== '-') return postfix(lx);
   const start = lx.start;
-  lx.take();
-  const operand = unary(lx);
-  return other(lx, start, operand.end);
+  let operators = 0;
+  for (let kind = lx.peek(); kind === '!' || kind === '-'; kind = lx.peek()) {
+    lx.take();
+    operators++;
+  }
+  const operand = postfix(lx);
+  return operators === 0 ? operand : other(lx, start, operand.end);
 }
 
 /** A term and its traversals: `var.a.b`, `local.m["k"]`, `x[0]`, `var.l.0`, splats. */
@@ -536,6 +545,13 @@ function interpolation(lx: Lexer, i: number): { expr: Expr; end: number } {
 
 /** `%{ if … }…%{ endif }` or `%{ for … }…%{ endfor }` at `i`: one part, kept as written. */
 function directive(lx: Lexer, i: number, ending: Ending): { expr: Expr; end: number } {
+  lx.enter();
+  const part = directiveBody(lx, i, ending);
+  lx.leave();
+  return part;
+}
+
+function directiveBody(lx: Lexer, i: number, ending: Ending): { expr: Expr; end: number } {
   const keyword = directiveKeyword(lx.text, i);
   const headerEnd = directiveHeader(lx, i, keyword);
   const want = keyword === 'if' ? 'endif' : 'endfor';

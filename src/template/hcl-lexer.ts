@@ -111,6 +111,16 @@ export function isDigit(c: number): boolean {
   return c >= 48 && c <= 57;
 }
 
+/** Deeper nesting than this stops the parse of a file (no template needs it; the stack does). */
+export const MAX_NESTING = 256;
+
+/** Thrown when nesting passes MAX_NESTING; the parser reports it and keeps what it read. */
+export class TooDeep extends Error {
+  constructor(readonly at: number) {
+    super(`nesting deeper than ${MAX_NESTING} levels`);
+  }
+}
+
 /**
  * A one-token-lookahead lexer over one file. `pos` only moves when a token is taken, so a
  * change of newline mode (newlines end arguments in bodies and objects, are mere space inside
@@ -134,6 +144,7 @@ export class Lexer {
   private readonly comments = new Map<number, Comment>();
   private readonly modes: boolean[] = [true];
   private quiet = 0;
+  private depth = 0;
   /** Inside one argument only its first error is news; the rest follow from it. */
   private statement: { errored: boolean } | null = null;
 
@@ -202,6 +213,15 @@ export class Lexer {
 
   slice(start: number, end: number): string {
     return this.text.slice(start, end);
+  }
+
+  /** One level deeper into brackets, blocks or interpolations (the parser recurses). */
+  enter(): void {
+    if (++this.depth > MAX_NESTING) throw new TooDeep(this.pos);
+  }
+
+  leave(): void {
+    this.depth--;
   }
 
   /** Report at most one syntax error while `fn` reads one argument. */

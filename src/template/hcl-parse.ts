@@ -1,5 +1,5 @@
 import { describe, EXPR_START, parseExpression, parseLabel } from './hcl-expr.js';
-import { type Comment, Lexer, type SyntaxProblem } from './hcl-lexer.js';
+import { type Comment, Lexer, type SyntaxProblem, TooDeep } from './hcl-lexer.js';
 import type { Attribute, Block } from './model.js';
 import type { LineIndex } from './position.js';
 
@@ -26,7 +26,15 @@ export interface HclFile {
 export function parseHcl(file: string, text: string): HclFile {
   const lx = new Lexer(file, text);
   const body: Block = { type: '', labels: [], attributes: [], blocks: [], pos: lx.span(0, text.length) };
-  parseBody(lx, body, null);
+  try {
+    parseBody(lx, body, null);
+  } catch (err) {
+    if (!(err instanceof TooDeep)) throw err;
+    lx.errors.push({
+      message: `${err.message}: imagegate stops reading this file here; flatten the expression or block`,
+      pos: lx.span(err.at, err.at),
+    });
+  }
   const errors = lx.errors.sort((a, b) => a.pos.line - b.pos.line || a.pos.column - b.pos.column);
   return { file, text, lines: lx.lines, body, comments: lx.allComments(), errors };
 }
@@ -127,7 +135,9 @@ function parseBlock(lx: Lexer, target: Block, start: number, name: string): Item
   lx.take();
   const open = { start: lx.lastStart, end: lx.lastEnd };
   const block: Block = { type: name, labels, attributes: [], blocks: [], pos: lx.span(start, lx.lastEnd) };
+  lx.enter();
   const closeEnd = parseBody(lx, block, open);
+  lx.leave();
   const end = closeEnd ?? lx.start;
   block.pos = lx.span(start, end);
   target.blocks.push(block);

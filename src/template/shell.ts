@@ -42,6 +42,7 @@ async function extractProvisioner(
     if (text === undefined) return;
     const scan = scanShell(bash, via === 'script' || via === 'scripts' ? text : maskGoTemplates(text));
     out.comments.push(...scan.comments);
+    out.errors.push(...scan.errors);
     for (const found of scan.commands) out.shell.push(withOrigin(found, provisioner, via));
   };
   // `command` is shell-local's single-command form of `inline`.

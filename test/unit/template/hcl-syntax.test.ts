@@ -208,3 +208,26 @@ describe('HCL syntax errors: one clear error where the mistake is', () => {
     expect(errors('/* open\nx = 1\n')).toEqual(['1:1-1:2 a "/*" comment is never closed; add "*/"']);
   });
 });
+
+describe('nesting limits: a clear syntax error, never a stack overflow', () => {
+  const errors = (text: string) => parseHcl('t.pkr.hcl', text).errors.map((e) => e.message);
+  const tooDeep =
+    'nesting deeper than 256 levels: imagegate stops reading this file here; flatten the expression or block';
+
+  it('in brackets, parentheses, blocks, interpolations and directives', () => {
+    const n = 5000;
+    expect(errors(`x = ${'['.repeat(n)}${']'.repeat(n)}\n`)).toEqual([tooDeep]);
+    expect(errors(`x = ${'('.repeat(n)}1${')'.repeat(n)}\n`)).toEqual([tooDeep]);
+    expect(errors(`${'a {\n'.repeat(n)}${'}\n'.repeat(n)}`)).toEqual([tooDeep]);
+    expect(errors(`x = "${'${"'.repeat(n)}${'"}'.repeat(n)}"\n`)).toEqual([tooDeep]);
+    expect(errors(`x = "${'%{if a}'.repeat(n)}${'%{endif}'.repeat(n)}"\n`)).toEqual([tooDeep]);
+  });
+
+  it('keeps what it read before the limit, and reads deep-but-sane nesting', () => {
+    const parsed = parseHcl('t.pkr.hcl', `first = 1\nx = ${'['.repeat(300)}\n`);
+    expect(parsed.body.attributes.map((a) => a.name)).toEqual(['first']);
+    expect(errors(`x = ${'['.repeat(100)}${']'.repeat(100)}\n`)).toEqual([]);
+    // Operator chains are loops, not recursion: no limit.
+    expect(errors(`x = ${'!'.repeat(5000)}true\ny = ${Array(5000).fill('1').join(' + ')}\n`)).toEqual([]);
+  });
+});

@@ -1,4 +1,6 @@
 // biome-ignore-all lint/suspicious/noTemplateCurlyInString: these strings are HCL and shell text, not JS templates
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { loadTemplate } from '../../../src/template/load.js';
@@ -178,5 +180,26 @@ describe('shell from script files, execute_command and environment_vars', () => 
       /^script "scripts\/does-not-exist.sh" cannot be read \(ENOENT/,
     );
     expect(t2.shell).toEqual([]);
+  });
+});
+
+describe('shell nested beyond reason', () => {
+  it('is a syntax error at the place it gets too deep, not a stack overflow', async () => {
+    let script = 'echo hi';
+    for (let i = 0; i < 3000; i++) script = `echo $(${script})`;
+    const dir = mkdtempSync(join(tmpdir(), 'imagegate-deep-shell-'));
+    try {
+      const file = join(dir, 'deep.pkr.hcl');
+      writeFileSync(file, `build {\n  provisioner "shell" {\n    inline = ["${script}"]\n  }\n}\n`);
+      const t = await loadTemplate(file);
+      expect(t.syntaxErrors.map((e) => [e.pos.line, e.message])).toEqual([
+        [3, 'shell nested deeper than 400 levels: the commands inside are not checked; flatten it'],
+      ]);
+      // The outer commands were still read.
+      expect(t.shell.length).toBeGreaterThan(50);
+      expect(t.shell[0]!.name).toBe('echo');
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
