@@ -8,6 +8,13 @@ import type { Hit } from './types.js';
  */
 export interface CheckModule<P> {
   prepare(params: P): (template: Template) => Hit[];
+  /**
+   * Whether the template has anything this check judges (a source of its builder types, a
+   * shell provisioner, …). A check that does not apply finds nothing, and that is no evidence
+   * of compliance: reports show it as not applicable instead of passed. Absent means it
+   * always applies; when a module cannot tell, it must answer true.
+   */
+  applies?(params: P, template: Template): boolean;
 }
 
 /** Regex from a policy: `(?i)` prefix (as in RE2/Go) makes it case-insensitive. */

@@ -13,6 +13,12 @@ export interface TemplateResult {
   findings: Finding[];
   /** Findings silenced by a suppression comment (still counted in the summary). */
   suppressed: Finding[];
+  /**
+   * Ids of policies with nothing to judge in this template (an AMI policy on a docker-only
+   * template): their silence is not a pass. Empty when the template has syntax errors, since a
+   * partly read template cannot show what is absent.
+   */
+  notApplicable: string[];
 }
 
 export interface EngineOptions {
@@ -38,9 +44,15 @@ export function lintTemplate(
   for (const err of template.syntaxErrors) {
     raw.push({ policy: SYNTAX, severity: 'error', message: err.message, ...place(err.pos) });
   }
+  const notApplicable: string[] = [];
   for (const policy of policies) {
-    for (const hit of policy.run(template)) {
+    const hits = policy.run(template);
+    for (const hit of hits) {
       raw.push({ policy: policy.id, severity: policy.severity, message: hit.message, ...place(hit.pos) });
+    }
+    // A policy that found something applied, whatever its applicability test says.
+    if (hits.length === 0 && template.syntaxErrors.length === 0 && !policy.applies(template)) {
+      notApplicable.push(policy.id);
     }
   }
 
@@ -78,7 +90,7 @@ export function lintTemplate(
       });
     }
   });
-  return { findings: sortFindings(findings), suppressed };
+  return { findings: sortFindings(findings), suppressed, notApplicable: notApplicable.sort() };
 }
 
 function place(pos: Position): Omit<Finding, 'policy' | 'severity' | 'message'> {

@@ -11,6 +11,8 @@ import { SUPPRESSION_REASON_MISSING, SUPPRESSION_UNUSED, SYNTAX } from './types.
 /** A policy ready to run: its effective severity and its prepared check(s). */
 export interface LoadedPolicy extends Policy {
   run(template: Template): Hit[];
+  /** Whether any of its checks has something to judge in the template (see CheckModule.applies). */
+  applies(template: Template): boolean;
 }
 
 export const BUILTIN_POLICY_DIR = fileURLToPath(new URL('../../policies/', import.meta.url));
@@ -96,11 +98,14 @@ export async function loadPolicySet(opts: PolicySetOptions = {}): Promise<Loaded
 }
 
 function prepare(policy: Policy, specs: CheckSpec[], severity: Severity | undefined): LoadedPolicy {
-  const runs = specs.map((spec) => {
+  const checks = specs.map((spec) => {
     const module = CHECKS[spec.type];
     if (!module) throw new LintInputError(`${policy.file}: unknown check type "${spec.type}"`);
+    const params = spec as CheckSpec & { message: string };
     try {
-      return module.prepare(spec as CheckSpec & { message: string });
+      const run = module.prepare(params);
+      const applies = module.applies;
+      return { run, applies: applies ? (t: Template) => applies(params, t) : () => true };
     } catch (err) {
       throw new LintInputError(`${policy.file}: check ${spec.type}: ${(err as Error).message}`);
     }
@@ -108,7 +113,8 @@ function prepare(policy: Policy, specs: CheckSpec[], severity: Severity | undefi
   return {
     ...policy,
     severity: severity ?? policy.severity,
-    run: (template) => runs.flatMap((run) => run(template)),
+    run: (template) => checks.flatMap((c) => c.run(template)),
+    applies: (template) => checks.some((c) => c.applies(template)),
   };
 }
 

@@ -134,6 +134,32 @@ export function provisionersWithSources(
   return out;
 }
 
+/** Whether any source has one of these builder types (`amazon-*` globs allowed). */
+export function hasSourceOf(template: Template, builders: readonly string[]): boolean {
+  return template.sources.some((s) => globMatch(builders, s.type));
+}
+
+/** The provisioners Packer runs through a shell, and whose commands src/template extracts. */
+const SHELL_PROVISIONERS = new Set(['shell', 'shell-local']);
+
+/**
+ * A provisioner that runs shell. Judged by type, not by extracted commands: a provisioner
+ * whose commands lint cannot see (`inline = var.steps`) still runs shell.
+ */
+export function isShellProvisioner(template: Template, provisioner: Provisioner): boolean {
+  return (
+    SHELL_PROVISIONERS.has(provisioner.type) ||
+    template.shell.some((c) => c.origin.provisioner === provisioner)
+  );
+}
+
+export function hasShellProvisioner(template: Template): boolean {
+  return (
+    template.shell.length > 0 ||
+    template.builds.some((b) => b.provisioners.some((p) => isShellProvisioner(template, p)))
+  );
+}
+
 /** Start-of-file position, for findings about a whole file. */
 export function fileStart(file: string): Position {
   return { file, line: 1, column: 1, endLine: 1, endColumn: 1 };

@@ -41,6 +41,8 @@ export interface LintRun {
   summary: LintSummary;
   templates: Template[];
   policies: LoadedPolicy[];
+  /** Per template path: ids of policies with nothing to judge there (see TemplateResult). */
+  notApplicable: Record<string, string[]>;
 }
 
 /**
@@ -68,10 +70,12 @@ export async function lintPaths(paths: string[], options: LintOptions = {}): Pro
   const engine = { severity: config.severity ?? {}, disabled: new Set(config.disable ?? []) };
   const findings: Finding[] = [];
   let suppressed = 0;
+  const notApplicable: Record<string, string[]> = {};
   for (const template of templates) {
     const result = lintTemplate(template, policies, engine);
     findings.push(...result.findings);
     suppressed += result.suppressed.length;
+    notApplicable[template.path] = result.notApplicable;
   }
   const failOn = options.failOn ?? config.failOn ?? 'error';
   return {
@@ -84,6 +88,7 @@ export async function lintPaths(paths: string[], options: LintOptions = {}): Pro
     }),
     templates,
     policies,
+    notApplicable,
   };
 }
 

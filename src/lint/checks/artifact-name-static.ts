@@ -1,6 +1,6 @@
 import type { Expr, Template } from '../../template/model.js';
 import { type CheckModule, compileRegex, fill } from '../check-api.js';
-import { dereference, globMatch, lookup } from '../query.js';
+import { dereference, globMatch, hasSourceOf, lookup } from '../query.js';
 import type { Hit } from '../types.js';
 
 /**
@@ -20,6 +20,7 @@ export interface ArtifactNameStaticParams {
 }
 
 export const artifactNameStatic: CheckModule<ArtifactNameStaticParams> = {
+  applies: (p, template) => p.attributes.some((a) => hasSourceOf(template, a.builders)),
   prepare(p) {
     const text = compileRegex(p.uniqueText, 'uniqueText');
     const callInSource = new RegExp(

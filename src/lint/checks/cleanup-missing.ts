@@ -21,6 +21,8 @@ export interface CleanupMissingParams {
 }
 
 export const cleanupMissing: CheckModule<CleanupMissingParams> = {
+  applies: (p, template) =>
+    template.builds.some((b) => buildSources(template, b).some((s) => !globMatch(p.exceptBuilders, s.type))),
   prepare(p) {
     const reqs = p.requirements.map((r) => ({
       name: r.name,

@@ -27,6 +27,8 @@ function staticPrefix(expr: Expr): string | undefined {
 }
 
 export const fileUploadPrivilegedPath: CheckModule<FileUploadPrivilegedPathParams> = {
+  applies: (p, template) =>
+    template.builds.some((b) => b.provisioners.some((x) => p.provisioners.includes(x.type))),
   prepare(p) {
     const allowed = (dest: string) =>
       !dest.startsWith('/') ||

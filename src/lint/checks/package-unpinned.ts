@@ -1,4 +1,5 @@
 import { type CheckModule, compileRegex, fill } from '../check-api.js';
+import { hasShellProvisioner } from '../query.js';
 import { hasAnyFlag, positionals } from '../shell-args.js';
 import type { Hit } from '../types.js';
 
@@ -30,6 +31,7 @@ export interface PackageUnpinnedParams {
 }
 
 export const packageUnpinned: CheckModule<PackageUnpinnedParams> = {
+  applies: (_p, template) => hasShellProvisioner(template),
   prepare(p) {
     const skip = compileRegex(p.skip, 'skip');
     const managers = p.managers.map((m) => ({ ...m, pinnedRe: compileRegex(m.pinned, `${m.name}.pinned`) }));

@@ -22,6 +22,7 @@ export function isBounded(constraint: string): boolean {
 }
 
 export const pluginVersionUnbounded: CheckModule<PluginVersionUnboundedParams> = {
+  applies: (_p, template) => template.requiredPlugins.length > 0,
   prepare(p) {
     return (template) => {
       const hits: Hit[] = [];

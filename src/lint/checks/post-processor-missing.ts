@@ -10,6 +10,7 @@ export interface PostProcessorMissingParams {
 }
 
 export const postProcessorMissing: CheckModule<PostProcessorMissingParams> = {
+  applies: (_p, template) => template.builds.length > 0,
   prepare(p) {
     return (template) => {
       const hits: Hit[] = [];

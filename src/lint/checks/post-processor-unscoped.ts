@@ -14,6 +14,8 @@ export interface PostProcessorUnscopedParams {
 }
 
 export const postProcessorUnscoped: CheckModule<PostProcessorUnscopedParams> = {
+  applies: (p, template) =>
+    template.builds.some((b) => b.postProcessorChains.some((c) => c.some((pp) => p.types.includes(pp.type)))),
   prepare(p) {
     return (template) => {
       const hits: Hit[] = [];

@@ -1,5 +1,6 @@
 import type { ShellCommand } from '../../template/model.js';
 import { type CheckModule, fill } from '../check-api.js';
+import { hasShellProvisioner } from '../query.js';
 import { hasAnyFlag, optionValue, positionals } from '../shell-args.js';
 import type { Hit } from '../types.js';
 
@@ -31,6 +32,7 @@ function basename(path: string): string {
 }
 
 export const remoteScriptPiped: CheckModule<RemoteScriptPipedParams> = {
+  applies: (_p, template) => hasShellProvisioner(template),
   prepare(p) {
     const fetcherNames = p.fetchers.map((f) => f.command);
     const substitution = new RegExp(`(<\\(|\\$\\()\\s*(${fetcherNames.join('|')})\\b`);

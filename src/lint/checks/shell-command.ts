@@ -1,5 +1,5 @@
 import { type CheckModule, fill } from '../check-api.js';
-import { globMatch, provisionersWithSources } from '../query.js';
+import { globMatch, hasShellProvisioner, isShellProvisioner, provisionersWithSources } from '../query.js';
 import { hasAnyFlag, positionals } from '../shell-args.js';
 import type { Hit } from '../types.js';
 
@@ -22,6 +22,14 @@ export interface ShellCommandParams {
 }
 
 export const shellCommand: CheckModule<ShellCommandParams> = {
+  applies: (p, template) =>
+    p.sourceTypes
+      ? provisionersWithSources(template).some(
+          (x) =>
+            isShellProvisioner(template, x.provisioner) &&
+            x.sources.some((s) => globMatch(p.sourceTypes!, s.type)),
+        )
+      : hasShellProvisioner(template),
   prepare(p) {
     return (template) => {
       // Provisioners that run on at least one source of the wanted types.

@@ -20,6 +20,13 @@ export interface SourceAttributeMissingParams {
 }
 
 export const sourceAttributeMissing: CheckModule<SourceAttributeMissingParams> = {
+  // `when` is part of what is judged: owners of a source_ami_filter mean nothing without one.
+  applies: (p, template) =>
+    template.sources.some(
+      (s) =>
+        globMatch(p.builders, s.type) &&
+        (p.when === undefined || lookup(s.body, p.when.split('.')) !== undefined),
+    ),
   prepare(p) {
     const path = p.attribute.split('.');
     const when = p.when?.split('.');

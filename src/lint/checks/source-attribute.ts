@@ -1,6 +1,6 @@
 import type { Expr } from '../../template/model.js';
 import { type CheckModule, compileRegex, fill } from '../check-api.js';
-import { globMatch, items, literal, lookup, type Scalar } from '../query.js';
+import { globMatch, hasSourceOf, items, literal, lookup, type Scalar } from '../query.js';
 import type { Hit } from '../types.js';
 
 /**
@@ -20,6 +20,7 @@ export interface SourceAttributeParams {
 }
 
 export const sourceAttribute: CheckModule<SourceAttributeParams> = {
+  applies: (p, template) => hasSourceOf(template, p.builders),
   prepare(p) {
     const path = p.attribute.split('.');
     const re = p.matches === undefined ? undefined : compileRegex(p.matches, 'matches');

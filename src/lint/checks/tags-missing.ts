@@ -1,6 +1,6 @@
 import type { Expr, Source, Template } from '../../template/model.js';
 import { type CheckModule, fill } from '../check-api.js';
-import { dereference, globMatch, header, literal, lookup } from '../query.js';
+import { dereference, globMatch, hasSourceOf, header, literal, lookup } from '../query.js';
 import type { Hit } from '../types.js';
 
 /**
@@ -51,6 +51,7 @@ function tagKeys(template: Template, source: Source, attribute: string): string[
 }
 
 export const tagsMissing: CheckModule<TagsMissingParams> = {
+  applies: (p, template) => hasSourceOf(template, p.builders),
   prepare(p) {
     const required = p.requiredTags.map((t) =>
       typeof t === 'string'

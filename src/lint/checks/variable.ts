@@ -16,6 +16,8 @@ export interface VariableParams {
 }
 
 export const variable: CheckModule<VariableParams> = {
+  applies: (p, template) =>
+    template.variables.length > 0 || (p.includeLocals === true && template.locals.length > 0),
   prepare(p) {
     const include = compileRegex(p.nameMatches, 'nameMatches');
     const exclude = p.nameExcludes === undefined ? undefined : compileRegex(p.nameExcludes, 'nameExcludes');

@@ -1,6 +1,9 @@
 import type { LintReport } from './report.js';
 
-/** `{"findings":[{policy, severity, message, file, line, column, endLine, endColumn}], "summary":{…}}`. */
+/**
+ * `{"findings":[{policy, severity, message, file, line, column, endLine, endColumn}], "summary":{…},
+ * "notApplicable":{"<template>":["<policy id>", …]}}`; `notApplicable` only when known.
+ */
 export function formatJson(report: LintReport): string {
   const findings = report.findings.map((f) => ({
     policy: f.policy,
@@ -12,5 +15,6 @@ export function formatJson(report: LintReport): string {
     endLine: f.endLine,
     endColumn: f.endColumn,
   }));
-  return `${JSON.stringify({ findings, summary: report.summary }, null, 2)}\n`;
+  const na = report.notApplicable ? { notApplicable: report.notApplicable } : {};
+  return `${JSON.stringify({ findings, summary: report.summary, ...na }, null, 2)}\n`;
 }

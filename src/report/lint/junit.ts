@@ -3,15 +3,18 @@ import type { LintReport } from './report.js';
 
 /**
  * JUnit XML: a testsuite per template and a testcase per template × policy, failing when the
- * policy found something there. Engine findings (syntax, suppressions) get testcases of their
- * own when they occur.
+ * policy found something there and skipped when it had nothing to judge (an AMI policy on a
+ * docker template): a skipped policy is not a passed one. Engine findings (syntax,
+ * suppressions) get testcases of their own when they occur.
  */
 export function formatJunit(report: LintReport): string {
   let tests = 0;
   let failures = 0;
+  let skips = 0;
   const suites = report.templates.map((t) => {
     const files = new Set(t.files);
     const mine = report.findings.filter((f) => files.has(f.file));
+    const notApplicable = new Set(report.notApplicable?.[t.path] ?? []);
     const ids = report.policies.map((p) => p.id);
     for (const f of mine) if (!ids.includes(f.policy)) ids.push(f.policy);
     const cases = ids.map((id) =>
@@ -19,34 +22,48 @@ export function formatJunit(report: LintReport): string {
         t.path,
         id,
         mine.filter((f) => f.policy === id),
+        notApplicable.has(id),
       ),
     );
-    const failed = cases.filter((c) => c.failed).length;
+    const failed = cases.filter((c) => c.status === 'failed').length;
+    const skipped = cases.filter((c) => c.status === 'skipped').length;
     tests += cases.length;
     failures += failed;
+    skips += skipped;
     return [
-      `  <testsuite name="${xml(t.path)}" tests="${cases.length}" failures="${failed}" errors="0" skipped="0">`,
+      `  <testsuite name="${xml(t.path)}" tests="${cases.length}" failures="${failed}" errors="0" skipped="${skipped}">`,
       ...cases.map((c) => c.xml),
       '  </testsuite>',
     ].join('\n');
   });
   return [
     '<?xml version="1.0" encoding="UTF-8"?>',
-    `<testsuites name="imagegate lint" tests="${tests}" failures="${failures}" errors="0">`,
+    `<testsuites name="imagegate lint" tests="${tests}" failures="${failures}" errors="0" skipped="${skips}">`,
     ...suites,
     '</testsuites>',
     '',
   ].join('\n');
 }
 
-function testcase(template: string, policy: string, findings: Finding[]): { xml: string; failed: boolean } {
+type CaseStatus = 'passed' | 'failed' | 'skipped';
+
+function testcase(
+  template: string,
+  policy: string,
+  findings: Finding[],
+  notApplicable: boolean,
+): { xml: string; status: CaseStatus } {
   const open = `    <testcase classname="${xml(template)}" name="${xml(policy)}"`;
-  if (findings.length === 0) return { xml: `${open}/>`, failed: false };
+  if (findings.length === 0 && notApplicable) {
+    const why = 'not applicable: the template has nothing this policy checks';
+    return { xml: `${open}>\n      <skipped message="${why}"/>\n    </testcase>`, status: 'skipped' };
+  }
+  if (findings.length === 0) return { xml: `${open}/>`, status: 'passed' };
   const body = findings.map((f) => `${f.file}:${f.line}:${f.column} ${f.severity} ${f.message}`).join('\n');
   const first = findings[0]!;
   return {
     xml: `${open}>\n      <failure message="${xml(first.message)}" type="${first.severity}">${xml(body)}</failure>\n    </testcase>`,
-    failed: true,
+    status: 'failed',
   };
 }
 

@@ -9,6 +9,8 @@ export interface LintReport {
   summary: LintSummary;
   templates: Template[];
   policies: LoadedPolicy[];
+  /** Per template path: policies with nothing to judge there. Absent: all applied. */
+  notApplicable?: Record<string, string[]>;
 }
 
 /** Policies whose findings point at secret values: never echo their source text. */

@@ -59,12 +59,13 @@ describe('built-in policy fixtures', () => {
       expect(actual).toEqual(want);
     });
 
-    it(`${id}: good fixture is clean for this policy`, async () => {
+    it(`${id}: good fixture is clean for this policy, which applied there (a pass, not n/a)`, async () => {
       const good = files.find((f) => f.startsWith('good'));
       expect(good, `${id} has a good fixture`).toBeDefined();
-      const { template, actual } = await findingsOf(join(dir, id, good!), id);
+      const { run, template, actual } = await findingsOf(join(dir, id, good!), id);
       expect(template.syntaxErrors).toEqual([]);
       expect(actual).toEqual([]);
+      expect(run.notApplicable[template.path]).not.toContain(id);
     });
   }
 });
