@@ -146,6 +146,7 @@ async function testOne(
       warnings: lint.summary.warnings,
       infos: lint.summary.infos,
       findings: lint.findings,
+      ...(template ? { notApplicable: lint.notApplicable[template.path] ?? [] } : {}),
     },
     ...(template ? { template: { path: img.template, digest: templateDigest(template) } } : {}),
     promotions:
@@ -328,6 +329,7 @@ async function runGate(names: string[], opts: GateOptions): Promise<number> {
       summary: ctx.lintRuns[0]?.summary ?? emptyLintSummary(),
       templates: ctx.lintRuns.flatMap((r) => r.templates),
       policies,
+      notApplicable: Object.fromEntries(ctx.lintRuns.flatMap((r) => Object.entries(r.notApplicable))),
     }),
   );
   const verdictFiles = outcomes.flatMap((o) =>

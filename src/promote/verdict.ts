@@ -34,6 +34,11 @@ export interface LintSummary {
   infos: number;
   /** Findings are kept in full so a report can show them. */
   findings: unknown[];
+  /**
+   * Policies that had nothing to judge in the template: neither passed nor failed. Verdicts
+   * written before this field existed lack it, and then every policy counts as applied.
+   */
+  notApplicable?: string[];
 }
 
 export interface Verdict {

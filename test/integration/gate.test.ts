@@ -151,11 +151,14 @@ describe('imagegate gate on a small image monorepo', () => {
     const verdict = JSON.parse(readFileSync(artifact?.verdictFile as string, 'utf8')) as {
       sha256: string;
       artifact: { id: string };
-      lint: { errors: number };
+      lint: { errors: number; notApplicable: string[] };
       template: { digest: string };
       promotions: { stage: string; status: string }[];
     };
     expect(verdict.sha256).toBe(artifact?.verdictSha256);
+    // A docker-only template: the AMI policies judged nothing, so the evidence says n/a, not pass.
+    expect(verdict.lint.notApplicable).toEqual(expect.arrayContaining(['tags-missing', 'ebs-unencrypted']));
+    expect(verdict.lint.notApplicable).not.toContain('apt-noninteractive');
     expect(verdict.artifact.id).toBe(artifact?.id);
     expect(verdict.template.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(verdict.promotions).toEqual([expect.objectContaining({ stage: 'dev', status: 'pending' })]);

@@ -9,6 +9,9 @@
  *   `suite:builtin:cleanup`                              every check of a suite
  *   `file:/etc/ssh/sshd_config`, `service:ssh#running`   a resource (optionally one property)
  * `*` matches any run of characters in a selector.
+ *
+ * A policy the lint found not applicable to an artifact's template (an AMI policy on a docker
+ * image) counts neither pass nor fail there: a control with only such evidence is not covered.
  */
 import type {
   ArtifactSection,
@@ -166,9 +169,16 @@ export function buildControls(
         skip: 0,
       };
       if (spec.kind === 'policy') {
+        ev.notApplicable = 0;
         for (const a of artifacts) {
           if (!a.lint.evaluated) continue;
-          const status = a.lint.findings.some((f) => f.policy === spec.ref) ? 'fail' : 'pass';
+          const failed = a.lint.findings.some((f) => f.policy === spec.ref);
+          // Silence from a policy with nothing to judge is not evidence of compliance.
+          if (!failed && a.lint.notApplicable.includes(spec.ref)) {
+            ev.notApplicable++;
+            continue;
+          }
+          const status = failed ? 'fail' : 'pass';
           ev[status]++;
           counted.set(`${a.anchor}\u0000policy\u0000${spec.ref}`, status);
           covered.add(a.anchor);

@@ -157,7 +157,10 @@ function controlTable(m: ReportModel): string {
     `<tr><td class="mono">${html(c.id)}</td><td>${pill(c.status)}</td><td>${c.evidence
       .map(
         (e) =>
-          `${e.kind === 'policy' ? 'policy' : 'check'} <code>${html(e.ref)}</code> <span class="muted">(${e.via})</span>`,
+          `${e.kind === 'policy' ? 'policy' : 'check'} <code>${html(e.ref)}</code> <span class="muted">(${e.via})</span>` +
+          (e.notApplicable
+            ? ` <span class="muted">· n/a for ${plural(e.notApplicable, 'artifact')}</span>`
+            : ''),
       )
       .join('<br>')}</td><td class="num">${c.coveredArtifacts}/${n}</td>${countsCell(c)}</tr>`;
   const note =
@@ -224,10 +227,18 @@ function references(refs: readonly string[]): string {
   return `<p><strong>References:</strong> ${links.join(' · ')}</p>`;
 }
 
+/** Policies that had nothing to judge in the template: listed so their silence is not read as a pass. */
+function notApplicable(a: ArtifactSection): string {
+  if (a.lint.notApplicable.length === 0) return '';
+  const ids = a.lint.notApplicable.map((id) => `<code>${html(id)}</code>`).join(', ');
+  return `<p class="muted">n/a (nothing to check in this template, counted neither pass nor fail): ${ids}</p>`;
+}
+
 function lintSection(a: ArtifactSection, policies: ReadonlyMap<string, PolicyUse>): string {
   if (!a.lint.evaluated)
     return `<h3>Lint</h3><p class="muted">No lint results for this artifact's template.</p>`;
-  if (a.lint.findings.length === 0) return `<h3>Lint</h3><p>${pill('pass', 'clean')} No findings.</p>`;
+  if (a.lint.findings.length === 0)
+    return `<h3>Lint</h3><p>${pill('pass', 'clean')} No findings.</p>${notApplicable(a)}`;
   const rows = a.lint.findings
     .map(
       (f) =>
@@ -242,7 +253,7 @@ function lintSection(a: ArtifactSection, policies: ReadonlyMap<string, PolicyUse
     .join('');
   return (
     `<h3>Lint findings (${a.lint.findings.length})</h3><table><thead><tr><th>Severity</th><th>Policy</th><th>Where</th><th>Message</th></tr></thead>` +
-    `<tbody>${rows}</tbody></table>${guide}`
+    `<tbody>${rows}</tbody></table>${notApplicable(a)}${guide}`
   );
 }
 

@@ -1,7 +1,8 @@
 /**
  * JUnit XML for CI test tabs: per artifact an integrity suite (a tampered verdict is a failing
  * test), a lint suite (error/warning findings fail, info findings pass with their message as
- * output) and one suite per goss suite with a test case per checked property.
+ * output, policies with nothing to check in the template are skipped) and one suite per goss
+ * suite with a test case per checked property.
  */
 import { xml } from './escape.js';
 import { location } from './format.js';
@@ -87,6 +88,14 @@ function artifactSuites(a: ArtifactSection): Suite[] {
       return c;
     });
     if (cases.length === 0) cases.push({ classname: `${ref}.lint`, name: 'no findings', seconds: 0 });
+    for (const id of a.lint.notApplicable) {
+      cases.push({
+        classname: `${ref}.lint.${id}`,
+        name: 'not applicable',
+        seconds: 0,
+        skipped: 'the template has nothing this policy checks',
+      });
+    }
     suites.push({ name: `${ref} / lint`, timestamp: at, cases });
   }
   for (const s of a.suites) {

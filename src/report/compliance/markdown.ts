@@ -94,7 +94,12 @@ function controls(m: ReportModel): string {
       m.controls.map((c) => [
         md(c.id),
         `${ICON[c.status]} ${c.status}`,
-        c.evidence.map((e) => `${e.kind} ${code(e.ref)}`).join('<br>'),
+        c.evidence
+          .map(
+            (e) =>
+              `${e.kind} ${code(e.ref)}${e.notApplicable ? ` (n/a for ${plural(e.notApplicable, 'artifact')})` : ''}`,
+          )
+          .join('<br>'),
         `${c.coveredArtifacts}/${n}`,
         String(c.pass),
         String(c.fail),
@@ -168,6 +173,12 @@ function artifact(a: ArtifactSection, policies: ReadonlyMap<string, PolicyUse>):
           md(policies.get(f.policy)?.info?.remediation ?? '—'),
         ]),
       ) + more,
+    );
+  }
+  if (a.lint.notApplicable.length > 0) {
+    parts.push(
+      '',
+      `**Lint n/a** (nothing to check in this template, counted neither pass nor fail): ${a.lint.notApplicable.map(code).join(', ')}`,
     );
   }
   if (a.history.length > 0) {

@@ -163,6 +163,18 @@ function sortFindings(list: FindingRow[]): FindingRow[] {
   );
 }
 
+/**
+ * Policy ids the verdict's lint calls not applicable, read tolerantly (verdicts are read from
+ * disk; older ones lack the field, so every policy counts as applied). A policy with a finding
+ * for this artifact applied, whatever the list says.
+ */
+function notApplicableOf(v: Verdict, findings: readonly LintFinding[]): string[] {
+  const raw: unknown = v.lint?.notApplicable;
+  if (!Array.isArray(raw)) return [];
+  const ids = raw.filter((id): id is string => typeof id === 'string' && id !== '');
+  return [...new Set(ids)].filter((id) => !findings.some((f) => f.policy === id)).sort();
+}
+
 function artifactKeys(v: Verdict): Set<string> {
   const keys = [v.artifact.id, v.artifact.digest, v.artifact.reference, v.image, v.sha256];
   return new Set(keys.filter((k): k is string => typeof k === 'string' && k !== '').map(normalizeId));
@@ -259,6 +271,7 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
         counts: severityCounts(findings),
         findings: sortFindings(findings),
         evaluated: v.lint !== undefined || fromInputs.length > 0,
+        notApplicable: notApplicableOf(v, findings),
       },
       checks: sumCounts(suites.map((s) => s.counts)),
       suites,

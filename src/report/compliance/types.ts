@@ -156,7 +156,16 @@ export interface ArtifactSection {
   /** The tail of the target's logs, kept by the verdict when the test did not pass. */
   logs?: string;
   timings: Timings;
-  lint: { counts: Record<FindingSeverity, number>; findings: FindingRow[]; evaluated: boolean };
+  lint: {
+    counts: Record<FindingSeverity, number>;
+    findings: FindingRow[];
+    evaluated: boolean;
+    /**
+     * Policies the lint found nothing to judge in this artifact's template (shown as n/a): they
+     * count neither as passed nor as failed. Empty for evidence that does not say.
+     */
+    notApplicable: string[];
+  };
   checks: Counts;
   suites: SuiteSection[];
   history: HistoryEvent[];
@@ -172,6 +181,8 @@ export interface ControlEvidence {
   pass: number;
   fail: number;
   skip: number;
+  /** Policy evidence only: artifacts whose template the policy did not apply to. */
+  notApplicable?: number;
 }
 
 export type ControlStatus = 'pass' | 'fail' | 'not-covered';
