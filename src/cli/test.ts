@@ -264,6 +264,10 @@ export function register(program: Command): void {
       '--run-id <id>',
       'label what is booted with this run id (e.g. the CI job id) for `sweep --run-id`',
     )
+    .option(
+      '--known-hosts <file>',
+      'known_hosts to verify an EC2 bastion against (default ~/.ssh/known_hosts); instances are checked against their console output',
+    )
     .option('--config <file>', 'imagegate.yaml (default ./imagegate.yaml)')
     .option('--json', 'print verdict file names and verdicts as JSON on stdout')
     .option('-q, --quiet', 'no progress on stderr')
