@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { randomBytes, randomUUID } from 'node:crypto';
 import {
   AuthorizeSecurityGroupIngressCommand,
   CreateSecurityGroupCommand,
@@ -124,6 +124,9 @@ export class Ec2Target implements Target {
     }
 
     const instanceType = s.instanceType ?? DEFAULT_INSTANCE_TYPE;
+    // Same token on a retried call: never two instances for one boot. Not the name: EC2 takes at
+    // most 64 characters and a --run-id alone may have 64.
+    const clientToken = randomUUID();
     let run: RunInstancesCommandOutput;
     try {
       run = await this.call(() =>
@@ -146,8 +149,7 @@ export class Ec2Target implements Target {
             MetadataOptions: { HttpTokens: 'required', HttpEndpoint: 'enabled', HttpPutResponseHopLimit: 1 },
             InstanceInitiatedShutdownBehavior: 'terminate',
             ...(this.opts.userData ? { UserData: Buffer.from(this.opts.userData).toString('base64') } : {}),
-            // Same token on a retried call: never two instances for one boot.
-            ClientToken: name,
+            ClientToken: clientToken,
             TagSpecifications: [
               { ResourceType: 'instance', Tags: named },
               { ResourceType: 'volume', Tags: named },
