@@ -123,6 +123,15 @@ export async function startSshd(
   }
 }
 
+/** Add a public key to the login user's authorized_keys, as cloud-init does with an EC2 launch key. */
+export function authorizeKey(server: SshdServer, publicKey: string): void {
+  execFileSync(
+    'docker',
+    ['exec', '-i', '-u', server.user, server.containerId, 'sh', '-c', 'cat >> "$HOME/.ssh/authorized_keys"'],
+    { input: `${publicKey.trim()}\n` },
+  );
+}
+
 /** sshd is ready when it sends its identification string. */
 async function waitForBanner(host: string, port: number, timeoutMs = 20_000): Promise<void> {
   const deadline = Date.now() + timeoutMs;

@@ -1,21 +1,8 @@
-import { execFileSync } from 'node:child_process';
 import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import {
-  AuthorizeSecurityGroupIngressCommand,
-  CreateSecurityGroupCommand,
-  DeleteKeyPairCommand,
-  DeleteSecurityGroupCommand,
-  DescribeInstancesCommand,
-  DescribeVpcsCommand,
-  EC2Client,
-  GetConsoleOutputCommand,
-  ImportKeyPairCommand,
-  RunInstancesCommand,
-  TerminateInstancesCommand,
-} from '@aws-sdk/client-ec2';
+import { EC2Client, RunInstancesCommand } from '@aws-sdk/client-ec2';
 import { mockClient } from 'aws-sdk-client-mock';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { ArtifactRef } from '../../src/promote/verdict.js';
@@ -24,8 +11,9 @@ import type { Suite } from '../../src/suite/model.js';
 import { Ec2Target, type Ec2TargetOptions } from '../../src/target/ec2.js';
 import { fingerprint } from '../../src/target/known-hosts.js';
 import { testArtifact } from '../../src/target/test-artifact.js';
+import { consoleOutput, Ec2TargetWorld } from '../helpers/ec2-target-world.js';
 import { requireDocker } from '../helpers/engines.js';
-import { type SshdServer, startSshd } from '../helpers/sshd.js';
+import { authorizeKey, type SshdServer, startSshd } from '../helpers/sshd.js';
 
 /**
  * The EC2 API is mocked (aws-sdk-client-mock, answering as EC2 documents); the "instance" is a
@@ -44,72 +32,19 @@ let server: SshdServer;
 let inner: SshdServer;
 let suite: Suite;
 let hostFingerprint: string;
-let state: string;
+let world: Ec2TargetWorld;
 const noSleep = async () => {};
 
-function consoleWith(fp: string | undefined): string {
-  const block = fp
-    ? `ec2: -----BEGIN SSH HOST KEY FINGERPRINTS-----\nec2: 256 ${fp} root@ip-10-0-0-5 (ED25519)\nec2: -----END SSH HOST KEY FINGERPRINTS-----\n`
-    : '';
-  return Buffer.from(`[    0.000000] Linux version 6.1\ncloud-init: booting\n${block}login:\n`).toString(
-    'base64',
-  );
-}
-
-/** EC2 as documented: pending → running, terminate → terminated, groups busy while shutting down. */
+/** EC2 as documented (see Ec2TargetWorld); the launch key is installed on both "instances". */
 function fakeEc2(opts: { console?: string } = {}) {
-  ec2Mock.reset();
-  state = 'pending';
-  ec2Mock.on(DescribeVpcsCommand).resolves({ Vpcs: [{ VpcId: 'vpc-0d1' }] });
-  ec2Mock.on(ImportKeyPairCommand).callsFake((input: { KeyName: string; PublicKeyMaterial: Uint8Array }) => {
-    // What cloud-init does at first boot: install the launch key for the login user.
-    for (const c of [server, inner]) {
-      execFileSync(
-        'docker',
-        ['exec', '-i', c.containerId, 'sh', '-c', 'cat >> /home/tester/.ssh/authorized_keys'],
-        {
-          input: `${Buffer.from(input.PublicKeyMaterial).toString()}\n`,
-        },
-      );
-    }
-    return { KeyPairId: 'key-0aa', KeyName: input.KeyName };
+  world = new Ec2TargetWorld(ec2Mock, {
+    publicIp: '127.0.0.1',
+    privateIp: inner.internalIp,
+    console: opts.console ?? consoleOutput(hostFingerprint),
+    onKeyImported: (key) => {
+      for (const c of [server, inner]) authorizeKey(c, key);
+    },
   });
-  ec2Mock.on(CreateSecurityGroupCommand).resolves({ GroupId: 'sg-0bb' });
-  ec2Mock.on(AuthorizeSecurityGroupIngressCommand).resolves({ Return: true });
-  ec2Mock
-    .on(RunInstancesCommand)
-    .resolves({ Instances: [{ InstanceId: 'i-0cc', State: { Name: 'pending' } }] });
-  ec2Mock.on(DescribeInstancesCommand).callsFake(() => {
-    const now = state;
-    if (state === 'pending') state = 'running';
-    if (state === 'shutting-down') state = 'terminated';
-    return {
-      Reservations: [
-        {
-          Instances: [
-            {
-              InstanceId: 'i-0cc',
-              State: { Name: now },
-              PublicIpAddress: '127.0.0.1',
-              PrivateIpAddress: inner.internalIp,
-            },
-          ],
-        },
-      ],
-    };
-  });
-  ec2Mock.on(GetConsoleOutputCommand).resolves({ Output: opts.console ?? consoleWith(hostFingerprint) });
-  ec2Mock.on(TerminateInstancesCommand).callsFake(() => {
-    state = 'shutting-down';
-    return { TerminatingInstances: [{ InstanceId: 'i-0cc' }] };
-  });
-  ec2Mock.on(DeleteKeyPairCommand).resolves({});
-  ec2Mock
-    .on(DeleteSecurityGroupCommand)
-    .rejectsOnce(
-      Object.assign(new Error('resource sg-0bb has a dependent object'), { name: 'DependencyViolation' }),
-    )
-    .resolves({});
 }
 
 function target(extra: Partial<Ec2TargetOptions> = {}): Ec2Target {
@@ -189,6 +124,7 @@ describe('EC2 target', () => {
       'DeleteSecurityGroup', // DependencyViolation while the ENI lingers
       'DeleteSecurityGroup',
     ]);
+    expect(world.leftovers()).toEqual([]);
   });
 
   it('opens SSH to the caller /32 only, requires IMDSv2 and tags every resource', async () => {
@@ -249,7 +185,9 @@ describe('EC2 target', () => {
       /^boot failed: RunInstances for ami-0123456789abcdef0 in eu-west-1 failed: InvalidAMIID\.Unavailable/,
     );
     expect(calls()).not.toContain('TerminateInstances');
-    expect(calls().slice(-3)).toEqual(['DeleteKeyPair', 'DeleteSecurityGroup', 'DeleteSecurityGroup']);
+    // No instance ever used the group: it goes at the first attempt.
+    expect(calls().slice(-2)).toEqual(['DeleteKeyPair', 'DeleteSecurityGroup']);
+    expect(world.leftovers()).toEqual([]);
   });
 
   it('gives up on SSH that never comes up within the bound, and still cleans up everything', async () => {
@@ -295,7 +233,7 @@ describe('EC2 target', () => {
   });
 
   it('refuses a host key that does not match the console fingerprints, without retrying', async () => {
-    fakeEc2({ console: consoleWith('SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA') });
+    fakeEc2({ console: consoleOutput('SHA256:AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA') });
     const outcome = await testArtifact({
       artifact: AMI,
       suites: [suite],
@@ -309,7 +247,7 @@ describe('EC2 target', () => {
   });
 
   it('records the key seen, and says it is unverified, when the console has no fingerprints', async () => {
-    fakeEc2({ console: consoleWith(undefined) });
+    fakeEc2({ console: consoleOutput(undefined) });
     const outcome = await testArtifact({
       artifact: AMI,
       suites: [suite],
@@ -329,7 +267,7 @@ describe('EC2 target', () => {
 
   it('reaches a private instance through the bastion, checking the bastion against known_hosts', async () => {
     const [, innerBlob] = inner.hostPublicKey.split(' ');
-    fakeEc2({ console: consoleWith(fingerprint(Buffer.from(innerBlob!, 'base64'))) });
+    fakeEc2({ console: consoleOutput(fingerprint(Buffer.from(innerBlob!, 'base64'))) });
     const knownHosts = join(tmpdir(), `imagegate-ec2-kh-${process.pid}`);
     writeFileSync(knownHosts, `${server.knownHostsLine}\n`);
     const outcome = await testArtifact({
@@ -349,7 +287,7 @@ describe('EC2 target', () => {
       hostKey: { verifiedBy: 'expected-fingerprint' },
     });
     // An unknown bastion is refused like any other host.
-    fakeEc2({ console: consoleWith(fingerprint(Buffer.from(innerBlob!, 'base64'))) });
+    fakeEc2({ console: consoleOutput(fingerprint(Buffer.from(innerBlob!, 'base64'))) });
     writeFileSync(knownHosts, '');
     const refused = await testArtifact({
       artifact: AMI,
