@@ -42,6 +42,7 @@ interface GateOptions {
   failOn?: Severity;
   promote: boolean;
   runId?: string;
+  knownHosts?: string;
   json?: boolean;
   quiet?: boolean;
 }
@@ -57,6 +58,8 @@ interface GateContext {
   signal: AbortSignal;
   policies: Awaited<ReturnType<typeof loadPolicySet>>;
   lintRuns: LintRun[];
+  /** `--known-hosts`: what an EC2 bastion is verified against. */
+  knownHosts?: string;
 }
 
 /** sha256 over the template's files in a stable order: "which template exactly" for the verdict. */
@@ -124,7 +127,9 @@ async function testOne(
   const target = makeTarget(artifact, {
     mark,
     settings: img.test,
-    ...(artifact.kind === 'ami' ? { ec2: await ec2TargetFactory(img.test, ctx.loaded.dir, mark) } : {}),
+    ...(artifact.kind === 'ami'
+      ? { ec2: await ec2TargetFactory(img.test, ctx.loaded.dir, mark, ctx.knownHosts) }
+      : {}),
   });
   const outcome = await testArtifact({
     artifact,
@@ -304,6 +309,7 @@ async function runGate(names: string[], opts: GateOptions): Promise<number> {
     signal: interrupt.signal,
     policies,
     lintRuns: [],
+    ...(opts.knownHosts ? { knownHosts: opts.knownHosts } : {}),
   };
   let outcomes: ImageOutcome[];
   try {
@@ -409,6 +415,10 @@ export function register(program: Command): void {
     )
     .option('--no-promote', 'test only: record the promotion as pending')
     .option('--run-id <id>', 'label everything booted with this id (e.g. the CI job id) for `sweep --run-id`')
+    .option(
+      '--known-hosts <file>',
+      'known_hosts to verify an EC2 bastion against (default ~/.ssh/known_hosts); instances are checked against their console output',
+    )
     .option('--json', 'print the summary as JSON on stdout')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText(
