@@ -15,11 +15,18 @@ import type {
  * would evaluate at build time: a value is "known" only when it is written as a literal.
  */
 
+/** Compiled globs: policies ask the same few patterns of every source of every template. */
+const globs = new Map<string, RegExp>();
+
 /** Glob with `*` only (`amazon-*`), the way policies name builder types. */
 export function globMatch(patterns: readonly string[], value: string): boolean {
   return patterns.some((p) => {
     if (!p.includes('*')) return p === value;
-    const re = new RegExp(`^${p.split('*').map(escapeRegExp).join('.*')}$`);
+    let re = globs.get(p);
+    if (re === undefined) {
+      re = new RegExp(`^${p.split('*').map(escapeRegExp).join('.*')}$`);
+      globs.set(p, re);
+    }
     return re.test(value);
   });
 }
