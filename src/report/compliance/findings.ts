@@ -39,6 +39,17 @@ export function samePath(a: string, b: string): boolean {
   return x === y || x.endsWith(`/${y}`) || y.endsWith(`/${x}`);
 }
 
+/**
+ * A finding's file belongs to a template: the template file itself, or any file under a
+ * template directory (its `*.pkr.hcl` files and the scripts beside them).
+ */
+export function inTemplate(file: string, template: string): boolean {
+  for (let p = normalizePath(file); p.includes('/'); p = p.slice(0, p.lastIndexOf('/'))) {
+    if (samePath(p, template)) return true;
+  }
+  return samePath(file, template);
+}
+
 export function findingKey(f: LintFinding): string {
   return [f.policy, normalizePath(f.file), f.line ?? '', f.column ?? '', f.message].join('\u0000');
 }

@@ -62,7 +62,11 @@ function parseJson(file: string, text: string): unknown {
   }
 }
 
-export function readLintFile(file: string): { findings: LintFinding[]; bytes: Buffer } {
+export function readLintFile(file: string): {
+  findings: LintFinding[];
+  notApplicable: Record<string, string[]>;
+  bytes: Buffer;
+} {
   const bytes = readBytes(file, 'lint results');
   const data = parseJson(file, bytes.toString('utf8'));
   const list = Array.isArray(data) ? data : (data as { findings?: unknown } | null)?.findings;
@@ -74,7 +78,18 @@ export function readLintFile(file: string): { findings: LintFinding[]; bytes: Bu
     if (!f) throw new UserError(`${file}: findings[${i}]: a finding needs string "policy" and "message"`);
     return f;
   });
-  return { findings, bytes };
+  return { findings, notApplicable: notApplicableMap(data), bytes };
+}
+
+/** `notApplicable` of lint JSON, read tolerantly: older outputs lack it, odd entries are dropped. */
+function notApplicableMap(data: unknown): Record<string, string[]> {
+  const raw = asObject(asObject(data)?.notApplicable);
+  const out: Record<string, string[]> = {};
+  for (const [template, ids] of Object.entries(raw ?? {})) {
+    if (!Array.isArray(ids)) continue;
+    out[template] = ids.filter((id): id is string => typeof id === 'string' && id !== '');
+  }
+  return out;
 }
 
 function asObject(value: unknown): Record<string, unknown> | undefined {
@@ -232,9 +247,9 @@ export function loadInputs(req: LoadRequest): ReportInputs {
     return { file, verdict, intact };
   });
   const lint = req.lintFiles.map((file) => {
-    const { findings, bytes } = readLintFile(file);
+    const { findings, notApplicable, bytes } = readLintFile(file);
     files.push({ path: file, kind: 'lint', sha256: sha256(bytes) });
-    return { file, findings };
+    return { file, findings, notApplicable };
   });
   const records = (list: string[], kind: 'promotion' | 'prune') =>
     list.flatMap((file) => {

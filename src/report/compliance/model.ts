@@ -6,7 +6,7 @@ import { verdictHash } from '../../promote/evidence.js';
 import type { Verdict } from '../../promote/verdict.js';
 import type { TestResult } from '../../suite/result.js';
 import { buildControls, metaControls } from './controls.js';
-import { findingKey, parseFinding, samePath, severityRank } from './findings.js';
+import { findingKey, inTemplate, parseFinding, samePath, severityRank } from './findings.js';
 import { identityOf } from './identity.js';
 import { normalizeId, pick, recordRow, regionsOf, subjectsOf } from './records.js';
 import type {
@@ -165,13 +165,25 @@ function sortFindings(list: FindingRow[]): FindingRow[] {
 
 /**
  * Policy ids the verdict's lint calls not applicable, read tolerantly (verdicts are read from
- * disk; older ones lack the field, so every policy counts as applied). A policy with a finding
- * for this artifact applied, whatever the list says.
+ * disk; older ones lack the field, so every policy counts as applied); else what a `--lint`
+ * file says of the verdict's template. A policy with a finding for this artifact applied,
+ * whatever the lists say.
  */
-function notApplicableOf(v: Verdict, findings: readonly LintFinding[]): string[] {
+function notApplicableOf(
+  v: Verdict,
+  findings: readonly LintFinding[],
+  lintInputs: ReportInputs['lint'],
+): string[] {
   const raw: unknown = v.lint?.notApplicable;
-  if (!Array.isArray(raw)) return [];
-  const ids = raw.filter((id): id is string => typeof id === 'string' && id !== '');
+  const fromInputs = v.template
+    ? lintInputs.flatMap((l) =>
+        Object.entries(l.notApplicable ?? {})
+          .filter(([template]) => samePath(template, v.template!.path))
+          .flatMap(([, ids]) => ids),
+      )
+    : [];
+  const listed = Array.isArray(raw) ? raw : fromInputs;
+  const ids = listed.filter((id): id is string => typeof id === 'string' && id !== '');
   return [...new Set(ids)].filter((id) => !findings.some((f) => f.policy === id)).sort();
 }
 
@@ -200,7 +212,9 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
     const embedded = (v.lint?.findings ?? [])
       .map(parseFinding)
       .filter((f): f is LintFinding => f !== undefined);
-    const fromInputs = v.template ? lintInputFindings.filter((f) => samePath(f.file, v.template!.path)) : [];
+    const fromInputs = v.template
+      ? lintInputFindings.filter((f) => inTemplate(f.file, v.template!.path))
+      : [];
     const seen = new Set<string>();
     const findings: FindingRow[] = [];
     for (const f of [...embedded, ...fromInputs]) {
@@ -271,7 +285,7 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
         counts: severityCounts(findings),
         findings: sortFindings(findings),
         evaluated: v.lint !== undefined || fromInputs.length > 0,
-        notApplicable: notApplicableOf(v, findings),
+        notApplicable: notApplicableOf(v, findings, inputs.lint),
       },
       checks: sumCounts(suites.map((s) => s.counts)),
       suites,

@@ -48,7 +48,8 @@ export interface InputFile {
 
 export interface ReportInputs {
   verdicts: { file: string; verdict: Verdict; intact: boolean }[];
-  lint: { file: string; findings: LintFinding[] }[];
+  /** `imagegate lint --format json` outputs; `notApplicable` maps a template path to policy ids. */
+  lint: { file: string; findings: LintFinding[]; notApplicable?: Record<string, string[]> }[];
   policies: PolicyInfo[];
   promotions: SourcedRecord[];
   prune: SourcedRecord[];

@@ -250,6 +250,39 @@ describe('buildReportModel', () => {
     expect(m.unattachedPromotions).toEqual([]);
   });
 
+  it('attaches --lint findings in the files of a directory template to its verdict', () => {
+    const v = webVerdict();
+    v.template = { path: '/ci/checkout/packer/web', digest: v.template!.digest };
+    const finding = (file: string) => ({
+      policy: 'p',
+      severity: 'error' as const,
+      message: 'm',
+      file,
+      line: 1,
+    });
+    const m = buildReportModel(
+      inputs({
+        verdicts: [{ file: 'w.verdict.json', verdict: v, intact: false }],
+        lint: [
+          {
+            file: 'l.json',
+            findings: [
+              finding('packer/web/web.pkr.hcl'),
+              finding('packer/web/scripts/install.sh'),
+              finding('packer/worker/worker.pkr.hcl'),
+            ],
+          },
+        ],
+      }),
+      OPTS,
+    );
+    expect(m.artifacts[0]!.lint.findings.map((f) => f.file)).toEqual([
+      'packer/web/scripts/install.sh',
+      'packer/web/web.pkr.hcl',
+    ]);
+    expect(m.unattachedFindings.map((f) => f.file)).toEqual(['packer/worker/worker.pkr.hcl']);
+  });
+
   it('reports findings for templates no verdict names separately', () => {
     const m = buildReportModel(
       inputs({

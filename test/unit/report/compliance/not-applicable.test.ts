@@ -1,3 +1,5 @@
+import { writeFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
 import { sealVerdict, writeVerdict } from '../../../../src/promote/evidence.js';
@@ -109,6 +111,40 @@ describe('not-applicable lint evidence in the compliance report', () => {
     const byKind = (kind: string) => m.artifacts.find((a) => a.identity.kind === kind)!;
     expect(byKind('docker-image').lint.notApplicable).toEqual(['tags-missing']);
     expect(byKind('ami').lint.notApplicable).toEqual([]);
+  });
+
+  it('reads n/a from `--lint` files (lint --format json) for verdicts that do not carry it', () => {
+    const dir = scratchDir('imagegate-report-na-lint-');
+    writeVerdict(dir, webVerdict());
+    const lintFile = join(dir, 'lint.json');
+    writeFileSync(
+      lintFile,
+      JSON.stringify({
+        findings: [],
+        summary: {},
+        notApplicable: {
+          'packer/web/web.pkr.hcl': ['tags-missing', 3],
+          'packer/other/x.pkr.hcl': ['manifest-missing'],
+          'packer/odd.pkr.hcl': 'not a list',
+        },
+      }),
+    );
+    const inputs = loadInputs({
+      verdictPaths: [dir],
+      lintFiles: [lintFile],
+      promotionFiles: [],
+      pruneFiles: [],
+      policyDirs: [],
+      controls: { 'ORG-TAG-1': ['tags-missing'] },
+    });
+    expect(inputs.lint[0]!.notApplicable).toEqual({
+      'packer/web/web.pkr.hcl': ['tags-missing'],
+      'packer/other/x.pkr.hcl': ['manifest-missing'],
+    });
+    const m = buildReportModel(inputs, { title: 't', generatedAt: 'now', toolVersion: '0' });
+    // Only the entry for the verdict's own template counts.
+    expect(m.artifacts[0]!.lint.notApplicable).toEqual(['tags-missing']);
+    expect(m.controls.find((c) => c.id === 'ORG-TAG-1')).toMatchObject({ status: 'not-covered' });
   });
 
   it('shows n/a in Markdown, HTML and JUnit', () => {
