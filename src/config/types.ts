@@ -85,7 +85,13 @@ export interface StageConfig {
   copyTo?: CopyToConfig[];
   ssmParameter?: string;
   tags?: Record<string, string>;
-  registry?: { repository: string; tags?: string[] };
+  registry?: { repository: string; tags?: string[]; credentials?: RegistryCredentialsConfig };
+}
+
+/** Names of environment variables holding a registry login (never the values themselves). */
+export interface RegistryCredentialsConfig {
+  usernameEnv: string;
+  passwordEnv: string;
 }
 
 /** Stages in ladder order (YAML key order). */

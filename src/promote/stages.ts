@@ -1,4 +1,4 @@
-import type { StageConfig, StagesConfig } from '../config/types.js';
+import type { RegistryCredentialsConfig, StageConfig, StagesConfig } from '../config/types.js';
 import { UserError } from '../core/errors.js';
 
 /** An AWS region of a stage, normalised from the `regions:` shorthand. */
@@ -34,6 +34,8 @@ export interface RegistryStage {
   requires?: string;
   repository: string;
   tags: string[];
+  /** Environment variables with the login for the repository's registry; else Docker's config. */
+  credentials?: RegistryCredentialsConfig;
 }
 
 export type Stage = AwsStage | RegistryStage;
@@ -102,6 +104,7 @@ function normalise(name: string, raw: StageConfig): Stage {
       ...requires,
       repository: raw.registry.repository,
       tags: raw.registry.tags ?? [],
+      ...(raw.registry.credentials ? { credentials: raw.registry.credentials } : {}),
     };
   }
   if (!raw.regions) {

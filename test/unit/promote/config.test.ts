@@ -19,6 +19,27 @@ describe('stages in imagegate.yaml', () => {
     });
   });
 
+  it('takes registry credentials as environment variable names', () => {
+    const { config } = loadConfig(fixture('registry-credentials.yaml'));
+    expect(stageLadder(config.stages)[0]).toMatchObject({
+      kind: 'registry',
+      credentials: { usernameEnv: 'GHCR_USER', passwordEnv: 'GHCR_TOKEN' },
+    });
+  });
+
+  it('rejects a password written into the file, without repeating it', () => {
+    let message = '';
+    try {
+      loadConfig(fixture('registry-inline-password.yaml'));
+    } catch (e) {
+      message = (e as Error).message;
+    }
+    expect(message).toMatch(
+      /registry-inline-password\.yaml:6:\d+: invalid imagegate.yaml: stages\.prod\.registry\.credentials/,
+    );
+    expect(message).not.toContain('ghp_');
+  });
+
   it('names file, line and key of a bad account id', () => {
     expect(() => loadConfig(fixture('bad-account.yaml'))).toThrow(
       /bad-account\.yaml:6:\d+: invalid imagegate.yaml: stages\.prod\.shareWith\.0: must match pattern/,
