@@ -1,10 +1,11 @@
 /**
  * The bit of the Distribution (OCI) registry HTTP API promotion needs: read a manifest by tag or
  * digest, and put a manifest under a tag. Digests are computed here from the bytes, never taken
- * from a response header on trust.
+ * from a response header on trust. Logins are the session's business (registry-session.ts).
  */
 import { createHash } from 'node:crypto';
 import { UserError } from '../core/errors.js';
+import { type Access, anonymousSession, isLoopbackHost, type RegistrySession } from './registry-session.js';
 
 const MANIFEST_TYPES = [
   'application/vnd.docker.distribution.manifest.v2+json',
@@ -32,28 +33,27 @@ export function splitRepository(repository: string): RepositoryName {
 
 /** Loopback registries speak plain HTTP (as Docker Engine allows for 127.0.0.0/8); others HTTPS. */
 export function registryUrl(host: string): string {
-  const bare = host.replace(/:\d+$/, '');
-  const loopback = bare === 'localhost' || /^127\./.test(bare) || bare === '[::1]';
-  return `${loopback ? 'http' : 'https'}://${host}`;
+  return `${isLoopbackHost(host) ? 'http' : 'https'}://${host}`;
 }
 
-function manifestUrl(repository: string, reference: string): string {
+function manifestRequest(
+  session: RegistrySession,
+  repository: string,
+  reference: string,
+  access: Access,
+  init: RequestInit,
+): Promise<Response> {
   const { host, name } = splitRepository(repository);
-  return `${registryUrl(host)}/v2/${name}/manifests/${reference}`;
-}
-
-async function request(url: string, init: RequestInit): Promise<Response> {
-  try {
-    return await fetch(url, init);
-  } catch (err) {
-    const cause = (err as { cause?: { code?: string } }).cause?.code ?? String(err);
-    throw new UserError(`registry ${new URL(url).host} unreachable (${cause}): is it running?`, 3);
-  }
+  return session.fetch(host, name, access, `${registryUrl(host)}/v2/${name}/manifests/${reference}`, init);
 }
 
 /** The manifest behind a tag or digest, or undefined when the repository or tag does not exist. */
-export async function getManifest(repository: string, reference: string): Promise<Manifest | undefined> {
-  const res = await request(manifestUrl(repository, reference), {
+export async function getManifest(
+  repository: string,
+  reference: string,
+  session: RegistrySession = anonymousSession(),
+): Promise<Manifest | undefined> {
+  const res = await manifestRequest(session, repository, reference, 'pull', {
     headers: { Accept: MANIFEST_TYPES.join(', ') },
   });
   if (res.status === 404) return undefined;
@@ -72,8 +72,13 @@ export async function getManifest(repository: string, reference: string): Promis
 }
 
 /** Put the exact manifest bytes under `tag` (no layers move); returns the digest the registry stored. */
-export async function putManifest(repository: string, tag: string, manifest: Manifest): Promise<string> {
-  const res = await request(manifestUrl(repository, tag), {
+export async function putManifest(
+  repository: string,
+  tag: string,
+  manifest: Manifest,
+  session: RegistrySession,
+): Promise<string> {
+  const res = await manifestRequest(session, repository, tag, 'pull,push', {
     method: 'PUT',
     headers: { 'Content-Type': manifest.mediaType },
     body: new Uint8Array(manifest.body),

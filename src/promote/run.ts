@@ -10,6 +10,7 @@ import { Pacer } from '../aws/pace.js';
 import type { StagesConfig } from '../config/types.js';
 import { UserError } from '../core/errors.js';
 import { type AwsContext, discoverAws, executeAws, stopped } from './aws.js';
+import { dockerConfigSources } from './docker-config.js';
 import {
   assertPromotable,
   assertStageFits,
@@ -28,7 +29,10 @@ import {
 } from './plan.js';
 import { appendPromotion, findPromotion, type PromotionRecord, readPromotions } from './records.js';
 import { discoverRegistry, executeRegistry, hasRegistryHost, localImageId, pullImage } from './registry.js';
-import { findStage, repositoryFor } from './stages.js';
+import { splitRepository } from './registry-api.js';
+import { credentialResolver, type StageLogin } from './registry-auth.js';
+import { RegistrySession } from './registry-session.js';
+import { findStage, repositoryFor, type Stage, stageLadder } from './stages.js';
 
 export interface PromoteRequest {
   /** What the user named: an image reference or id, or an AMI id. */
@@ -43,6 +47,8 @@ export interface PromoteRequest {
   /** AMI region, when the verdict does not say. */
   region?: string;
   dryRun?: boolean;
+  /** Where stage `registry.credentials` variables, DOCKER_CONFIG and PATH are read; default process.env. */
+  env?: NodeJS.ProcessEnv;
   docker?: Dockerode;
   aws?: AwsContext;
   now?: () => Date;
@@ -69,8 +75,13 @@ const AMI = /^ami-[0-9a-f]{8,17}$/;
 export async function promoteArtifact(req: PromoteRequest): Promise<PromoteResult> {
   const stage = findStage(req.stages, req.to);
   const at = (req.now ?? (() => new Date()))().toISOString();
+  const session = new RegistrySession(
+    credentialResolver(stageLogins(stage, stageLadder(req.stages)), dockerConfigSources(req.env)),
+  );
+  // A missing credentials variable or helper is bad input: say so before anything is read.
+  if (stage.kind === 'registry') session.credentialFor(splitRepository(stage.repository).host);
   let docker: Dockerode | undefined;
-  const artifact = await resolveArtifact(req, () => {
+  const artifact = await resolveArtifact(req, session, () => {
     docker ??= req.docker ?? new Dockerode();
     return docker;
   });
@@ -126,7 +137,7 @@ export async function promoteArtifact(req: PromoteRequest): Promise<PromoteResul
   }
 
   const registryStage = repositoryFor(stage, verdict.image);
-  const plan = planRegistry(registryStage, await discoverRegistry(registryStage, artifact.id));
+  const plan = planRegistry(registryStage, await discoverRegistry(registryStage, artifact.id, session));
   const result = { ...base, plan: { kind: 'registry' as const, ...plan } };
   const changing = plan.actions.some((a) => a.kind !== 'verify');
   if (req.dryRun) return { ...result, changed: changing };
@@ -134,6 +145,7 @@ export async function promoteArtifact(req: PromoteRequest): Promise<PromoteResul
     docker ?? req.docker ?? new Dockerode(),
     plan,
     artifact.id,
+    session,
     req.onAction,
   );
   if (!changing && earlier) return { ...result, record: earlier, changed: false };
@@ -142,8 +154,21 @@ export async function promoteArtifact(req: PromoteRequest): Promise<PromoteResul
   return { ...result, record, changed: true };
 }
 
+/** Stages' `registry.credentials` by registry host, the target stage first (it wins a shared host). */
+function stageLogins(target: Stage, ladder: Stage[]): StageLogin[] {
+  return [target, ...ladder.filter((s) => s.name !== target.name)].flatMap((s) =>
+    s.kind === 'registry' && s.credentials
+      ? [{ stage: s.name, host: splitRepository(s.repository).host, credentials: s.credentials }]
+      : [],
+  );
+}
+
 /** What the user named, as the exact artifact: an AMI id, or the id of a local Docker image. */
-async function resolveArtifact(req: PromoteRequest, docker: () => Dockerode): Promise<ResolvedArtifact> {
+async function resolveArtifact(
+  req: PromoteRequest,
+  session: RegistrySession,
+  docker: () => Dockerode,
+): Promise<ResolvedArtifact> {
   if (AMI.test(req.artifact)) {
     return {
       kind: 'ami',
@@ -157,7 +182,8 @@ async function resolveArtifact(req: PromoteRequest, docker: () => Dockerode): Pr
   }
   let id = await localImageId(docker(), req.artifact);
   if (!id && hasRegistryHost(req.artifact)) {
-    await pullImage(docker(), req.artifact).catch((err: unknown) => {
+    const host = req.artifact.split('/')[0] as string;
+    await pullImage(docker(), req.artifact, session.credentialFor(host)).catch((err: unknown) => {
       throw err instanceof UserError ? err : new UserError(`pull ${req.artifact}: ${(err as Error).message}`);
     });
     id = await localImageId(docker(), req.artifact);
