@@ -14,8 +14,9 @@ need_root() {
 }
 
 install_packages() {
+  # apache2-utils: htpasswd, for the test registry that requires a login.
   local pkgs=(docker.io packer openssh-server openssh-client docker-registry debootstrap
-              shellcheck git ca-certificates curl iproute2 procps chromium)
+              shellcheck git ca-certificates curl iproute2 procps chromium apache2-utils)
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")

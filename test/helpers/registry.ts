@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
@@ -11,6 +11,11 @@ export interface LocalRegistry {
   host: string;
   port: number;
   stop(): Promise<void>;
+}
+
+export interface RegistryOptions {
+  /** Require this login (htpasswd auth: a `Basic` challenge on every request without it). */
+  login?: { username: string; password: string };
 }
 
 async function freePort(): Promise<number> {
@@ -35,11 +40,20 @@ async function until(ready: () => Promise<boolean>, ms: number, why: () => strin
   throw new Error(why());
 }
 
-export async function startRegistry(): Promise<LocalRegistry> {
+export async function startRegistry(options: RegistryOptions = {}): Promise<LocalRegistry> {
   const bin = requireBinary('docker-registry', 'run `bash scripts/setup-host.sh` (installs docker-registry)');
   const dir = mkdtempSync(join(tmpdir(), 'imagegate-registry-'));
   const port = await freePort();
   const config = join(dir, 'config.yml');
+  const auth: string[] = [];
+  if (options.login) {
+    const htpasswd = requireBinary('htpasswd', 'run `bash scripts/setup-host.sh` (installs apache2-utils)');
+    const { username, password } = options.login;
+    // bcrypt is the only format Distribution accepts; cost 4 keeps each login check fast.
+    const line = execFileSync(htpasswd, ['-nbB', '-C', '4', username, password], { encoding: 'utf8' });
+    writeFileSync(join(dir, 'htpasswd'), line);
+    auth.push(`auth: { htpasswd: { realm: imagegate-test, path: ${join(dir, 'htpasswd')} } }`);
+  }
   writeFileSync(
     config,
     [
@@ -47,6 +61,7 @@ export async function startRegistry(): Promise<LocalRegistry> {
       'log: { level: error }',
       `storage: { filesystem: { rootdirectory: ${join(dir, 'data')} }, delete: { enabled: true } }`,
       `http: { addr: "127.0.0.1:${port}" }`,
+      ...auth,
       '',
     ].join('\n'),
   );
@@ -71,8 +86,9 @@ export async function startRegistry(): Promise<LocalRegistry> {
     await until(
       async () => {
         if (child.exitCode !== null) throw new Error(`docker-registry exited: ${stderr.trim()}`);
+        // With a login required, a 401 is the registry answering as configured.
         return fetch(`http://127.0.0.1:${port}/v2/`).then(
-          (r) => r.ok,
+          (r) => r.ok || (options.login !== undefined && r.status === 401),
           () => false,
         );
       },
