@@ -72,7 +72,8 @@ Examples:
   imagegate promote ami-0abc1234def567890 --to prod --evidence out/web.verdict.json --json
 
 Exit codes: 0 promoted (or already), 1 refused (no/failed/tampered/mismatched evidence,
-required stage not reached), 2 bad input, 3 promotion stopped part-way (run again to resume).
+required stage not reached), 2 bad input, 3 promotion stopped part-way (run again to resume),
+4 a registry refused the login (docker login HOST, or the stage's credentials variables).
 See docs/promote.md.`,
     )
     .action(run);
