@@ -18,6 +18,7 @@ import type { RegistryCredential } from '../../src/promote/registry-auth.js';
 import { RegistrySession } from '../../src/promote/registry-session.js';
 import { promoteArtifact } from '../../src/promote/run.js';
 import { requireDocker } from '../helpers/engines.js';
+import { buildFixtureImage } from '../helpers/fixture-image.js';
 import { type LocalRegistry, startRegistry } from '../helpers/registry.js';
 import { makeVerdict, storeVerdict } from '../helpers/verdicts.js';
 
@@ -32,35 +33,6 @@ let dir: string;
 let stateDir: string;
 let testedId: string;
 let verdictFile: string;
-
-/** A one-file image from debian:bookworm, labelled for sweep; small so each push takes ~1 s. */
-function build(tag: string): string {
-  const dockerfile = [
-    'FROM debian:bookworm AS base',
-    `RUN echo '${RUN}' > /etc/imagegate-fixture`,
-    'FROM scratch',
-    'COPY --from=base /etc/imagegate-fixture /etc/',
-    '',
-  ].join('\n');
-  execFileSync(
-    'docker',
-    [
-      'build',
-      '-q',
-      '--label',
-      'imagegate:ephemeral=true',
-      '--label',
-      `imagegate:run-id=${RUN}`,
-      '-t',
-      tag,
-      '-',
-    ],
-    { input: dockerfile, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  return execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], {
-    encoding: 'utf8',
-  }).trim();
-}
 
 const login = (password = PASSWORD): RegistryCredential => ({
   host: registry.host,
@@ -98,7 +70,7 @@ const promote = (stages: StagesConfig, env: NodeJS.ProcessEnv, artifact = TESTED
 beforeAll(async () => {
   requireDocker();
   registry = await startRegistry({ login: { username: USER, password: PASSWORD } });
-  testedId = build(TESTED);
+  testedId = buildFixtureImage(TESTED, RUN, RUN);
   dir = mkdtempSync(join(tmpdir(), 'imagegate-promote-auth-'));
   stateDir = join(dir, '.imagegate');
   verdictFile = storeVerdict(

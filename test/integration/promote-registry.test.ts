@@ -23,6 +23,7 @@ import { verifyPushed } from '../../src/promote/registry.js';
 import { getManifest } from '../../src/promote/registry-api.js';
 import { promoteArtifact } from '../../src/promote/run.js';
 import { requireDocker } from '../helpers/engines.js';
+import { buildFixtureImage } from '../helpers/fixture-image.js';
 import { type LocalRegistry, startRegistry } from '../helpers/registry.js';
 import { makeVerdict, storeVerdict } from '../helpers/verdicts.js';
 
@@ -39,39 +40,6 @@ let otherId: string;
 let verdictFile: string;
 let stages: StagesConfig;
 
-/**
- * A real image built from debian:bookworm, distinct per run, labelled so a sweep can find leaks.
- * It keeps Debian's identity files but not its 80 MB root layer: pushing that twice (gzip on
- * 2 cores) took ~70 s and proves nothing more about promotion.
- */
-function build(tag: string, content: string): string {
-  const dockerfile = [
-    'FROM debian:bookworm AS base',
-    `RUN echo '${content}' > /etc/imagegate-fixture`,
-    'FROM scratch',
-    'COPY --from=base /etc/os-release /etc/debian_version /etc/imagegate-fixture /etc/',
-    '',
-  ].join('\n');
-  execFileSync(
-    'docker',
-    [
-      'build',
-      '-q',
-      '--label',
-      'imagegate:ephemeral=true',
-      '--label',
-      `imagegate:run-id=${RUN}`,
-      '-t',
-      tag,
-      '-',
-    ],
-    { input: dockerfile, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  return execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], {
-    encoding: 'utf8',
-  }).trim();
-}
-
 const promote = (artifact: string, to: string, extra: Partial<Parameters<typeof promoteArtifact>[0]> = {}) =>
   promoteArtifact({ artifact, to, stages, stateDir, docker, ...extra });
 
@@ -83,8 +51,8 @@ async function catalog(r: LocalRegistry): Promise<string[]> {
 beforeAll(async () => {
   requireDocker();
   [dev, prod] = await Promise.all([startRegistry(), startRegistry()]);
-  testedId = build(TESTED, `tested ${RUN}`);
-  otherId = build(OTHER, `other ${RUN}`);
+  testedId = buildFixtureImage(TESTED, `tested ${RUN}`, RUN, ['/etc/os-release', '/etc/debian_version']);
+  otherId = buildFixtureImage(OTHER, `other ${RUN}`, RUN, ['/etc/os-release', '/etc/debian_version']);
   dir = mkdtempSync(join(tmpdir(), 'imagegate-promote-it-'));
   stateDir = join(dir, '.imagegate');
   verdictFile = storeVerdict(

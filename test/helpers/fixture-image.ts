@@ -1,0 +1,35 @@
+import { execFileSync } from 'node:child_process';
+
+/**
+ * A real image built from debian:bookworm, distinct per content, labelled so `sweep --run-id`
+ * finds leaks. It keeps only a marker file (and any `keep` files from Debian, e.g. its identity
+ * files), not Debian's 80 MB root layer: pushing that (gzip on 2 cores) took ~70 s and proves
+ * nothing more about promotion. Returns the image id.
+ */
+export function buildFixtureImage(tag: string, content: string, runId: string, keep: string[] = []): string {
+  const dockerfile = [
+    'FROM debian:bookworm AS base',
+    `RUN echo '${content.replace(/'/g, '')}' > /etc/imagegate-fixture`,
+    'FROM scratch',
+    `COPY --from=base ${[...keep, '/etc/imagegate-fixture'].join(' ')} /etc/`,
+    '',
+  ].join('\n');
+  execFileSync(
+    'docker',
+    [
+      'build',
+      '-q',
+      '--label',
+      'imagegate:ephemeral=true',
+      '--label',
+      `imagegate:run-id=${runId}`,
+      '-t',
+      tag,
+      '-',
+    ],
+    { input: dockerfile, stdio: ['pipe', 'pipe', 'pipe'] },
+  );
+  return execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], {
+    encoding: 'utf8',
+  }).trim();
+}
