@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { UserError } from '../core/errors.js';
+import { isDockerHub } from './registry-auth.js';
 import { type Access, anonymousSession, isLoopbackHost, type RegistrySession } from './registry-session.js';
 
 const MANIFEST_TYPES = [
@@ -33,6 +34,8 @@ export function splitRepository(repository: string): RepositoryName {
 
 /** Loopback registries speak plain HTTP (as Docker Engine allows for 127.0.0.0/8); others HTTPS. */
 export function registryUrl(host: string): string {
+  // Docker Hub's registry API is served from registry-1.docker.io, not docker.io.
+  if (isDockerHub(host)) return 'https://registry-1.docker.io';
   return `${isLoopbackHost(host) ? 'http' : 'https'}://${host}`;
 }
 

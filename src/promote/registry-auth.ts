@@ -66,6 +66,20 @@ export function hostOfKey(key: string): string {
   return key.replace(/^https?:\/\//, '').split('/')[0] ?? '';
 }
 
+/** Docker Hub answers to several names; `docker login` files it under its v1 index URL. */
+const DOCKER_HUB = new Set(['docker.io', 'index.docker.io', 'registry-1.docker.io']);
+export const DOCKER_HUB_KEY = 'https://index.docker.io/v1/';
+
+export function isDockerHub(host: string): boolean {
+  return DOCKER_HUB.has(host);
+}
+
+/** Whether a config.json key and a repository host name the same registry. */
+export function sameRegistry(key: string, host: string): boolean {
+  const keyHost = hostOfKey(key);
+  return keyHost === host || (isDockerHub(keyHost) && isDockerHub(host));
+}
+
 function fromEnv(
   host: string,
   stage: string,
@@ -129,7 +143,8 @@ function fromHelper(
   if (!/^[A-Za-z0-9._-]+$/.test(helper)) {
     throw new UserError(`${file} ${via}: "${helper}" is not a credential helper name: fix the entry`);
   }
-  const got = sources.runHelper(helper, host);
+  // Helpers key Docker Hub by its index URL, as `docker login` stored it.
+  const got = sources.runHelper(helper, isDockerHub(host) ? DOCKER_HUB_KEY : host);
   if (!got?.Secret) return undefined;
   const source = `docker-credential-${helper} (${file} ${via})`;
   const remedy = `${dockerLogin(host)} (or refresh docker-credential-${helper}'s login)`;
@@ -142,7 +157,7 @@ function fromDockerConfig(host: string, sources: CredentialSources): RegistryCre
   const found = sources.dockerConfig();
   if (!found) return undefined;
   const { file, config } = found;
-  const helperKey = Object.keys(config.credHelpers ?? {}).find((k) => hostOfKey(k) === host);
+  const helperKey = Object.keys(config.credHelpers ?? {}).find((k) => sameRegistry(k, host));
   const helper = helperKey ? config.credHelpers?.[helperKey] : undefined;
   const viaHelper = helper
     ? fromHelper(host, file, `credHelpers["${helperKey}"]`, helper, sources)
@@ -152,7 +167,7 @@ function fromDockerConfig(host: string, sources: CredentialSources): RegistryCre
   if (viaHelper) return viaHelper;
   // An exact key first: `http://h` and `h` may both exist, and the plain one is what login wrote.
   const auths = config.auths ?? {};
-  const key = host in auths ? host : Object.keys(auths).find((k) => hostOfKey(k) === host);
+  const key = host in auths ? host : Object.keys(auths).find((k) => sameRegistry(k, host));
   return key ? fromEntry(host, file, key, auths[key] as DockerAuthEntry) : undefined;
 }
 
@@ -195,10 +210,11 @@ export function credentialResolver(
 
 /** The X-Registry-Auth Docker Engine expects for push and pull; `{}` for anonymous. */
 export function engineAuthConfig(cred: RegistryCredential): Record<string, string> {
+  const serveraddress = isDockerHub(cred.host) ? DOCKER_HUB_KEY : cred.host;
   if (cred.username !== undefined && cred.password !== undefined) {
-    return { username: cred.username, password: cred.password, serveraddress: cred.host };
+    return { username: cred.username, password: cred.password, serveraddress };
   }
-  if (cred.identityToken) return { identitytoken: cred.identityToken, serveraddress: cred.host };
+  if (cred.identityToken) return { identitytoken: cred.identityToken, serveraddress };
   return {};
 }
 

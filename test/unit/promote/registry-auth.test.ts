@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { registryUrl } from '../../../src/promote/registry-api.js';
 import {
   AUTH_REFUSED,
   anonymous,
@@ -92,6 +93,25 @@ describe('registry credential resolution', () => {
     expect(hostOfKey('https://registry.example.com:5000/v1/')).toBe(HOST);
     const { s } = sources({ auths: { [`https://${HOST}/v2/`]: { auth: b64('alice:pw') } } });
     expect(resolveCredential(HOST, [], s)).toMatchObject({ username: 'alice' });
+  });
+
+  it('finds Docker Hub logins under the index URL `docker login` uses, for every Hub name', () => {
+    const hub = 'https://index.docker.io/v1/';
+    const { s } = sources({ auths: { [hub]: { auth: b64('hubuser:tok') } } });
+    for (const host of ['docker.io', 'index.docker.io', 'registry-1.docker.io']) {
+      expect(resolveCredential(host, [], s)).toMatchObject({ username: 'hubuser', password: 'tok' });
+    }
+    expect(engineAuthConfig(resolveCredential('docker.io', [], s)).serveraddress).toBe(hub);
+    expect(resolveCredential('ghcr.io', [], s).username).toBeUndefined();
+    // A credential helper is asked with the index URL too, as Docker asks it.
+    const viaHelper = sources(
+      { credsStore: 'desktop' },
+      { desktop: { [hub]: { Username: 'u', Secret: 's' } } },
+    );
+    expect(resolveCredential('docker.io', [], viaHelper.s)).toMatchObject({ username: 'u', password: 's' });
+    expect(viaHelper.calls).toEqual([`desktop ${hub}`]);
+    expect(registryUrl('docker.io')).toBe('https://registry-1.docker.io');
+    expect(registryUrl('ghcr.io')).toBe('https://ghcr.io');
   });
 
   it('an identitytoken alone is a login; a broken auth field is named without its content', () => {
