@@ -91,7 +91,7 @@ const DOUBLE: Record<string, Tok> = {
 const ID_START = /\p{ID_Start}/u;
 const ID_CONTINUE = /\p{ID_Continue}/u;
 
-export function isIdentStart(c: number, ch: string): boolean {
+function isIdentStart(c: number, ch: string): boolean {
   return (c >= 97 && c <= 122) || (c >= 65 && c <= 90) || c === 95 || (c > 127 && ID_START.test(ch));
 }
 
@@ -112,7 +112,7 @@ export function isDigit(c: number): boolean {
 }
 
 /** Deeper nesting than this stops the parse of a file (no template needs it; the stack does). */
-export const MAX_NESTING = 256;
+const MAX_NESTING = 256;
 
 /** Thrown when nesting passes MAX_NESTING; the parser reports it and keeps what it read. */
 export class TooDeep extends Error {
