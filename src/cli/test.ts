@@ -161,11 +161,14 @@ export async function ec2TargetFactory(
   return (ami) => {
     if (!ami.region)
       throw new UserError(`${ami.reference}: no region for this AMI: pass --region or set AWS_REGION`);
+    // The schema allows only `N(s|m|h)` here, so the parse cannot fail.
+    const bootSeconds = settings.ec2?.bootTimeout ? parseDuration(settings.ec2.bootTimeout) : undefined;
     return new Ec2Target({
       ec2: clients.ec2({ region: ami.region }),
       region: ami.region,
       mark,
       settings: settings.ec2 ?? {},
+      ...(bootSeconds !== undefined ? { bootDeadlineMs: bootSeconds * 1000 } : {}),
       ...(userData !== undefined ? { userData } : {}),
       ...(knownHosts ? { knownHosts } : {}),
     });

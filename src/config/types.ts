@@ -58,6 +58,8 @@ export interface Ec2TestConfig {
   privateIp?: boolean;
   bastion?: string;
   userData?: string;
+  /** How long to wait for `running` and an SSH answer, e.g. `20m`; default 10m. */
+  bootTimeout?: string;
   readiness?: ReadinessConfig;
 }
 

@@ -41,7 +41,7 @@ export interface Ec2TargetOptions {
   detectCidr?: () => Promise<string>;
   /** Port sshd listens on (22 on a real instance). */
   sshPort?: number;
-  /** Bound on waiting for `running` and for SSH to answer. */
+  /** Bound on waiting for `running` and for SSH to answer (`test.ec2.bootTimeout`); default 10 min. */
   bootDeadlineMs?: number;
   sleep?: (ms: number) => Promise<void>;
   /** Waiting for termination before deleting the group, in teardown. */
@@ -50,6 +50,8 @@ export interface Ec2TargetOptions {
 
 const DEFAULT_INSTANCE_TYPE = 't3.micro';
 const DEFAULT_USER = 'ec2-user';
+/** Reaching `running` and an SSH answer; `test.ec2.bootTimeout` changes it. */
+const DEFAULT_BOOT_MS = 10 * 60_000;
 
 /**
  * Boots an AMI as a throwaway EC2 instance: temporary ED25519 key pair and security group
@@ -166,7 +168,7 @@ export class Ec2Target implements Target {
     if (!this.instanceId) throw new InfraError('RunInstances returned no instance');
     await this.abortIfClosed();
 
-    const deadline = Date.now() + (this.opts.bootDeadlineMs ?? 10 * 60_000);
+    const deadline = Date.now() + this.bootMs();
     const instance = await this.waitRunning(deadline);
     const usePrivate = Boolean(s.privateIp || s.bastion);
     const host = usePrivate
@@ -218,6 +220,16 @@ export class Ec2Target implements Target {
     return vpc;
   }
 
+  private bootMs(): number {
+    return this.opts.bootDeadlineMs ?? DEFAULT_BOOT_MS;
+  }
+
+  /** The boot window as configured (`10m`, `90s`), for messages. */
+  private bootWindow(): string {
+    const ms = this.bootMs();
+    return ms % 60_000 === 0 ? `${ms / 60_000}m` : `${ms / 1000}s`;
+  }
+
   /** Poll until running; a just-launched id may be unknown to Describe for a few seconds. */
   private async waitRunning(deadline: number): Promise<Instance> {
     for (let delay = 1000; ; delay = Math.min(delay * 2, 15_000)) {
@@ -233,8 +245,11 @@ export class Ec2Target implements Target {
           `${this.instanceId} ${state} during boot: ${instance?.StateReason?.Message ?? 'no reason given'}`,
         );
       }
-      if (Date.now() + delay > deadline)
-        throw new InfraError(`${this.instanceId} not running in time (state ${state ?? 'unknown'})`);
+      if (Date.now() + delay > deadline) {
+        throw new InfraError(
+          `${this.instanceId} not running within ${this.bootWindow()} (state ${state ?? 'unknown'}): raise test.ec2.bootTimeout if the AMI boots slowly`,
+        );
+      }
       await this.sleep(delay);
     }
   }
@@ -270,7 +285,7 @@ export class Ec2Target implements Target {
       }
       if (Date.now() + delay > deadline) {
         throw new InfraError(
-          `SSH to ${this.instanceId} at ${endpoint.host}:${endpoint.port} never came up: ${lastError}`,
+          `SSH to ${this.instanceId} at ${endpoint.host}:${endpoint.port} did not answer within ${this.bootWindow()}: ${lastError}`,
         );
       }
       await this.sleep(delay);

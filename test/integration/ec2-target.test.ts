@@ -208,7 +208,9 @@ describe('EC2 target', () => {
       toolVersion: 'test',
     });
     expect(outcome.status).toBe('infra');
-    expect(outcome.verdict.error).toMatch(/SSH to i-0cc at 127\.0\.0\.1:\d+ never came up: .*ECONNREFUSED/);
+    expect(outcome.verdict.error).toMatch(
+      /SSH to i-0cc at 127\.0\.0\.1:\d+ did not answer within 1\.5s: .*ECONNREFUSED/,
+    );
     expect(calls().filter((c) => c === 'GetConsoleOutput').length).toBeGreaterThan(1);
     expect(calls()).toContain('TerminateInstances');
     expect(calls().slice(-2)).toEqual(['DeleteSecurityGroup', 'DeleteSecurityGroup']);

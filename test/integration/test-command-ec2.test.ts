@@ -90,6 +90,8 @@ beforeAll(async () => {
     'images:\n' +
       '  base:\n    template: packer/base\n    test:\n      ttl: 45m\n      ec2:\n' +
       `${ec2}        instanceType: t3.small\n        userData: user-data.yaml\n` +
+      '  slow:\n    template: packer/base\n    test:\n      ec2:\n' +
+      `${ec2}        bootTimeout: 3s\n` +
       '  private:\n    template: packer/base\n    test:\n      ec2:\n' +
       `${ec2}        privateIp: true\n        bastion: ${server.user}@127.0.0.1:${server.port}\n`,
   );
@@ -199,6 +201,21 @@ describe('imagegate test ami-…', () => {
     expect(lines).toHaveLength(3);
     expect(r.verdict).toMatchObject({ passed: false, suites: [] });
     expect(world.keyPairs.size + world.groups.size).toBe(0);
+    expect(world.leftovers()).toEqual([]);
+    expectNoSecret(r.stdout, r.stderr, JSON.stringify(r.verdict));
+  });
+
+  it('boot timeout: an instance still pending after test.ec2.bootTimeout is an infrastructure error, torn down', async () => {
+    fakeEc2({ boot: ['NotFound', 'pending'] });
+    const started = Date.now();
+    const r = await imagegateTest(['--image', 'slow', '-g', join(fixtures, 'pass.yaml')]);
+    expect(r.exitCode).toBe(2);
+    // The configured 3 s, not the 10 min default (teardown waits for shutting-down too).
+    expect(Date.now() - started).toBeLessThan(60_000);
+    const lines = r.stdout.trimEnd().split('\n');
+    expect(lines[1]).toBe(
+      '  boot failed: i-0cc not running within 3s (state pending): raise test.ec2.bootTimeout if the AMI boots slowly',
+    );
     expect(world.leftovers()).toEqual([]);
     expectNoSecret(r.stdout, r.stderr, JSON.stringify(r.verdict));
   });
