@@ -12,7 +12,8 @@ export function loadSchema(relative: string): AnySchema {
 
 /** One ajv for all shipped schemas, so `$ref`s between them resolve by `$id`. */
 export function makeAjv(extra: string[] = []): Ajv {
-  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true });
+  // verbose: errors carry their schema, so a pattern error can quote the field's description.
+  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true });
   for (const rel of extra) ajv.addSchema(loadSchema(rel));
   return ajv;
 }
@@ -68,6 +69,12 @@ function describe(e: ErrorObject, value: unknown): string {
       // YAML reads 111111111111 or 0644 as numbers; ids and modes must be quoted to stay exact.
       if (p.type === 'string' && typeof value === 'number') return `must be a string: quote it ("${value}")`;
       return `must be ${String(p.type)}`;
+    case 'pattern': {
+      // The bare regex says what, the schema's description (with its example) says what to do.
+      // The value is not echoed: a secret pasted into the wrong field must not reach a CI log.
+      const about = (e.parentSchema as { description?: string } | undefined)?.description;
+      return `must match pattern "${String(p.pattern)}"${about ? ` (${about})` : ''}`;
+    }
     default:
       return e.message ?? e.keyword;
   }

@@ -41,6 +41,17 @@ describe('loadConfig', () => {
     );
   });
 
+  it('takes test.ec2.bootTimeout as N(s|m|h) and points at a malformed one', () => {
+    const yaml = (t: string) =>
+      `images:\n  base:\n    template: packer/base\n    test:\n      ec2:\n        bootTimeout: ${t}\n`;
+    expect(loadConfig(configFile(yaml('20m'))).config.images?.base?.test?.ec2?.bootTimeout).toBe('20m');
+    const err = errorOf(() => loadConfig(configFile(yaml('ten minutes'))));
+    expect(err.exitCode).toBe(2);
+    expect(err.message).toBe(
+      `${err.message.split(':')[0]}:6:9: invalid imagegate.yaml: images.base.test.ec2.bootTimeout: must match pattern "^[0-9]+(s|m|h)$" (How long the instance may take to reach running and answer SSH, e.g. 20m for Windows or large AMIs. Default 10m.)`,
+    );
+  });
+
   it('reports invalid YAML at its position', () => {
     const file = configFile('images:\n  web: [unclosed\n');
     expect(errorOf(() => loadConfig(file)).message).toMatch(/imagegate.yaml:\d+:\d+: invalid YAML: /);
