@@ -1,17 +1,9 @@
 import type { Node, Parser } from 'web-tree-sitter';
 import { type MappedText, slice, textSpan } from './mapped-text.js';
-import type { Position } from './model.js';
+import type { Position, ShellCommand } from './model.js';
 
 /** A command found in shell text, before it is tied to a provisioner. */
-export interface FoundCommand {
-  name: string;
-  args: string[];
-  text: string;
-  pipeline: { name: string; args: string[] }[];
-  pipelineIndex: number;
-  guarded: boolean;
-  pos: Position;
-}
+export type FoundCommand = Omit<ShellCommand, 'origin'>;
 
 export interface ShellScan {
   commands: FoundCommand[];

@@ -4,26 +4,18 @@ import type {
   Block,
   Build,
   Expr,
-  Local,
   Position,
   PostProcessor,
   Provisioner,
   RequiredPlugin,
-  Source,
-  Variable,
+  Template,
 } from './model.js';
 
 /** The Packer meaning of a set of HCL2 files: what `Template` holds besides shell and text. */
-export interface PackerParts {
-  sources: Source[];
-  builds: Build[];
-  variables: Variable[];
-  locals: Local[];
-  requiredPlugins: RequiredPlugin[];
-  packerBlock?: Position;
-  variableValues: Attribute[];
-  errors: SyntaxProblem[];
-}
+export type PackerParts = Pick<
+  Template,
+  'sources' | 'builds' | 'variables' | 'locals' | 'requiredPlugins' | 'packerBlock'
+> & { variableValues: Attribute[]; errors: SyntaxProblem[] };
 
 export function attr(block: Block, name: string): Attribute | undefined {
   return block.attributes.find((a) => a.name === name);
