@@ -7,6 +7,7 @@ import { makeStamp, type Stamp } from '../build/stamp.js';
 import { type ImageEntry, imageEntries, selectImages } from '../config/images.js';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import type { Severity } from '../config/types.js';
+import { durationSeconds } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
 import { mapLimit } from '../core/pool.js';
 import {
@@ -22,7 +23,7 @@ import { sealVerdict, writeFileAtomic, writeVerdict } from '../promote/evidence.
 import type { ArtifactRef, Verdict } from '../promote/verdict.js';
 import { formatJson } from '../report/lint/json.js';
 import type { Suite } from '../suite/model.js';
-import { DEFAULT_TTL_SECONDS, newRunId, parseDuration } from '../target/labels.js';
+import { DEFAULT_TTL_SECONDS, newRunId } from '../target/labels.js';
 import { makeTarget } from '../target/make-target.js';
 import { testArtifact } from '../target/test-artifact.js';
 import type { Template } from '../template/model.js';
@@ -101,7 +102,7 @@ async function imageSuites(img: ImageEntry): Promise<Suite[]> {
 
 /** `test.ttl` from imagegate.yaml (validated by the schema), else the default lifetime label. */
 function ttlSecondsOf(img: ImageEntry): number {
-  const parsed = img.test.ttl === undefined ? undefined : parseDuration(img.test.ttl);
+  const parsed = img.test.ttl === undefined ? undefined : durationSeconds(img.test.ttl);
   return Math.ceil(parsed ?? DEFAULT_TTL_SECONDS);
 }
 

@@ -1,6 +1,6 @@
 import type { Command } from 'commander';
+import { durationSeconds } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
-import { parseDuration } from '../target/labels.js';
 import type { Candidate, SweepOutcome } from '../target/sweep.js';
 import { terminalOutput } from './output.js';
 
@@ -22,7 +22,7 @@ async function run(opts: SweepOpts): Promise<void> {
     { attempt, findContainers, findEc2, removeContainer, removeEc2 },
   ] = await Promise.all([import('dockerode'), import('../aws/clients.js'), import('../target/sweep.js')]);
   const out = terminalOutput({ quiet: opts.quiet || opts.json });
-  const olderThan = opts.olderThan === undefined ? undefined : parseDuration(opts.olderThan);
+  const olderThan = opts.olderThan === undefined ? undefined : durationSeconds(opts.olderThan);
   if (opts.olderThan !== undefined && olderThan === undefined) {
     throw new UserError(`--older-than ${opts.olderThan}: expected a duration such as 0s, 30m or 2h`);
   }

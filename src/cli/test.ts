@@ -3,10 +3,11 @@ import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import type { ImageTestConfig, ReadinessConfig } from '../config/types.js';
+import { durationSeconds } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
 import type { ArtifactRef, Verdict } from '../promote/verdict.js';
 import type { Suite } from '../suite/model.js';
-import { DEFAULT_TTL_SECONDS, newRunId, parseDuration } from '../target/labels.js';
+import { DEFAULT_TTL_SECONDS, newRunId } from '../target/labels.js';
 import type { Target } from '../target/target.js';
 import type { Readiness, TestStatus } from '../target/test-artifact.js';
 import { interruptSignal } from './interrupt.js';
@@ -53,7 +54,7 @@ async function run(artifactArg: string, opts: TestOpts): Promise<void> {
     throw new UserError(`--run-id ${opts.runId}: use up to 64 letters, digits, dots, dashes or underscores`);
   }
   const ttlText = opts.ttl ?? settings.ttl;
-  const ttlParsed = ttlText === undefined ? DEFAULT_TTL_SECONDS : parseDuration(ttlText);
+  const ttlParsed = ttlText === undefined ? DEFAULT_TTL_SECONDS : durationSeconds(ttlText);
   const ttlSeconds = ttlParsed === undefined ? undefined : Math.ceil(ttlParsed);
   if (ttlSeconds === undefined || ttlSeconds <= 0)
     throw new UserError(`--ttl ${ttlText}: expected a duration such as 90m or 2h`);
@@ -162,7 +163,7 @@ export async function ec2TargetFactory(
     if (!ami.region)
       throw new UserError(`${ami.reference}: no region for this AMI: pass --region or set AWS_REGION`);
     // The schema allows only `N(s|m|h)` here, so the parse cannot fail.
-    const bootSeconds = settings.ec2?.bootTimeout ? parseDuration(settings.ec2.bootTimeout) : undefined;
+    const bootSeconds = settings.ec2?.bootTimeout ? durationSeconds(settings.ec2.bootTimeout) : undefined;
     return new Ec2Target({
       ec2: clients.ec2({ region: ami.region }),
       region: ami.region,
@@ -203,8 +204,8 @@ export async function loadReadiness(
   );
   return {
     suite,
-    retryTimeoutMs: (parseDuration(r.retryTimeout ?? '60s') ?? 60) * 1000,
-    sleepMs: (parseDuration(r.sleep ?? '1s') ?? 1) * 1000,
+    retryTimeoutMs: (durationSeconds(r.retryTimeout ?? '60s') ?? 60) * 1000,
+    sleepMs: (durationSeconds(r.sleep ?? '1s') ?? 1) * 1000,
   };
 }
 

@@ -1,4 +1,5 @@
 import { resolve } from 'node:path';
+import { durationSeconds } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
 import type { LoadedConfig } from './load.js';
 import type { ImageConfig } from './types.js';
@@ -19,12 +20,13 @@ export interface ImageEntry {
 
 const DEFAULT_TIMEOUT_MS = 60 * 60_000;
 
+/** Milliseconds in a duration setting; nonsense is bad input. */
 export function parseDuration(text: string): number {
-  const m = /^(\d+)(ms|s|m|h)$/.exec(text.trim());
-  if (!m) throw new UserError(`invalid duration "${text}": use a number with ms, s, m or h (e.g. 45m)`);
-  const n = Number(m[1]);
-  const unit = { ms: 1, s: 1000, m: 60_000, h: 3_600_000 }[m[2] as 'ms' | 's' | 'm' | 'h'];
-  return n * unit;
+  const seconds = durationSeconds(text);
+  if (seconds === undefined) {
+    throw new UserError(`invalid duration "${text}": use a number with ms, s, m or h (e.g. 45m)`);
+  }
+  return seconds * 1000;
 }
 
 /** `builtin:NAME` suites stay as they are; files resolve against imagegate.yaml's directory. */

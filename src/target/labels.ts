@@ -71,13 +71,3 @@ export function expiry(labels: Record<string, string>, now: Date, olderThanSecon
     ? { expired: true, ageSeconds }
     : { expired: false, ageSeconds, reason: `age ${ageSeconds}s is within ttl ${limit}s` };
 }
-
-/** Seconds in `250ms`, `90s`, `15m`, `2h`, `1d`, or plain seconds. */
-export function parseDuration(text: string): number | undefined {
-  const m = /^(\d+)\s*(ms|[smhd]?)$/.exec(text.trim());
-  if (!m) return undefined;
-  const unit = { '': 1, ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 }[
-    m[2] as '' | 'ms' | 's' | 'm' | 'h' | 'd'
-  ];
-  return Number(m[1]) * unit;
-}

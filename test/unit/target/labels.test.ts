@@ -1,12 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import {
-  ephemeralLabels,
-  ephemeralTags,
-  expiry,
-  newRunId,
-  parseDuration,
-  tagMap,
-} from '../../../src/target/labels.js';
+import { ephemeralLabels, ephemeralTags, expiry, newRunId, tagMap } from '../../../src/target/labels.js';
 
 const created = new Date('2026-11-28T08:00:00Z');
 const labels = ephemeralLabels({ runId: 'r1', createdAt: created, ttlSeconds: 3600, artifact: 'sha256:abc' });
@@ -53,19 +46,6 @@ describe('ephemeral labels', () => {
       reason: 'unreadable imagegate:created-at',
     });
     expect(expiry(broken, new Date('2030-01-01'), 0).expired).toBe(true);
-  });
-
-  it('parses durations and rejects anything else', () => {
-    expect([
-      parseDuration('90'),
-      parseDuration('90s'),
-      parseDuration('15m'),
-      parseDuration('2h'),
-      parseDuration('1d'),
-    ]).toEqual([90, 90, 900, 7200, 86400]);
-    expect(parseDuration('250ms')).toBeCloseTo(0.25);
-    expect(parseDuration('2 hours')).toBeUndefined();
-    expect(parseDuration('-5m')).toBeUndefined();
   });
 
   it('makes sortable, unique run ids', () => {
