@@ -1,4 +1,4 @@
-import { execFileSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 
 /**
  * A real image built from debian:bookworm, distinct per content, labelled so `sweep --run-id`
@@ -32,4 +32,18 @@ export function buildFixtureImage(tag: string, content: string, runId: string, k
   return execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], {
     encoding: 'utf8',
   }).trim();
+}
+
+/** Remove every image a run labelled, tags and all (an afterAll for the tests that build them). */
+export function removeFixtureImages(runId: string): void {
+  const ids = execFileSync(
+    'docker',
+    ['images', '--filter', `label=imagegate:run-id=${runId}`, '--format', '{{.ID}}'],
+    {
+      encoding: 'utf8',
+    },
+  )
+    .split('\n')
+    .filter(Boolean);
+  if (ids.length) spawnSync('docker', ['rmi', '--force', ...new Set(ids)], { stdio: 'ignore' });
 }

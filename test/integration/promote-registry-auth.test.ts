@@ -18,7 +18,7 @@ import type { RegistryCredential } from '../../src/promote/registry-auth.js';
 import { RegistrySession } from '../../src/promote/registry-session.js';
 import { promoteArtifact } from '../../src/promote/run.js';
 import { requireDocker } from '../helpers/engines.js';
-import { buildFixtureImage } from '../helpers/fixture-image.js';
+import { buildFixtureImage, removeFixtureImages } from '../helpers/fixture-image.js';
 import { type LocalRegistry, startRegistry } from '../helpers/registry.js';
 import { makeVerdict, storeVerdict } from '../helpers/verdicts.js';
 
@@ -80,16 +80,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const ids = execFileSync(
-    'docker',
-    ['images', '--filter', `label=imagegate:run-id=${RUN}`, '--format', '{{.ID}}'],
-    {
-      encoding: 'utf8',
-    },
-  )
-    .split('\n')
-    .filter(Boolean);
-  if (ids.length) spawnSync('docker', ['rmi', '--force', ...new Set(ids)], { stdio: 'ignore' });
+  removeFixtureImages(RUN);
   await registry?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
 });

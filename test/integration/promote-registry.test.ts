@@ -23,7 +23,7 @@ import { verifyPushed } from '../../src/promote/registry.js';
 import { getManifest } from '../../src/promote/registry-api.js';
 import { promoteArtifact } from '../../src/promote/run.js';
 import { requireDocker } from '../helpers/engines.js';
-import { buildFixtureImage } from '../helpers/fixture-image.js';
+import { buildFixtureImage, removeFixtureImages } from '../helpers/fixture-image.js';
 import { type LocalRegistry, startRegistry } from '../helpers/registry.js';
 import { makeVerdict, storeVerdict } from '../helpers/verdicts.js';
 
@@ -71,16 +71,7 @@ beforeAll(async () => {
 });
 
 afterAll(async () => {
-  const refs = execFileSync(
-    'docker',
-    ['images', '--filter', `label=imagegate:run-id=${RUN}`, '--format', '{{.ID}}'],
-    {
-      encoding: 'utf8',
-    },
-  )
-    .split('\n')
-    .filter(Boolean);
-  if (refs.length) spawnSync('docker', ['rmi', '--force', ...new Set(refs)], { stdio: 'ignore' });
+  removeFixtureImages(RUN);
   await Promise.all([dev?.stop(), prod?.stop()]);
   if (dir) rmSync(dir, { recursive: true, force: true });
 });
