@@ -1,9 +1,8 @@
 import { describe, expect, it } from 'vitest';
 import { metaControls, parseSelector } from '../../../../src/report/compliance/controls.js';
 import { buildReportModel } from '../../../../src/report/compliance/model.js';
-import type { ReportInputs } from '../../../../src/report/compliance/types.js';
 import { baseVerdict, webVerdict } from '../../../fixtures/report/verdicts.js';
-import { fixtureModel } from './helpers.js';
+import { fixtureModel, inputs } from './helpers.js';
 
 describe('parseSelector', () => {
   it('reads bare and prefixed policy ids', () => {
@@ -88,19 +87,13 @@ describe('control view', () => {
     expect(model.controlsExcludedTampered).toBe(1);
     // The tampered legacy verdict has an apt-noninteractive finding; it must not count.
     expect(row('CIS-1.9').fail).toBe(1);
-    const base: ReportInputs = {
+    const base = inputs({
       verdicts: [
         { file: 'w', verdict: webVerdict(), intact: false },
         { file: 'b', verdict: baseVerdict(), intact: true },
       ],
-      lint: [],
-      policies: [],
-      promotions: [],
-      prune: [],
       controls: { 'ORG-WEB-2': ['service:nginx'] },
-      files: [],
-      notes: [],
-    };
+    });
     const m = buildReportModel(base, { title: 't', generatedAt: 'now', toolVersion: '0' });
     expect(m.controls.find((c) => c.id === 'ORG-WEB-2')).toMatchObject({ status: 'not-covered', pass: 0 });
   });

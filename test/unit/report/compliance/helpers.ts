@@ -4,7 +4,7 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { loadInputs } from '../../../../src/report/compliance/load.js';
 import { buildReportModel } from '../../../../src/report/compliance/model.js';
-import type { ReportModel } from '../../../../src/report/compliance/types.js';
+import type { ReportInputs, ReportModel } from '../../../../src/report/compliance/types.js';
 import { type FixtureSet, writeFixtureSet } from '../../../fixtures/report/verdicts.js';
 
 export const CONTROLS: Record<string, string[]> = {
@@ -13,6 +13,21 @@ export const CONTROLS: Record<string, string[]> = {
   'NIST CM-7': ['suite:builtin:cleanup', 'policy:cleanup-provisioner'],
   'ORG-LOG-1': ['service:rsyslog'],
 };
+
+/** Report inputs with nothing in them but what a test sets. */
+export function inputs(over: Partial<ReportInputs> = {}): ReportInputs {
+  return {
+    verdicts: [],
+    lint: [],
+    policies: [],
+    promotions: [],
+    prune: [],
+    controls: {},
+    files: [],
+    notes: [],
+    ...over,
+  };
+}
 
 const scratch: string[] = [];
 // Registered while the importing test file is collected, so each file removes its own dirs.

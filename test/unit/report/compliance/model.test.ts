@@ -5,25 +5,10 @@ import { renderHtml } from '../../../../src/report/compliance/html.js';
 import { renderJunit } from '../../../../src/report/compliance/junit.js';
 import { renderMarkdown } from '../../../../src/report/compliance/markdown.js';
 import { buildReportModel } from '../../../../src/report/compliance/model.js';
-import type { ReportInputs } from '../../../../src/report/compliance/types.js';
 import { BASE_AMI, baseVerdict, LEGACY_AMI, WEB_ID, webVerdict } from '../../../fixtures/report/verdicts.js';
-import { fixtureModel } from './helpers.js';
+import { fixtureModel, inputs } from './helpers.js';
 
 const OPTS = { title: 't', generatedAt: '2026-11-28T08:00:00.000Z', toolVersion: '0.1.0' };
-
-function inputs(over: Partial<ReportInputs> = {}): ReportInputs {
-  return {
-    verdicts: [],
-    lint: [],
-    policies: [],
-    promotions: [],
-    prune: [],
-    controls: {},
-    files: [],
-    notes: [],
-    ...over,
-  };
-}
 
 describe('buildReportModel', () => {
   const { model } = fixtureModel();

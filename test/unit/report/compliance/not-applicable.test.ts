@@ -9,9 +9,9 @@ import { renderJunit } from '../../../../src/report/compliance/junit.js';
 import { loadInputs } from '../../../../src/report/compliance/load.js';
 import { renderMarkdown } from '../../../../src/report/compliance/markdown.js';
 import { buildReportModel } from '../../../../src/report/compliance/model.js';
-import type { PolicyInfo, ReportInputs } from '../../../../src/report/compliance/types.js';
+import type { PolicyInfo } from '../../../../src/report/compliance/types.js';
 import { baseVerdict, webVerdict } from '../../../fixtures/report/verdicts.js';
-import { scratchDir } from './helpers.js';
+import { inputs, scratchDir } from './helpers.js';
 
 /**
  * A policy with nothing to judge in an artifact's template (an AMI policy on a docker image)
@@ -35,17 +35,11 @@ function withLint(v: Verdict, lint: Partial<NonNullable<Verdict['lint']>>): Verd
 }
 
 function model(verdicts: Verdict[]) {
-  const inputs: ReportInputs = {
+  const given = inputs({
     verdicts: verdicts.map((verdict, i) => ({ file: `v${i}.verdict.json`, verdict, intact: true })),
-    lint: [],
     policies: [TAGS],
-    promotions: [],
-    prune: [],
-    controls: {},
-    files: [],
-    notes: [],
-  };
-  return buildReportModel(inputs, { title: 't', generatedAt: '2026-11-28T08:00:00.000Z', toolVersion: '0' });
+  });
+  return buildReportModel(given, { title: 't', generatedAt: '2026-11-28T08:00:00.000Z', toolVersion: '0' });
 }
 
 const dockerNa = () => withLint(webVerdict(), { notApplicable: ['tags-missing'] });
