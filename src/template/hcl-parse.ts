@@ -181,7 +181,6 @@ function unexpected(lx: Lexer, start: number, inBlock: boolean): void {
   const code = (text.codePointAt(start) ?? 0).toString(16).toUpperCase().padStart(4, '0');
   const shown = token === '' ? `character U+${code}` : `"${token}"`;
   lx.error(`unexpected ${shown}: not valid HCL here`, start, start + Math.max(token.length, 1));
-  if (lx.start === start && lx.peek() === '}') lx.take();
   skipLine(lx, inBlock);
 }
 

@@ -25,18 +25,14 @@ export async function extractShell(builds: Build[]): Promise<ShellExtraction> {
   const out: ShellExtraction = { shell: [], env: [], comments: [], errors: [], scripts: {} };
   for (const build of builds) {
     for (const provisioner of build.provisioners) {
-      if (SHELL_PROVISIONERS.has(provisioner.type))
-        await extractProvisioner(await bashParser(), provisioner, out);
+      // The bash grammar loads (once per process) only when a template has shell to read.
+      if (SHELL_PROVISIONERS.has(provisioner.type)) extractProvisioner(await bashParser(), provisioner, out);
     }
   }
   return out;
 }
 
-async function extractProvisioner(
-  bash: Parser,
-  provisioner: Provisioner,
-  out: ShellExtraction,
-): Promise<void> {
+function extractProvisioner(bash: Parser, provisioner: Provisioner, out: ShellExtraction): void {
   const body = provisioner.body;
   const add = (text: MappedText | undefined, via: ShellCommand['origin']['via']): void => {
     if (text === undefined) return;
@@ -52,10 +48,10 @@ async function extractProvisioner(
     add(joinLines(lines.flatMap((item) => mappedText(item) ?? [])), 'inline');
   }
   const script = attr(body, 'script')?.value;
-  if (script !== undefined) add(await readScript(provisioner, script, out), 'script');
+  if (script !== undefined) add(readScript(provisioner, script, out), 'script');
   const scripts = attr(body, 'scripts')?.value;
   for (const item of scripts?.kind === 'tuple' ? scripts.items : []) {
-    add(await readScript(provisioner, item, out), 'scripts');
+    add(readScript(provisioner, item, out), 'scripts');
   }
   const execute = attr(body, 'execute_command')?.value;
   if (execute !== undefined) add(mappedText(execute), 'execute_command');
@@ -86,11 +82,7 @@ function withOrigin(
  * and `{{template_dir}}` are that directory; other computed paths cannot be known before a
  * build, so they are left alone.
  */
-async function readScript(
-  provisioner: Provisioner,
-  expr: Expr,
-  out: ShellExtraction,
-): Promise<MappedText | undefined> {
+function readScript(provisioner: Provisioner, expr: Expr, out: ShellExtraction): MappedText | undefined {
   const written = mappedText(expr)?.text;
   if (written === undefined) return undefined;
   const relative = written.replace(/^\$\{path\.root\}\/?|^\{\{\s*template_dir\s*\}\}\/?/, '');
