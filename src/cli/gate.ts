@@ -32,7 +32,7 @@ import { paint, terminalOutput } from './output.js';
 import { makeProgress, type Progress } from './progress.js';
 import { writeComplianceReports } from './report.js';
 import { changedImageNames } from './select-changed.js';
-import { ec2TargetFactory, loadReadiness, loadSuiteForTest } from './test.js';
+import { ec2TargetFactory, KNOWN_HOSTS_OPTION, loadReadiness, loadSuiteForTest } from './test.js';
 import { VERSION } from './version.js';
 
 interface GateOptions {
@@ -416,10 +416,7 @@ export function register(program: Command): void {
     )
     .option('--no-promote', 'test only: record the promotion as pending')
     .option('--run-id <id>', 'label everything booted with this id (e.g. the CI job id) for `sweep --run-id`')
-    .option(
-      '--known-hosts <file>',
-      'known_hosts to verify an EC2 bastion against (default ~/.ssh/known_hosts); instances are checked against their console output',
-    )
+    .option(...KNOWN_HOSTS_OPTION)
     .option('--json', 'print the summary as JSON on stdout')
     .option('-q, --quiet', 'no progress on stderr')
     .addHelpText(

@@ -143,6 +143,12 @@ export function readUserData(file: string | undefined, dir: string): string | un
   }
 }
 
+/** `--known-hosts`, shared with `gate`, which boots AMIs the same way. */
+export const KNOWN_HOSTS_OPTION = [
+  '--known-hosts <file>',
+  'known_hosts to verify an EC2 bastion against (default ~/.ssh/known_hosts); instances are checked against their console output',
+] as const;
+
 /**
  * Builds EC2 targets for AMI artifacts (shared with `gate`). Loaded lazily: the AWS SDK costs
  * seconds of start-up and only AMIs need it.
@@ -268,10 +274,7 @@ export function register(program: Command): void {
       '--run-id <id>',
       'label what is booted with this run id (e.g. the CI job id) for `sweep --run-id`',
     )
-    .option(
-      '--known-hosts <file>',
-      'known_hosts to verify an EC2 bastion against (default ~/.ssh/known_hosts); instances are checked against their console output',
-    )
+    .option(...KNOWN_HOSTS_OPTION)
     .option('--config <file>', 'imagegate.yaml (default ./imagegate.yaml)')
     .option('--json', 'print verdict file names and verdicts as JSON on stdout')
     .option('-q, --quiet', 'no progress on stderr')
