@@ -15,7 +15,7 @@ import { join } from 'node:path';
 import type { ResourceSpec, ResourceType, Suite } from '../../src/suite/model.js';
 import { runSuites } from '../../src/suite/run.js';
 import type { ExecOptions, Transport } from '../../src/suite/transport.js';
-import { openTransport } from '../../src/target/open.js';
+import { openTransport } from '../../src/transports/open.js';
 import { startSshd } from '../../test/helpers/sshd.js';
 
 const CHECKS = 200;

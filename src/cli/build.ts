@@ -1,17 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { findPacker } from '../build/packer.js';
-import { buildImage, describeEvent } from '../build/run.js';
-import { makeStamp } from '../build/stamp.js';
 import { imageEntries, selectImages } from '../config/images.js';
 import { loadConfig } from '../config/load.js';
 import { UserError } from '../core/errors.js';
 import { mapLimit } from '../core/pool.js';
+import { changedImageNames } from '../gate/select.js';
+import { findPacker } from '../packer/packer.js';
+import { buildImage, describeEvent } from '../packer/run.js';
+import { makeStamp } from '../packer/stamp.js';
 import { interruptSignal } from './interrupt.js';
 import { terminalOutput } from './output.js';
 import { makeProgress } from './progress.js';
-import { changedImageNames } from './select-changed.js';
 
 interface BuildOptions {
   config?: string;

@@ -1,15 +1,16 @@
 import { createHash } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
 import type { Command } from 'commander';
-import { findPacker, type PackerInfo } from '../build/packer.js';
-import { buildImage, describeEvent } from '../build/run.js';
-import { makeStamp, type Stamp } from '../build/stamp.js';
 import { type ImageEntry, imageEntries, selectImages } from '../config/images.js';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import type { Severity } from '../config/types.js';
 import { durationSeconds } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
+import { writeFileAtomic } from '../core/fs.js';
 import { mapLimit } from '../core/pool.js';
+import { VERSION } from '../core/version.js';
+import { sealVerdict, writeVerdict } from '../evidence/seal.js';
+import type { ArtifactRef, Verdict } from '../evidence/verdict.js';
 import {
   type ArtifactOutcome,
   failureLines,
@@ -17,23 +18,23 @@ import {
   type ImageOutcome,
   summaryTable,
 } from '../gate/outcome.js';
+import { changedImageNames } from '../gate/select.js';
+import { testArtifact } from '../gate/test-artifact.js';
 import { loadPolicySet } from '../lint/policies.js';
 import { type LintRun, lintPaths } from '../lint/run.js';
-import { sealVerdict, writeFileAtomic, writeVerdict } from '../promote/evidence.js';
-import type { ArtifactRef, Verdict } from '../promote/verdict.js';
+import { findPacker, type PackerInfo } from '../packer/packer.js';
+import { buildImage, describeEvent } from '../packer/run.js';
+import { makeStamp, type Stamp } from '../packer/stamp.js';
 import { formatJson } from '../report/lint/json.js';
 import type { Suite } from '../suite/model.js';
-import { DEFAULT_TTL_SECONDS, newRunId } from '../target/labels.js';
-import { makeTarget } from '../target/make-target.js';
-import { testArtifact } from '../target/test-artifact.js';
+import { DEFAULT_TTL_SECONDS, newRunId } from '../targets/labels.js';
+import { makeTarget } from '../targets/make-target.js';
 import type { Template } from '../template/model.js';
 import { interruptSignal } from './interrupt.js';
 import { paint, terminalOutput } from './output.js';
 import { makeProgress, type Progress } from './progress.js';
 import { writeComplianceReports } from './report.js';
-import { changedImageNames } from './select-changed.js';
 import { ec2TargetFactory, KNOWN_HOSTS_OPTION, loadReadiness, loadSuiteForTest } from './test.js';
-import { VERSION } from './version.js';
 
 interface GateOptions {
   config?: string;

@@ -3,8 +3,8 @@ import { resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import type { Severity } from '../config/types.js';
 import { UserError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
 import { terminalOutput } from './output.js';
-import { VERSION } from './version.js';
 
 interface LintCliOptions {
   format: 'text' | 'json' | 'sarif' | 'junit' | 'github';

@@ -1,7 +1,7 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/errors.js';
+import { VERSION } from '../core/version.js';
 import { registerCommands } from './commands.js';
-import { VERSION } from './version.js';
 
 const program = new Command('imagegate')
   .description(

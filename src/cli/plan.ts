@@ -1,8 +1,8 @@
 import type { Command } from 'commander';
 import { imageEntries, selectImages } from '../config/images.js';
 import { loadConfig } from '../config/load.js';
+import { changedSelection } from '../gate/select.js';
 import { terminalOutput } from './output.js';
-import { changedSelection } from './select-changed.js';
 
 interface PlanOptions {
   config?: string;

@@ -3,7 +3,8 @@ import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
 import { type LoadedConfig, loadConfig } from '../config/load.js';
 import { UserError } from '../core/errors.js';
-import { writeFileAtomic } from '../promote/evidence.js';
+import { writeFileAtomic } from '../core/fs.js';
+import { VERSION } from '../core/version.js';
 import { renderHtml } from '../report/compliance/html.js';
 import { renderJson } from '../report/compliance/json.js';
 import { renderJunit } from '../report/compliance/junit.js';
@@ -12,7 +13,6 @@ import { renderMarkdown } from '../report/compliance/markdown.js';
 import { buildReportModel } from '../report/compliance/model.js';
 import type { ReportModel } from '../report/compliance/types.js';
 import { terminalOutput } from './output.js';
-import { VERSION } from './version.js';
 
 type Format = 'html' | 'markdown' | 'json' | 'junit';
 

@@ -1,7 +1,7 @@
 import type { Command } from 'commander';
 import { durationSeconds } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
-import type { Candidate, SweepOutcome } from '../target/sweep.js';
+import type { Candidate, SweepOutcome } from '../targets/sweep.js';
 import { terminalOutput } from './output.js';
 
 interface SweepOpts {
@@ -20,7 +20,7 @@ async function run(opts: SweepOpts): Promise<void> {
     { default: Docker },
     { AwsClients },
     { attempt, findContainers, findEc2, removeContainer, removeEc2 },
-  ] = await Promise.all([import('dockerode'), import('../aws/clients.js'), import('../target/sweep.js')]);
+  ] = await Promise.all([import('dockerode'), import('../aws/clients.js'), import('../targets/sweep.js')]);
   const out = terminalOutput({ quiet: opts.quiet || opts.json });
   const olderThan = opts.olderThan === undefined ? undefined : durationSeconds(opts.olderThan);
   if (opts.olderThan !== undefined && olderThan === undefined) {

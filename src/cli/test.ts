@@ -5,14 +5,14 @@ import { loadConfig } from '../config/load.js';
 import type { ImageTestConfig, ReadinessConfig } from '../config/types.js';
 import { durationSeconds } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
-import type { ArtifactRef, Verdict } from '../promote/verdict.js';
+import { VERSION } from '../core/version.js';
+import type { ArtifactRef, Verdict } from '../evidence/verdict.js';
+import type { Readiness, TestStatus } from '../gate/test-artifact.js';
 import type { Suite } from '../suite/model.js';
-import { DEFAULT_TTL_SECONDS, newRunId } from '../target/labels.js';
-import type { Target } from '../target/target.js';
-import type { Readiness, TestStatus } from '../target/test-artifact.js';
+import { DEFAULT_TTL_SECONDS, newRunId } from '../targets/labels.js';
+import type { Target } from '../targets/target.js';
 import { interruptSignal } from './interrupt.js';
 import { paint, terminalOutput } from './output.js';
-import { VERSION } from './version.js';
 
 interface TestOpts {
   gossfile: string[];
@@ -35,11 +35,11 @@ async function run(artifactArg: string, opts: TestOpts): Promise<void> {
   // Loaded lazily: other commands should not pay for dockerode, ssh2, the AWS SDK and the suite engine.
   const [{ sealVerdict, writeVerdict }, { ArtifactError, resolveArtifacts }, { makeTarget }] =
     await Promise.all([
-      import('../promote/evidence.js'),
-      import('../target/artifact.js'),
-      import('../target/make-target.js'),
+      import('../evidence/seal.js'),
+      import('../gate/artifacts.js'),
+      import('../targets/make-target.js'),
     ]);
-  const { testArtifact } = await import('../target/test-artifact.js');
+  const { testArtifact } = await import('../gate/test-artifact.js');
   const out = terminalOutput({ quiet: opts.quiet || opts.json });
   const loaded = loadConfig(opts.config);
   const imageConfig = opts.image === undefined ? undefined : loaded.config.images?.[opts.image];
@@ -161,7 +161,7 @@ export async function ec2TargetFactory(
 ): Promise<(ami: ArtifactRef) => Target> {
   const [{ AwsClients }, { Ec2Target }] = await Promise.all([
     import('../aws/clients.js'),
-    import('../target/ec2.js'),
+    import('../targets/ec2.js'),
   ]);
   const userData = readUserData(settings.ec2?.userData, dir);
   const clients = new AwsClients();

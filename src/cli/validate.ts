@@ -1,6 +1,7 @@
 import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
 import { GOSS_FORMAT_OPTIONS, GOSS_FORMATS, type GossFormat, renderGoss } from '../report/goss/index.js';
+import { ExecTimeoutError } from '../suite/transport.js';
 import { terminalOutput } from './output.js';
 
 interface ValidateCliOptions {
@@ -89,8 +90,8 @@ async function runValidate(opts: ValidateCliOptions): Promise<number> {
   const [{ loadSuite }, { runSuites, CollectError }, { openTransport }, { TargetError }] = await Promise.all([
     import('../suite/load.js'),
     import('../suite/run.js'),
-    import('../target/open.js'),
-    import('../target/errors.js'),
+    import('../transports/open.js'),
+    import('../transports/errors.js'),
   ]);
   const out = terminalOutput();
   if (!(GOSS_FORMATS as string[]).includes(opts.format)) {
@@ -152,7 +153,7 @@ async function runValidate(opts: ValidateCliOptions): Promise<number> {
     return rendered.exitCode;
   } catch (err) {
     if (err instanceof CollectError || err instanceof TargetError) throw new UserError(err.message, 1);
-    if (err instanceof Error && err.name === 'ExecTimeoutError') throw new UserError(err.message, 1);
+    if (err instanceof ExecTimeoutError) throw new UserError(err.message, 1);
     throw err;
   } finally {
     await transport.close();

@@ -1,9 +1,9 @@
 import { existsSync } from 'node:fs';
 import { dirname, resolve } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { assertValid, loadSchema, makeAjv } from './schema-check.js';
+import { assertValid, loadSchema, makeAjv } from '../core/schema-check.js';
+import { readYamlFile } from '../core/yaml-document.js';
 import type { Config } from './types.js';
-import { readYamlFile } from './yaml-document.js';
 
 export const DEFAULT_CONFIG = 'imagegate.yaml';
 

@@ -1,8 +1,8 @@
 import { readdirSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import type { ValidateFunction } from 'ajv';
-import { assertValid, loadSchema, makeAjv } from '../config/schema-check.js';
-import { parseYamlText, readYamlFile, type YamlFile } from '../config/yaml-document.js';
+import { assertValid, loadSchema, makeAjv } from '../core/schema-check.js';
+import { parseYamlText, readYamlFile, type YamlFile } from '../core/yaml-document.js';
 import { LintInputError } from './errors.js';
 import type { Policy } from './types.js';
 

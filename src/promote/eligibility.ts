@@ -1,10 +1,10 @@
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { type ReadVerdict, readVerdict } from './evidence.js';
+import { type ReadVerdict, readVerdict } from '../evidence/seal.js';
+import type { ArtifactKind, Verdict } from '../evidence/verdict.js';
 import { findPromotion, type PromotionRecord } from './records.js';
 import type { Stage } from './stages.js';
-import type { ArtifactKind, Verdict } from './verdict.js';
 
 /** Exit code when promotion is refused: no, failing, tampered or mismatched evidence; ladder skipped. */
 export const REFUSED = 1;

@@ -5,8 +5,8 @@
  */
 import { createHash } from 'node:crypto';
 import { roleFor } from '../aws/clients.js';
+import type { Verdict } from '../evidence/verdict.js';
 import type { AwsStage, RegistryStage } from './stages.js';
-import type { Verdict } from './verdict.js';
 
 export type Tags = Record<string, string>;
 

@@ -1,7 +1,7 @@
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { writeFileAtomic } from './evidence.js';
-import type { ArtifactKind } from './verdict.js';
+import { writeFileAtomic } from '../core/fs.js';
+import type { ArtifactKind } from '../evidence/verdict.js';
 
 /** Where an AMI now lives for a stage: one row per (account, region). */
 export interface PromotedImage {

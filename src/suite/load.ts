@@ -5,16 +5,16 @@ import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { glob, isDynamicPattern } from 'tinyglobby';
 import { parse as parseYaml } from 'yaml';
-import { loadSchema, makeAjv } from '../config/schema-check.js';
-import { parseYamlText, type YamlFile } from '../config/yaml-document.js';
 import { UserError } from '../core/errors.js';
+import { loadSchema, makeAjv } from '../core/schema-check.js';
+import { parseYamlText, type YamlFile } from '../core/yaml-document.js';
 import { SuiteError } from './errors.js';
+import { renderTemplate, type TemplateData } from './go-template.js';
 import { compile } from './matchers/compile.js';
 import { MatchError } from './matchers/core.js';
 import { havePatterns } from './matchers/patterns.js';
 import type { ResourceSpec, ResourceType, Suite } from './model.js';
 import { RESOURCES } from './resources/index.js';
-import { renderTemplate, type TemplateData } from './template.js';
 
 export interface LoadOptions {
   /** `--vars FILE` (repeatable): YAML or JSON maps, merged key by key, later files winning. */

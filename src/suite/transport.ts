@@ -23,3 +23,17 @@ export interface Transport {
   /** Human description for reports: `docker://web-1`, `ssh://admin@10.0.0.5:22`, `local`. */
   describe(): string;
 }
+
+/**
+ * Thrown by every transport when `timeoutMs` passes: the script (and everything it started)
+ * has been killed. It lives beside the interface so callers can test `instanceof`.
+ */
+export class ExecTimeoutError extends Error {
+  constructor(
+    readonly target: string,
+    readonly timeoutMs: number,
+  ) {
+    super(`${target}: script did not finish within ${timeoutMs} ms and was killed`);
+    this.name = 'ExecTimeoutError';
+  }
+}

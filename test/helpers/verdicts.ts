@@ -1,5 +1,5 @@
-import { sealVerdict, writeVerdict } from '../../src/promote/evidence.js';
-import type { ArtifactRef, Verdict } from '../../src/promote/verdict.js';
+import { sealVerdict, writeVerdict } from '../../src/evidence/seal.js';
+import type { ArtifactRef, Verdict } from '../../src/evidence/verdict.js';
 
 /** A sealed verdict as `imagegate test` writes it: one suite, passing unless told otherwise. */
 export function makeVerdict(

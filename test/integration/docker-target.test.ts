@@ -2,7 +2,7 @@ import { execFileSync } from 'node:child_process';
 import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerTestConfig } from '../../src/config/types.js';
-import { DockerTarget, KEEP_ALIVE } from '../../src/target/docker-target.js';
+import { DockerTarget, KEEP_ALIVE } from '../../src/targets/docker-target.js';
 import { requireDocker } from '../helpers/engines.js';
 
 const RUN = `docker-target-${process.pid}`;

@@ -3,11 +3,11 @@ import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readVerdict } from '../../src/promote/evidence.js';
+import { readVerdict } from '../../src/evidence/seal.js';
 import { requireDocker } from '../helpers/engines.js';
 
 const bin = new URL('../../bin/imagegate', import.meta.url).pathname;
-const fixtures = new URL('../fixtures/target/', import.meta.url).pathname;
+const fixtures = new URL('../fixtures/targets/', import.meta.url).pathname;
 const suite = (name: string) => join(fixtures, 'suites', `${name}.yaml`);
 const runPrefix = `it-${process.pid}-${Date.now()}`;
 let out: string;

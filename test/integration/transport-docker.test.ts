@@ -1,7 +1,7 @@
 import { execFileSync } from 'node:child_process';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Transport } from '../../src/suite/transport.js';
-import { openTransport } from '../../src/target/open.js';
+import { openTransport } from '../../src/transports/open.js';
 import { requireDocker } from '../helpers/engines.js';
 
 const LABEL = 'imagegate-test=transport-docker';

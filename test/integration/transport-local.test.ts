@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { openTransport } from '../../src/target/open.js';
+import { openTransport } from '../../src/transports/open.js';
 
 describe('local transport', () => {
   it('runs sh with stdin, stderr and exit code', async () => {

@@ -3,8 +3,8 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { openTransport } from '../../src/target/open.js';
-import { SshTransport } from '../../src/target/ssh.js';
+import { openTransport } from '../../src/transports/open.js';
+import { SshTransport } from '../../src/transports/ssh.js';
 import { requireDocker } from '../helpers/engines.js';
 import { type SshdServer, startSshd } from '../helpers/sshd.js';
 

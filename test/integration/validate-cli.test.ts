@@ -7,7 +7,7 @@ import { renderGoss } from '../../src/report/goss/index.js';
 import { loadSuite } from '../../src/suite/load.js';
 import { runSuites } from '../../src/suite/run.js';
 import type { ExecOptions, Transport } from '../../src/suite/transport.js';
-import { openTransport } from '../../src/target/open.js';
+import { openTransport } from '../../src/transports/open.js';
 import { requireDocker } from '../helpers/engines.js';
 import { type KnownContainer, startKnownContainer } from '../helpers/known-container.js';
 

@@ -5,7 +5,7 @@ import type { ResourceSpec, ResourceType, Suite } from '../../src/suite/model.js
 import type { TestResult } from '../../src/suite/result.js';
 import { runSuites } from '../../src/suite/run.js';
 import type { ExecOptions, Transport } from '../../src/suite/transport.js';
-import { openTransport } from '../../src/target/open.js';
+import { openTransport } from '../../src/transports/open.js';
 import { requireDocker } from '../helpers/engines.js';
 import { type KnownContainer, startKnownContainer } from '../helpers/known-container.js';
 

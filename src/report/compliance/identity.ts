@@ -4,7 +4,7 @@
  * SHA/Time/OS/Builder tags every golden image should carry), so they are looked up by the
  * names those are commonly given. Nothing is guessed: a missing value stays missing.
  */
-import type { Verdict } from '../../promote/verdict.js';
+import type { Verdict } from '../../evidence/verdict.js';
 import type { Identity } from './types.js';
 
 const BUILD_TIME_KEYS = [

@@ -9,7 +9,7 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../../core/errors.js';
-import { readVerdict } from '../../promote/evidence.js';
+import { readVerdict } from '../../evidence/seal.js';
 import { parseFinding } from './findings.js';
 import type { InputFile, LintFinding, PolicyInfo, ReportInputs, SourcedRecord } from './types.js';
 

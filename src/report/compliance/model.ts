@@ -2,8 +2,8 @@
  * Inputs → report model. Pure: everything read from disk arrives in `ReportInputs`, the clock
  * arrives in `ReportOptions`, and the same inputs always give the same model.
  */
-import { verdictHash } from '../../promote/evidence.js';
-import type { Verdict } from '../../promote/verdict.js';
+import { verdictHash } from '../../evidence/seal.js';
+import type { Verdict } from '../../evidence/verdict.js';
 import type { TestResult } from '../../suite/result.js';
 import { buildControls, metaControls } from './controls.js';
 import { findingKey, inTemplate, parseFinding, samePath, severityRank } from './findings.js';

@@ -3,7 +3,7 @@
  * (html, markdown, json, junit) draws from. The model is plain data so that the JSON output is
  * simply the model, and so that renderers never decide anything an auditor would care about.
  */
-import type { Verdict } from '../../promote/verdict.js';
+import type { Verdict } from '../../evidence/verdict.js';
 
 export type FindingSeverity = 'error' | 'warning' | 'info';
 

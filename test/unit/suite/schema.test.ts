@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
-import { loadSchema, makeAjv } from '../../../src/config/schema-check.js';
+import { loadSchema, makeAjv } from '../../../src/core/schema-check.js';
 import { loadSuite } from '../../../src/suite/load.js';
 
 const ALL = 'test/fixtures/suite/all-resources.yaml';

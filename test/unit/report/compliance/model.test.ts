@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
-import { verdictHash } from '../../../../src/promote/evidence.js';
-import type { Verdict } from '../../../../src/promote/verdict.js';
+import { verdictHash } from '../../../../src/evidence/seal.js';
+import type { Verdict } from '../../../../src/evidence/verdict.js';
 import { renderHtml } from '../../../../src/report/compliance/html.js';
 import { renderJunit } from '../../../../src/report/compliance/junit.js';
 import { renderMarkdown } from '../../../../src/report/compliance/markdown.js';

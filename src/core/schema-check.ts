@@ -1,0 +1,81 @@
+import { readFileSync } from 'node:fs';
+import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
+import { UserError } from './errors.js';
+import type { YamlFile } from './yaml-document.js';
+
+const schemasDir = new URL('../../schemas/', import.meta.url);
+
+/** Load a JSON schema shipped in `schemas/` (relative path such as `imagegate.schema.json`). */
+export function loadSchema(relative: string): AnySchema {
+  return JSON.parse(readFileSync(new URL(relative, schemasDir), 'utf8')) as AnySchema;
+}
+
+/** One ajv for all shipped schemas, so `$ref`s between them resolve by `$id`. */
+export function makeAjv(extra: string[] = []): Ajv {
+  // verbose: errors carry their schema, so a pattern error can quote the field's description.
+  const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true });
+  for (const rel of extra) ajv.addSchema(loadSchema(rel));
+  return ajv;
+}
+
+/**
+ * Validate a parsed YAML file; on failure throw one line naming the file, line, key and what
+ * was expected (the most specific error, since ajv reports every branch of a oneOf).
+ */
+export function assertValid<T>(validate: ValidateFunction, file: YamlFile, what: string, exitCode = 2): T {
+  if (validate(file.data)) return file.data as T;
+  const err = mostSpecific(validate.errors ?? []);
+  // An unknown key is best shown where it is written, not at its parent.
+  const extra =
+    err.keyword === 'additionalProperties'
+      ? (err.params as { additionalProperty?: string }).additionalProperty
+      : undefined;
+  const pointer =
+    extra === undefined
+      ? err.instancePath
+      : `${err.instancePath}/${extra.replace(/~/g, '~0').replace(/\//g, '~1')}`;
+  const { line, column } = file.locate(pointer);
+  const key = pointer ? pointer.slice(1).replace(/\//g, '.') : '(top level)';
+  throw new UserError(
+    `${file.file}:${line}:${column}: invalid ${what}: ${key}: ${describe(err, valueAt(file.data, pointer))}`,
+    exitCode,
+  );
+}
+
+function mostSpecific(errors: ErrorObject[]): ErrorObject {
+  const sorted = [...errors].sort((a, b) => b.instancePath.length - a.instancePath.length);
+  return sorted.find((e) => e.keyword !== 'oneOf' && e.keyword !== 'anyOf') ?? sorted[0]!;
+}
+
+function valueAt(data: unknown, pointer: string): unknown {
+  let node = data;
+  for (const part of pointer.split('/').slice(1)) {
+    if (node === null || typeof node !== 'object') return undefined;
+    node = (node as Record<string, unknown>)[part.replace(/~1/g, '/').replace(/~0/g, '~')];
+  }
+  return node;
+}
+
+function describe(e: ErrorObject, value: unknown): string {
+  const p = e.params as Record<string, unknown>;
+  switch (e.keyword) {
+    case 'additionalProperties':
+      return `unknown key "${String(p.additionalProperty)}" (check the spelling; see the schema in schemas/)`;
+    case 'required':
+      return `missing required key "${String(p.missingProperty)}"`;
+    case 'enum':
+      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'type':
+      // YAML reads 111111111111 or 0644 as numbers; ids and modes must be quoted to stay exact.
+      if (p.type === 'string' && typeof value === 'number') return `must be a string: quote it ("${value}")`;
+      return `must be ${String(p.type)}`;
+    case 'pattern': {
+      // The bare regex says what, the schema's description (with its example) says what to do.
+      // The value is not echoed: a secret pasted into the wrong field must not reach a CI log.
+      const about = (e.parentSchema as { description?: string } | undefined)?.description;
+      return `must match pattern "${String(p.pattern)}"${about ? ` (${about})` : ''}`;
+    }
+    default:
+      return e.message ?? e.keyword;
+  }
+}

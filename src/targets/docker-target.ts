@@ -1,0 +1,189 @@
+import Docker from 'dockerode';
+import type { DockerTestConfig } from '../config/types.js';
+import type { ArtifactRef } from '../evidence/verdict.js';
+import { DockerTransport } from '../transports/docker.js';
+import { FrameDemuxer } from '../transports/docker-frames.js';
+import { type EphemeralMark, ephemeralLabels } from './labels.js';
+import { type Booted, InfraError, type Target } from './target.js';
+
+/** PID 1 when the image's own command would exit at once: sleep in a loop, die with the container. */
+export const KEEP_ALIVE = ['sh', '-c', 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'];
+
+/** How long the image's own command must survive to count as a long-running service. */
+const SETTLE_MS = 1500;
+/** A configured service command is watched this long for an immediate crash. */
+const COMMAND_SETTLE_MS = 500;
+const SHELLS = new Set(['sh', 'bash', '/bin/sh', '/bin/bash', 'ash', 'dash', '/bin/ash', '/bin/dash']);
+
+export interface DockerTargetOptions {
+  mark: Omit<EphemeralMark, 'createdAt'>;
+  settings?: DockerTestConfig;
+  docker?: Docker;
+  env?: NodeJS.ProcessEnv;
+}
+
+/** Boots a docker image as a labelled, ephemeral container and tests it over docker exec. */
+export class DockerTarget implements Target {
+  private readonly docker: Docker;
+  private container: Docker.Container | undefined;
+  private earlyExit: string | undefined;
+  /** Set by teardown: a create still in flight must not leave a container behind. */
+  private closed = false;
+
+  constructor(private readonly opts: DockerTargetOptions) {
+    this.docker = opts.docker ?? new Docker();
+  }
+
+  async boot(artifact: ArtifactRef): Promise<Booted> {
+    const settings = this.opts.settings ?? {};
+    const image = await this.inspectImage(artifact.id);
+    const config = image.Config ?? {};
+    const ownCommand = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
+    const command = settings.command;
+    // A bare shell exits as soon as its (closed) stdin ends: no need to watch it die first.
+    const shellOnly = !command && !config.Entrypoint?.length && SHELLS.has(config.Cmd?.[0] ?? 'sh');
+    // A configured command is the service under test: it is never swapped for the sleep loop.
+    let keepAlive = settings.keepAlive ?? (command ? false : shellOnly ? true : undefined);
+    this.container = await this.create(image.Id, keepAlive === true, command);
+    await this.container.start();
+    if (keepAlive === undefined && !(await this.stillRunning(SETTLE_MS))) {
+      // The image's command finished at once (an OS image, a one-shot entrypoint): keep it alive.
+      this.earlyExit = await this.logs();
+      await this.remove();
+      keepAlive = true;
+      this.container = await this.create(image.Id, true, undefined);
+      await this.container.start();
+    }
+    // A configured command that dies at once (missing config, bad flag) is a boot failure.
+    if (keepAlive === false) await this.stillRunning(COMMAND_SETTLE_MS);
+    const info = await this.container.inspect();
+    if (!info.State.Running) {
+      const logs = await this.logs();
+      throw new InfraError(
+        `container for ${artifact.reference} exited at boot with status ${info.State.ExitCode}` +
+          (logs ? `: ${lastLine(logs)}` : '') +
+          ' (set test.docker.command or keepAlive in imagegate.yaml)',
+      );
+    }
+    return {
+      transport: new DockerTransport(this.container, info.Name.replace(/^\//, '')),
+      describe: {
+        kind: 'docker',
+        container: info.Id,
+        name: info.Name.replace(/^\//, ''),
+        image: image.Id,
+        ...(image.RepoDigests?.length ? { repoDigests: image.RepoDigests } : {}),
+        // The image's labels carry its SHA / build time / base OS / builder stamps: evidence.
+        ...(config.Labels && Object.keys(config.Labels).length ? { labels: config.Labels } : {}),
+        command: keepAlive ? KEEP_ALIVE : (command ?? ownCommand),
+        keptAlive: Boolean(keepAlive),
+        ...(settings.env ? { env: settings.env } : {}),
+        ...(settings.envFrom ? { envFromNames: Object.keys(settings.envFrom) } : {}),
+        ...(settings.ports?.length ? { ports: publishedPorts(info) } : {}),
+      },
+    };
+  }
+
+  private async inspectImage(id: string): Promise<Docker.ImageInspectInfo> {
+    try {
+      return await this.docker.getImage(id).inspect();
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode === 404) {
+        throw new InfraError(
+          `no such docker image "${id}" on this engine (build it first, or check \`docker images\`)`,
+        );
+      }
+      throw new InfraError(`cannot reach the Docker Engine: ${(err as Error).message}`);
+    }
+  }
+
+  private async create(
+    image: string,
+    keepAlive: boolean,
+    command: string[] | undefined,
+  ): Promise<Docker.Container> {
+    const settings = this.opts.settings ?? {};
+    const env = this.opts.env ?? process.env;
+    const vars = Object.entries(settings.env ?? {}).map(([k, v]) => `${k}=${v}`);
+    for (const [name, from] of Object.entries(settings.envFrom ?? {})) {
+      const value = env[from];
+      if (value === undefined)
+        throw new InfraError(`test.docker.envFrom.${name}: $${from} is not set in this environment`);
+      vars.push(`${name}=${value}`);
+    }
+    const ports = (settings.ports ?? []).map((p) => (String(p).includes('/') ? String(p) : `${p}/tcp`));
+    const created = await this.docker.createContainer({
+      Image: image,
+      Labels: ephemeralLabels({ ...this.opts.mark, createdAt: new Date() }),
+      Env: vars,
+      ...(keepAlive
+        ? { Entrypoint: KEEP_ALIVE.slice(0, 1), Cmd: KEEP_ALIVE.slice(1) }
+        : command
+          ? { Cmd: command }
+          : {}),
+      ...(settings.user ? { User: settings.user } : {}),
+      ExposedPorts: Object.fromEntries(ports.map((p) => [p, {}])),
+      HostConfig: {
+        PortBindings: Object.fromEntries(ports.map((p) => [p, [{ HostIp: '127.0.0.1', HostPort: '' }]])),
+        Init: false,
+      },
+    });
+    if (this.closed) {
+      await created.remove({ force: true });
+      throw new InfraError('torn down while booting');
+    }
+    return created;
+  }
+
+  private async stillRunning(ms: number): Promise<boolean> {
+    const deadline = Date.now() + ms;
+    while (Date.now() < deadline) {
+      if (!(await this.container!.inspect()).State.Running) return false;
+      await new Promise((r) => setTimeout(r, 100));
+    }
+    return true;
+  }
+
+  async logs(): Promise<string | undefined> {
+    if (!this.container) return this.earlyExit;
+    try {
+      const raw = await this.container.logs({ stdout: true, stderr: true, tail: 200, follow: false });
+      const demux = new FrameDemuxer();
+      demux.push(raw);
+      const text = Buffer.concat([...demux.stdout, ...demux.stderr]).toString('utf8');
+      const early = this.earlyExit ? `(image command before keep-alive)\n${this.earlyExit}\n` : '';
+      return early + text || undefined;
+    } catch {
+      return this.earlyExit;
+    }
+  }
+
+  async teardown(): Promise<void> {
+    this.closed = true;
+    await this.remove();
+  }
+
+  private async remove(): Promise<void> {
+    const c = this.container;
+    this.container = undefined;
+    if (!c) return;
+    try {
+      await c.remove({ force: true, v: true });
+    } catch (err) {
+      if ((err as { statusCode?: number }).statusCode !== 404) throw err;
+    }
+  }
+}
+
+function lastLine(text: string): string {
+  return text.trim().split('\n').pop() ?? '';
+}
+
+function publishedPorts(info: Docker.ContainerInspectInfo): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [port, bindings] of Object.entries(info.NetworkSettings.Ports ?? {})) {
+    const b = bindings?.[0];
+    if (b) out[port] = `${b.HostIp}:${b.HostPort}`;
+  }
+  return out;
+}

@@ -1,0 +1,86 @@
+import { readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { testableArtifacts } from '../../../src/packer/artifacts.js';
+import {
+  type BuildEvent,
+  MachineReadableState,
+  parseMachineLine,
+} from '../../../src/packer/machine-readable.js';
+import { packerArgs } from '../../../src/packer/packer.js';
+
+function replay(fixture: string) {
+  const state = new MachineReadableState();
+  const events: BuildEvent[] = [];
+  for (const line of readFileSync(new URL(`../../fixtures/packer/${fixture}`, import.meta.url), 'utf8').split(
+    '\n',
+  )) {
+    const parsed = parseMachineLine(line);
+    if (parsed) events.push(...state.feed(parsed));
+  }
+  return { state, events };
+}
+
+describe('machine-readable stream', () => {
+  it('decodes escaped commas and newlines', () => {
+    const line = parseMachineLine('1,amazon-ebs.x,artifact,0,id,a:1%!(PACKER_COMMA)b:2');
+    expect(line?.data).toEqual(['0', 'id', 'a:1,b:2']);
+    expect(parseMachineLine('not,a')).toBeUndefined();
+    expect(parseMachineLine('x,y,z')).toBeUndefined();
+  });
+
+  it('reads the committed image of a real Packer 1.6.6 docker build and its docker-tag name', () => {
+    const { state, events } = replay('docker-1.6.6.machine.txt');
+    const artifacts = testableArtifacts(state.artifacts);
+    expect(artifacts).toHaveLength(1);
+    const [a] = artifacts;
+    expect(a?.kind).toBe('docker-image');
+    expect(a?.id).toMatch(/^sha256:[0-9a-f]{64}$/);
+    expect(a?.kind === 'docker-image' && a.tags).toEqual(['imagegate-example/worker:dev']);
+    expect(events.some((e) => e.kind === 'finished' && e.build === 'docker.worker')).toBe(true);
+    // Provisioning lines are attributed to their build even though Packer leaves the target empty.
+    expect(
+      events.some((e) => e.kind === 'say' && e.build === 'docker.worker' && /Provisioning/.test(e.text)),
+    ).toBe(true);
+  });
+
+  it('splits multi-region AMI artifacts and records failed builds', () => {
+    const { state, events } = replay('amazon.machine.txt');
+    expect(testableArtifacts(state.artifacts)).toEqual([
+      { kind: 'ami', build: 'amazon-ebs.base', id: 'ami-0abc1234def567890', region: 'us-east-1' },
+      { kind: 'ami', build: 'amazon-ebs.base', id: 'ami-0fed9876cba543210', region: 'eu-west-1' },
+    ]);
+    expect(events.find((e) => e.kind === 'errored')).toMatchObject({ build: 'docker.broken' });
+    expect(state.errors).toEqual([
+      { build: 'docker.broken', text: 'Error pulling Docker image: Bad exit status: 1' },
+    ]);
+  });
+});
+
+describe('packer arguments', () => {
+  const dir = new URL('../../../examples/packer/worker', import.meta.url).pathname;
+
+  it('builds a directory from inside it, with cleanup on error and no colour', () => {
+    const { cwd, args } = packerArgs({ template: dir, only: ['docker.worker'], vars: { image_tag: 'x y' } });
+    expect(cwd).toBe(dir);
+    expect(args).toEqual([
+      'build',
+      '-machine-readable',
+      '-color=false',
+      '-on-error=cleanup',
+      '-only=docker.worker',
+      '-var',
+      'image_tag=x y',
+      '.',
+    ]);
+  });
+
+  it('builds a single file from its directory and passes var files as absolute paths', () => {
+    const { cwd, args } = packerArgs({
+      template: `${dir}/worker.pkr.hcl`,
+      varFiles: ['examples/x.pkrvars.hcl'],
+    });
+    expect(cwd).toBe(dir);
+    expect(args.at(-1)).toBe('worker.pkr.hcl');
+    expect(args).toContain(`-var-file=${process.cwd()}/examples/x.pkrvars.hcl`);
+  });
+});
