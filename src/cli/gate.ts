@@ -26,6 +26,7 @@ import { findPacker, type PackerInfo } from '../packer/packer.js';
 import { buildImage, describeEvent } from '../packer/run.js';
 import { makeStamp, type Stamp } from '../packer/stamp.js';
 import { formatJson } from '../report/lint/json.js';
+import { writeComplianceReports } from '../report/write.js';
 import type { Suite } from '../suite/model.js';
 import { DEFAULT_TTL_SECONDS, newRunId } from '../targets/labels.js';
 import { makeTarget } from '../targets/make-target.js';
@@ -33,7 +34,6 @@ import type { Template } from '../template/model.js';
 import { interruptSignal } from './interrupt.js';
 import { paint, terminalOutput } from './output.js';
 import { makeProgress, type Progress } from './progress.js';
-import { writeComplianceReports } from './report.js';
 import { ec2TargetFactory, KNOWN_HOSTS_OPTION, loadReadiness, loadSuiteForTest } from './test.js';
 
 interface GateOptions {

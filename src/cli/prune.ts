@@ -1,27 +1,9 @@
-import { randomUUID } from 'node:crypto';
-import { resolve } from 'node:path';
 import { type Command, InvalidArgumentError, Option } from 'commander';
-import { PacedCaller } from '../aws/call.js';
-import { AwsClients } from '../aws/clients.js';
-import { Pacer } from '../aws/pace.js';
 import { loadConfig } from '../config/load.js';
-import type { RetentionConfig } from '../config/types.js';
-import { UserError } from '../core/errors.js';
 import { PRUNE_FORMATS, type PruneFormat, renderPrune } from '../report/prune/index.js';
-import { type ApplyReport, applyPlan } from '../retention/apply.js';
-import { AuditLog } from '../retention/audit.js';
-import type { RetentionAws } from '../retention/context.js';
-import { describeError } from '../retention/context.js';
-import { normalizeRules } from '../retention/rules.js';
-import { resolveScopes } from '../retention/scopes.js';
-import { survey } from '../retention/survey.js';
+import { DEFAULT_AUDIT_LOG, runPrune } from '../retention/run.js';
 import { interruptSignal } from './interrupt.js';
 import { terminalOutput } from './output.js';
-
-export const DEFAULT_AUDIT_LOG = 'imagegate-prune.audit.jsonl';
-
-/** Exit codes, also in docs/prune.md. */
-const EXIT = { ok: 0, actionFailed: 1, badInput: 2, incomplete: 3, interrupted: 130 } as const;
 
 interface PruneOpts {
   apply?: boolean;
@@ -41,80 +23,32 @@ async function run(opts: PruneOpts): Promise<void> {
   const format: PruneFormat = opts.json ? 'json' : opts.format;
   const out = terminalOutput({ quiet: Boolean(opts.quiet) });
   const loaded = loadConfig(opts.config);
-  const cfg: RetentionConfig = loaded.config.retention ?? {};
-  const where = loaded.file ?? 'imagegate.yaml (defaults)';
-  const { rules, problems } = normalizeRules(cfg);
-  if (problems.length > 0) {
-    throw new UserError(`${where}: retention.${problems[0]} (fix the retention: section)`, EXIT.badInput);
-  }
-  if (opts.maxDeletions !== undefined) rules.maxDeletions = opts.maxDeletions;
-
-  const aws: RetentionAws = { clients: new AwsClients(), caller: new PacedCaller(new Pacer()) };
-  const concurrency = opts.concurrency ?? cfg.concurrency ?? 8;
-  const homeRegion = process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION ?? 'us-east-1';
-  const accounts = opts.accounts ?? cfg.accounts;
-  const regions = opts.regions ?? cfg.regions;
-  const role = opts.role ?? cfg.role;
-  let resolved: Awaited<ReturnType<typeof resolveScopes>>;
+  const interrupt = opts.apply ? interruptSignal() : undefined;
   try {
-    resolved = await resolveScopes(aws, {
-      homeRegion,
-      concurrency,
-      ...(accounts ? { accounts } : {}),
-      ...(cfg.ou ? { ou: cfg.ou } : {}),
-      ...(role ? { role } : {}),
-      ...(regions ? { regions } : {}),
+    const result = await runPrune({
+      retention: loaded.config.retention ?? {},
+      where: loaded.file ?? 'imagegate.yaml (defaults)',
+      apply: Boolean(opts.apply),
+      ...(opts.accounts ? { accounts: opts.accounts } : {}),
+      ...(opts.regions ? { regions: opts.regions } : {}),
+      ...(opts.role ? { role: opts.role } : {}),
+      auditLog: opts.auditLog,
+      ...(opts.maxDeletions !== undefined ? { maxDeletions: opts.maxDeletions } : {}),
+      ...(opts.concurrency !== undefined ? { concurrency: opts.concurrency } : {}),
+      progress: (l) => out.progress(l),
+      ...(interrupt ? { signal: interrupt.signal } : {}),
     });
-  } catch (err) {
-    throw new UserError(
-      `cannot determine the accounts in scope: ${describeError(err)}; nothing was changed`,
-      EXIT.incomplete,
+    out.result(
+      renderPrune(
+        { plan: result.plan, dryRun: !opts.apply, ...(result.apply ? { apply: result.apply } : {}) },
+        format,
+      ),
     );
+    out.progress(`${result.awsCalls} AWS calls`);
+    if (result.exitCode !== 0) process.exitCode = result.exitCode;
+  } finally {
+    interrupt?.dispose();
   }
-  out.progress(
-    `imagegate prune: ${resolved.scopes.length} account-regions, ${opts.apply ? 'APPLY' : 'dry run'}`,
-  );
-
-  const ssmParameters = cfg.ssmParameters ?? [];
-  const { input, plan } = await survey(aws, resolved, {
-    rules,
-    ssmParameters,
-    concurrency,
-    now: new Date(),
-    progress: (l) => out.progress(l),
-  });
-
-  let applied: ApplyReport | undefined;
-  let interrupted = false;
-  if (opts.apply) {
-    const audit = new AuditLog(resolve(opts.auditLog), randomUUID());
-    const interrupt = interruptSignal();
-    try {
-      applied = await applyPlan(aws, {
-        input,
-        decisions: plan.decisions,
-        scopes: resolved.scopes,
-        audit,
-        ssmParameters,
-        concurrency,
-        progress: (l) => out.progress(l),
-        signal: interrupt.signal,
-      });
-    } finally {
-      interrupted = interrupt.received() !== undefined;
-      interrupt.dispose();
-      audit.close();
-    }
-  }
-  out.result(renderPrune({ plan, dryRun: !opts.apply, ...(applied ? { apply: applied } : {}) }, format));
-  out.progress(`${aws.caller.total()} AWS calls`);
-
-  const failed = applied
-    ? [...applied.outcomes, ...applied.resumed].some((o) => o.status === 'failed')
-    : false;
-  if (interrupted) process.exitCode = EXIT.interrupted;
-  else if (failed) process.exitCode = EXIT.actionFailed;
-  else if (plan.failures.length > 0) process.exitCode = EXIT.incomplete;
 }
 
 const positiveInt = (what: string) => (v: string) => {

@@ -1,30 +1,13 @@
-import { existsSync } from 'node:fs';
-import { join, resolve } from 'node:path';
 import { type Command, Option } from 'commander';
-import { type LoadedConfig, loadConfig } from '../config/load.js';
+import { loadConfig } from '../config/load.js';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs.js';
-import { VERSION } from '../core/version.js';
-import { renderHtml } from '../report/compliance/html.js';
-import { renderJson } from '../report/compliance/json.js';
-import { renderJunit } from '../report/compliance/junit.js';
-import { loadInputs } from '../report/compliance/load.js';
-import { renderMarkdown } from '../report/compliance/markdown.js';
-import { buildReportModel } from '../report/compliance/model.js';
-import type { ReportModel } from '../report/compliance/types.js';
+import { type ComplianceFormat, complianceModel, RENDERERS } from '../report/write.js';
 import { terminalOutput } from './output.js';
 
-type Format = 'html' | 'markdown' | 'json' | 'junit';
-
-const RENDERERS: Record<Format, (m: ReportModel) => string> = {
-  html: renderHtml,
-  markdown: renderMarkdown,
-  json: renderJson,
-  junit: renderJunit,
-};
+type Format = ComplianceFormat;
 
 const DEFAULT_HTML_OUT = 'imagegate-report.html';
-const BUILTIN_POLICIES = new URL('../../policies', import.meta.url).pathname;
 
 interface ReportOpts {
   lint?: string[];
@@ -42,68 +25,6 @@ interface ReportOpts {
 
 // No default list: commander would print `(default: [])` in --help.
 const collect = (value: string, previous: string[] = []) => [...previous, value];
-
-/** Reproducible output when SOURCE_DATE_EPOCH is set (reproducible-builds.org convention). */
-function generatedAt(): string {
-  const epoch = process.env.SOURCE_DATE_EPOCH;
-  if (epoch !== undefined && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000).toISOString();
-  return new Date().toISOString();
-}
-
-interface ModelRequest {
-  verdictPaths: string[];
-  lintFiles: string[];
-  promotionFiles: string[];
-  pruneFiles: string[];
-  policyDirs: string[];
-  title: string;
-}
-
-/** Inputs → report model, the same way for `report` and for the reports `gate` writes. */
-function complianceModel(loaded: LoadedConfig, r: ModelRequest): ReportModel {
-  const policyDirs = [
-    { dir: BUILTIN_POLICIES, explicit: false },
-    ...(loaded.config.lint?.policyDirs ?? []).map((d) => ({ dir: resolve(loaded.dir, d), explicit: true })),
-    ...r.policyDirs.map((d) => ({ dir: d, explicit: true })),
-  ];
-  const req = {
-    verdictPaths: r.verdictPaths,
-    lintFiles: r.lintFiles,
-    promotionFiles: r.promotionFiles,
-    pruneFiles: r.pruneFiles,
-    policyDirs,
-    controls: loaded.config.controls ?? {},
-  };
-  const inputs = loadInputs(loaded.file ? { ...req, configFile: loaded.file } : req);
-  // A disabled policy never ran, so its silence is no evidence for the controls it names.
-  const disabled = new Set(loaded.config.lint?.disable ?? []);
-  inputs.policies = inputs.policies.filter((p) => !disabled.has(p.id));
-  return buildReportModel(inputs, { title: r.title, generatedAt: generatedAt(), toolVersion: VERSION });
-}
-
-/** `gate`'s reports: HTML and Markdown side by side in `outDir`; returns their paths. */
-export function writeComplianceReports(r: {
-  verdictPaths: string[];
-  lintFiles: string[];
-  promotionFiles: string[];
-  loaded: LoadedConfig;
-  outDir: string;
-  title: string;
-}): string[] {
-  const model = complianceModel(r.loaded, {
-    verdictPaths: r.verdictPaths,
-    lintFiles: r.lintFiles,
-    promotionFiles: r.promotionFiles.filter((f) => existsSync(f)),
-    pruneFiles: [],
-    policyDirs: [],
-    title: r.title,
-  });
-  const html = join(r.outDir, 'report.html');
-  const markdown = join(r.outDir, 'report.md');
-  writeFileAtomic(html, renderHtml(model));
-  writeFileAtomic(markdown, renderMarkdown(model));
-  return [html, markdown];
-}
 
 function run(verdictPaths: string[], opts: ReportOpts): void {
   const out = terminalOutput({ quiet: opts.quiet });

@@ -1,0 +1,85 @@
+import { existsSync } from 'node:fs';
+import { join, resolve } from 'node:path';
+import type { LoadedConfig } from '../config/load.js';
+import { writeFileAtomic } from '../core/fs.js';
+import { VERSION } from '../core/version.js';
+import { renderHtml } from './compliance/html.js';
+import { renderJson } from './compliance/json.js';
+import { renderJunit } from './compliance/junit.js';
+import { loadInputs } from './compliance/load.js';
+import { renderMarkdown } from './compliance/markdown.js';
+import { buildReportModel } from './compliance/model.js';
+import type { ReportModel } from './compliance/types.js';
+
+export type ComplianceFormat = 'html' | 'markdown' | 'json' | 'junit';
+
+export const RENDERERS: Record<ComplianceFormat, (m: ReportModel) => string> = {
+  html: renderHtml,
+  markdown: renderMarkdown,
+  json: renderJson,
+  junit: renderJunit,
+};
+
+const BUILTIN_POLICIES = new URL('../../policies', import.meta.url).pathname;
+
+/** Reproducible output when SOURCE_DATE_EPOCH is set (reproducible-builds.org convention). */
+function generatedAt(): string {
+  const epoch = process.env.SOURCE_DATE_EPOCH;
+  if (epoch !== undefined && /^\d+$/.test(epoch)) return new Date(Number(epoch) * 1000).toISOString();
+  return new Date().toISOString();
+}
+
+export interface ModelRequest {
+  verdictPaths: string[];
+  lintFiles: string[];
+  promotionFiles: string[];
+  pruneFiles: string[];
+  policyDirs: string[];
+  title: string;
+}
+
+/** Inputs → report model, the same way for `report` and for the reports `gate` writes. */
+export function complianceModel(loaded: LoadedConfig, r: ModelRequest): ReportModel {
+  const policyDirs = [
+    { dir: BUILTIN_POLICIES, explicit: false },
+    ...(loaded.config.lint?.policyDirs ?? []).map((d) => ({ dir: resolve(loaded.dir, d), explicit: true })),
+    ...r.policyDirs.map((d) => ({ dir: d, explicit: true })),
+  ];
+  const req = {
+    verdictPaths: r.verdictPaths,
+    lintFiles: r.lintFiles,
+    promotionFiles: r.promotionFiles,
+    pruneFiles: r.pruneFiles,
+    policyDirs,
+    controls: loaded.config.controls ?? {},
+  };
+  const inputs = loadInputs(loaded.file ? { ...req, configFile: loaded.file } : req);
+  // A disabled policy never ran, so its silence is no evidence for the controls it names.
+  const disabled = new Set(loaded.config.lint?.disable ?? []);
+  inputs.policies = inputs.policies.filter((p) => !disabled.has(p.id));
+  return buildReportModel(inputs, { title: r.title, generatedAt: generatedAt(), toolVersion: VERSION });
+}
+
+/** `gate`'s reports: HTML and Markdown side by side in `outDir`; returns their paths. */
+export function writeComplianceReports(r: {
+  verdictPaths: string[];
+  lintFiles: string[];
+  promotionFiles: string[];
+  loaded: LoadedConfig;
+  outDir: string;
+  title: string;
+}): string[] {
+  const model = complianceModel(r.loaded, {
+    verdictPaths: r.verdictPaths,
+    lintFiles: r.lintFiles,
+    promotionFiles: r.promotionFiles.filter((f) => existsSync(f)),
+    pruneFiles: [],
+    policyDirs: [],
+    title: r.title,
+  });
+  const html = join(r.outDir, 'report.html');
+  const markdown = join(r.outDir, 'report.md');
+  writeFileAtomic(html, renderHtml(model));
+  writeFileAtomic(markdown, renderMarkdown(model));
+  return [html, markdown];
+}
