@@ -1,13 +1,7 @@
+import type { Progress } from '../gate/progress.js';
 import { paint } from './output.js';
 
-/**
- * Live progress per unit of work (an image, a Packer source): a redrawn block on a TTY, plain
- * timestamped lines elsewhere (CI logs keep every line, so nothing is redrawn there).
- */
-export interface Progress {
-  update(key: string, status: string, detail?: string): void;
-  done(): void;
-}
+export type { Progress } from '../gate/progress.js';
 
 type State = { status: string; detail: string; started: number };
 

@@ -1,4 +1,5 @@
 import { gitState } from '../core/git.js';
+import { sealVerdict, writeVerdict } from '../evidence/seal.js';
 import type { ArtifactRef, SuiteEvidence, Verdict } from '../evidence/verdict.js';
 import type { Suite } from '../suite/model.js';
 import { runSuites } from '../suite/run.js';
@@ -176,4 +177,47 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promis
       },
     );
   });
+}
+
+/** What a test adds up to, for summaries: every check of every suite, readiness included. */
+export interface CheckCounts {
+  total: number;
+  failed: number;
+  skipped: number;
+}
+
+export function countChecks(v: Pick<Verdict, 'suites'>): CheckCounts {
+  return v.suites.reduce(
+    (acc, s) => ({
+      total: acc.total + s.run.summary['test-count'],
+      failed: acc.failed + s.run.summary['failed-count'],
+      skipped: acc.skipped + s.run.summary['skipped-count'],
+    }),
+    { total: 0, failed: 0, skipped: 0 },
+  );
+}
+
+export interface RecordOptions extends TestArtifactOptions {
+  /** Where the sealed verdict is written. */
+  verdictDir: string;
+  /** Fields the caller adds once the outcome is known (gate: lint summary, template, pending promotion). */
+  extend?: (status: TestStatus) => Partial<Omit<Verdict, 'sha256'>>;
+}
+
+export interface TestRecord {
+  status: TestStatus;
+  verdict: Verdict;
+  file: string;
+  checks: CheckCounts;
+}
+
+/**
+ * Test one artifact and write its sealed verdict: the one path `test` and `gate` share, so a fix
+ * to how an artifact is tested or recorded lands once.
+ */
+export async function recordTest(opts: RecordOptions): Promise<TestRecord> {
+  const outcome = await testArtifact(opts);
+  const verdict = sealVerdict({ ...outcome.verdict, ...(opts.extend?.(outcome.status) ?? {}) });
+  const file = writeVerdict(opts.verdictDir, verdict);
+  return { status: outcome.status, verdict, file, checks: countChecks(verdict) };
 }
