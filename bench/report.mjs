@@ -6,7 +6,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { sealVerdict, writeVerdict } from '../dist/promote/evidence.js';
+import { sealVerdict, writeVerdict } from '../dist/evidence/seal.js';
 import { renderHtml } from '../dist/report/compliance/html.js';
 import { renderJson } from '../dist/report/compliance/json.js';
 import { renderJunit } from '../dist/report/compliance/junit.js';
