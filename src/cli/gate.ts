@@ -13,6 +13,7 @@ import {
   concurrencyOption,
   configOption,
   failOnOption,
+  insecureHostKeyOption,
   knownHostsOption,
   quietOption,
   runIdOption,
@@ -29,6 +30,7 @@ interface GateOptions {
   promote: boolean;
   runId?: string;
   knownHosts?: string;
+  insecureIgnoreHostKey?: boolean;
   json?: boolean;
   quiet?: boolean;
 }
@@ -41,7 +43,10 @@ async function run(names: string[], opts: GateOptions): Promise<number> {
     const chosen = new Set(await changedImageNames(loaded, images, opts.changedSince));
     images = images.filter((i) => chosen.has(i.name));
   }
-  const deps = await defaultGateDeps(loaded, { ...(opts.knownHosts ? { knownHosts: opts.knownHosts } : {}) });
+  const deps = await defaultGateDeps(loaded, {
+    ...(opts.knownHosts ? { knownHosts: opts.knownHosts } : {}),
+    ...(opts.insecureIgnoreHostKey ? { insecureIgnoreHostKey: true } : {}),
+  });
   const interrupt = interruptSignal();
   let summary: GateSummary;
   try {
@@ -115,6 +120,7 @@ export function register(program: Command): void {
     .option('--no-promote', 'test only: record the promotion as pending')
     .addOption(runIdOption())
     .addOption(knownHostsOption())
+    .addOption(insecureHostKeyOption())
     .option('--json', 'print the summary as JSON on stdout')
     .addOption(quietOption())
     .addHelpText(

@@ -58,6 +58,13 @@ export function failOnOption(description: string): Option {
   return new Option('--fail-on <severity>', description).choices(SEVERITIES);
 }
 
+export function insecureHostKeyOption(): Option {
+  return new Option(
+    '--insecure-ignore-host-key',
+    'connect to an EC2 instance (and bastion) whose host key cannot be verified; warned about and recorded in the verdict',
+  );
+}
+
 /** What an EC2 bastion is verified against; `test` and `gate` boot AMIs the same way. */
 export function knownHostsOption(): Option {
   return new Option(

@@ -6,7 +6,14 @@ import { VERSION } from '../core/version.js';
 import type { Verdict } from '../evidence/verdict.js';
 import type { TestStatus } from '../gate/test-artifact.js';
 import { interruptSignal } from './interrupt.js';
-import { collect, configOption, knownHostsOption, quietOption, runIdOption } from './options.js';
+import {
+  collect,
+  configOption,
+  insecureHostKeyOption,
+  knownHostsOption,
+  quietOption,
+  runIdOption,
+} from './options.js';
 import { paint, terminalOutput } from './output.js';
 
 interface TestOpts {
@@ -19,6 +26,7 @@ interface TestOpts {
   ttl?: string;
   runId?: string;
   knownHosts?: string;
+  insecureIgnoreHostKey?: boolean;
   config?: string;
   json?: boolean;
   quiet?: boolean;
@@ -46,6 +54,7 @@ async function run(artifact: string, opts: TestOpts): Promise<void> {
       ...(opts.ttl ? { ttl: opts.ttl } : {}),
       ...(opts.runId ? { runId: opts.runId } : {}),
       ...(opts.knownHosts ? { knownHosts: opts.knownHosts } : {}),
+      ...(opts.insecureIgnoreHostKey ? { insecureIgnoreHostKey: true } : {}),
       signal: interrupt.signal,
       progress: (m) => out.progress(m),
       onRecord: (r) => {
@@ -93,6 +102,8 @@ function summarise(status: TestStatus, v: Verdict, file: string, color: boolean)
     `${head} ${v.artifact.reference} (${v.artifact.id}): ${counts.n} checks, ${counts.failed} failed`,
   ];
   if (v.error) lines.push(`  ${v.error}`);
+  const hostKey = (v.target as { hostKey?: { warning?: string } }).hostKey;
+  if (hostKey?.warning) lines.push(`  ${paint(color, 'yellow', hostKey.warning)}`);
   for (const s of v.suites) {
     for (const r of s.run.results.filter((x) => x.result === 1)) {
       lines.push(`  ✗ ${s.name}: ${r['summary-line'].replace(/\n/g, '\n    ')}`);
@@ -130,6 +141,7 @@ export function register(program: Command): void {
     )
     .addOption(runIdOption('label what is booted with this run id (e.g. the CI job id) for `sweep --run-id`'))
     .addOption(knownHostsOption())
+    .addOption(insecureHostKeyOption())
     .addOption(configOption('imagegate.yaml (default ./imagegate.yaml)'))
     .option('--json', 'print verdict file names and verdicts as JSON on stdout')
     .addOption(quietOption())

@@ -123,6 +123,7 @@ async function runValidate(opts: ValidateCliOptions): Promise<number> {
       insecureIgnoreHostKey: opts.insecureIgnoreHostKey,
       passwordEnv: opts.passwordEnv,
       jump: opts.jump,
+      onWarning: (m) => process.stderr.write(`imagegate: ${m}\n`),
     });
   } catch (err) {
     if (err instanceof TargetError) throw new UserError(err.message, err.kind === 'bad-input' ? 78 : 1);

@@ -69,7 +69,7 @@ export interface GateRequest {
 /** The real parts: Packer found once up front (a missing Packer is bad input for the whole run). */
 export async function defaultGateDeps(
   loaded: LoadedConfig,
-  opts: { knownHosts?: string } = {},
+  opts: { knownHosts?: string; insecureIgnoreHostKey?: boolean } = {},
 ): Promise<GateDeps> {
   const packer = await findPacker();
   return {
@@ -79,7 +79,15 @@ export async function defaultGateDeps(
         mark,
         settings: img.test,
         ...(artifact.kind === 'ami'
-          ? { ec2: await ec2TargetFactory(img.test, loaded.dir, mark, opts.knownHosts) }
+          ? {
+              ec2: await ec2TargetFactory(
+                img.test,
+                loaded.dir,
+                mark,
+                opts.knownHosts,
+                opts.insecureIgnoreHostKey,
+              ),
+            }
           : {}),
       }),
     promote: async (req) => {

@@ -24,6 +24,8 @@ export interface TestRequest {
   ttl?: string;
   runId?: string;
   knownHosts?: string;
+  /** `--insecure-ignore-host-key`: connect to an instance whose console shows no host key fingerprints. */
+  insecureIgnoreHostKey?: boolean;
   signal?: AbortSignal;
   progress: (message: string) => void;
   /** Told as soon as each artifact's verdict is written, so output keeps pace with a slow run. */
@@ -74,7 +76,7 @@ export async function runTest(req: TestRequest): Promise<TestRecord[]> {
 
   const mark = { runId: req.runId ?? newRunId(), ttlSeconds: ttl };
   const ec2 = artifacts.some((a) => a.kind === 'ami')
-    ? await ec2TargetFactory(settings, loaded.dir, mark, req.knownHosts)
+    ? await ec2TargetFactory(settings, loaded.dir, mark, req.knownHosts, req.insecureIgnoreHostKey)
     : undefined;
   const records: TestRecord[] = [];
   for (const artifact of artifacts) {

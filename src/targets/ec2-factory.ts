@@ -24,6 +24,7 @@ export async function ec2TargetFactory(
   dir: string,
   mark: { runId: string; ttlSeconds: number },
   knownHosts?: string,
+  insecureIgnoreHostKey?: boolean,
 ): Promise<(ami: ArtifactRef) => Target> {
   const [{ AwsClients }, { Ec2Target }] = await Promise.all([
     import('../aws/clients.js'),
@@ -44,6 +45,7 @@ export async function ec2TargetFactory(
       ...(bootSeconds !== undefined ? { bootDeadlineMs: bootSeconds * 1000 } : {}),
       ...(userData !== undefined ? { userData } : {}),
       ...(knownHosts ? { knownHosts } : {}),
+      ...(insecureIgnoreHostKey ? { insecureIgnoreHostKey } : {}),
     });
   };
 }
