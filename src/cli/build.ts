@@ -40,7 +40,7 @@ export function register(program: Command): void {
     .addOption(quietOption())
     .addHelpText(
       'after',
-      '\nExamples:\n  imagegate build                       # every image\n  imagegate build web --log-dir logs    # one image\n  imagegate build --changed-since origin/main\n\nExit codes: 0 every build produced artifacts, 1 a build failed, 2 bad input or no Packer.',
+      '\nExamples:\n  imagegate build                       # every image\n  imagegate build web --log-dir logs    # one image\n  imagegate build --changed-since origin/main\n\nExit codes: 0 every build produced artifacts, 1 a build failed, 2 bad input or no Packer, 130/143 interrupted.',
     )
     .action(async (names: string[], opts: BuildOptions) => {
       process.exitCode = await runBuild(names, opts);
@@ -78,7 +78,9 @@ async function runBuild(names: string[], opts: BuildOptions): Promise<number> {
           // Packer keeps talking after a build finished (artifact summaries); the verdict is in.
           if (settled.has(key)) return;
           if (line.status !== 'building') settled.add(key);
-          progress.update(key, line.status, line.detail);
+          // Packer winds a cancelled build down as if it finished: it was not built.
+          const status = interrupt.signal.aborted && line.status === 'built' ? 'interrupted' : line.status;
+          progress.update(key, status, line.detail);
         },
       }),
     );
@@ -102,7 +104,8 @@ async function runBuild(names: string[], opts: BuildOptions): Promise<number> {
         for (const e of r.errors) out.result(`  error: ${e.build}: ${e.text}`);
       }
     }
-    if (interrupt.received()) return 130;
+    const sig = interrupt.received();
+    if (sig) return sig === 'SIGINT' ? 130 : 143;
     return results.every((r) => r.ok) ? 0 : 1;
   } finally {
     interrupt.dispose();
