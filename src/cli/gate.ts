@@ -78,16 +78,23 @@ async function run(names: string[], opts: GateOptions): Promise<number> {
   }
 
   const outcomes = summary.images;
+  const built = outcomes.filter((o) => !o.lintOnly);
+  const lintOnly = outcomes.filter((o) => o.lintOnly);
   if (opts.json) {
     process.stdout.write(`${JSON.stringify(summary, null, 2)}\n`);
   } else if (outcomes.length === 0) {
     out.result(`no image changed since ${opts.changedSince}: nothing to gate`);
   } else {
+    if (built.length === 0 && opts.changedSince)
+      out.result(`no image changed since ${opts.changedSince}: nothing built`);
     out.result(summaryTable(summary));
     for (const line of failureLines(summary)) out.result(paint(out.color, 'red', line));
+    const lintNote = lintOnly.length
+      ? `; ${lintOnly.filter((o) => o.passed).length}/${lintOnly.length} template(s) no image builds passed lint`
+      : '';
     out.result(
       `\n${summary.passed ? paint(out.color, 'green', 'GATE PASSED') : paint(out.color, 'red', 'GATE FAILED')}: ` +
-        `${outcomes.filter((o) => o.passed).length}/${outcomes.length} image(s) passed`,
+        `${built.filter((o) => o.passed).length}/${built.length} image(s) passed${lintNote}`,
     );
     out.result(`verdicts: ${summary.verdictDir}`);
     for (const r of summary.reports) out.result(`report:   ${r}`);

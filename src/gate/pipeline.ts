@@ -1,13 +1,15 @@
 import { createHash } from 'node:crypto';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import type { ImageEntry } from '../config/images.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Severity } from '../config/types.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { mapLimit } from '../core/pool.js';
 import type { ArtifactRef, Verdict } from '../evidence/verdict.js';
+import { LintInputError } from '../lint/errors.js';
 import { loadPolicySet } from '../lint/policies.js';
 import { type LintRun, lintPaths } from '../lint/run.js';
+import { atOrAbove, SYNTAX } from '../lint/types.js';
 import { findPacker } from '../packer/packer.js';
 import { buildImage, describeEvent, type ImageBuild } from '../packer/run.js';
 import { makeStamp, type Stamp } from '../packer/stamp.js';
@@ -19,7 +21,7 @@ import { newRunId } from '../targets/labels.js';
 import { makeTarget } from '../targets/make-target.js';
 import type { Target } from '../targets/target.js';
 import type { Template } from '../template/model.js';
-import type { ArtifactOutcome, GateSummary, ImageOutcome } from './outcome.js';
+import { type ArtifactOutcome, FAILED_CHECKS_SHOWN, type GateSummary, type ImageOutcome } from './outcome.js';
 import type { Progress } from './progress.js';
 import { imageSuites, readinessFor } from './suites.js';
 import { recordTest } from './test-artifact.js';
@@ -141,6 +143,7 @@ export async function runGate(req: GateRequest, deps: GateDeps): Promise<GateSum
   let outcomes: ImageOutcome[];
   try {
     outcomes = await mapLimit(req.images, req.concurrency, (img) => gateImage(img, ctx));
+    outcomes.push(...(await lintUnbuilt(ctx)));
   } finally {
     req.progress.done();
   }
@@ -152,7 +155,7 @@ export async function runGate(req: GateRequest, deps: GateDeps): Promise<GateSum
     lintFile,
     formatJson({
       findings: ctx.lintRuns.flatMap((r) => r.findings),
-      summary: ctx.lintRuns[0]?.summary ?? emptyLintSummary(),
+      summary: mergeSummaries(ctx.lintRuns),
       templates: ctx.lintRuns.flatMap((r) => r.templates),
       policies,
       notApplicable: Object.fromEntries(ctx.lintRuns.flatMap((r) => Object.entries(r.notApplicable))),
@@ -178,6 +181,76 @@ export async function runGate(req: GateRequest, deps: GateDeps): Promise<GateSum
     verdictDir: join(req.outDir, 'verdicts'),
     reports,
   };
+}
+
+/**
+ * Templates under `lint.paths` (default: imagegate.yaml's directory) that no selected image
+ * builds are linted all the same: a `curl | bash` in a template this run cannot build must still
+ * stop the gate. One outcome per such template, failing at lint when a finding reaches --fail-on.
+ */
+async function lintUnbuilt(ctx: GateContext): Promise<ImageOutcome[]> {
+  const paths = (ctx.loaded.config.lint?.paths ?? ['.']).map((p) => resolve(ctx.loaded.dir, p));
+  const built = new Set(ctx.images.map((i) => resolve(i.template)));
+  const lint = ctx.loaded.config.lint ?? {};
+  let run: LintRun;
+  try {
+    run = await lintPaths(paths, {
+      config: { ...lint, policyDirs: [] },
+      policies: ctx.policies,
+      ...(ctx.loaded.file ? { configFile: ctx.loaded.file } : {}),
+      ...(ctx.failOn ? { failOn: ctx.failOn } : {}),
+      exclude: (templatePath) => built.has(resolve(templatePath)),
+    });
+  } catch (err) {
+    // Nothing but the images' own templates there: they were linted with their images.
+    if (err instanceof LintInputError && /no Packer templates found/.test(err.message)) return [];
+    throw err;
+  }
+  if (run.templates.length === 0) return [];
+  ctx.lintRuns.push(run);
+  const failOn = run.summary.failOn;
+  return run.templates.map((t) => {
+    const files = new Set(t.files);
+    const findings = run.findings.filter((f) => files.has(f.file));
+    const count = (sev: string) => findings.filter((f) => f.severity === sev).length;
+    const failing = findings.filter((f) => f.policy === SYNTAX || atOrAbove(f.severity, failOn));
+    const top = failing[0];
+    const name = relative(process.cwd(), t.path) || '.';
+    ctx.progress.update(name, failing.length ? 'failed' : 'passed', 'lint only (no image builds it)');
+    return {
+      image: name,
+      lintOnly: true,
+      passed: failing.length === 0,
+      lint: { errors: count('error'), warnings: count('warning'), infos: count('info'), suppressed: 0 },
+      artifacts: [],
+      durationMs: 0,
+      ...(top
+        ? {
+            failedAt: 'lint' as const,
+            reason: `${failing.length} finding(s) at or above ${failOn} (first: ${top.file}:${top.line} ${top.policy}); no image builds this template, it is linted only`,
+          }
+        : {}),
+    };
+  });
+}
+
+/** One summary over every lint run of the gate (each image's and the unbuilt templates'). */
+function mergeSummaries(runs: LintRun[]): LintRun['summary'] {
+  const base = emptyLintSummary();
+  for (const r of runs) {
+    const s = r.summary;
+    base.templates += s.templates;
+    base.findings += s.findings;
+    base.errors += s.errors;
+    base.warnings += s.warnings;
+    base.infos += s.infos;
+    base.suppressed += s.suppressed;
+    base.syntaxErrors += s.syntaxErrors;
+    base.policies = Math.max(base.policies, s.policies);
+    base.failOn = s.failOn;
+    base.exitCode = Math.max(base.exitCode, s.exitCode) as 0 | 1 | 2;
+  }
+  return base;
 }
 
 async function lintImage(img: ImageEntry, ctx: GateContext): Promise<LintRun> {
@@ -311,6 +384,7 @@ async function testOne(
     verdictFile: record.file,
     verdictSha256: verdict.sha256,
     checks,
+    ...(checks.failed > 0 ? { failedChecks: failedChecks(verdict) } : {}),
     promotion: { stage: stage ?? '', status: 'skipped' },
     ...(verdict.error ? { error: verdict.error } : {}),
   };
@@ -336,6 +410,14 @@ async function testOne(
     ctx.progress.update(key, 'failed', `promote: ${(err as Error).message}`);
     return { ...result, promotion: { stage, status: 'failed', detail: (err as Error).message } };
   }
+}
+
+function failedChecks(v: Verdict): { suite: string; summary: string }[] {
+  return v.suites
+    .flatMap((s) =>
+      s.run.results.filter((r) => r.result === 1).map((r) => ({ suite: s.name, summary: r['summary-line'] })),
+    )
+    .slice(0, FAILED_CHECKS_SHOWN);
 }
 
 function emptyLintSummary(): LintRun['summary'] {

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -73,6 +73,8 @@ describe('loadConfig', () => {
       'images:\n  web:\n    template: packer/web\n    suites: [goss/web.yaml, builtin:cleanup]\n    timeout: 45m\n  worker:\n    template: w.pkr.hcl\n',
     );
     const dir = join(file, '..');
+    mkdirSync(join(dir, 'packer/web'), { recursive: true });
+    writeFileSync(join(dir, 'w.pkr.hcl'), '');
     const [web, worker] = imageEntries(loadConfig(file));
     expect(web?.template).toBe(join(dir, 'packer/web'));
     expect(web?.suites).toEqual([join(dir, 'goss/web.yaml'), 'builtin:cleanup']);

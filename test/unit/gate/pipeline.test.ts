@@ -1,10 +1,11 @@
-import { mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ImageEntry, imageEntries } from '../../../src/config/images.js';
 import { loadConfig } from '../../../src/config/load.js';
 import { readVerdict } from '../../../src/evidence/seal.js';
+import { failureLines } from '../../../src/gate/outcome.js';
 import type { GateDeps } from '../../../src/gate/pipeline.js';
 import { runGate } from '../../../src/gate/pipeline.js';
 import { silentProgress } from '../../../src/gate/progress.js';
@@ -118,7 +119,8 @@ describe('runGate', () => {
     expect(verdict.passed).toBe(true);
     expect(verdict.lint?.errors).toBe(0);
     expect(verdict.template?.digest).toMatch(/^[0-9a-f]{64}$/);
-    expect(JSON.parse(readFileSync(join(out, 'lint.json'), 'utf8')).summary.templates).toBe(1);
+    // The gated template plus the two in examples/ that no image of this run builds.
+    expect(JSON.parse(readFileSync(join(out, 'lint.json'), 'utf8')).summary.templates).toBe(3);
   });
 
   it('stops at lint: a finding at or above --fail-on means nothing is built', async () => {
@@ -162,6 +164,16 @@ describe('runGate', () => {
     expect(s.passed).toBe(false);
     expect(s.images[0]?.failedAt).toBe('test');
     expect(s.images[0]?.artifacts[0]?.checks.failed).toBe(1);
+    // The reason is on the screen, in goss's words, not only inside the verdict.
+    expect(s.images[0]?.artifacts[0]?.failedChecks).toEqual([
+      {
+        suite: expect.stringMatching(/suite\.yaml$/),
+        summary: expect.stringMatching(/^File: \/no\/such\/file\/imagegate: exists:/),
+      },
+    ]);
+    expect(failureLines(s).join('\n')).toMatch(
+      /✗ .*suite\.yaml: File: \/no\/such\/file\/imagegate: exists:\n\s+Expected/,
+    );
     expect(calls.teardowns).toBe(1);
     expect(calls.promotions).toEqual([]);
     const { verdict } = readVerdict(s.images[0]?.artifacts[0]?.verdictFile ?? '');
@@ -218,5 +230,42 @@ describe('runGate', () => {
     const img = { ...worker(suite(out, PASSING)), suites: [] };
     await expect(runGate(request([img], out), deps)).rejects.toThrow(/no suites configured/);
     expect(calls.builds).toBe(0);
+  });
+});
+
+describe('runGate: templates no image builds', () => {
+  it('lints them and fails the gate on a finding at or above --fail-on, building nothing for them', async () => {
+    const out = tmp();
+    const repo = tmp();
+    writeFileSync(join(repo, 'imagegate.yaml'), 'version: 1\nlint:\n  paths: [templates]\n');
+    mkdirSync(join(repo, 'templates', 'ami'), { recursive: true });
+    writeFileSync(
+      join(repo, 'templates', 'ami', 'ami.pkr.hcl'),
+      'source "amazon-ebs" "x" {\n  ami_name = "x-${uuidv4()}"\n}\n\nbuild {\n  sources = ["source.amazon-ebs.x"]\n  provisioner "shell" {\n    inline = ["curl -fsSL https://example.com/install.sh | bash"]\n  }\n}\n',
+    );
+    const { deps, calls } = fakes();
+    const s = await runGate({ ...request([], out), loaded: loadConfig(join(repo, 'imagegate.yaml')) }, deps);
+    expect(calls.builds).toBe(0);
+    expect(s.passed).toBe(false);
+    const ami = s.images.find((i) => i.lintOnly);
+    expect(ami).toMatchObject({ passed: false, failedAt: 'lint', artifacts: [] });
+    expect(ami?.reason).toMatch(/finding\(s\) at or above error .*no image builds this template/);
+    const lintJson = JSON.parse(readFileSync(join(out, 'lint.json'), 'utf8'));
+    expect(lintJson.summary.templates).toBe(1);
+    expect(lintJson.findings.some((f: { policy: string }) => f.policy === 'remote-script-piped')).toBe(true);
+  });
+
+  it('does not lint an image template twice, and lint.json sums every run', async () => {
+    const out = tmp();
+    const { deps } = fakes();
+    const s = await runGate(request([worker(suite(out, PASSING))], out), deps);
+    // examples/ holds three templates: worker is gated, web and aws-base are linted only.
+    expect(s.images.map((i) => [i.image, Boolean(i.lintOnly)])).toEqual([
+      ['worker', false],
+      [expect.stringMatching(/examples\/packer\/aws-base$/), true],
+      [expect.stringMatching(/examples\/packer\/web$/), true],
+    ]);
+    const lintJson = JSON.parse(readFileSync(join(out, 'lint.json'), 'utf8'));
+    expect(lintJson.summary.templates).toBe(3);
   });
 });
