@@ -241,6 +241,7 @@ describe('runGate: templates no image builds', () => {
     mkdirSync(join(repo, 'templates', 'ami'), { recursive: true });
     writeFileSync(
       join(repo, 'templates', 'ami', 'ami.pkr.hcl'),
+      // biome-ignore lint/suspicious/noTemplateCurlyInString: HCL interpolation, written as Packer reads it
       'source "amazon-ebs" "x" {\n  ami_name = "x-${uuidv4()}"\n}\n\nbuild {\n  sources = ["source.amazon-ebs.x"]\n  provisioner "shell" {\n    inline = ["curl -fsSL https://example.com/install.sh | bash"]\n  }\n}\n',
     );
     const { deps, calls } = fakes();
