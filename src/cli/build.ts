@@ -1,5 +1,5 @@
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { imageEntries, selectImages } from '../config/images.js';
 import { loadConfig } from '../config/load.js';
@@ -96,12 +96,17 @@ async function runBuild(names: string[], opts: BuildOptions): Promise<number> {
             : r.aborted
               ? 'interrupted'
               : 'FAILED';
-        out.result(`${r.image}: ${what} in ${(r.durationMs / 1000).toFixed(1)}s (log: ${r.logFile})`);
+        out.result(
+          `${r.image}: ${what} in ${(r.durationMs / 1000).toFixed(1)}s (log: ${relative(process.cwd(), r.logFile) || r.logFile})`,
+        );
         for (const a of r.artifacts)
           out.result(
             `  ${a.kind} ${a.id}${a.kind === 'ami' ? ` (${a.region})` : a.tags.length ? ` (${a.tags.join(', ')})` : ''}`,
           );
-        for (const e of r.errors) out.result(`  error: ${e.build}: ${e.text}`);
+        for (const f of r.failures) {
+          out.result(`  error: ${f.build}${f.step ? ` ${f.step}` : ''}: ${f.error}`);
+          for (const line of f.tail) out.result(`    ${line}`);
+        }
       }
     }
     const sig = interrupt.received();

@@ -18,7 +18,10 @@ export function describeVersion(): string {
   if (!existsSync(`${root}.git`)) return VERSION;
   try {
     const git = (args: string[]) =>
-      execFileSync('git', ['-C', root, ...args], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'ignore'] }).trim();
+      execFileSync('git', ['-C', root, ...args], {
+        encoding: 'utf8',
+        stdio: ['ignore', 'pipe', 'ignore'],
+      }).trim();
     const sha = git(['rev-parse', '--short=12', 'HEAD']);
     const dirty = git(['status', '--porcelain', '--untracked-files=no']) !== '';
     return `${VERSION}+g${sha}${dirty ? '-dirty' : ''}`;

@@ -234,6 +234,24 @@ async function lintUnbuilt(ctx: GateContext): Promise<ImageOutcome[]> {
   });
 }
 
+/**
+ * Why a build failed, as the user needs it: the failing step and the last lines it printed (the
+ * apt error), not only Packer's closing "Script exited with non-zero exit status: 100".
+ */
+export function buildFailure(build: ImageBuild, log: string): string {
+  if (build.timedOut) return `timed out (log: ${log})`;
+  if (build.aborted) return `interrupted (log: ${log})`;
+  const f = build.failures?.[0];
+  if (!f) {
+    const why =
+      build.errors[0]?.text ??
+      (build.ok ? 'Packer produced no testable artifact' : `packer exited ${build.exitCode}`);
+    return `${why} (log: ${log})`;
+  }
+  const tail = f.tail.length ? `\n    ${f.tail.join('\n    ')}` : '';
+  return `${f.build}${f.step ? ` ${f.step}` : ''}: ${f.error} (log: ${log})${tail}`;
+}
+
 /** One summary over every lint run of the gate (each image's and the unbuilt templates'). */
 function mergeSummaries(runs: LintRun[]): LintRun['summary'] {
   const base = emptyLintSummary();
@@ -309,13 +327,8 @@ async function gateImage(img: ImageEntry, ctx: GateContext): Promise<ImageOutcom
   outcome.build = { durationMs: build.durationMs, logFile: build.logFile };
   if (!build.ok || build.artifacts.length === 0) {
     ctx.progress.update(key, 'failed', 'build');
-    const why = build.timedOut
-      ? 'timed out'
-      : build.aborted
-        ? 'interrupted'
-        : (build.errors[0]?.text ??
-          (build.ok ? 'Packer produced no testable artifact' : `packer exited ${build.exitCode}`));
-    return finish({ failedAt: 'build', reason: `${why} (log: ${build.logFile})` });
+    const log = relative(process.cwd(), build.logFile) || build.logFile;
+    return finish({ failedAt: 'build', reason: buildFailure(build, log) });
   }
 
   const template = lint.templates[0];

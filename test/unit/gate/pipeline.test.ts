@@ -1,6 +1,6 @@
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ImageEntry, imageEntries } from '../../../src/config/images.js';
 import { loadConfig } from '../../../src/config/load.js';
@@ -51,6 +51,8 @@ function built(overrides: Partial<ImageBuild> = {}): ImageBuild {
     timedOut: false,
     aborted: false,
     logFile: '/tmp/worker.log',
+    machineLogFile: '/tmp/worker.machine.log',
+    failures: [],
     ...overrides,
   };
 }
@@ -147,13 +149,25 @@ describe('runGate', () => {
           ok: false,
           exitCode: 1,
           artifacts: [],
-          errors: [{ build: 'docker.worker', text: 'E: Unable to locate package nginx-x' }],
+          errors: [{ build: 'docker.worker', text: 'Script exited with non-zero exit status: 100' }],
+          failures: [
+            {
+              build: 'docker.worker',
+              error: 'Script exited with non-zero exit status: 100',
+              step: 'provisioner 2 (shell script)',
+              tail: ['E: Unable to locate package nginx-x'],
+            },
+          ],
         }),
     });
     const s = await runGate(request([worker(suite(out, PASSING))], out), deps);
     expect(s.passed).toBe(false);
     expect(s.images[0]?.failedAt).toBe('build');
-    expect(s.images[0]?.reason).toBe('E: Unable to locate package nginx-x (log: /tmp/worker.log)');
+    // The failing provisioner and the apt error above Packer's generic last line; the log path
+    // as the user would type it from here.
+    expect(s.images[0]?.reason).toBe(
+      `docker.worker provisioner 2 (shell script): Script exited with non-zero exit status: 100 (log: ${relative(process.cwd(), '/tmp/worker.log')})\n    E: Unable to locate package nginx-x`,
+    );
     expect(calls.boots).toBe(0);
   });
 
