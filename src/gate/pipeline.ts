@@ -298,7 +298,12 @@ async function gateImage(img: ImageEntry, ctx: GateContext): Promise<ImageOutcom
     artifacts: [],
     durationMs: 0,
   };
-  const finish = (o: Partial<ImageOutcome>) => ({ ...outcome, ...o, durationMs: Date.now() - started });
+  const finish = (o: Partial<ImageOutcome>): ImageOutcome => {
+    const done = { ...outcome, ...o, durationMs: Date.now() - started };
+    // Every row ends in a final state: none is left 'building' under the verdict.
+    ctx.progress.update(key, done.passed ? 'passed' : 'failed', done.failedAt ?? '');
+    return done;
+  };
 
   ctx.progress.update(key, 'linting');
   const lint = await lintImage(img, ctx);
