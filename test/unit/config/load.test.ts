@@ -30,7 +30,7 @@ describe('loadConfig', () => {
     const err = errorOf(() => loadConfig(file));
     expect(err.exitCode).toBe(2);
     expect(err.message).toBe(
-      `${file}:5:5: invalid imagegate.yaml: images.web.suite: unknown key "suite" (check the spelling; see the schema in schemas/)`,
+      `${file}:5:5: invalid imagegate.yaml: images.web.suite: unknown key "suite" (did you mean "suites"?); allowed here: template, varFiles, vars, only, inputs, suites, suiteVars, timeout, test`,
     );
   });
 
@@ -86,5 +86,33 @@ describe('loadConfig', () => {
     expect(parseDuration('90s')).toBe(90_000);
     expect(parseDuration('2h')).toBe(7_200_000);
     expect(() => parseDuration('ten minutes')).toThrow(/use a number with ms, s, m or h/);
+  });
+});
+
+describe('config errors say what is wrong and what is allowed', () => {
+  const bad = (text: string) => {
+    const file = configFile(text);
+    try {
+      loadConfig(file);
+    } catch (err) {
+      return (err as Error).message.slice(file.length);
+    }
+    throw new Error('expected the config to be refused');
+  };
+
+  it('suggests the key meant and lists the allowed ones', () => {
+    expect(bad('version: 1\nimags:\n  web: {}\n')).toBe(
+      ':2:1: invalid imagegate.yaml: imags: unknown key "imags" (did you mean "images"?); allowed here: $schema, version, lint, images, stages, retention, controls',
+    );
+  });
+
+  it('names the one allowed value instead of "must be equal to constant"', () => {
+    expect(bad('version: 2\n')).toBe(':1:1: invalid imagegate.yaml: version: must be 1, not 2');
+  });
+
+  it('suggests the enum value a typo meant', () => {
+    expect(bad('version: 1\nlint:\n  failOn: eror\n')).toMatch(
+      /lint\.failOn: must be one of "error", "warning", "info" \(did you mean "error"\?\)$/,
+    );
   });
 });
