@@ -46,10 +46,10 @@ export function register(program: Command): void {
       'after',
       `
 Examples:
-  $ imagegate lint packer/                     lint every template under packer/
-  $ imagegate lint --fail-on warning web.pkr.hcl
-  $ imagegate lint --format sarif . > lint.sarif   upload to code scanning
-  $ imagegate lint --policy-dir ./policies-local --list-policies
+  imagegate lint packer/                          # every template under packer/
+  imagegate lint --fail-on warning web.pkr.hcl
+  imagegate lint --format sarif . > lint.sarif     # for code scanning
+  imagegate lint --policy-dir ./policies-local --list-policies
 
 Suppress one finding with a reason, on its line or the line above:
   # imagegate:ignore package-unpinned -- security updates must be latest

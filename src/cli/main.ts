@@ -2,6 +2,7 @@ import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/errors.js';
 import { describeVersion, VERSION } from '../core/version.js';
 import { registerCommands } from './commands.js';
+import { describeOption } from './help.js';
 
 const program = new Command('imagegate')
   .description(
@@ -11,6 +12,7 @@ const program = new Command('imagegate')
   )
   .version(wantsVersion(process.argv) ? describeVersion() : VERSION)
   .showHelpAfterError('(run with --help for usage)')
+  .configureHelp({ optionDescription: describeOption })
   .exitOverride();
 
 // `imagegate lint | head` closes the pipe early: that is the reader's choice, not an error.

@@ -52,8 +52,8 @@ export function register(program: Command): void {
     .command('promote')
     .summary('promote a tested artifact to a stage, with its evidence')
     .description(
-      'Promote the exact artifact that passed `imagegate test` to a stage of imagegate.yaml (AWS accounts,\n' +
-        'regions and OUs, or a container registry). Refuses without a passing, untampered verdict for\n' +
+      'Promote the exact artifact that passed `imagegate test` to a stage of imagegate.yaml (AWS accounts, ' +
+        'regions and OUs, or a container registry). Refuses without a passing, untampered verdict for ' +
         'that artifact, or before the stage it requires. Idempotent: re-running resumes or does nothing.',
     )
     .argument('<artifact>', 'image reference or id (web:1.2, sha256:…) or AMI id (ami-…)')

@@ -104,8 +104,8 @@ export function register(program: Command): void {
     .command('sweep')
     .summary('find and remove leaked ephemeral containers and instances')
     .description(
-      'Find what `imagegate test` booted and a crash or kill -9 left behind — containers labelled and\n' +
-        'EC2 instances, key pairs and security groups tagged imagegate:ephemeral=true — whose TTL has\n' +
+      'Find what `imagegate test` booted and a crash or kill -9 left behind — containers labelled and ' +
+        'EC2 instances, key pairs and security groups tagged imagegate:ephemeral=true — whose TTL has ' +
         'expired. Dry run by default; --apply removes them. Never touches anything without those labels.',
     )
     .option('--apply', 'remove the expired resources (default: only list them)')

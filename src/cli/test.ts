@@ -118,9 +118,9 @@ export function register(program: Command): void {
     .command('test')
     .summary('boot an artifact, run suites, tear down, write a verdict')
     .description(
-      'Boot an artifact as an ephemeral container (docker image) or EC2 instance (AMI), run Goss-compatible\n' +
-        'suites against it, write a verdict, and tear everything down — on success, failure, error, Ctrl-C\n' +
-        'and SIGTERM. ARTIFACT is an image reference or id, an AMI id (with --region), or a Packer\n' +
+      'Boot an artifact as an ephemeral container (docker image) or EC2 instance (AMI), run Goss-compatible ' +
+        'suites against it, write a verdict, and tear everything down — on success, failure, error, Ctrl-C ' +
+        'and SIGTERM. ARTIFACT is an image reference or id, an AMI id (with --region), or a Packer ' +
         'manifest.json (every docker/amazon build of its newest run).',
     )
     .argument('<artifact>', 'web:1.2 | sha256:… | ami-0abc… | path/to/manifest.json')

@@ -32,7 +32,7 @@ export function register(program: Command): void {
     .command('validate')
     .summary('run goss suites on this host, a container or an SSH host')
     .description(
-      'Run goss-compatible suites against this host, a running container or an SSH host.\n' +
+      'Run goss-compatible suites against this host, a running container or an SSH host. ' +
         'The whole suite is collected by one shell script in one round trip; matchers are evaluated locally.',
     )
     .option(
@@ -68,12 +68,12 @@ export function register(program: Command): void {
       'after',
       `
 Examples:
-  $ imagegate validate                                   ./goss.yaml against this host
-  $ imagegate validate -g goss.yaml --target docker://web-1 -f json -o pretty
-  $ imagegate validate -g builtin:cleanup -g builtin:no-secrets --target docker://web-1
-  $ imagegate validate -g goss.yaml --vars vars.yaml --vars-inline '{"port": 8080}' \\
+  imagegate validate                                   # ./goss.yaml against this host
+  imagegate validate -g goss.yaml --target docker://web-1 -f json -o pretty
+  imagegate validate -g builtin:cleanup -g builtin:no-secrets --target docker://web-1
+  imagegate validate -g goss.yaml --vars vars.yaml --vars-inline '{"port": 8080}' \\
       --target ssh://admin@10.0.0.5:22 --identity ~/.ssh/id_ed25519
-  $ imagegate validate --target docker://db -r 60s -s 5s  wait for a service to come up
+  imagegate validate --target docker://db -r 60s -s 5s  # wait for a service to come up
 
 Formats: ${GOSS_FORMATS.join(', ')} (default rspecish)
 Exit codes: 0 all passed, 1 a check failed or the target could not be reached,
