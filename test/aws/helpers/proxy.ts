@@ -1,0 +1,351 @@
+/**
+ * A small HTTP proxy in front of moto, for the `aws` project only. It does three things, each
+ * because moto cannot, and never anything the product could rely on instead of AWS:
+ *
+ * 1. **Faults AWS produces and moto does not**: an AssumeRole that is refused (moto lets any role
+ *    be assumed), AccessDenied from one API in one account, a failure only after N good calls
+ *    (a listing that breaks mid-way, or only at --apply's re-check), a request that never
+ *    answers (so a test can kill the process mid-action).
+ * 2. **EC2 image calls moto does not implement** (measured on the moto in ../shared/moto, which
+ *    answers HTTP 500): `EnableImageDeprecation`, `DisableImage`, and the DescribeImages filter
+ *    `block-device-mapping.snapshot-id`. The proxy keeps the deprecation time and disabled state
+ *    per image and folds them into every DescribeImages answer as AWS would (disabled images
+ *    hidden without IncludeDisabled, deprecated ones without IncludeDeprecated unless asked by
+ *    id), and applies the snapshot filter to moto's unfiltered answer.
+ * 3. **SSM DescribeParameters' `DataType` filter**, which moto rejects: the proxy strips it and
+ *    filters moto's answer by the DataType field.
+ * 4. **Old images.** No API sets an AMI's CreationDate; moto stamps its own clock. Its README's
+ *    route (libfaketime with a clock file) makes every moto call about 10× slower here (measured:
+ *    DescribeInstances 210 ms against 20 ms; libfaketime re-reads the file on every time call)
+ *    and moves the clock for everyone. Instead `age(id, days)` rewrites that image's
+ *    `creationDate` in DescribeImages answers, the only place the product reads it.
+ *
+ * It also records every call (service, action, account, region) so tests can assert that a dry
+ * run made no mutating call.
+ */
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { DOMParser, type Element, XMLSerializer } from '@xmldom/xmldom';
+import { MANAGEMENT } from './moto.js';
+
+export interface Call {
+  service: string;
+  action: string;
+  account: string;
+  region: string;
+  params: Record<string, unknown>;
+  /** Time moto took to answer (ms). */
+  ms?: number;
+}
+
+export interface Fault {
+  action: string;
+  service?: string;
+  account?: string;
+  region?: string;
+  /** Only calls whose parameters match (query params flattened, or the JSON body). */
+  when?: (params: Record<string, unknown>) => boolean;
+  /** Let this many matching calls through first. */
+  skip?: number;
+  /** Fail this many matching calls, then pass again (default: every one). */
+  times?: number;
+  code: string;
+  message?: string;
+  status?: number;
+  /** Never answer (the request stays open until the proxy closes). */
+  hang?: boolean;
+}
+
+interface ArmedFault extends Fault {
+  seen: number;
+  failed: number;
+}
+
+export interface MotoProxy {
+  endpoint: string;
+  calls: Call[];
+  fault(f: Fault): void;
+  clearFaults(): void;
+  /** Forget image overlays and recorded calls (after a moto reset). */
+  reset(): void;
+  /** Report `imageId` as created `days` ago from now on (see 4. above). */
+  age(imageId: string, days: number): void;
+  /** Resolves at the next call matching `action` (and account, when given). */
+  nextCall(action: string, account?: string): Promise<Call>;
+  close(): Promise<void>;
+}
+
+const MUTATING =
+  /^(Create|Delete|Deregister|Disable|Enable|Modify|Put|Register|Copy|Run|Terminate|Request|Cancel|Reset|Import|Update)/;
+export const isMutating = (c: Call) => MUTATING.test(c.action);
+
+export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
+  const calls: Call[] = [];
+  let faults: ArmedFault[] = [];
+  const keyAccount = new Map<string, string>();
+  const deprecation = new Map<string, string>();
+  const disabled = new Set<string>();
+  const created = new Map<string, string>();
+  const waiters: Array<{ action: string; account?: string; resolve: (c: Call) => void }> = [];
+  const hung = new Set<ServerResponse>();
+
+  const handle = async (req: IncomingMessage, res: ServerResponse) => {
+    const body = await readBody(req);
+    const auth = String(req.headers.authorization ?? '');
+    const cred = /Credential=([^/]+)\/\d+\/([^/]+)\/([^/]+)\//.exec(auth);
+    const accessKey = cred?.[1] ?? '';
+    const region = cred?.[2] ?? 'us-east-1';
+    const service = cred?.[3] ?? 'unknown';
+    const target = String(req.headers['x-amz-target'] ?? '');
+    const json = target !== '';
+    const form = json ? undefined : new URLSearchParams(body);
+    const action = json ? (target.split('.').pop() ?? '') : (form?.get('Action') ?? '');
+    const params: Record<string, unknown> = json
+      ? body
+        ? (JSON.parse(body) as Record<string, unknown>)
+        : {}
+      : Object.fromEntries(form ?? []);
+    const account = String(req.headers['x-moto-account-id'] ?? '') || keyAccount.get(accessKey) || MANAGEMENT;
+    const call: Call = { service, action, account, region, params };
+    calls.push(call);
+    for (const w of waiters.splice(0)) {
+      if (w.action === action && (!w.account || w.account === account)) w.resolve(call);
+      else waiters.push(w);
+    }
+
+    const fault = faults.find(
+      (f) =>
+        f.action === action &&
+        (!f.service || f.service === service) &&
+        (!f.account || f.account === account) &&
+        (!f.region || f.region === region) &&
+        (!f.when || f.when(params)) &&
+        f.seen++ >= (f.skip ?? 0) &&
+        (f.times === undefined || f.failed < f.times),
+    );
+    if (fault) {
+      fault.failed++;
+      if (fault.hang) {
+        hung.add(res);
+        return;
+      }
+      return sendError(res, service, json, fault);
+    }
+
+    if (service === 'ec2' && form) {
+      const id = form.get('ImageId') ?? '';
+      if (action === 'EnableImageDeprecation') {
+        deprecation.set(id, new Date(String(form.get('DeprecateAt'))).toISOString());
+        return sendXml(res, ec2Return(action));
+      }
+      if (action === 'DisableImage') {
+        disabled.add(id);
+        return sendXml(res, ec2Return(action));
+      }
+    }
+    let forwardBody = body;
+    let snapshotFilter: string[] | undefined;
+    let dataTypeFilter: string[] | undefined;
+    if (service === 'ec2' && form && action === 'DescribeImages') {
+      snapshotFilter = stripFilter(form, 'block-device-mapping.snapshot-id');
+      forwardBody = form.toString();
+    }
+    if (service === 'ssm' && action === 'DescribeParameters') {
+      const filters = (params.ParameterFilters ?? []) as Array<{ Key: string; Values: string[] }>;
+      dataTypeFilter = filters.find((f) => f.Key === 'DataType')?.Values;
+      if (dataTypeFilter) {
+        forwardBody = JSON.stringify({
+          ...params,
+          ParameterFilters: filters.filter((f) => f.Key !== 'DataType'),
+        });
+      }
+    }
+
+    const started = Date.now();
+    const up = await fetch(`${upstream}${req.url ?? '/'}`, {
+      method: req.method ?? 'POST',
+      headers: forwardHeaders(req),
+      ...(req.method === 'GET' || req.method === 'HEAD' ? {} : { body: forwardBody }),
+    });
+    let text = await up.text();
+    call.ms = Date.now() - started;
+    if (up.ok && service === 'sts' && action === 'AssumeRole') {
+      const key = /<AccessKeyId>([^<]+)<\/AccessKeyId>/.exec(text)?.[1];
+      const acct = /arn:[^:]+:iam::(\d{12}):role\//.exec(String(params.RoleArn))?.[1];
+      if (key && acct) keyAccount.set(key, acct);
+    }
+    if (up.ok && action === 'DeregisterImage') {
+      deprecation.delete(String(params.ImageId));
+      disabled.delete(String(params.ImageId));
+    }
+    if (up.ok && service === 'ec2' && action === 'DescribeImages' && form) {
+      text = overlayImages(text, form, { deprecation, disabled, created, snapshotFilter });
+    }
+    if (up.ok && dataTypeFilter) {
+      const out = JSON.parse(text) as { Parameters?: Array<{ DataType?: string }> };
+      out.Parameters = (out.Parameters ?? []).filter((p) => dataTypeFilter?.includes(p.DataType ?? 'text'));
+      text = JSON.stringify(out);
+    }
+    res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'text/xml' });
+    res.end(text);
+  };
+
+  const server: Server = createServer((req, res) => {
+    handle(req, res).catch((err: unknown) => {
+      res.writeHead(502, { 'content-type': 'text/plain' });
+      res.end(`moto proxy: ${String(err)}`);
+    });
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  const { port } = server.address() as AddressInfo;
+
+  return {
+    endpoint: `http://127.0.0.1:${port}`,
+    calls,
+    fault: (f) => faults.push({ ...f, seen: 0, failed: 0 }),
+    clearFaults: () => {
+      faults = [];
+    },
+    reset: () => {
+      faults = [];
+      calls.length = 0;
+      deprecation.clear();
+      disabled.clear();
+      created.clear();
+      keyAccount.clear();
+    },
+    age: (imageId, days) => {
+      // Whole seconds, as EC2 writes it.
+      created.set(
+        imageId,
+        new Date(Date.now() - days * 86_400_000).toISOString().replace(/\.\d{3}Z$/, '.000Z'),
+      );
+    },
+    nextCall: (action, account) =>
+      new Promise((resolve) => waiters.push({ action, ...(account ? { account } : {}), resolve })),
+    close: async () => {
+      for (const r of hung) r.destroy();
+      server.closeAllConnections();
+      await new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
+
+function readBody(req: IncomingMessage): Promise<string> {
+  return new Promise((resolve, reject) => {
+    const chunks: Buffer[] = [];
+    req.on('data', (c: Buffer) => chunks.push(c));
+    req.on('end', () => resolve(Buffer.concat(chunks).toString('utf8')));
+    req.on('error', reject);
+  });
+}
+
+function forwardHeaders(req: IncomingMessage): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const [k, v] of Object.entries(req.headers)) {
+    if (v === undefined || ['host', 'content-length', 'connection', 'expect'].includes(k)) continue;
+    out[k] = Array.isArray(v) ? v.join(', ') : v;
+  }
+  return out;
+}
+
+function sendXml(res: ServerResponse, xml: string, status = 200): void {
+  res.writeHead(status, { 'content-type': 'text/xml' });
+  res.end(xml);
+}
+
+const ec2Return = (action: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>moto-proxy</requestId><return>true</return></${action}Response>`;
+
+/** The error body each protocol's SDK deserializer expects. */
+function sendError(res: ServerResponse, service: string, json: boolean, f: Fault): void {
+  const message = f.message ?? `injected by the test proxy: ${f.code}`;
+  const status = f.status ?? 403;
+  if (json) {
+    res.writeHead(status, { 'content-type': 'application/x-amz-json-1.1', 'x-amzn-errortype': f.code });
+    res.end(JSON.stringify({ __type: f.code, message }));
+  } else if (service === 'ec2') {
+    sendXml(
+      res,
+      `<?xml version="1.0" encoding="UTF-8"?><Response><Errors><Error><Code>${f.code}</Code><Message>${message}</Message></Error></Errors><RequestID>moto-proxy</RequestID></Response>`,
+      status,
+    );
+  } else {
+    sendXml(
+      res,
+      `<?xml version="1.0" encoding="UTF-8"?><ErrorResponse><Error><Type>Sender</Type><Code>${f.code}</Code><Message>${message}</Message></Error><RequestId>moto-proxy</RequestId></ErrorResponse>`,
+      status,
+    );
+  }
+}
+
+/** Remove EC2 query filter `name` (renumbering the rest); returns its values, if it was there. */
+function stripFilter(form: URLSearchParams, name: string): string[] | undefined {
+  const filters = new Map<string, { name: string; values: string[] }>();
+  for (const [k, v] of form) {
+    const m = /^Filter\.(\d+)\.(Name|Value\.\d+)$/.exec(k);
+    if (!m) continue;
+    const f = filters.get(m[1] as string) ?? { name: '', values: [] };
+    if (m[2] === 'Name') f.name = v;
+    else f.values.push(v);
+    filters.set(m[1] as string, f);
+  }
+  const hit = [...filters.values()].find((f) => f.name === name);
+  if (!hit) return undefined;
+  for (const k of [...form.keys()]) if (k.startsWith('Filter.')) form.delete(k);
+  let n = 1;
+  for (const f of filters.values()) {
+    if (f.name === name) continue;
+    form.set(`Filter.${n}.Name`, f.name);
+    for (const [i, v] of f.values.entries()) form.set(`Filter.${n}.Value.${i + 1}`, v);
+    n++;
+  }
+  return hit.values;
+}
+
+const child = (e: Element, tag: string): Element | undefined =>
+  Array.from(e.childNodes).find((c): c is Element => (c as Element).tagName === tag);
+
+function overlayImages(
+  xml: string,
+  form: URLSearchParams,
+  o: {
+    deprecation: Map<string, string>;
+    disabled: Set<string>;
+    created: Map<string, string>;
+    snapshotFilter: string[] | undefined;
+  },
+): string {
+  const doc = new DOMParser().parseFromString(xml, 'text/xml');
+  const set = doc.getElementsByTagName('imagesSet')[0];
+  if (!set) return xml;
+  const byId = [...form.keys()].some((k) => k.startsWith('ImageId.'));
+  const includeDisabled = form.get('IncludeDisabled') === 'true';
+  const includeDeprecated = form.get('IncludeDeprecated') === 'true' || byId;
+  const now = Date.now();
+  for (const item of Array.from(set.childNodes).filter(
+    (c): c is Element => (c as Element).tagName === 'item',
+  )) {
+    const id = child(item, 'imageId')?.textContent ?? '';
+    const createdAt = o.created.get(id);
+    const creation = child(item, 'creationDate');
+    if (createdAt && creation) creation.textContent = createdAt;
+    const deprecatedAt = o.deprecation.get(id);
+    if (deprecatedAt) {
+      const el = doc.createElement('deprecationTime');
+      el.appendChild(doc.createTextNode(deprecatedAt));
+      item.appendChild(el);
+    }
+    if (o.disabled.has(id)) {
+      const state = child(item, 'imageState');
+      if (state) state.textContent = 'disabled';
+    }
+    const snapshots = Array.from(item.getElementsByTagName('snapshotId')).map((s) => s.textContent ?? '');
+    const hide =
+      (o.disabled.has(id) && !includeDisabled) ||
+      (deprecatedAt !== undefined && Date.parse(deprecatedAt) <= now && !includeDeprecated) ||
+      (o.snapshotFilter !== undefined && !snapshots.some((s) => o.snapshotFilter?.includes(s)));
+    if (hide) set.removeChild(item);
+  }
+  return new XMLSerializer().serializeToString(doc);
+}
