@@ -1,5 +1,7 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { BatchClient } from '@aws-sdk/client-batch';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
@@ -51,6 +53,12 @@ export class AwsClients {
   }
   autoScaling(scope: AwsScope): AutoScalingClient {
     return this.client('autoscaling', AutoScalingClient, scope);
+  }
+  batch(scope: AwsScope): BatchClient {
+    return this.client('batch', BatchClient, scope);
+  }
+  imageBuilder(scope: AwsScope): ImagebuilderClient {
+    return this.client('imagebuilder', ImagebuilderClient, scope);
   }
   ssm(scope: AwsScope): SSMClient {
     return this.client('ssm', SSMClient, scope);

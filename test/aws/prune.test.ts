@@ -11,12 +11,20 @@ import {
   CreateAutoScalingGroupCommand,
   CreateLaunchConfigurationCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { CreateComputeEnvironmentCommand } from '@aws-sdk/client-batch';
 import {
+  CreateFleetCommand,
   CreateLaunchTemplateCommand,
   CreateLaunchTemplateVersionCommand,
+  DescribeInstancesCommand,
+  DescribeSecurityGroupsCommand,
+  DescribeSubnetsCommand,
   ModifyImageAttributeCommand,
+  RequestSpotFleetCommand,
+  RequestSpotInstancesCommand,
   RunInstancesCommand,
   StopInstancesCommand,
+  TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -116,6 +124,13 @@ async function seed(): Promise<Record<string, SeededImage>> {
       'web-shared-in-scope',
       'web-shared-own-org',
       'web-shared-foreign-org',
+      'web-spot-request',
+      'web-spot-fleet',
+      'web-ec2-fleet',
+      'web-batch',
+      'web-image-builder',
+      'web-ssm-secure',
+      'web-ssm-datatype',
     ].map((k): [string, Record<string, string>] => [k, web]),
     ['web-prod', { ...web, Stage: 'prod' }],
   ]);
@@ -198,7 +213,107 @@ async function seed(): Promise<Record<string, SeededImage>> {
       },
     }),
   );
+  await seedIssue14Sources(out);
   return out;
+}
+
+/**
+ * The usage sources issue 14 found missing. Spot requests and fleets in moto launch instances
+ * at once; those are terminated so that only the request or fleet still holds its AMI (as a
+ * persistent request or a maintained fleet does in AWS between replacements).
+ */
+async function seedIssue14Sources(out: Record<string, SeededImage>): Promise<void> {
+  const eu = 'eu-west-1';
+  const ec2A = world.ec2(A, eu);
+  const ec2B = world.ec2(B, eu);
+  await ec2A.send(
+    new RequestSpotInstancesCommand({
+      Type: 'persistent',
+      LaunchSpecification: { ImageId: out['web-spot-request']?.id, InstanceType: 't3.micro' },
+    }),
+  );
+  await ec2B.send(
+    new RequestSpotFleetCommand({
+      SpotFleetRequestConfig: {
+        IamFleetRole: `arn:aws:iam::${B}:role/fleet`,
+        TargetCapacity: 1,
+        SpotPrice: '0.1',
+        AllocationStrategy: 'lowestPrice',
+        LaunchSpecifications: [{ ImageId: out['web-spot-fleet']?.id, InstanceType: 't3.micro' }],
+      },
+    }),
+  );
+  const lt = await ec2A.send(
+    new CreateLaunchTemplateCommand({
+      LaunchTemplateName: 'fleet',
+      LaunchTemplateData: { InstanceType: 't3.micro' },
+    }),
+  );
+  await ec2A.send(
+    new CreateFleetCommand({
+      Type: 'maintain',
+      TargetCapacitySpecification: { TotalTargetCapacity: 1, DefaultTargetCapacityType: 'spot' },
+      LaunchTemplateConfigs: [
+        {
+          LaunchTemplateSpecification: {
+            LaunchTemplateId: lt.LaunchTemplate?.LaunchTemplateId,
+            Version: '1',
+          },
+          Overrides: [{ ImageId: out['web-ec2-fleet']?.id, InstanceType: 't3.micro' }],
+        },
+      ],
+    }),
+  );
+  for (const ec2 of [ec2A, ec2B]) {
+    const ids = (await ec2.send(new DescribeInstancesCommand({}))).Reservations?.flatMap((r) =>
+      (r.Instances ?? []).filter((i) => i.InstanceLifecycle === 'spot').map((i) => i.InstanceId as string),
+    );
+    if (ids?.length) await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
+  }
+  await world.iamRole(A, 'batch-service');
+  await world.iamRole(A, 'batch-instance');
+  const subnet = (await ec2A.send(new DescribeSubnetsCommand({}))).Subnets?.[0]?.SubnetId as string;
+  const group = (await ec2A.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups?.[0]
+    ?.GroupId as string;
+  await world.batch(A, eu).send(
+    new CreateComputeEnvironmentCommand({
+      computeEnvironmentName: 'gpu-jobs',
+      type: 'MANAGED',
+      state: 'ENABLED',
+      serviceRole: `arn:aws:iam::${A}:role/batch-service`,
+      computeResources: {
+        type: 'EC2',
+        minvCpus: 0,
+        maxvCpus: 4,
+        instanceTypes: ['optimal'],
+        subnets: [subnet],
+        securityGroupIds: [group],
+        instanceRole: `arn:aws:iam::${A}:instance-profile/batch-instance`,
+        ec2Configuration: [{ imageType: 'ECS_AL2', imageIdOverride: out['web-batch']?.id }],
+      },
+    }),
+  );
+  proxy.imageBuilder.recipe(B, eu, {
+    name: 'app-on-web',
+    parentImage: out['web-image-builder']?.id as string,
+    pipeline: 'nightly-app',
+  });
+  const ssmA = world.ssm(A, eu);
+  await ssmA.send(
+    new PutParameterCommand({
+      Name: '/golden/web/secure',
+      Value: out['web-ssm-secure']?.id,
+      Type: 'SecureString',
+    }),
+  );
+  await ssmA.send(
+    new PutParameterCommand({
+      Name: '/teams/payments/base-ami',
+      Value: out['web-ssm-datatype']?.id,
+      Type: 'String',
+      DataType: 'aws:ec2:image',
+    }),
+  );
 }
 
 interface JsonDecision {
@@ -258,6 +373,20 @@ describe('imagegate prune against moto', () => {
     expect(why('web-shared-foreign-org')).toMatch(
       /shared: launch permission outside the scope: .*o-foreign0001/,
     );
+    // Issue 14's sources, each on its own.
+    expect(why('web-spot-request')).toMatch(
+      new RegExp(`in-use: spot-request in ${A}/eu-west-1: sir-\\w+ \\(persistent`),
+    );
+    expect(why('web-spot-fleet')).toMatch(new RegExp(`in-use: spot-fleet in ${B}/eu-west-1: sfr-`));
+    expect(why('web-ec2-fleet')).toMatch(/in-use: ec2-fleet .*fleet-.* \(maintain\)/);
+    expect(why('web-batch')).toMatch(/in-use: batch-compute-environment .*gpu-jobs/);
+    expect(why('web-image-builder')).toMatch(
+      new RegExp(`in-use: image-builder-recipe in ${B}/eu-west-1: app-on-web \\(pipelines nightly-app\\)`),
+    );
+    expect(why('web-ssm-secure')).toMatch(/in-use: ssm-parameter .*\/golden\/web\/secure/);
+    expect(why('web-ssm-datatype')).toMatch(/in-use: ssm-parameter .*\/teams\/payments\/base-ami/);
+    for (const k of ['web-spot-request', 'web-spot-fleet', 'web-ec2-fleet'])
+      expect(why(k)).not.toMatch(/in-use: instance/);
     expect(why('api-new')).toMatch(/newest/);
 
     expect(proxy.calls.filter(isMutating)).toEqual([]);

@@ -20,6 +20,13 @@
  *    and moves the clock for everyone. Instead `age(id, days)` rewrites that image's
  *    `creationDate` in DescribeImages answers, the only place the product reads it.
  *
+ * 5. **EC2 Image Builder**, which moto does not emulate at all (it answers an HTML 404): the
+ *    proxy serves ListImageRecipes, ListImagePipelines and GetImageRecipe from recipes a test
+ *    adds with `imageBuilder.recipe()`; every account-region has none otherwise.
+ * 6. **SecureString values read without WithDecryption**: moto returns `kms:alias/…:<value>`,
+ *    which still shows the AMI id; AWS returns ciphertext. The proxy answers an opaque value,
+ *    so a test can tell whether the product asked for decryption.
+ *
  * It also records every call (service, action, account, region) so tests can assert that a dry
  * run made no mutating call.
  */
@@ -68,6 +75,14 @@ export interface MotoProxy {
   clearFaults(): void;
   /** Forget image overlays and recorded calls (after a moto reset). */
   reset(): void;
+  /** Image Builder recipes per account-region (see 5. above). */
+  imageBuilder: {
+    recipe(
+      account: string,
+      region: string,
+      r: { name: string; parentImage: string; pipeline?: string },
+    ): void;
+  };
   /** Report `imageId` as created `days` ago from now on (see 4. above). */
   age(imageId: string, days: number): void;
   /** Resolves at the next call matching `action` (and account, when given). */
@@ -86,6 +101,7 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
   const deprecation = new Map<string, string>();
   const disabled = new Set<string>();
   const created = new Map<string, string>();
+  const recipes = new Map<string, Array<{ name: string; parentImage: string; pipeline?: string }>>();
   const waiters: Array<{ action: string; account?: string; resolve: (c: Call) => void }> = [];
   const hung = new Set<ServerResponse>();
 
@@ -97,14 +113,22 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
     const region = cred?.[2] ?? 'us-east-1';
     const service = cred?.[3] ?? 'unknown';
     const target = String(req.headers['x-amz-target'] ?? '');
-    const json = target !== '';
+    // Image Builder is REST-JSON: the operation is the path, the input the body or query.
+    const rest = service === 'imagebuilder';
+    const json = target !== '' || rest;
+    const url = new URL(req.url ?? '/', 'http://proxy');
     const form = json ? undefined : new URLSearchParams(body);
-    const action = json ? (target.split('.').pop() ?? '') : (form?.get('Action') ?? '');
+    const action = rest
+      ? url.pathname.replace(/^\//, '')
+      : json
+        ? (target.split('.').pop() ?? '')
+        : (form?.get('Action') ?? '');
     const params: Record<string, unknown> = json
       ? body
         ? (JSON.parse(body) as Record<string, unknown>)
         : {}
       : Object.fromEntries(form ?? []);
+    if (rest) Object.assign(params, Object.fromEntries(url.searchParams));
     const account = String(req.headers['x-moto-account-id'] ?? '') || keyAccount.get(accessKey) || MANAGEMENT;
     const call: Call = { service, action, account, region, params };
     calls.push(call);
@@ -132,6 +156,28 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       return sendError(res, service, json, fault);
     }
 
+    if (rest) {
+      const list = recipes.get(`${account}/${region}`) ?? [];
+      const arn = (name: string) => `arn:aws:imagebuilder:${region}:${account}:image-recipe/${name}/1.0.0`;
+      const answer = (o: unknown) => {
+        res.writeHead(200, { 'content-type': 'application/json' });
+        res.end(JSON.stringify(o));
+      };
+      if (action === 'ListImageRecipes')
+        return answer({
+          imageRecipeSummaryList: list.map((r) => ({ arn: arn(r.name), name: r.name, owner: account })),
+        });
+      if (action === 'ListImagePipelines')
+        return answer({
+          imagePipelineList: list.flatMap((r) =>
+            r.pipeline ? [{ name: r.pipeline, imageRecipeArn: arn(r.name) }] : [],
+          ),
+        });
+      const r = list.find((x) => arn(x.name) === params.imageRecipeArn);
+      if (action === 'GetImageRecipe' && r)
+        return answer({ imageRecipe: { arn: arn(r.name), name: r.name, parentImage: r.parentImage } });
+      return sendError(res, service, true, { action, code: 'ResourceNotFoundException', status: 404 });
+    }
     if (service === 'ec2' && form) {
       const id = form.get('ImageId') ?? '';
       if (action === 'EnableImageDeprecation') {
@@ -181,6 +227,18 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
     if (up.ok && service === 'ec2' && action === 'DescribeImages' && form) {
       text = overlayImages(text, form, { deprecation, disabled, created, snapshotFilter });
     }
+    if (
+      up.ok &&
+      service === 'ssm' &&
+      /^GetParameters?(ByPath)?$/.test(action) &&
+      params.WithDecryption !== true
+    ) {
+      const out = JSON.parse(text) as { Parameter?: SsmValue; Parameters?: SsmValue[] };
+      for (const p of [...(out.Parameters ?? []), ...(out.Parameter ? [out.Parameter] : [])]) {
+        if (p.Type === 'SecureString') p.Value = Buffer.from(`ciphertext:${p.Value}`).toString('base64');
+      }
+      text = JSON.stringify(out);
+    }
     if (up.ok && dataTypeFilter) {
       const out = JSON.parse(text) as { Parameters?: Array<{ DataType?: string }> };
       out.Parameters = (out.Parameters ?? []).filter((p) => dataTypeFilter?.includes(p.DataType ?? 'text'));
@@ -212,7 +270,14 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       deprecation.clear();
       disabled.clear();
       created.clear();
+      recipes.clear();
       keyAccount.clear();
+    },
+    imageBuilder: {
+      recipe: (account, region, r) => {
+        const k = `${account}/${region}`;
+        recipes.set(k, [...(recipes.get(k) ?? []), r]);
+      },
     },
     age: (imageId, days) => {
       // Whole seconds, as EC2 writes it.
@@ -229,6 +294,11 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       await new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+interface SsmValue {
+  Type?: string;
+  Value?: string;
 }
 
 function readBody(req: IncomingMessage): Promise<string> {

@@ -3,6 +3,7 @@
  * through the test proxy), so the proxy's call log holds only the product's calls.
  */
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { BatchClient } from '@aws-sdk/client-batch';
 import {
   CreateTagsCommand,
   DescribeImageAttributeCommand,
@@ -60,6 +61,36 @@ export class MotoWorld {
   }
   ssm(account: string, region: string): SSMClient {
     return this.cached(`ssm|${account}|${region}`, () => clientIn(SSMClient, account, region, this.endpoint));
+  }
+  batch(account: string, region: string): BatchClient {
+    return this.cached(`batch|${account}|${region}`, () =>
+      clientIn(BatchClient, account, region, this.endpoint),
+    );
+  }
+  /** An IAM role and an instance profile of that name (Batch checks they exist). */
+  async iamRole(account: string, name: string): Promise<void> {
+    const policy = JSON.stringify({
+      Version: '2012-10-17',
+      Statement: [
+        { Effect: 'Allow', Principal: { Service: 'batch.amazonaws.com' }, Action: 'sts:AssumeRole' },
+      ],
+    });
+    await this.iam(account, { Action: 'CreateRole', RoleName: name, AssumeRolePolicyDocument: policy });
+    await this.iam(account, { Action: 'CreateInstanceProfile', InstanceProfileName: name });
+  }
+  /** No IAM client in the dependencies (the product never calls IAM), so a raw query. */
+  private async iam(account: string, params: Record<string, string>): Promise<void> {
+    const res = await fetch(`${this.endpoint}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-www-form-urlencoded',
+        'x-moto-account-id': account,
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/iam/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: new URLSearchParams({ Version: '2010-05-08', ...params }).toString(),
+    });
+    if (!res.ok) throw new Error(`iam ${params.Action}: ${res.status} ${await res.text()}`);
   }
   organizations(account = MANAGEMENT): OrganizationsClient {
     return this.cached(`org|${account}`, () =>
