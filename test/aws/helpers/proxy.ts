@@ -27,6 +27,19 @@
  *    which still shows the AMI id; AWS returns ciphertext. The proxy answers an opaque value,
  *    so a test can tell whether the product asked for decryption.
  *
+ * 6b. **CopyImage's TagSpecifications**, which moto ignores (its README): the proxy writes them
+ *    on the new image and its snapshots with CreateTags, as AWS applies them at creation.
+ * 7. **A copy that fails.** moto's copies are available at once; after `failCopies()` every new
+ *    CopyImage result reports state `failed`, as AWS does when a copy breaks.
+ * 8. **Credentials of another account.** An access key `as-<account>` acts in that account (the
+ *    proxy sets moto's x-moto-account-id), so the product can run "from a member account"
+ *    with plain environment credentials.
+ * 9. **Shared AMIs seen from the receiving account.** moto only stores a launch permission: the
+ *    other account can neither describe nor tag the image. The proxy remembers shares made
+ *    through it (account ids, and organization/OU ARNs resolved through moto's Organizations),
+ *    answers DescribeImages by id in a receiving account from the owner's copy with that
+ *    account's own tags (tags never cross accounts), and keeps CreateTags on such a view.
+ *
  * It also records every call (service, action, account, region) so tests can assert that a dry
  * run made no mutating call.
  */
@@ -43,6 +56,8 @@ export interface Call {
   params: Record<string, unknown>;
   /** Time moto took to answer (ms). */
   ms?: number;
+  /** The image a CopyImage, RegisterImage or CreateImage made. */
+  imageId?: string;
 }
 
 export interface Fault {
@@ -83,6 +98,8 @@ export interface MotoProxy {
       r: { name: string; parentImage: string; pipeline?: string },
     ): void;
   };
+  /** From now on every CopyImage result ends `failed` (see 7. above). */
+  failCopies(): void;
   /** Report `imageId` as created `days` ago from now on (see 4. above). */
   age(imageId: string, days: number): void;
   /** Resolves at the next call matching `action` (and account, when given). */
@@ -101,6 +118,10 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
   const deprecation = new Map<string, string>();
   const disabled = new Set<string>();
   const created = new Map<string, string>();
+  const failing = new Set<string>();
+  let failNewCopies = false;
+  const shares = new Map<string, { owner: string; region: string; grants: string[] }>();
+  const viewTags = new Map<string, Map<string, string>>(); // `${account}|${imageId}` → tags
   const recipes = new Map<string, Array<{ name: string; parentImage: string; pipeline?: string }>>();
   const waiters: Array<{ action: string; account?: string; resolve: (c: Call) => void }> = [];
   const hung = new Set<ServerResponse>();
@@ -129,6 +150,8 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
         : {}
       : Object.fromEntries(form ?? []);
     if (rest) Object.assign(params, Object.fromEntries(url.searchParams));
+    const asAccount = /^as-(\d{12})$/.exec(accessKey)?.[1];
+    if (asAccount) req.headers['x-moto-account-id'] = asAccount;
     const account = String(req.headers['x-moto-account-id'] ?? '') || keyAccount.get(accessKey) || MANAGEMENT;
     const call: Call = { service, action, account, region, params };
     calls.push(call);
@@ -178,6 +201,37 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
         return answer({ imageRecipe: { arn: arn(r.name), name: r.name, parentImage: r.parentImage } });
       return sendError(res, service, true, { action, code: 'ResourceNotFoundException', status: 404 });
     }
+    if (service === 'ec2' && form && (action === 'DescribeImages' || action === 'CreateTags')) {
+      const ids = [...form].filter(([k]) => /^(ImageId|ResourceId)\.\d+$/.test(k)).map(([, v]) => v);
+      const views =
+        ids.length > 0 &&
+        ids.every((id) => shares.get(id)?.owner !== undefined && shares.get(id)?.owner !== account);
+      if (views && (await allVisible(upstream, ids, account, shares))) {
+        if (action === 'CreateTags') {
+          for (const id of ids) {
+            const k = `${account}|${id}`;
+            const t = viewTags.get(k) ?? new Map<string, string>();
+            for (const [key, v] of form) {
+              const m = /^Tag\.(\d+)\.Key$/.exec(key);
+              if (m) t.set(v, form.get(`Tag.${m[1]}.Value`) ?? '');
+            }
+            viewTags.set(k, t);
+          }
+          return sendXml(res, ec2Return('CreateTags'));
+        }
+        const owner = shares.get(ids[0] as string)?.owner as string;
+        const up = await fetch(`${upstream}/`, {
+          method: 'POST',
+          headers: { ...forwardHeaders(req), 'x-moto-account-id': owner },
+          body,
+        });
+        return sendXml(
+          res,
+          withViewTags(await up.text(), (id) => viewTags.get(`${account}|${id}`)),
+          up.status,
+        );
+      }
+    }
     if (service === 'ec2' && form) {
       const id = form.get('ImageId') ?? '';
       if (action === 'EnableImageDeprecation') {
@@ -220,12 +274,27 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       const acct = /arn:[^:]+:iam::(\d{12}):role\//.exec(String(params.RoleArn))?.[1];
       if (key && acct) keyAccount.set(key, acct);
     }
+    if (up.ok && service === 'ec2' && /^(Copy|Register|Create)Image$/.test(action)) {
+      call.imageId = /<imageId>([^<]+)<\/imageId>/.exec(text)?.[1];
+      if (action === 'CopyImage' && failNewCopies && call.imageId) failing.add(call.imageId);
+      if (action === 'CopyImage' && form && call.imageId)
+        await applyTagSpecifications(upstream, req, form, call.imageId);
+    }
+    if (up.ok && service === 'ec2' && action === 'ModifyImageAttribute') {
+      const id = String(params.ImageId);
+      const entry = shares.get(id) ?? { owner: account, region, grants: [] };
+      for (const [k, v] of Object.entries(params)) {
+        if (/^LaunchPermission\.Add\.\d+\.(UserId|OrganizationArn|OrganizationalUnitArn)$/.test(k))
+          entry.grants.push(String(v));
+      }
+      shares.set(id, entry);
+    }
     if (up.ok && action === 'DeregisterImage') {
       deprecation.delete(String(params.ImageId));
       disabled.delete(String(params.ImageId));
     }
     if (up.ok && service === 'ec2' && action === 'DescribeImages' && form) {
-      text = overlayImages(text, form, { deprecation, disabled, created, snapshotFilter });
+      text = overlayImages(text, form, { deprecation, disabled, created, failing, snapshotFilter });
     }
     if (
       up.ok &&
@@ -271,7 +340,14 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       disabled.clear();
       created.clear();
       recipes.clear();
+      failing.clear();
+      failNewCopies = false;
+      shares.clear();
+      viewTags.clear();
       keyAccount.clear();
+    },
+    failCopies: () => {
+      failNewCopies = true;
     },
     imageBuilder: {
       recipe: (account, region, r) => {
@@ -299,6 +375,129 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
 interface SsmValue {
   Type?: string;
   Value?: string;
+}
+
+/** Tag a new copy (and its snapshots) with the request's TagSpecifications, in its account. */
+async function applyTagSpecifications(
+  upstream: string,
+  req: IncomingMessage,
+  form: URLSearchParams,
+  imageId: string,
+): Promise<void> {
+  const send = async (params: Record<string, string>) => {
+    const res = await fetch(`${upstream}/`, {
+      method: 'POST',
+      headers: { ...forwardHeaders(req), 'content-type': 'application/x-www-form-urlencoded' },
+      body: new URLSearchParams({ Version: '2016-11-15', ...params }).toString(),
+    });
+    return res.text();
+  };
+  const specs = new Map<string, { type: string; tags: Array<[string, string]> }>();
+  for (const [k, v] of form) {
+    const m = /^TagSpecification\.(\d+)\.(ResourceType|Tag\.(\d+)\.Key)$/.exec(k);
+    if (!m) continue;
+    const spec = specs.get(m[1] as string) ?? { type: '', tags: [] };
+    if (m[2] === 'ResourceType') spec.type = v;
+    else spec.tags.push([v, form.get(`TagSpecification.${m[1]}.Tag.${m[3]}.Value`) ?? '']);
+    specs.set(m[1] as string, spec);
+  }
+  for (const spec of specs.values()) {
+    let resources = [imageId];
+    if (spec.type === 'snapshot') {
+      const xml = await send({ Action: 'DescribeImages', 'ImageId.1': imageId });
+      resources = [...xml.matchAll(/<snapshotId>([^<]+)<\/snapshotId>/g)].map((m) => m[1] as string);
+    }
+    if (resources.length === 0 || spec.tags.length === 0) continue;
+    const params: Record<string, string> = { Action: 'CreateTags' };
+    resources.forEach((r, i) => {
+      params[`ResourceId.${i + 1}`] = r;
+    });
+    spec.tags.forEach(([k, v], i) => {
+      params[`Tag.${i + 1}.Key`] = k;
+      params[`Tag.${i + 1}.Value`] = v;
+    });
+    await send(params);
+  }
+}
+
+/** Whether `account` may launch every image in `ids` by the shares recorded (OUs asked of moto). */
+async function allVisible(
+  upstream: string,
+  ids: string[],
+  account: string,
+  shares: Map<string, { owner: string; grants: string[] }>,
+): Promise<boolean> {
+  for (const id of ids) {
+    const grants = shares.get(id)?.grants ?? [];
+    if (grants.includes(account)) continue;
+    let found = false;
+    for (const g of grants.filter((x) => x.startsWith('arn:'))) {
+      if ((await organizationMembers(upstream, g)).includes(account)) found = true;
+    }
+    if (!found) return false;
+  }
+  return true;
+}
+
+/** ACTIVE accounts of an organization or OU ARN (child OUs included), asked of moto as its management account. */
+async function organizationMembers(upstream: string, arn: string): Promise<string[]> {
+  const ask = async (op: string, input: object) => {
+    const res = await fetch(`${upstream}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': `AWSOrganizationsV20161128.${op}`,
+        'x-moto-account-id': MANAGEMENT,
+        authorization:
+          'AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/organizations/aws4_request, SignedHeaders=host, Signature=0',
+      },
+      body: JSON.stringify(input),
+    });
+    return (await res.json()) as {
+      Accounts?: Array<{ Id: string; Status?: string }>;
+      Children?: Array<{ Id: string }>;
+    };
+  };
+  const active = (list: Array<{ Id: string; Status?: string }> = []) =>
+    list.filter((a) => a.Status === 'ACTIVE').map((a) => a.Id);
+  if (/:organization\//.test(arn)) return active((await ask('ListAccounts', {})).Accounts);
+  const out: string[] = [];
+  const queue = [arn.split('/').pop() as string];
+  while (queue.length) {
+    const parent = queue.shift() as string;
+    out.push(...active((await ask('ListAccountsForParent', { ParentId: parent })).Accounts));
+    for (const c of (await ask('ListChildren', { ParentId: parent, ChildType: 'ORGANIZATIONAL_UNIT' }))
+      .Children ?? [])
+      queue.push(c.Id);
+  }
+  return out;
+}
+
+/** Replace each image's tags with the receiving account's own (none unless it tagged its view). */
+function withViewTags(xml: string, tagsOf: (imageId: string) => Map<string, string> | undefined): string {
+  const doc = new DOMParser().parseFromString(xml, 'text/xml');
+  const set = doc.getElementsByTagName('imagesSet')[0];
+  if (!set) return xml;
+  for (const item of Array.from(set.childNodes).filter(
+    (c): c is Element => (c as Element).tagName === 'item',
+  )) {
+    const id = child(item, 'imageId')?.textContent ?? '';
+    const old = child(item, 'tagSet');
+    if (old) item.removeChild(old);
+    const tagSet = doc.createElement('tagSet');
+    for (const [k, v] of tagsOf(id) ?? []) {
+      const t = doc.createElement('item');
+      const key = doc.createElement('key');
+      key.appendChild(doc.createTextNode(k));
+      const value = doc.createElement('value');
+      value.appendChild(doc.createTextNode(v));
+      t.appendChild(key);
+      t.appendChild(value);
+      tagSet.appendChild(t);
+    }
+    item.appendChild(tagSet);
+  }
+  return new XMLSerializer().serializeToString(doc);
 }
 
 function readBody(req: IncomingMessage): Promise<string> {
@@ -383,6 +582,7 @@ function overlayImages(
     deprecation: Map<string, string>;
     disabled: Set<string>;
     created: Map<string, string>;
+    failing: Set<string>;
     snapshotFilter: string[] | undefined;
   },
 ): string {
@@ -406,9 +606,9 @@ function overlayImages(
       el.appendChild(doc.createTextNode(deprecatedAt));
       item.appendChild(el);
     }
-    if (o.disabled.has(id)) {
+    if (o.disabled.has(id) || o.failing.has(id)) {
       const state = child(item, 'imageState');
-      if (state) state.textContent = 'disabled';
+      if (state) state.textContent = o.failing.has(id) ? 'failed' : 'disabled';
     }
     const snapshots = Array.from(item.getElementsByTagName('snapshotId')).map((s) => s.textContent ?? '');
     const hide =
