@@ -40,6 +40,9 @@
  *    answers DescribeImages by id in a receiving account from the owner's copy with that
  *    account's own tags (tags never cross accounts), and keeps CreateTags on such a view.
  *
+ * 10. **DeleteKeyPair by KeyPairId**, which moto does not support (by name it does): the proxy
+ *    looks the name up with DescribeKeyPairs and deletes by name.
+ *
  * It also records every call (service, action, account, region) so tests can assert that a dry
  * run made no mutating call.
  */
@@ -244,6 +247,30 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       }
     }
     let forwardBody = body;
+    if (
+      service === 'ec2' &&
+      form &&
+      action === 'DeleteKeyPair' &&
+      form.has('KeyPairId') &&
+      !form.has('KeyName')
+    ) {
+      const described = await fetch(`${upstream}/`, {
+        method: 'POST',
+        headers: forwardHeaders(req),
+        body: new URLSearchParams({
+          Action: 'DescribeKeyPairs',
+          Version: '2016-11-15',
+          'KeyPairId.1': form.get('KeyPairId') as string,
+        }).toString(),
+      });
+      const name = /<keyName>([^<]+)<\/keyName>/.exec(await described.text())?.[1];
+      if (!described.ok || !name) {
+        return sendError(res, service, false, { action, code: 'InvalidKeyPair.NotFound', status: 400 });
+      }
+      form.delete('KeyPairId');
+      form.set('KeyName', name);
+      forwardBody = form.toString();
+    }
     let snapshotFilter: string[] | undefined;
     let dataTypeFilter: string[] | undefined;
     if (service === 'ec2' && form && action === 'DescribeImages') {
