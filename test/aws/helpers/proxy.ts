@@ -43,6 +43,10 @@
  * 10. **DeleteKeyPair by KeyPairId**, which moto does not support (by name it does): the proxy
  *    looks the name up with DescribeKeyPairs and deletes by name.
  *
+ * 11. **Instance addresses.** moto's instances have made-up addresses nothing answers on;
+ *    after `instanceAddress(ip)` DescribeInstances reports that address instead, so an SSH
+ *    attempt fails at once (or reaches a container standing in for the instance).
+ *
  * It also records every call (service, action, account, region) so tests can assert that a dry
  * run made no mutating call.
  */
@@ -101,6 +105,8 @@ export interface MotoProxy {
       r: { name: string; parentImage: string; pipeline?: string },
     ): void;
   };
+  /** Report every instance's public and private address as `ip` (see 11. above). */
+  instanceAddress(ip: string): void;
   /** From now on every CopyImage result ends `failed` (see 7. above). */
   failCopies(): void;
   /** Report `imageId` as created `days` ago from now on (see 4. above). */
@@ -123,6 +129,7 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
   const created = new Map<string, string>();
   const failing = new Set<string>();
   let failNewCopies = false;
+  let address: string | undefined;
   const shares = new Map<string, { owner: string; region: string; grants: string[] }>();
   const viewTags = new Map<string, Map<string, string>>(); // `${account}|${imageId}` → tags
   const recipes = new Map<string, Array<{ name: string; parentImage: string; pipeline?: string }>>();
@@ -335,6 +342,14 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       }
       text = JSON.stringify(out);
     }
+    if (up.ok && address && service === 'ec2' && action === 'DescribeInstances') {
+      text = text
+        .replace(/<ipAddress>[^<]*<\/ipAddress>/g, `<ipAddress>${address}</ipAddress>`)
+        .replace(
+          /<privateIpAddress>[^<]*<\/privateIpAddress>/g,
+          `<privateIpAddress>${address}</privateIpAddress>`,
+        );
+    }
     if (up.ok && dataTypeFilter) {
       const out = JSON.parse(text) as { Parameters?: Array<{ DataType?: string }> };
       out.Parameters = (out.Parameters ?? []).filter((p) => dataTypeFilter?.includes(p.DataType ?? 'text'));
@@ -369,9 +384,13 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       recipes.clear();
       failing.clear();
       failNewCopies = false;
+      address = undefined;
       shares.clear();
       viewTags.clear();
       keyAccount.clear();
+    },
+    instanceAddress: (ip) => {
+      address = ip;
     },
     failCopies: () => {
       failNewCopies = true;
