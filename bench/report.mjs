@@ -6,13 +6,13 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { sealVerdict, writeVerdict } from '../dist/promote/evidence.js';
+import { sealVerdict, writeVerdict } from '../dist/evidence/seal.js';
+import { buildReportModel } from '../dist/report/compliance/assemble.js';
 import { renderHtml } from '../dist/report/compliance/html.js';
 import { renderJson } from '../dist/report/compliance/json.js';
 import { renderJunit } from '../dist/report/compliance/junit.js';
 import { loadInputs } from '../dist/report/compliance/load.js';
 import { renderMarkdown } from '../dist/report/compliance/markdown.js';
-import { buildReportModel } from '../dist/report/compliance/model.js';
 
 const ARTIFACTS = 50;
 const CHECKS = 150;

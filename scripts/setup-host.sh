@@ -71,7 +71,9 @@ base_image() {
   if timeout 60 docker pull debian:bookworm >/dev/null 2>&1; then return; fi
   local root
   root=$(mktemp -d /tmp/imagegate-rootfs.XXXXXX)
-  debootstrap --variant=minbase bookworm "$root" http://deb.debian.org/debian >/var/log/imagegate-debootstrap.log 2>&1
+  # debootstrap's own default mirror, unless the user names one (IMAGEGATE_DEBIAN_MIRROR).
+  debootstrap --variant=minbase bookworm "$root" ${IMAGEGATE_DEBIAN_MIRROR:+"$IMAGEGATE_DEBIAN_MIRROR"} \
+    >/var/log/imagegate-debootstrap.log 2>&1
   tar -C "$root" -c . | docker import - debian:bookworm >/dev/null
   rm -rf "$root"
 }

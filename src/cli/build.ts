@@ -1,22 +1,22 @@
 import { randomBytes } from 'node:crypto';
-import { resolve } from 'node:path';
+import { relative, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { imageEntries, selectImages } from '../config/images.js';
 import { loadConfig } from '../config/load.js';
-import { UserError } from '../core/errors.js';
 import { mapLimit } from '../core/pool.js';
 import { changedImageNames } from '../gate/select.js';
 import { findPacker } from '../packer/packer.js';
 import { buildImage, describeEvent } from '../packer/run.js';
 import { makeStamp } from '../packer/stamp.js';
 import { interruptSignal } from './interrupt.js';
+import { concurrencyOption, configOption, quietOption } from './options.js';
 import { terminalOutput } from './output.js';
 import { makeProgress } from './progress.js';
 
 interface BuildOptions {
   config?: string;
   changedSince?: string;
-  concurrency: string;
+  concurrency: number;
   logDir: string;
   json?: boolean;
   quiet?: boolean;
@@ -32,15 +32,15 @@ export function register(program: Command): void {
         'environment so templates can label images with where they came from (read them with env() in variable defaults).',
     )
     .argument('[image...]', 'images to build (default: all in imagegate.yaml)')
-    .option('-c, --config <file>', 'configuration file', 'imagegate.yaml')
+    .addOption(configOption('configuration file', true))
     .option('--changed-since <ref>', 'only images whose inputs changed since this git ref')
-    .option('--concurrency <n>', 'images built at once', '2')
+    .addOption(concurrencyOption('images built at once', 2))
     .option('--log-dir <dir>', 'where full Packer logs are kept', '.imagegate/logs')
     .option('--json', 'print results as JSON on stdout')
-    .option('-q, --quiet', 'no progress on stderr')
+    .addOption(quietOption())
     .addHelpText(
       'after',
-      '\nExamples:\n  imagegate build                       # every image\n  imagegate build web --log-dir logs    # one image\n  imagegate build --changed-since origin/main\n\nExit codes: 0 every build produced artifacts, 1 a build failed, 2 bad input or no Packer.',
+      '\nExamples:\n  imagegate build                       # every image\n  imagegate build web --log-dir logs    # one image\n  imagegate build --changed-since origin/main\n\nExit codes: 0 every build produced artifacts, 1 a build failed, 2 bad input or no Packer, 130/143 interrupted.',
     )
     .action(async (names: string[], opts: BuildOptions) => {
       process.exitCode = await runBuild(names, opts);
@@ -60,9 +60,7 @@ async function runBuild(names: string[], opts: BuildOptions): Promise<number> {
       return 0;
     }
   }
-  const concurrency = Number(opts.concurrency);
-  if (!Number.isInteger(concurrency) || concurrency < 1)
-    throw new UserError('--concurrency must be a whole number >= 1');
+  const concurrency = opts.concurrency;
   const packer = await findPacker();
   const stamp = makeStamp(loaded.dir, randomBytes(4).toString('hex'));
   const progress = makeProgress(process.stderr, { quiet: opts.quiet ?? false });
@@ -80,7 +78,9 @@ async function runBuild(names: string[], opts: BuildOptions): Promise<number> {
           // Packer keeps talking after a build finished (artifact summaries); the verdict is in.
           if (settled.has(key)) return;
           if (line.status !== 'building') settled.add(key);
-          progress.update(key, line.status, line.detail);
+          // Packer winds a cancelled build down as if it finished: it was not built.
+          const status = interrupt.signal.aborted && line.status === 'built' ? 'interrupted' : line.status;
+          progress.update(key, status, line.detail);
         },
       }),
     );
@@ -96,15 +96,21 @@ async function runBuild(names: string[], opts: BuildOptions): Promise<number> {
             : r.aborted
               ? 'interrupted'
               : 'FAILED';
-        out.result(`${r.image}: ${what} in ${(r.durationMs / 1000).toFixed(1)}s (log: ${r.logFile})`);
+        out.result(
+          `${r.image}: ${what} in ${(r.durationMs / 1000).toFixed(1)}s (log: ${relative(process.cwd(), r.logFile) || r.logFile})`,
+        );
         for (const a of r.artifacts)
           out.result(
             `  ${a.kind} ${a.id}${a.kind === 'ami' ? ` (${a.region})` : a.tags.length ? ` (${a.tags.join(', ')})` : ''}`,
           );
-        for (const e of r.errors) out.result(`  error: ${e.build}: ${e.text}`);
+        for (const f of r.failures) {
+          out.result(`  error: ${f.build}${f.step ? ` ${f.step}` : ''}: ${f.error}`);
+          for (const line of f.tail) out.result(`    ${line}`);
+        }
       }
     }
-    if (interrupt.received()) return 130;
+    const sig = interrupt.received();
+    if (sig) return sig === 'SIGINT' ? 130 : 143;
     return results.every((r) => r.ok) ? 0 : 1;
   } finally {
     interrupt.dispose();

@@ -4,6 +4,7 @@ import { type Command, Option } from 'commander';
 import type { Severity } from '../config/types.js';
 import { UserError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
+import { collect, configOption, failOnOption, quietOption } from './options.js';
 import { terminalOutput } from './output.js';
 
 interface LintCliOptions {
@@ -14,8 +15,6 @@ interface LintCliOptions {
   quiet?: boolean;
   listPolicies?: boolean;
 }
-
-const SEVERITIES = ['error', 'warning', 'info'];
 
 export function register(program: Command): void {
   program
@@ -32,19 +31,16 @@ export function register(program: Command): void {
         .default('text'),
     )
     .addOption(
-      new Option(
-        '--fail-on <severity>',
-        'exit 1 when a finding is at or above this severity (default: lint.failOn or error)',
-      ).choices(SEVERITIES),
+      failOnOption('exit 1 when a finding is at or above this severity (default: lint.failOn or error)'),
     )
     .option(
       '--policy-dir <dir>',
       'extra directory of policy YAML files (repeatable; adds to lint.policyDirs)',
-      (v: string, acc: string[]) => [...acc, v],
+      collect,
       [] as string[],
     )
-    .option('-c, --config <file>', 'imagegate.yaml to read lint settings from (default: ./imagegate.yaml)')
-    .option('-q, --quiet', 'print findings only, no summary line')
+    .addOption(configOption('imagegate.yaml to read lint settings from (default: ./imagegate.yaml)'))
+    .addOption(quietOption('print findings only, no summary line'))
     .option('--list-policies', 'list the policies that would run (id, severity, title) and exit')
     .addHelpText(
       'after',

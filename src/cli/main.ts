@@ -1,6 +1,6 @@
 import { Command, CommanderError } from 'commander';
 import { UserError } from '../core/errors.js';
-import { VERSION } from '../core/version.js';
+import { describeVersion, VERSION } from '../core/version.js';
 import { registerCommands } from './commands.js';
 
 const program = new Command('imagegate')
@@ -9,7 +9,7 @@ const program = new Command('imagegate')
       'boot and test each artifact with Goss-compatible suites, promote only what passed, and ' +
       'retire old AMIs safely. Run `imagegate COMMAND --help` for each command; docs/ has a page per command.',
   )
-  .version(VERSION)
+  .version(wantsVersion(process.argv) ? describeVersion() : VERSION)
   .showHelpAfterError('(run with --help for usage)')
   .exitOverride();
 
@@ -25,6 +25,10 @@ try {
   await program.parseAsync(process.argv);
 } catch (err) {
   process.exitCode = exitCodeFor(err);
+}
+
+function wantsVersion(argv: string[]): boolean {
+  return argv.slice(2).some((a) => a === '--version' || a === '-V');
 }
 
 function exitCodeFor(err: unknown): number {

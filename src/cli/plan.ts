@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { imageEntries, selectImages } from '../config/images.js';
 import { loadConfig } from '../config/load.js';
 import { changedSelection } from '../gate/select.js';
+import { configOption } from './options.js';
 import { terminalOutput } from './output.js';
 
 interface PlanOptions {
@@ -19,7 +20,7 @@ export function register(program: Command): void {
         'git ref) and why. With --json the output feeds a CI matrix: one gate job per image.',
     )
     .argument('[image...]', 'restrict to these images')
-    .option('-c, --config <file>', 'configuration file', 'imagegate.yaml')
+    .addOption(configOption('configuration file', true))
     .option(
       '--changed-since <ref>',
       'only images whose template, var files, provisioner files, suites or inputs changed',

@@ -1,19 +1,16 @@
+import type { Progress } from '../gate/progress.js';
 import { paint } from './output.js';
 
-/**
- * Live progress per unit of work (an image, a Packer source): a redrawn block on a TTY, plain
- * timestamped lines elsewhere (CI logs keep every line, so nothing is redrawn there).
- */
-export interface Progress {
-  update(key: string, status: string, detail?: string): void;
-  done(): void;
-}
+export type { Progress } from '../gate/progress.js';
 
 type State = { status: string; detail: string; started: number };
 
-export function makeProgress(stream: NodeJS.WriteStream, opts: { quiet?: boolean } = {}): Progress {
+export function makeProgress(
+  stream: NodeJS.WriteStream,
+  opts: { quiet?: boolean; heartbeatMs?: number } = {},
+): Progress {
   if (opts.quiet) return { update: () => {}, done: () => {} };
-  if (!stream.isTTY) return plainProgress(stream);
+  if (!stream.isTTY) return plainProgress(stream, opts.heartbeatMs);
   return ttyProgress(stream);
 }
 
@@ -21,16 +18,40 @@ function stamp(d = new Date()): string {
   return d.toISOString().slice(11, 19);
 }
 
-function plainProgress(stream: NodeJS.WriteStream): Progress {
-  const last = new Map<string, string>();
+/** In CI a long provisioner must not look like a hang: a line per unfinished unit this often. */
+export const HEARTBEAT_MS = 30_000;
+
+const FINAL = /^(passed|failed|built|promoted|done|interrupted|skipped)$/;
+
+function plainProgress(stream: NodeJS.WriteStream, heartbeatMs = HEARTBEAT_MS): Progress {
+  const last = new Map<string, { line: string; status: string; since: number }>();
+  let wrote = Date.now();
+  const write = (text: string) => {
+    stream.write(text);
+    wrote = Date.now();
+  };
+  const timer = setInterval(
+    () => {
+      if (Date.now() - wrote < heartbeatMs) return;
+      for (const [key, s] of last) {
+        if (FINAL.test(s.status)) continue;
+        write(`[${stamp()}] ${key} still ${s.status} (${Math.round((Date.now() - s.since) / 1000)}s)\n`);
+      }
+    },
+    Math.min(heartbeatMs, 5_000),
+  );
+  timer.unref();
   return {
     update(key, status, detail = '') {
       const line = `${status}${detail ? `: ${detail}` : ''}`;
-      if (last.get(key) === line) return;
-      last.set(key, line);
-      stream.write(`[${stamp()}] ${key} ${line}\n`);
+      const prev = last.get(key);
+      if (prev?.line === line) return;
+      last.set(key, { line, status, since: prev?.status === status ? prev.since : Date.now() });
+      write(`[${stamp()}] ${key} ${line}\n`);
     },
-    done() {},
+    done() {
+      clearInterval(timer);
+    },
   };
 }
 

@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { describeAction, describePlan } from '../promote/describe.js';
+import { configOption, quietOption } from './options.js';
 import { terminalOutput } from './output.js';
 
 interface PromoteOpts {
@@ -61,8 +62,8 @@ export function register(program: Command): void {
     .option('--region <region>', 'source region of the AMI when the verdict does not name one')
     .option('--dry-run', 'discover and print the plan (recipients, copies, shares, tags); change nothing')
     .option('--json', 'print the result (plan, record) as JSON on stdout')
-    .option('--config <file>', 'imagegate.yaml to read stages from', undefined)
-    .option('--quiet', 'no progress on stderr')
+    .addOption(configOption('imagegate.yaml to read stages from'))
+    .addOption(quietOption())
     .addHelpText(
       'after',
       `

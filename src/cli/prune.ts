@@ -3,6 +3,7 @@ import { loadConfig } from '../config/load.js';
 import { PRUNE_FORMATS, type PruneFormat, renderPrune } from '../report/prune/index.js';
 import { DEFAULT_AUDIT_LOG, runPrune } from '../retention/run.js';
 import { interruptSignal } from './interrupt.js';
+import { concurrencyOption, configOption, quietOption } from './options.js';
 import { terminalOutput } from './output.js';
 
 interface PruneOpts {
@@ -90,7 +91,7 @@ export function register(program: Command): void {
     .option('--apply', 'carry out the plan (re-checks usage right before each batch of actions)')
     .addOption(new Option('--format <format>', 'output format').choices(PRUNE_FORMATS).default('table'))
     .option('--json', 'shorthand for --format json')
-    .option('--config <file>', 'imagegate.yaml to read retention: from')
+    .addOption(configOption('imagegate.yaml to read retention: from'))
     .option(
       '--accounts <ids>',
       'comma-separated account ids, or "organization" (overrides retention.accounts)',
@@ -108,8 +109,8 @@ export function register(program: Command): void {
       'deregister at most N images this run (overrides retention.maxDeletions)',
       positiveInt('--max-deletions'),
     )
-    .option('--concurrency <n>', 'account-regions surveyed at once (default 8)', positiveInt('--concurrency'))
-    .option('--quiet', 'no progress on stderr')
+    .addOption(concurrencyOption('account-regions surveyed at once (default: retention.concurrency or 8)'))
+    .addOption(quietOption())
     .addHelpText(
       'after',
       `

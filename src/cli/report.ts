@@ -3,6 +3,7 @@ import { loadConfig } from '../config/load.js';
 import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { type ComplianceFormat, complianceModel, RENDERERS } from '../report/write.js';
+import { collect, configOption, quietOption } from './options.js';
 import { terminalOutput } from './output.js';
 
 type Format = ComplianceFormat;
@@ -22,9 +23,6 @@ interface ReportOpts {
   config?: string;
   quiet?: boolean;
 }
-
-// No default list: commander would print `(default: [])` in --help.
-const collect = (value: string, previous: string[] = []) => [...previous, value];
 
 function run(verdictPaths: string[], opts: ReportOpts): void {
   const out = terminalOutput({ quiet: opts.quiet });
@@ -84,8 +82,8 @@ export function register(program: Command): void {
     .option('--policies <dir>', 'more policy YAML files to describe findings with (repeatable)', collect)
     .option('--title <text>', 'report title', 'imagegate compliance report')
     .option('--fail-on-failure', 'exit 1 when any verdict failed (tampering always exits 1)')
-    .option('-c, --config <file>', 'imagegate.yaml (for controls: and lint.policyDirs)')
-    .option('-q, --quiet', 'no progress on stderr')
+    .addOption(configOption('imagegate.yaml (for controls: and lint.policyDirs)'))
+    .addOption(quietOption())
     .addHelpText(
       'after',
       `

@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { durationSeconds } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
 import type { Candidate, SweepOutcome } from '../targets/sweep.js';
+import { collect, quietOption } from './options.js';
 import { terminalOutput } from './output.js';
 
 interface SweepOpts {
@@ -98,8 +99,6 @@ function render(found: Candidate[], outcomes: SweepOutcome[], applied: boolean):
   return lines.join('\n');
 }
 
-const collect = (value: string, previous: string[]) => [...previous, value];
-
 export function register(program: Command): void {
   program
     .command('sweep')
@@ -118,7 +117,7 @@ export function register(program: Command): void {
     .option('--run-id <id>', 'only resources of this imagegate test run (repeatable)', collect, [])
     .option('--no-docker', 'skip the Docker Engine')
     .option('--json', 'print what was found and removed as JSON')
-    .option('-q, --quiet', 'no progress on stderr')
+    .addOption(quietOption())
     .addHelpText(
       'after',
       `

@@ -1,17 +1,19 @@
-import { readFileSync } from 'node:fs';
-import { relative, resolve } from 'node:path';
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
-import type { ImageTestConfig, ReadinessConfig } from '../config/types.js';
-import { durationSeconds } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
 import { VERSION } from '../core/version.js';
-import type { ArtifactRef, Verdict } from '../evidence/verdict.js';
-import type { Readiness, TestStatus } from '../gate/test-artifact.js';
-import type { Suite } from '../suite/model.js';
-import { DEFAULT_TTL_SECONDS, newRunId } from '../targets/labels.js';
-import type { Target } from '../targets/target.js';
+import type { Verdict } from '../evidence/verdict.js';
+import type { TestStatus } from '../gate/test-artifact.js';
 import { interruptSignal } from './interrupt.js';
+import {
+  collect,
+  configOption,
+  insecureHostKeyOption,
+  knownHostsOption,
+  quietOption,
+  runIdOption,
+} from './options.js';
 import { paint, terminalOutput } from './output.js';
 
 interface TestOpts {
@@ -24,6 +26,7 @@ interface TestOpts {
   ttl?: string;
   runId?: string;
   knownHosts?: string;
+  insecureIgnoreHostKey?: boolean;
   config?: string;
   json?: boolean;
   quiet?: boolean;
@@ -31,94 +34,34 @@ interface TestOpts {
 
 const EXIT: Record<TestStatus, number> = { pass: 0, fail: 1, infra: 2 };
 
-async function run(artifactArg: string, opts: TestOpts): Promise<void> {
+async function run(artifact: string, opts: TestOpts): Promise<void> {
   // Loaded lazily: other commands should not pay for dockerode, ssh2, the AWS SDK and the suite engine.
-  const [{ sealVerdict, writeVerdict }, { ArtifactError, resolveArtifacts }, { makeTarget }] =
-    await Promise.all([
-      import('../evidence/seal.js'),
-      import('../gate/artifacts.js'),
-      import('../targets/make-target.js'),
-    ]);
-  const { testArtifact } = await import('../gate/test-artifact.js');
+  const { runTest } = await import('../gate/test-run.js');
   const out = terminalOutput({ quiet: opts.quiet || opts.json });
   const loaded = loadConfig(opts.config);
-  const imageConfig = opts.image === undefined ? undefined : loaded.config.images?.[opts.image];
-  if (opts.image !== undefined && !imageConfig) {
-    const known = Object.keys(loaded.config.images ?? {});
-    throw new UserError(
-      `--image ${opts.image}: not in ${loaded.file ?? 'imagegate.yaml'} (known: ${known.join(', ') || 'none'})`,
-    );
-  }
-  const settings: ImageTestConfig = imageConfig?.test ?? {};
-  if (opts.runId !== undefined && !/^[A-Za-z0-9._-]{1,64}$/.test(opts.runId)) {
-    throw new UserError(`--run-id ${opts.runId}: use up to 64 letters, digits, dots, dashes or underscores`);
-  }
-  const ttlText = opts.ttl ?? settings.ttl;
-  const ttlParsed = ttlText === undefined ? DEFAULT_TTL_SECONDS : durationSeconds(ttlText);
-  const ttlSeconds = ttlParsed === undefined ? undefined : Math.ceil(ttlParsed);
-  if (ttlSeconds === undefined || ttlSeconds <= 0)
-    throw new UserError(`--ttl ${ttlText}: expected a duration such as 90m or 2h`);
-
-  // Relative to the working directory, so verdicts name suites the way the repository does.
-  const fromConfig = (imageConfig?.suites ?? []).map((s) =>
-    s.startsWith('builtin:') ? s : relative(process.cwd(), resolve(loaded.dir, s)),
-  );
-  const suiteFiles = [...opts.gossfile, ...fromConfig];
-  if (suiteFiles.length === 0) {
-    throw new UserError(
-      'no suites to run: pass -g FILE (repeatable) or --image NAME whose imagegate.yaml entry lists suites',
-    );
-  }
-  const vars = [...(imageConfig?.suiteVars ?? []).map((v) => resolve(loaded.dir, v)), ...opts.vars];
-  const load = (file: string) => loadSuiteForTest(file, vars, opts.varsInline);
-  const suites: Suite[] = [];
-  for (const f of suiteFiles) suites.push(await load(f));
-
-  let artifacts: Awaited<ReturnType<typeof resolveArtifacts>>;
-  try {
-    artifacts = await resolveArtifacts(artifactArg, {
-      ...(opts.region ? { region: opts.region } : {}),
-      onSkip: (m) => out.progress(m),
-    });
-  } catch (err) {
-    if (err instanceof ArtifactError) throw new UserError(err.message, 2);
-    throw new UserError(`infrastructure: ${(err as Error).message}`, 2);
-  }
-
-  const runIdEarly = opts.runId ?? newRunId();
-  const ec2 = artifacts.some((a) => a.kind === 'ami')
-    ? await ec2TargetFactory(settings, loaded.dir, { runId: runIdEarly, ttlSeconds }, opts.knownHosts)
-    : undefined;
   const interrupt = interruptSignal();
-  const runId = runIdEarly;
-  const results: { status: TestStatus; file: string; verdict: Verdict }[] = [];
+  let records: Awaited<ReturnType<typeof runTest>>;
   try {
-    for (const artifact of artifacts) {
-      const readinessConfig = artifact.kind === 'ami' ? settings.ec2?.readiness : settings.docker?.readiness;
-      const readiness = readinessConfig
-        ? await loadReadiness(readinessConfig, loaded.dir, vars, opts.varsInline)
-        : undefined;
-      const target = makeTarget(artifact, {
-        mark: { runId, ttlSeconds },
-        settings,
-        ...(ec2 ? { ec2 } : {}),
-      });
-      const outcome = await testArtifact({
-        artifact,
-        suites,
-        target,
-        ...(readiness ? { readiness } : {}),
-        ...(opts.image ? { image: opts.image } : {}),
-        signal: interrupt.signal,
-        progress: (m) => out.progress(`imagegate test: ${m}`),
-        toolVersion: VERSION,
-        repoDir: loaded.dir,
-      });
-      const verdict = sealVerdict(outcome.verdict);
-      const file = writeVerdict(resolve(opts.out), verdict);
-      results.push({ status: outcome.status, file, verdict });
-      if (!opts.json) out.result(summarise(outcome.status, verdict, file, out.color));
-    }
+    records = await runTest({
+      artifact,
+      loaded,
+      ...(opts.image !== undefined ? { image: opts.image } : {}),
+      gossfiles: opts.gossfile,
+      vars: opts.vars,
+      ...(opts.varsInline ? { varsInline: opts.varsInline } : {}),
+      verdictDir: resolve(opts.out),
+      ...(opts.region ? { region: opts.region } : {}),
+      ...(opts.ttl ? { ttl: opts.ttl } : {}),
+      ...(opts.runId ? { runId: opts.runId } : {}),
+      ...(opts.knownHosts ? { knownHosts: opts.knownHosts } : {}),
+      ...(opts.insecureIgnoreHostKey ? { insecureIgnoreHostKey: true } : {}),
+      signal: interrupt.signal,
+      progress: (m) => out.progress(m),
+      onRecord: (r) => {
+        if (!opts.json) out.result(summarise(r.status, r.verdict, r.file, out.color));
+      },
+      toolVersion: VERSION,
+    });
   } catch (err) {
     const sig = interrupt.received();
     if (sig)
@@ -130,89 +73,15 @@ async function run(artifactArg: string, opts: TestOpts): Promise<void> {
   } finally {
     interrupt.dispose();
   }
-  if (opts.json) out.result(JSON.stringify(results, null, 2));
-  process.exitCode = Math.max(...results.map((r) => EXIT[r.status]));
-}
-
-export function readUserData(file: string | undefined, dir: string): string | undefined {
-  if (file === undefined) return undefined;
-  try {
-    return readFileSync(resolve(dir, file), 'utf8');
-  } catch (err) {
-    throw new UserError(`test.ec2.userData ${file}: cannot read it (${(err as NodeJS.ErrnoException).code})`);
-  }
-}
-
-/** `--known-hosts`, shared with `gate`, which boots AMIs the same way. */
-export const KNOWN_HOSTS_OPTION = [
-  '--known-hosts <file>',
-  'known_hosts to verify an EC2 bastion against (default ~/.ssh/known_hosts); instances are checked against their console output',
-] as const;
-
-/**
- * Builds EC2 targets for AMI artifacts (shared with `gate`). Loaded lazily: the AWS SDK costs
- * seconds of start-up and only AMIs need it.
- */
-export async function ec2TargetFactory(
-  settings: ImageTestConfig,
-  dir: string,
-  mark: { runId: string; ttlSeconds: number },
-  knownHosts?: string,
-): Promise<(ami: ArtifactRef) => Target> {
-  const [{ AwsClients }, { Ec2Target }] = await Promise.all([
-    import('../aws/clients.js'),
-    import('../targets/ec2.js'),
-  ]);
-  const userData = readUserData(settings.ec2?.userData, dir);
-  const clients = new AwsClients();
-  return (ami) => {
-    if (!ami.region)
-      throw new UserError(`${ami.reference}: no region for this AMI: pass --region or set AWS_REGION`);
-    // The schema allows only `N(s|m|h)` here, so the parse cannot fail.
-    const bootSeconds = settings.ec2?.bootTimeout ? durationSeconds(settings.ec2.bootTimeout) : undefined;
-    return new Ec2Target({
-      ec2: clients.ec2({ region: ami.region }),
-      region: ami.region,
-      mark,
-      settings: settings.ec2 ?? {},
-      ...(bootSeconds !== undefined ? { bootDeadlineMs: bootSeconds * 1000 } : {}),
-      ...(userData !== undefined ? { userData } : {}),
-      ...(knownHosts ? { knownHosts } : {}),
-    });
-  };
-}
-
-export async function loadSuiteForTest(
-  file: string,
-  vars: string[],
-  varsInline: string | undefined,
-): Promise<Suite> {
-  const { loadSuite } = await import('../suite/load.js');
-  try {
-    return await loadSuite(file, { vars, ...(varsInline ? { varsInline } : {}) });
-  } catch (err) {
-    // Suite errors exit 78 under `validate`; here every bad input is 2.
-    if (err instanceof UserError) throw new UserError(err.message, 2);
-    throw err;
-  }
-}
-
-export async function loadReadiness(
-  r: ReadinessConfig,
-  dir: string,
-  vars: string[],
-  varsInline: string | undefined,
-): Promise<Readiness> {
-  const suite = await loadSuiteForTest(
-    r.suite.startsWith('builtin:') ? r.suite : relative(process.cwd(), resolve(dir, r.suite)),
-    vars,
-    varsInline,
-  );
-  return {
-    suite,
-    retryTimeoutMs: (durationSeconds(r.retryTimeout ?? '60s') ?? 60) * 1000,
-    sleepMs: (durationSeconds(r.sleep ?? '1s') ?? 1) * 1000,
-  };
+  if (opts.json)
+    out.result(
+      JSON.stringify(
+        records.map((r) => ({ status: r.status, file: r.file, verdict: r.verdict })),
+        null,
+        2,
+      ),
+    );
+  process.exitCode = Math.max(...records.map((r) => EXIT[r.status]));
 }
 
 function summarise(status: TestStatus, v: Verdict, file: string, color: boolean): string {
@@ -233,6 +102,8 @@ function summarise(status: TestStatus, v: Verdict, file: string, color: boolean)
     `${head} ${v.artifact.reference} (${v.artifact.id}): ${counts.n} checks, ${counts.failed} failed`,
   ];
   if (v.error) lines.push(`  ${v.error}`);
+  const hostKey = (v.target as { hostKey?: { warning?: string } }).hostKey;
+  if (hostKey?.warning) lines.push(`  ${paint(color, 'yellow', hostKey.warning)}`);
   for (const s of v.suites) {
     for (const r of s.run.results.filter((x) => x.result === 1)) {
       lines.push(`  ✗ ${s.name}: ${r['summary-line'].replace(/\n/g, '\n    ')}`);
@@ -241,8 +112,6 @@ function summarise(status: TestStatus, v: Verdict, file: string, color: boolean)
   lines.push(`  verdict: ${file}`);
   return lines.join('\n');
 }
-
-const collect = (value: string, previous: string[]) => [...previous, value];
 
 export function register(program: Command): void {
   program
@@ -270,14 +139,12 @@ export function register(program: Command): void {
       '--ttl <duration>',
       'lifetime label on what is booted; `sweep` removes it after this (default 2h)',
     )
-    .option(
-      '--run-id <id>',
-      'label what is booted with this run id (e.g. the CI job id) for `sweep --run-id`',
-    )
-    .option(...KNOWN_HOSTS_OPTION)
-    .option('--config <file>', 'imagegate.yaml (default ./imagegate.yaml)')
+    .addOption(runIdOption('label what is booted with this run id (e.g. the CI job id) for `sweep --run-id`'))
+    .addOption(knownHostsOption())
+    .addOption(insecureHostKeyOption())
+    .addOption(configOption('imagegate.yaml (default ./imagegate.yaml)'))
     .option('--json', 'print verdict file names and verdicts as JSON on stdout')
-    .option('-q, --quiet', 'no progress on stderr')
+    .addOption(quietOption())
     .addHelpText(
       'after',
       `

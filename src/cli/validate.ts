@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
 import { GOSS_FORMAT_OPTIONS, GOSS_FORMATS, type GossFormat, renderGoss } from '../report/goss/index.js';
 import { ExecTimeoutError } from '../suite/transport.js';
+import { collect } from './options.js';
 import { terminalOutput } from './output.js';
 
 interface ValidateCliOptions {
@@ -25,7 +26,6 @@ interface ValidateCliOptions {
 export const RETRY_TIMEOUT_EXIT = 3;
 
 /** Repeatable option; no default so help does not print `(default: [])`. */
-const collect = (v: string, acc: string[] | undefined) => [...(acc ?? []), v];
 
 export function register(program: Command): void {
   program
@@ -123,6 +123,7 @@ async function runValidate(opts: ValidateCliOptions): Promise<number> {
       insecureIgnoreHostKey: opts.insecureIgnoreHostKey,
       passwordEnv: opts.passwordEnv,
       jump: opts.jump,
+      onWarning: (m) => process.stderr.write(`imagegate: ${m}\n`),
     });
   } catch (err) {
     if (err instanceof TargetError) throw new UserError(err.message, err.kind === 'bad-input' ? 78 : 1);

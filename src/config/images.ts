@@ -1,3 +1,4 @@
+import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import { timerMilliseconds } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
@@ -36,7 +37,7 @@ export function imageEntries(loaded: LoadedConfig): ImageEntry[] {
   const { dir, config } = loaded;
   return Object.entries(config.images ?? {}).map(([name, img]) => ({
     name,
-    template: resolve(dir, img.template),
+    template: existingTemplate(loaded, name, img.template),
     varFiles: (img.varFiles ?? []).map((f) => resolve(dir, f)),
     vars: img.vars ?? {},
     only: img.only ?? [],
@@ -46,6 +47,18 @@ export function imageEntries(loaded: LoadedConfig): ImageEntry[] {
     timeoutMs: img.timeout ? parseDuration(img.timeout) : DEFAULT_TIMEOUT_MS,
     test: img.test ?? {},
   }));
+}
+
+/** A template path that does not exist is bad input, said once with where it is written. */
+function existingTemplate(loaded: LoadedConfig, name: string, template: string): string {
+  const path = resolve(loaded.dir, template);
+  if (!existsSync(path)) {
+    const where = loaded.where?.(`/images/${name}/template`) ?? loaded.file ?? 'imagegate.yaml';
+    throw new UserError(
+      `${where}: images.${name}.template: ${template} does not exist (paths are relative to ${loaded.dir}): fix the path`,
+    );
+  }
+  return path;
 }
 
 /**

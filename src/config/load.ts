@@ -13,6 +13,8 @@ export interface LoadedConfig {
   /** Directory that relative paths in the config are resolved against. */
   dir: string;
   config: Config;
+  /** `file:line:col` of a JSON pointer into the file (`/images/web/template`), for errors. */
+  where?: (pointer: string) => string;
 }
 
 const sectionSchemas = ['lint', 'images', 'stages', 'retention', 'controls'].map(
@@ -36,5 +38,9 @@ export function loadConfig(path: string | undefined): LoadedConfig {
   const ajv = makeAjv(sectionSchemas);
   const validate = ajv.compile(loadSchema('imagegate.schema.json'));
   const config = assertValid<Config>(validate, yaml, 'imagegate.yaml');
-  return { file, dir: dirname(file), config };
+  const where = (pointer: string) => {
+    const { line, column } = yaml.locate(pointer);
+    return `${file}:${line}:${column}`;
+  };
+  return { file, dir: dirname(file), config, where };
 }

@@ -5,6 +5,8 @@
 export type Severity = 'error' | 'warning' | 'info';
 
 export interface LintConfig {
+  /** What `gate` lints besides the images it builds (default: imagegate.yaml's directory). */
+  paths?: string[];
   policyDirs?: string[];
   disable?: string[];
   severity?: Record<string, Severity>;

@@ -59,12 +59,23 @@ function valueAt(data: unknown, pointer: string): unknown {
 function describe(e: ErrorObject, value: unknown): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
-    case 'additionalProperties':
-      return `unknown key "${String(p.additionalProperty)}" (check the spelling; see the schema in schemas/)`;
+    case 'additionalProperties': {
+      const allowed = Object.keys(
+        (e.parentSchema as { properties?: Record<string, unknown> } | undefined)?.properties ?? {},
+      );
+      const guess = closest(String(p.additionalProperty), allowed);
+      const known = allowed.length ? `; allowed here: ${allowed.join(', ')}` : '; see the schema in schemas/';
+      return `unknown key "${String(p.additionalProperty)}"${guess ? ` (did you mean "${guess}"?)` : ''}${known}`;
+    }
+    case 'const':
+      return `must be ${JSON.stringify(p.allowedValue)}${value === undefined ? '' : `, not ${JSON.stringify(value)}`}`;
     case 'required':
       return `missing required key "${String(p.missingProperty)}"`;
-    case 'enum':
-      return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
+    case 'enum': {
+      const allowed = (p.allowedValues as unknown[]).map((v) => String(v));
+      const guess = typeof value === 'string' ? closest(value, allowed) : undefined;
+      return `must be one of ${allowed.map((v) => JSON.stringify(v)).join(', ')}${guess ? ` (did you mean "${guess}"?)` : ''}`;
+    }
     case 'type':
       // YAML reads 111111111111 or 0644 as numbers; ids and modes must be quoted to stay exact.
       if (p.type === 'string' && typeof value === 'number') return `must be a string: quote it ("${value}")`;
@@ -78,4 +89,30 @@ function describe(e: ErrorObject, value: unknown): string {
     default:
       return e.message ?? e.keyword;
   }
+}
+
+/** The allowed word nearest to a misspelt one, when it is near enough to be a typo. */
+export function closest(word: string, candidates: readonly string[]): string | undefined {
+  let best: { c: string; d: number } | undefined;
+  for (const c of candidates) {
+    const d = editDistance(word.toLowerCase(), c.toLowerCase());
+    if (!best || d < best.d) best = { c, d };
+  }
+  return best && best.d <= Math.max(1, Math.floor(word.length / 3)) ? best.c : undefined;
+}
+
+function editDistance(a: string, b: string): number {
+  let prev = Array.from({ length: b.length + 1 }, (_, i) => i);
+  for (let i = 1; i <= a.length; i++) {
+    const row = [i];
+    for (let j = 1; j <= b.length; j++) {
+      row[j] = Math.min(
+        (prev[j] ?? 0) + 1,
+        (row[j - 1] ?? 0) + 1,
+        (prev[j - 1] ?? 0) + (a[i - 1] === b[j - 1] ? 0 : 1),
+      );
+    }
+    prev = row;
+  }
+  return prev[b.length] ?? 0;
 }

@@ -13,6 +13,8 @@ export interface ArtifactOutcome {
   verdictFile?: string;
   verdictSha256?: string;
   checks: { total: number; failed: number; skipped: number };
+  /** The failed checks in goss's words (resource, attribute, expected vs found), at most FAILED_CHECKS_SHOWN. */
+  failedChecks?: { suite: string; summary: string }[];
   promotion: {
     stage: string;
     status: 'promoted' | 'already' | 'pending' | 'failed' | 'skipped';
@@ -22,7 +24,10 @@ export interface ArtifactOutcome {
 }
 
 export interface ImageOutcome {
+  /** The image name, or for a template no image builds, its path. */
   image: string;
+  /** A template in lint.paths that no selected image builds: linted, nothing else. */
+  lintOnly?: boolean;
   passed: boolean;
   /** The step that stopped this image, when it did not pass. */
   failedAt?: GateStep;
@@ -56,7 +61,8 @@ export function summaryTable(s: GateSummary): string {
   for (const img of s.images) {
     const lint = `${img.lint.errors}E ${img.lint.warnings}W`;
     if (img.artifacts.length === 0) {
-      rows.push([img.image, img.passed ? 'pass' : `FAIL (${img.failedAt})`, lint, '-', '-', '-']);
+      const what = img.lintOnly ? 'lint only' : '-';
+      rows.push([img.image, img.passed ? 'pass' : `FAIL (${img.failedAt})`, lint, what, '-', '-']);
       continue;
     }
     for (const a of img.artifacts) {
@@ -83,6 +89,9 @@ export function summaryTable(s: GateSummary): string {
     .join('\n');
 }
 
+/** Failed checks listed per artifact; the rest are counted, and all are in the verdict. */
+export const FAILED_CHECKS_SHOWN = 10;
+
 /** Why each failed image failed, one line each: the first thing a reader needs. */
 export function failureLines(s: GateSummary): string[] {
   const lines: string[] = [];
@@ -94,6 +103,10 @@ export function failureLines(s: GateSummary): string[] {
         lines.push(
           `${img.image} ${shortId(a.id)}: ${a.error ?? `${a.checks.failed} check(s) failed`}${a.verdictFile ? ` (verdict: ${a.verdictFile})` : ''}`,
         );
+        for (const c of a.failedChecks ?? [])
+          lines.push(`  ✗ ${c.suite}: ${c.summary.replace(/\n/g, '\n    ')}`);
+        const more = a.checks.failed - (a.failedChecks?.length ?? 0);
+        if (more > 0) lines.push(`  … and ${more} more failed check(s): see the verdict`);
       }
       if (a.promotion.status === 'failed')
         lines.push(`${img.image} ${shortId(a.id)}: promote: ${a.promotion.detail ?? 'failed'}`);

@@ -1,8 +1,11 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import { gitState } from '../core/git.js';
+import { redact } from '../core/redact.js';
+import { sealVerdict, writeVerdict } from '../evidence/seal.js';
 import type { ArtifactRef, SuiteEvidence, Verdict } from '../evidence/verdict.js';
 import type { Suite } from '../suite/model.js';
 import { runSuites } from '../suite/run.js';
-import type { Booted, Target } from '../targets/target.js';
+import { type Booted, ImageFailure, type Target } from '../targets/target.js';
 
 export interface Readiness {
   suite: Suite;
@@ -68,10 +71,13 @@ export async function testArtifact(opts: TestArtifactOptions): Promise<TestOutco
     if (opts.readiness) {
       say(`waiting for readiness (${opts.readiness.suite.name})`);
       const ready = await abortable(
-        runSuites([opts.readiness.suite], booted.transport, {
-          retryTimeoutMs: opts.readiness.retryTimeoutMs,
-          sleepMs: opts.readiness.sleepMs,
-        }),
+        whileRunning(
+          runSuites([opts.readiness.suite], booted.transport, {
+            retryTimeoutMs: opts.readiness.retryTimeoutMs,
+            sleepMs: opts.readiness.sleepMs,
+          }),
+          booted.exited,
+        ),
         signal,
       );
       evidence.push({
@@ -86,7 +92,10 @@ export async function testArtifact(opts: TestArtifactOptions): Promise<TestOutco
     }
     for (const suite of status === 'pass' ? opts.suites : []) {
       say(`running ${suite.name} on ${booted.transport.describe()}`);
-      const { run } = await abortable(runSuites([suite], booted.transport), signal);
+      const { run } = await abortable(
+        whileRunning(runSuites([suite], booted.transport), booted.exited),
+        signal,
+      );
       evidence.push({ name: suite.name, digest: suite.digest, run });
       if (run.summary['failed-count'] > 0) status = 'fail';
     }
@@ -96,9 +105,16 @@ export async function testArtifact(opts: TestArtifactOptions): Promise<TestOutco
       await teardown(target, transport, say, timings);
       throw signal.reason;
     }
-    status = 'infra';
-    error =
-      err instanceof BootFailure ? `boot failed: ${message(err.cause)}` : `infrastructure: ${message(err)}`;
+    const cause = err instanceof BootFailure ? err.cause : err;
+    if (cause instanceof ImageFailure) {
+      // The artifact's own service died: a verdict on the image, not an infrastructure fault.
+      status = 'fail';
+      error = cause.message;
+    } else {
+      status = 'infra';
+      error =
+        err instanceof BootFailure ? `boot failed: ${message(cause)}` : `infrastructure: ${message(err)}`;
+    }
   }
   if (status !== 'pass') logs = await target.logs().catch(() => undefined);
   const teardownError = await teardown(target, transport, say, timings);
@@ -110,9 +126,11 @@ export async function testArtifact(opts: TestArtifactOptions): Promise<TestOutco
   }
   timings.finishedAt = new Date().toISOString();
   const git = opts.git ?? gitState(opts.repoDir ?? process.cwd());
+  // Boot-time secrets may surface in logs, command output and matcher values: none of it is kept.
+  const secrets = target.secrets?.() ?? [];
   return {
     status,
-    verdict: {
+    verdict: redact(secrets, {
       schema: 'imagegate.verdict/v1',
       artifact,
       ...(opts.image ? { image: opts.image } : {}),
@@ -125,7 +143,7 @@ export async function testArtifact(opts: TestArtifactOptions): Promise<TestOutco
       ...(logs ? { logs } : {}),
       promotions: [],
       tool: { name: 'imagegate', version: opts.toolVersion },
-    },
+    }),
   };
 }
 
@@ -158,6 +176,29 @@ function message(err: unknown): string {
   return err instanceof Error ? err.message : String(err);
 }
 
+/** How long a failed exec waits to learn whether the service died under it (the likelier cause). */
+const EXIT_GRACE_MS = 3000;
+
+/**
+ * The work, unless the artifact's service stops first: then the test fails as the image's fault.
+ * An exec that fails because the container just stopped is reported as that stop, not as infra.
+ */
+async function whileRunning<T>(work: Promise<T>, exited: Promise<string> | undefined): Promise<T> {
+  if (!exited) return work;
+  const died = exited.then((why) => {
+    throw new ImageFailure(why);
+  });
+  // Settling after the work won the race is no one's business: keep it from being "unhandled".
+  died.catch(() => {});
+  try {
+    return await Promise.race([work, died]);
+  } catch (err) {
+    if (err instanceof ImageFailure) throw err;
+    const why = await Promise.race([exited, sleep(EXIT_GRACE_MS, undefined, { ref: false })]);
+    throw why === undefined ? err : new ImageFailure(why);
+  }
+}
+
 /** Reject as soon as `signal` aborts; the work itself is stopped by the teardown that follows. */
 function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promise<T> {
   if (!signal) return work;
@@ -176,4 +217,47 @@ function abortable<T>(work: Promise<T>, signal: AbortSignal | undefined): Promis
       },
     );
   });
+}
+
+/** What a test adds up to, for summaries: every check of every suite, readiness included. */
+export interface CheckCounts {
+  total: number;
+  failed: number;
+  skipped: number;
+}
+
+export function countChecks(v: Pick<Verdict, 'suites'>): CheckCounts {
+  return v.suites.reduce(
+    (acc, s) => ({
+      total: acc.total + s.run.summary['test-count'],
+      failed: acc.failed + s.run.summary['failed-count'],
+      skipped: acc.skipped + s.run.summary['skipped-count'],
+    }),
+    { total: 0, failed: 0, skipped: 0 },
+  );
+}
+
+export interface RecordOptions extends TestArtifactOptions {
+  /** Where the sealed verdict is written. */
+  verdictDir: string;
+  /** Fields the caller adds once the outcome is known (gate: lint summary, template, pending promotion). */
+  extend?: (status: TestStatus) => Partial<Omit<Verdict, 'sha256'>>;
+}
+
+export interface TestRecord {
+  status: TestStatus;
+  verdict: Verdict;
+  file: string;
+  checks: CheckCounts;
+}
+
+/**
+ * Test one artifact and write its sealed verdict: the one path `test` and `gate` share, so a fix
+ * to how an artifact is tested or recorded lands once.
+ */
+export async function recordTest(opts: RecordOptions): Promise<TestRecord> {
+  const outcome = await testArtifact(opts);
+  const verdict = sealVerdict({ ...outcome.verdict, ...(opts.extend?.(outcome.status) ?? {}) });
+  const file = writeVerdict(opts.verdictDir, verdict);
+  return { status: outcome.status, verdict, file, checks: countChecks(verdict) };
 }

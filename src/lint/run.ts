@@ -20,6 +20,8 @@ export interface LintOptions {
   builtin?: boolean;
   /** Reuse an already loaded policy set (gate lints several images with one). */
   policies?: LoadedPolicy[];
+  /** Leave out discovered templates (file or folder path) for which this says true. */
+  exclude?: (templatePath: string) => boolean;
 }
 
 export interface LintSummary {
@@ -66,7 +68,8 @@ export async function lintPaths(paths: string[], options: LintOptions = {}): Pro
       `${paths.join(' ') || '.'}: no Packer templates found (*.pkr.hcl directories or legacy *.json)`,
     );
   }
-  const templates = await asInputError(() => loadTemplates(targets));
+  const kept = options.exclude ? targets.filter((t) => !options.exclude?.(t)) : targets;
+  const templates = await asInputError(() => loadTemplates(kept));
   const engine = { severity: config.severity ?? {}, disabled: new Set(config.disable ?? []) };
   const findings: Finding[] = [];
   let suppressed = 0;

@@ -52,10 +52,53 @@ export type BuildEvent =
  * Folds machine lines into events and keeps the artifacts. `ui` lines are attributed to a
  * build by their `==> docker.web:` prefix because Packer leaves their target empty.
  */
+/** Lines of a failing step's output kept to show the user: the apt error, not only the exit status. */
+export const TAIL_LINES = 15;
+
+/** Where a build was when it failed, and what it printed last. */
+export interface StepContext {
+  /** `provisioner 2 (shell script)`, counted in the order Packer ran them. */
+  step?: string;
+  tail: string[];
+}
+
 export class MachineReadableState {
   readonly artifacts: MachineArtifact[] = [];
   readonly errors: { build: string; text: string }[] = [];
   private readonly pending = new Map<string, MachineArtifact>();
+  private readonly steps = new Map<
+    string,
+    { count: number; step?: string; tail: string[]; over?: boolean }
+  >();
+
+  /** The step each build was on and the last lines it printed there. */
+  context(build: string): StepContext | undefined {
+    const s = this.steps.get(build);
+    return s ? { ...(s.step ? { step: s.step } : {}), tail: [...s.tail] } : undefined;
+  }
+
+  /** Packer's own words without its `==> docker.web:` prefix, for a human-readable log. */
+  static text(line: MachineLine): string | undefined {
+    if (line.type !== 'ui') return undefined;
+    return (line.data[1] ?? '').replace(/^\s*(==>|-->)\s*/, '').replace(/^\n+/, '');
+  }
+
+  private track(build: string, kind: 'say' | 'output' | 'error', text: string): void {
+    if (!build) return;
+    const s = this.steps.get(build) ?? { count: 0, tail: [] };
+    // After "Build 'x' errored" Packer only repeats the error in its closing summary.
+    if (s.over) return;
+    const provisioning = kind === 'say' ? /^Provisioning with (.+?)(?::|$)/.exec(text) : null;
+    if (provisioning) {
+      s.count++;
+      s.step = `provisioner ${s.count} (${provisioning[1]})`;
+      s.tail = [];
+    } else if (kind !== 'say' || !/^Provisioning step had errors/.test(text)) {
+      s.tail.push(text);
+      if (s.tail.length > TAIL_LINES) s.tail.shift();
+    }
+    this.steps.set(build, s);
+  }
 
   feed(line: MachineLine): BuildEvent[] {
     const out: BuildEvent[] = [];
@@ -67,11 +110,20 @@ export class MachineReadableState {
         const failed = /^Build '([^']+)' errored/.exec(clean);
         if (failed?.[1]) {
           out.push({ kind: 'errored', build: failed[1], text: clean });
-        } else out.push({ kind: 'error', build, text: clean });
+          const s = this.steps.get(failed[1]);
+          if (s) s.over = true;
+        } else {
+          out.push({ kind: 'error', build, text: clean });
+          this.track(build, 'error', withoutBuild(clean, build));
+        }
       } else {
         const done = /^Build '([^']+)' finished/.exec(clean);
         if (done?.[1]) out.push({ kind: 'finished', build: done[1] });
-        else out.push({ kind: level === 'message' ? 'output' : 'say', build, text: clean });
+        else {
+          const kind = level === 'message' ? 'output' : 'say';
+          out.push({ kind, build, text: clean });
+          this.track(build, kind, withoutBuild(clean, build));
+        }
       }
     } else if (line.type === 'error' && line.target) {
       const text = line.data.join(',');
@@ -95,6 +147,10 @@ export class MachineReadableState {
     }
     return out;
   }
+}
+
+function withoutBuild(text: string, build: string): string {
+  return text.startsWith(build) ? text.slice(build.length).replace(/^(?: \([^)]*\))?:\s*/, '') : text;
 }
 
 function buildOfUiText(text: string): string {

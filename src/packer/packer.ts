@@ -5,7 +5,12 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { UserError } from '../core/errors.js';
 import { type BuiltArtifact, testableArtifacts } from './artifacts.js';
-import { type BuildEvent, MachineReadableState, parseMachineLine } from './machine-readable.js';
+import {
+  type BuildEvent,
+  MachineReadableState,
+  parseMachineLine,
+  type StepContext,
+} from './machine-readable.js';
 
 const run = promisify(execFile);
 
@@ -54,7 +59,11 @@ export interface BuildResult {
   durationMs: number;
   timedOut: boolean;
   aborted: boolean;
+  /** Packer's output as a person reads it; `machineLogFile` keeps the -machine-readable stream. */
   logFile: string;
+  machineLogFile: string;
+  /** Per failed build: the step it was on and the last lines it printed (the real error). */
+  failures: ({ build: string; error: string } & StepContext)[];
 }
 
 /** The argument vector for `packer build`; pure so it can be checked without running Packer. */
@@ -78,7 +87,9 @@ const GRACE_MS = 30_000;
 export async function packerBuild(packer: PackerInfo, req: BuildRequest): Promise<BuildResult> {
   const { cwd, args } = packerArgs(req);
   mkdirSync(dirname(req.logFile), { recursive: true });
-  const log = createWriteStream(req.logFile);
+  const machineLogFile = req.logFile.replace(/(\.log)?$/, '.machine.log');
+  const log = createWriteStream(machineLogFile);
+  const human = createWriteStream(req.logFile);
   const started = Date.now();
   // detached: Packer gets its own process group, so stopping it also stops the plugins it spawned.
   const child = spawn(packer.path, args, {
@@ -116,9 +127,14 @@ export async function packerBuild(packer: PackerInfo, req: BuildRequest): Promis
     log.write(`${line}\n`);
     const parsed = parseMachineLine(line);
     if (!parsed) return;
+    const text = MachineReadableState.text(parsed);
+    if (text !== undefined) human.write(`${text}\n`);
     for (const e of state.feed(parsed)) req.onEvent?.(e);
   });
-  child.stderr.on('data', (chunk: Buffer) => log.write(chunk));
+  child.stderr.on('data', (chunk: Buffer) => {
+    log.write(chunk);
+    human.write(chunk);
+  });
 
   const exitCode = await new Promise<number | null>((res, rej) => {
     child.on('error', rej);
@@ -126,7 +142,7 @@ export async function packerBuild(packer: PackerInfo, req: BuildRequest): Promis
   });
   clearTimeout(timer);
   req.signal?.removeEventListener('abort', onAbort);
-  await new Promise<void>((r) => log.end(r));
+  await Promise.all([new Promise<void>((r) => log.end(r)), new Promise<void>((r) => human.end(r))]);
   return {
     ok: exitCode === 0 && !timedOut && !aborted,
     exitCode,
@@ -136,5 +152,11 @@ export async function packerBuild(packer: PackerInfo, req: BuildRequest): Promis
     timedOut,
     aborted,
     logFile: req.logFile,
+    machineLogFile,
+    failures: state.errors.map((e) => ({
+      build: e.build,
+      error: e.text,
+      ...(state.context(e.build) ?? { tail: [] }),
+    })),
   };
 }

@@ -41,7 +41,10 @@ function runHelper(helper: string, host: string, env: NodeJS.ProcessEnv): Helper
       `${bin} not found on PATH (named in ${dockerConfigPath(env)}): install it, or remove it from credHelpers/credsStore`,
     );
   }
-  if (r.error) throw new UserError(`${bin} get for ${host} failed: ${r.error.message}`, AUTH_REFUSED);
+  // A helper that exits without reading its stdin gives EPIPE on our side; its answer still counts.
+  const broken = (r.error as NodeJS.ErrnoException | undefined)?.code === 'EPIPE' && r.status !== null;
+  if (r.error && !broken)
+    throw new UserError(`${bin} get for ${host} failed: ${r.error.message}`, AUTH_REFUSED);
   if (r.status !== 0) {
     // The helper protocol's "nothing stored for this host": Docker then goes on without a login.
     if (/credentials not found/i.test(r.stdout)) return undefined;

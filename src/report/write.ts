@@ -3,12 +3,12 @@ import { join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { VERSION } from '../core/version.js';
+import { buildReportModel } from './compliance/assemble.js';
 import { renderHtml } from './compliance/html.js';
 import { renderJson } from './compliance/json.js';
 import { renderJunit } from './compliance/junit.js';
 import { loadInputs } from './compliance/load.js';
 import { renderMarkdown } from './compliance/markdown.js';
-import { buildReportModel } from './compliance/model.js';
 import type { ReportModel } from './compliance/types.js';
 
 export type ComplianceFormat = 'html' | 'markdown' | 'json' | 'junit';

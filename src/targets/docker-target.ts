@@ -4,7 +4,7 @@ import type { ArtifactRef } from '../evidence/verdict.js';
 import { DockerTransport } from '../transports/docker.js';
 import { FrameDemuxer } from '../transports/docker-frames.js';
 import { type EphemeralMark, ephemeralLabels } from './labels.js';
-import { type Booted, InfraError, type Target } from './target.js';
+import { type Booted, ImageFailure, InfraError, type Target } from './target.js';
 
 /** PID 1 when the image's own command would exit at once: sleep in a loop, die with the container. */
 export const KEEP_ALIVE = ['sh', '-c', 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'];
@@ -13,7 +13,8 @@ export const KEEP_ALIVE = ['sh', '-c', 'trap "exit 0" TERM INT; while :; do slee
 const SETTLE_MS = 1500;
 /** A configured service command is watched this long for an immediate crash. */
 const COMMAND_SETTLE_MS = 500;
-const SHELLS = new Set(['sh', 'bash', '/bin/sh', '/bin/bash', 'ash', 'dash', '/bin/ash', '/bin/dash']);
+/** Log lines quoted when a service dies at boot: enough to see why, short enough for a terminal. */
+const CRASH_LINES = 10;
 
 export interface DockerTargetOptions {
   mark: Omit<EphemeralMark, 'createdAt'>;
@@ -40,33 +41,48 @@ export class DockerTarget implements Target {
     const config = image.Config ?? {};
     const ownCommand = [...(config.Entrypoint ?? []), ...(config.Cmd ?? [])];
     const command = settings.command;
-    // A bare shell exits as soon as its (closed) stdin ends: no need to watch it die first.
-    const shellOnly = !command && !config.Entrypoint?.length && SHELLS.has(config.Cmd?.[0] ?? 'sh');
+    // The image runs as it will in production: its own command (shell form included, which
+    // Docker stores as `/bin/sh -c …`), judged by what it does, never by the shape of Cmd.
     // A configured command is the service under test: it is never swapped for the sleep loop.
-    let keepAlive = settings.keepAlive ?? (command ? false : shellOnly ? true : undefined);
+    // An image with no command at all (a `docker import`ed rootfs) has nothing of its own to run.
+    const nothingToRun = !command && ownCommand.length === 0;
+    let keepAlive = settings.keepAlive ?? (command ? false : nothingToRun ? true : undefined);
+    let keepAliveReason: string | undefined =
+      nothingToRun && keepAlive ? 'the image has no command' : undefined;
     this.container = await this.create(image.Id, keepAlive === true, command);
     await this.container.start();
     if (keepAlive === undefined && !(await this.stillRunning(SETTLE_MS))) {
-      // The image's command finished at once (an OS image, a one-shot entrypoint): keep it alive.
+      const { ExitCode: status } = (await this.container.inspect()).State;
       this.earlyExit = await this.logs();
+      if (status !== 0) {
+        // A service that crashes at boot fails the image, with its own words on the terminal.
+        throw new ImageFailure(
+          `${artifact.reference}: the image's command (${ownCommand.join(' ')}) exited with status ${status} at boot` +
+            crashTail(this.earlyExit),
+        );
+      }
+      // The image's command finished cleanly at once (an OS image, a one-shot): keep it alive.
+      keepAliveReason = `the image's command (${ownCommand.join(' ')}) exited 0 within ${SETTLE_MS} ms`;
       await this.remove();
       keepAlive = true;
       this.container = await this.create(image.Id, true, undefined);
       await this.container.start();
     }
-    // A configured command that dies at once (missing config, bad flag) is a boot failure.
+    // A configured command that dies at once (missing config, bad flag) is the image failing.
     if (keepAlive === false) await this.stillRunning(COMMAND_SETTLE_MS);
     const info = await this.container.inspect();
     if (!info.State.Running) {
       const logs = await this.logs();
-      throw new InfraError(
+      throw new ImageFailure(
         `container for ${artifact.reference} exited at boot with status ${info.State.ExitCode}` +
-          (logs ? `: ${lastLine(logs)}` : '') +
-          ' (set test.docker.command or keepAlive in imagegate.yaml)',
+          crashTail(logs) +
+          (command ? '' : ' (set test.docker.command or keepAlive in imagegate.yaml)'),
       );
     }
+    const container = this.container;
     return {
-      transport: new DockerTransport(this.container, info.Name.replace(/^\//, '')),
+      transport: new DockerTransport(container, info.Name.replace(/^\//, '')),
+      ...(keepAlive ? {} : { exited: this.watchExit(container) }),
       describe: {
         kind: 'docker',
         container: info.Id,
@@ -77,11 +93,40 @@ export class DockerTarget implements Target {
         ...(config.Labels && Object.keys(config.Labels).length ? { labels: config.Labels } : {}),
         command: keepAlive ? KEEP_ALIVE : (command ?? ownCommand),
         keptAlive: Boolean(keepAlive),
+        ...(keepAliveReason
+          ? { keepAliveReason }
+          : settings.keepAlive
+            ? { keepAliveReason: 'test.docker.keepAlive' }
+            : {}),
         ...(settings.env ? { env: settings.env } : {}),
         ...(settings.envFrom ? { envFromNames: Object.keys(settings.envFrom) } : {}),
         ...(settings.ports?.length ? { ports: publishedPorts(info) } : {}),
       },
     };
+  }
+
+  /** Settles if the service stops while suites run; teardown's own removal is not a crash. */
+  private watchExit(container: Docker.Container): Promise<string> {
+    return new Promise((resolve) => {
+      container
+        .wait()
+        .then(async (r: { StatusCode?: number }) => {
+          if (this.closed) return;
+          const logs = await this.logs();
+          resolve(
+            `the service exited with status ${r.StatusCode ?? '?'} while being tested${crashTail(logs)}`,
+          );
+        })
+        .catch(() => {});
+    });
+  }
+
+  secrets(): string[] {
+    const env = this.opts.env ?? process.env;
+    return Object.values(this.opts.settings?.envFrom ?? {}).flatMap((from) => {
+      const v = env[from];
+      return v ? [v] : [];
+    });
   }
 
   private async inspectImage(id: string): Promise<Docker.ImageInspectInfo> {
@@ -175,8 +220,11 @@ export class DockerTarget implements Target {
   }
 }
 
-function lastLine(text: string): string {
-  return text.trim().split('\n').pop() ?? '';
+/** `: <last lines of the log>` for an error message, or nothing when there is no log. */
+function crashTail(logs: string | undefined): string {
+  const lines = (logs ?? '').trim().split('\n').filter(Boolean).slice(-CRASH_LINES);
+  if (lines.length === 0) return '';
+  return lines.length === 1 ? `: ${lines[0]}` : `; last log lines:\n  ${lines.join('\n  ')}`;
 }
 
 function publishedPorts(info: Docker.ContainerInspectInfo): Record<string, string> {

@@ -37,6 +37,11 @@ export interface Ec2TargetOptions {
   userData?: string;
   /** known_hosts for the bastion (the instance itself is checked against its console output). */
   knownHosts?: string;
+  /**
+   * Connect even when the console shows no host key fingerprints (`--insecure-ignore-host-key`):
+   * the key seen is recorded as not verified. Never the default.
+   */
+  insecureIgnoreHostKey?: boolean;
   /** Caller address detection; default asks checkip.amazonaws.com. */
   detectCidr?: () => Promise<string>;
   /** Port sshd listens on (22 on a real instance). */
@@ -199,6 +204,7 @@ export class Ec2Target implements Target {
           fingerprint: transport.hostKey.fingerprint,
           verifiedBy: transport.hostKey.verifiedBy,
           note,
+          ...(transport.hostKey.warning ? { warning: transport.hostKey.warning } : {}),
         },
       },
     };
@@ -261,31 +267,41 @@ export class Ec2Target implements Target {
    */
   private async connect(endpoint: SshEndpoint, privateKey: string, deadline: number) {
     const s = this.opts.settings ?? {};
+    const insecure = this.opts.insecureIgnoreHostKey === true;
     let lastError = 'no attempt';
     for (let delay = 2000; ; delay = Math.min(delay * 2, 20_000)) {
       await this.abortIfClosed();
       const fingerprints = await this.consoleFingerprints();
-      const sshOpts: SshOptions = {
-        privateKey,
-        readyTimeoutMs: 15_000,
-        ...(fingerprints.length ? { expectedFingerprints: fingerprints } : { insecureIgnoreHostKey: true }),
-        ...(s.bastion ? { jump: parseSshEndpoint(s.bastion.replace(/^ssh:\/\//, ''), s.bastion) } : {}),
-        ...(this.opts.knownHosts ? { knownHosts: this.opts.knownHosts } : {}),
-      };
-      try {
-        const transport = await SshTransport.connect(endpoint, sshOpts);
-        const note = fingerprints.length
-          ? `matched a fingerprint from ${this.instanceId}'s console output`
-          : `the console output of ${this.instanceId} had no host key fingerprints: this is the key seen on first connection, not verified`;
-        return { transport, note };
-      } catch (err) {
-        // A refused host key is an answer, not a delay: never retry it.
-        if (err instanceof TargetError && err.kind !== 'connect') throw err;
-        lastError = (err as Error).message;
+      // Without fingerprints there is nothing to verify the instance's key against: wait for
+      // cloud-init to print them rather than trust the first key that answers.
+      if (fingerprints.length > 0 || insecure) {
+        const sshOpts: SshOptions = {
+          privateKey,
+          readyTimeoutMs: 15_000,
+          ...(fingerprints.length ? { expectedFingerprints: fingerprints } : { insecureIgnoreHostKey: true }),
+          ...(s.bastion ? { jump: parseSshEndpoint(s.bastion.replace(/^ssh:\/\//, ''), s.bastion) } : {}),
+          ...(insecure ? { insecureIgnoreJumpHostKey: true } : {}),
+          ...(this.opts.knownHosts ? { knownHosts: this.opts.knownHosts } : {}),
+        };
+        try {
+          const transport = await SshTransport.connect(endpoint, sshOpts);
+          const note = fingerprints.length
+            ? `matched a fingerprint from ${this.instanceId}'s console output`
+            : `--insecure-ignore-host-key: the console output of ${this.instanceId} had no host key fingerprints; this is the key seen on first connection, not verified`;
+          return { transport, note };
+        } catch (err) {
+          // A refused host key is an answer, not a delay: never retry it.
+          if (err instanceof TargetError && err.kind !== 'connect') throw err;
+          lastError = (err as Error).message;
+        }
+      } else {
+        lastError = 'no SSH host key fingerprints in the console output yet';
       }
       if (Date.now() + delay > deadline) {
         throw new InfraError(
-          `SSH to ${this.instanceId} at ${endpoint.host}:${endpoint.port} did not answer within ${this.bootWindow()}: ${lastError}`,
+          fingerprints.length > 0 || insecure
+            ? `SSH to ${this.instanceId} at ${endpoint.host}:${endpoint.port} did not answer within ${this.bootWindow()}: ${lastError}`
+            : `${this.instanceId} printed no SSH host key fingerprints to its console within ${this.bootWindow()}, so its host key cannot be verified: use an AMI whose cloud-init prints them (ssh_fp_console_blacklist unset), raise test.ec2.bootTimeout, or pass --insecure-ignore-host-key for a throwaway test`,
         );
       }
       await this.sleep(delay);

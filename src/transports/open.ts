@@ -13,6 +13,8 @@ export interface OpenOptions {
   passwordEnv?: string;
   /** Jump host as `user@host[:port]` or `ssh://user@host[:port]`. */
   jump?: string;
+  /** Told when a host key is accepted without verification (--insecure-ignore-host-key). */
+  onWarning?: (message: string) => void;
 }
 
 export type ParsedTarget =
@@ -68,6 +70,8 @@ export async function openTransport(target: string, opts: OpenOptions = {}): Pro
     case 'ssh':
       return SshTransport.connect(parsed.endpoint, {
         ...opts,
+        // The user's flag covers the whole route they named, jump host included.
+        ...(opts.insecureIgnoreHostKey ? { insecureIgnoreJumpHostKey: true } : {}),
         jump:
           opts.jump === undefined
             ? undefined

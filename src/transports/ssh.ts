@@ -49,7 +49,11 @@ export interface SshOptions {
    */
   expectedFingerprints?: string[];
   jump?: SshEndpoint;
+  /** Trust whatever key the jump host presents; separate, so an unverifiable target never lowers the bastion's check. */
+  insecureIgnoreJumpHostKey?: boolean;
   readyTimeoutMs?: number;
+  /** Told each time a host key is accepted without verification (and loudly when a known key differs). */
+  onWarning?: (message: string) => void;
 }
 
 export interface HostKeyRecord {
@@ -58,6 +62,8 @@ export interface HostKeyRecord {
   /** How the key was trusted: a known_hosts line, fingerprints from the cloud console, or not at all. */
   verifiedBy: 'known-hosts' | 'expected-fingerprint' | 'not-verified';
   knownHostsLine: string;
+  /** Why trusting this key was risky, when it was accepted unverified. */
+  warning?: string;
 }
 
 /** Runs scripts over SSH as `env IMAGEGATE_EXEC=<token> sh -s` with the script on stdin. */
@@ -75,7 +81,15 @@ export class SshTransport implements Transport {
     let jumpClient: Client | undefined;
     let sock: Duplex | undefined;
     if (opts.jump) {
-      const jumpGate = hostKeyGate(opts.jump, { ...opts, expectedFingerprints: undefined }, knownHostsFile);
+      const jumpGate = hostKeyGate(
+        opts.jump,
+        {
+          ...opts,
+          expectedFingerprints: undefined,
+          insecureIgnoreHostKey: opts.insecureIgnoreJumpHostKey === true,
+        },
+        knownHostsFile,
+      );
       jumpClient = (await openClient(opts.jump, auth, jumpGate, opts.readyTimeoutMs)).client;
       sock = await forward(jumpClient, endpoint, opts.jump);
     }
@@ -222,7 +236,16 @@ function hostKeyGate(endpoint: SshEndpoint, opts: SshOptions, knownHostsFile: st
         return false;
       }
       if (opts.insecureIgnoreHostKey) {
-        gate.record = { ...base, verifiedBy: 'not-verified' };
+        // Trusted because the user said so: say it every time, and loudly when the key is known to differ.
+        const known = checkHostKey(entries, host, port, key);
+        const warning =
+          known.status === 'changed'
+            ? `WARNING: HOST KEY CHANGED for ${name}: server presented ${type} ${fp}, which differs from ${knownHostsFile}:${known.lines.join(',')}; connecting anyway because of --insecure-ignore-host-key`
+            : known.status === 'revoked'
+              ? `WARNING: host key ${type} ${fp} of ${name} is marked @revoked in ${knownHostsFile}:${known.line}; connecting anyway because of --insecure-ignore-host-key`
+              : `host key ${type} ${fp} of ${name} was not verified (--insecure-ignore-host-key)`;
+        gate.record = { ...base, verifiedBy: 'not-verified', warning };
+        opts.onWarning?.(warning);
         return true;
       }
       const check = checkHostKey(entries, host, port, key);

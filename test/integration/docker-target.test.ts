@@ -3,10 +3,13 @@ import Docker from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DockerTestConfig } from '../../src/config/types.js';
 import { DockerTarget, KEEP_ALIVE } from '../../src/targets/docker-target.js';
+import { ImageFailure } from '../../src/targets/target.js';
 import { requireDocker } from '../helpers/engines.js';
 
 const RUN = `docker-target-${process.pid}`;
 const ONE_SHOT = 'imagegate-test/one-shot:1';
+const SHELL_FORM = 'imagegate-test/shell-form:1';
+const SHELL_CRASH = 'imagegate-test/shell-crash:1';
 const docker = new Docker();
 const image = (id: string) => ({ kind: 'docker-image' as const, id, reference: id });
 const target = (settings: DockerTestConfig = {}) =>
@@ -23,6 +26,16 @@ beforeAll(() => {
     input: 'FROM debian:bookworm\nCMD ["echo", "one-shot finished"]\n',
     stdio: ['pipe', 'ignore', 'pipe'],
   });
+  // Shell form: Docker stores these as ["/bin/sh", "-c", "…"], the shape of a bare shell.
+  for (const [tag, cmd] of [
+    [SHELL_FORM, 'CMD touch /tmp/ran-by-cmd && exec sleep 600'],
+    [SHELL_CRASH, 'CMD echo "boom: no listener config" >&2; exit 5'],
+  ] as const) {
+    execFileSync('docker', ['build', '-q', '-t', tag, '-'], {
+      input: `FROM debian:bookworm\n${cmd}\n`,
+      stdio: ['pipe', 'ignore', 'pipe'],
+    });
+  }
 });
 
 afterAll(() => {
@@ -56,6 +69,34 @@ describe('docker target', () => {
     expect(await t.logs()).toContain('one-shot finished');
     await t.teardown();
     expect(ours()).toBe('');
+  });
+
+  it("runs a shell-form CMD as the image's own service instead of a keep-alive loop", async () => {
+    const t = target();
+    const booted = await t.boot(image(SHELL_FORM));
+    expect(booted.describe).toMatchObject({
+      keptAlive: false,
+      command: ['/bin/sh', '-c', 'touch /tmp/ran-by-cmd && exec sleep 600'],
+    });
+    expect((await booted.transport.exec('test -f /tmp/ran-by-cmd')).exitCode).toBe(0);
+    await t.teardown();
+    expect(ours()).toBe('');
+  });
+
+  it('a shell-form CMD that exits non-zero at boot is the image failing, with its log', async () => {
+    const t = target();
+    const err = await t.boot(image(SHELL_CRASH)).catch((e: unknown) => e);
+    expect(err).toBeInstanceOf(ImageFailure);
+    expect((err as Error).message).toMatch(/exited with status 5 at boot: boom: no listener config/);
+    await t.teardown();
+    expect(ours()).toBe('');
+  });
+
+  it('records why the container was kept alive', async () => {
+    const t = target();
+    const booted = await t.boot(image(ONE_SHOT));
+    expect(String(booted.describe.keepAliveReason)).toMatch(/exited 0 within/);
+    await t.teardown();
   });
 
   it('fails boot with the last log line when a configured command exits, leaving nothing behind', async () => {

@@ -248,12 +248,31 @@ describe('EC2 target', () => {
     expect(calls()).toContain('TerminateInstances');
   });
 
-  it('records the key seen, and says it is unverified, when the console has no fingerprints', async () => {
+  it('never connects unverified: no console fingerprints within the boot window is an infrastructure failure', async () => {
     fakeEc2({ console: consoleOutput(undefined) });
     const outcome = await testArtifact({
       artifact: AMI,
       suites: [suite],
-      target: target(),
+      target: target({
+        bootDeadlineMs: 1500,
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms / 40)),
+      }),
+      toolVersion: 'test',
+    });
+    expect(outcome.status).toBe('infra');
+    expect(outcome.verdict.error).toMatch(
+      /printed no SSH host key fingerprints to its console within 1\.5s.*--insecure-ignore-host-key/,
+    );
+    expect(outcome.verdict.suites).toEqual([]);
+    expect(calls()).toContain('TerminateInstances');
+  });
+
+  it('with --insecure-ignore-host-key, records the key seen as unverified, with a warning', async () => {
+    fakeEc2({ console: consoleOutput(undefined) });
+    const outcome = await testArtifact({
+      artifact: AMI,
+      suites: [suite],
+      target: target({ insecureIgnoreHostKey: true }),
       toolVersion: 'test',
     });
     expect(outcome.verdict.error).toBeUndefined();
@@ -262,9 +281,30 @@ describe('EC2 target', () => {
       hostKey: {
         fingerprint: hostFingerprint,
         verifiedBy: 'not-verified',
-        note: expect.stringMatching(/had no host key fingerprints.*not verified/),
+        note: expect.stringMatching(/--insecure-ignore-host-key.*had no host key fingerprints.*not verified/),
+        warning: expect.stringMatching(/was not verified/),
       },
     });
+  });
+
+  it('without fingerprints and without the flag, connects to nothing, bastion included', async () => {
+    fakeEc2({ console: consoleOutput(undefined) });
+    const empty = join(tmpdir(), `imagegate-ec2-empty-kh-${process.pid}`);
+    writeFileSync(empty, '');
+    const outcome = await testArtifact({
+      artifact: AMI,
+      suites: [suite],
+      target: target({
+        sshPort: 22,
+        knownHosts: empty,
+        settings: { sshUser: 'tester', bastion: `tester@127.0.0.1:${server.port}` },
+        bootDeadlineMs: 1500,
+        sleep: (ms) => new Promise((r) => setTimeout(r, ms / 40)),
+      }),
+      toolVersion: 'test',
+    });
+    expect(outcome.status).toBe('infra');
+    expect(outcome.verdict.suites).toEqual([]);
   });
 
   it('reaches a private instance through the bastion, checking the bastion against known_hosts', async () => {

@@ -1,5 +1,5 @@
 import { type ChildProcess, execFileSync, spawn, spawnSync } from 'node:child_process';
-import { mkdtempSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -204,7 +204,7 @@ describe('imagegate test (docker)', () => {
     expect(child.stderr).toContain('builds[1] (disk, builder qemu) cannot be booted here; skipped');
   });
 
-  it('reports a boot failure as an infrastructure error (exit 2) with the container log, not a failed check', () => {
+  it('fails the image (exit 1) at once when its service crashes at boot, with its log on the terminal', () => {
     const r = imagegate([
       'test',
       'debian:bookworm',
@@ -219,15 +219,68 @@ describe('imagegate test (docker)', () => {
       '--run-id',
       runId('crash'),
     ]);
-    expect(r.code).toBe(2);
-    expect(r.stdout).toMatch(/^ERROR \(infrastructure, not a verdict on the image\) debian:bookworm/);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toMatch(/^FAIL debian:bookworm/);
     expect(r.stdout).toContain(
-      'boot failed: container for debian:bookworm exited at boot with status 3: fatal: /etc/app.conf missing',
+      'container for debian:bookworm exited at boot with status 3: fatal: /etc/app.conf missing',
     );
     const { verdict } = readVerdict(/verdict: (\S+)/.exec(r.stdout)![1]!);
     expect(verdict).toMatchObject({ passed: false, suites: [] });
     expect(verdict.logs).toContain('fatal: /etc/app.conf missing');
     expect(containersOf(runId('crash'))).toEqual([]);
+  });
+
+  it('a service that dies while readiness waits fails at once as the image, not "not ready"', () => {
+    const r = imagegate([
+      'test',
+      'debian:bookworm',
+      '--config',
+      join(fixtures, 'imagegate.yaml'),
+      '--image',
+      'late-crash',
+      '-g',
+      suite('pass'),
+      '--out',
+      out,
+      '--run-id',
+      runId('late'),
+    ]);
+    expect(r.code).toBe(1);
+    expect(r.stdout).toContain('the service exited with status 4 while being tested');
+    expect(r.stdout).toContain('out of memory, giving up');
+    expect(r.stdout).not.toContain('not ready');
+    expect(containersOf(runId('late'))).toEqual([]);
+  });
+
+  it('keeps every boot-time secret out of the verdict, the terminal and the report', () => {
+    const secret = 'tok-9f8e7d6c5b4a';
+    const r = imagegate(
+      [
+        'test',
+        'debian:bookworm',
+        '--config',
+        join(fixtures, 'imagegate.yaml'),
+        '--image',
+        'leaky',
+        '--out',
+        out,
+        '--run-id',
+        runId('leaky'),
+      ],
+      { IMAGEGATE_TEST_LEAKY_TOKEN: secret },
+    );
+    // The suite fails on purpose so the container log and the matcher output are recorded.
+    expect(r.code).toBe(1);
+    const file = /verdict: (\S+)/.exec(r.stdout)![1]!;
+    const { verdict } = readVerdict(file);
+    expect(verdict.logs).toContain('token is [REDACTED]');
+    expect(JSON.stringify(verdict)).not.toContain(secret);
+    expect(r.stdout + r.stderr).not.toContain(secret);
+    for (const format of ['markdown', 'json', 'junit', 'html']) {
+      const report = imagegate(['report', file, '--format', format, '--out', join(out, `leaky.${format}`)]);
+      expect(report.code).toBe(0);
+      expect(readFileSync(join(out, `leaky.${format}`), 'utf8')).not.toContain(secret);
+    }
   });
 
   it('rejects bad input with exit 2 and a one-line message', () => {

@@ -123,6 +123,22 @@ describe('ssh transport: host keys', () => {
       insecureIgnoreHostKey: true,
     });
     expect(t.hostKey.verifiedBy).toBe('not-verified');
+    expect(t.hostKey.warning).toMatch(/was not verified \(--insecure-ignore-host-key\)/);
+    await t.close();
+  });
+
+  it('with insecureIgnoreHostKey, warns loudly when known_hosts holds a different key', async () => {
+    const stale = other.knownHostsLine.replace(`]:${other.port} `, `]:${server.port} `);
+    const warnings: string[] = [];
+    const t = await SshTransport.connect(endpoint(), {
+      identity: server.keyFile,
+      knownHosts: knownHosts('stale2', `${stale}\n`),
+      insecureIgnoreHostKey: true,
+      onWarning: (m) => warnings.push(m),
+    });
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0]).toMatch(/^WARNING: HOST KEY CHANGED .*stale2:1; connecting anyway/);
+    expect(t.hostKey.warning).toBe(warnings[0]);
     await t.close();
   });
 

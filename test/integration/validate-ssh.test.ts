@@ -113,5 +113,8 @@ describe('validate over SSH', () => {
       '--insecure-ignore-host-key',
     );
     expect(ignored.code).toBe(0);
+    expect(ignored.stderr).toMatch(
+      /imagegate: host key \S+ SHA256:\S+ of .* was not verified \(--insecure-ignore-host-key\)/,
+    );
   });
 });

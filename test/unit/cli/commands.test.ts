@@ -26,5 +26,6 @@ describe('registerCommands', () => {
     expect(all).toContain('prune');
     expect(all.length).toBeGreaterThanOrEqual(11);
     expect(await registered('lnit')).toEqual(all);
-  });
+    // First import of every command module under vitest's transform: seconds on a loaded 2-core runner.
+  }, 60_000);
 });

@@ -1,4 +1,4 @@
-import { mkdtempSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -30,7 +30,7 @@ describe('loadConfig', () => {
     const err = errorOf(() => loadConfig(file));
     expect(err.exitCode).toBe(2);
     expect(err.message).toBe(
-      `${file}:5:5: invalid imagegate.yaml: images.web.suite: unknown key "suite" (check the spelling; see the schema in schemas/)`,
+      `${file}:5:5: invalid imagegate.yaml: images.web.suite: unknown key "suite" (did you mean "suites"?); allowed here: template, varFiles, vars, only, inputs, suites, suiteVars, timeout, test`,
     );
   });
 
@@ -73,6 +73,8 @@ describe('loadConfig', () => {
       'images:\n  web:\n    template: packer/web\n    suites: [goss/web.yaml, builtin:cleanup]\n    timeout: 45m\n  worker:\n    template: w.pkr.hcl\n',
     );
     const dir = join(file, '..');
+    mkdirSync(join(dir, 'packer/web'), { recursive: true });
+    writeFileSync(join(dir, 'w.pkr.hcl'), '');
     const [web, worker] = imageEntries(loadConfig(file));
     expect(web?.template).toBe(join(dir, 'packer/web'));
     expect(web?.suites).toEqual([join(dir, 'goss/web.yaml'), 'builtin:cleanup']);
@@ -85,5 +87,33 @@ describe('loadConfig', () => {
     expect(parseDuration('2h')).toBe(7_200_000);
     expect(() => parseDuration('ten minutes')).toThrow(/use a number with ms, s, m or h/);
     expect(() => parseDuration('600h')).toThrow(/longer than the longest timer/);
+  });
+});
+
+describe('config errors say what is wrong and what is allowed', () => {
+  const bad = (text: string) => {
+    const file = configFile(text);
+    try {
+      loadConfig(file);
+    } catch (err) {
+      return (err as Error).message.slice(file.length);
+    }
+    throw new Error('expected the config to be refused');
+  };
+
+  it('suggests the key meant and lists the allowed ones', () => {
+    expect(bad('version: 1\nimags:\n  web: {}\n')).toBe(
+      ':2:1: invalid imagegate.yaml: imags: unknown key "imags" (did you mean "images"?); allowed here: $schema, version, lint, images, stages, retention, controls',
+    );
+  });
+
+  it('names the one allowed value instead of "must be equal to constant"', () => {
+    expect(bad('version: 2\n')).toBe(':1:1: invalid imagegate.yaml: version: must be 1, not 2');
+  });
+
+  it('suggests the enum value a typo meant', () => {
+    expect(bad('version: 1\nlint:\n  failOn: eror\n')).toMatch(
+      /lint\.failOn: must be one of "error", "warning", "info" \(did you mean "error"\?\)$/,
+    );
   });
 });

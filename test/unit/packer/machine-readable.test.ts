@@ -21,6 +21,31 @@ function replay(fixture: string) {
 }
 
 describe('machine-readable stream', () => {
+  it('keeps the failing step of a real failed Packer 1.6.6 build and what it printed there', () => {
+    const { state } = replay('docker-fail-1.6.6.machine.txt');
+    expect(state.errors).toEqual([
+      {
+        build: 'docker.app',
+        text: 'Script exited with non-zero exit status: 100.Allowed exit codes are: [0]',
+      },
+    ]);
+    expect(state.context('docker.app')).toEqual({
+      // The second provisioner failed; the first one's output is not part of its story.
+      step: 'provisioner 2 (shell script)',
+      tail: [
+        'E: Unable to locate package no-such-pkg',
+        'Reading package lists...',
+        'Killing the container: faf059dc70e2525dcd772efe4d17c3aba1b5a7b79e8a191a5451ce9072a8c61a',
+      ],
+    });
+  });
+
+  it('renders ui lines as a person reads them, without the machine-readable columns', () => {
+    const line = parseMachineLine('1796484540,,ui,error,==> docker.app: E: Unable to locate package x');
+    expect(line && MachineReadableState.text(line)).toBe('docker.app: E: Unable to locate package x');
+    expect(MachineReadableState.text(parseMachineLine('1,docker.app,error,boom')!)).toBeUndefined();
+  });
+
   it('decodes escaped commas and newlines', () => {
     const line = parseMachineLine('1,amazon-ebs.x,artifact,0,id,a:1%!(PACKER_COMMA)b:2');
     expect(line?.data).toEqual(['0', 'id', 'a:1,b:2']);

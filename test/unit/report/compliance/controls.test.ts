@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
+import { buildReportModel } from '../../../../src/report/compliance/assemble.js';
 import { metaControls, parseSelector } from '../../../../src/report/compliance/controls.js';
-import { buildReportModel } from '../../../../src/report/compliance/model.js';
 import { baseVerdict, webVerdict } from '../../../fixtures/report/verdicts.js';
 import { fixtureModel, inputs } from './helpers.js';
 

@@ -2,8 +2,8 @@ import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll } from 'vitest';
+import { buildReportModel } from '../../../../src/report/compliance/assemble.js';
 import { loadInputs } from '../../../../src/report/compliance/load.js';
-import { buildReportModel } from '../../../../src/report/compliance/model.js';
 import type { ReportInputs, ReportModel } from '../../../../src/report/compliance/types.js';
 import { type FixtureSet, writeFixtureSet } from '../../../fixtures/report/verdicts.js';
 

@@ -1,8 +1,8 @@
 import { createHash } from 'node:crypto';
 import { describe, expect, it } from 'vitest';
+import { buildReportModel } from '../../../../src/report/compliance/assemble.js';
 import { html } from '../../../../src/report/compliance/escape.js';
 import { renderHtml } from '../../../../src/report/compliance/html.js';
-import { buildReportModel } from '../../../../src/report/compliance/model.js';
 import { INJECTION, webVerdict } from '../../../fixtures/report/verdicts.js';
 import { fixtureModel, inputs } from './helpers.js';
 

@@ -1,10 +1,10 @@
 import { describe, expect, it } from 'vitest';
 import { verdictHash } from '../../../../src/evidence/seal.js';
 import type { Verdict } from '../../../../src/evidence/verdict.js';
+import { buildReportModel } from '../../../../src/report/compliance/assemble.js';
 import { renderHtml } from '../../../../src/report/compliance/html.js';
 import { renderJunit } from '../../../../src/report/compliance/junit.js';
 import { renderMarkdown } from '../../../../src/report/compliance/markdown.js';
-import { buildReportModel } from '../../../../src/report/compliance/model.js';
 import { BASE_AMI, baseVerdict, LEGACY_AMI, WEB_ID, webVerdict } from '../../../fixtures/report/verdicts.js';
 import { fixtureModel, inputs } from './helpers.js';
 

@@ -1,0 +1,74 @@
+import { InvalidArgumentError, Option } from 'commander';
+
+/**
+ * The flags several commands share, defined once so their spelling, validation and help text
+ * cannot drift apart. Each returns a fresh Option (commander options belong to one command).
+ */
+
+/** Repeatable flag → array. No default list: commander would print `(default: [])` in --help. */
+export const collect = (value: string, previous: string[] = []): string[] => [...previous, value];
+
+export const DEFAULT_CONFIG = 'imagegate.yaml';
+
+/**
+ * `-c, --config`. `required`: the command needs the file (gate, build, plan: a missing
+ * imagegate.yaml is an error); otherwise a missing default file means built-in defaults.
+ */
+export function configOption(description = 'imagegate.yaml to read', required = false): Option {
+  const o = new Option('-c, --config <file>', description);
+  return required ? o.default(DEFAULT_CONFIG, `./${DEFAULT_CONFIG}`) : o;
+}
+
+export function quietOption(description = 'no progress on stderr'): Option {
+  return new Option('-q, --quiet', description);
+}
+
+const RUN_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+/** A run id becomes a container label and an AWS tag value: keep it to a safe alphabet. */
+export function parseRunId(value: string): string {
+  if (!RUN_ID.test(value))
+    throw new InvalidArgumentError(`${value}: use up to 64 letters, digits, dots, dashes or underscores`);
+  return value;
+}
+
+export function runIdOption(
+  description = 'label everything booted with this id (e.g. the CI job id) for `sweep --run-id`',
+): Option {
+  return new Option('--run-id <id>', description).argParser(parseRunId);
+}
+
+export function parseWholeNumber(min: number): (value: string) => number {
+  return (value) => {
+    const n = Number(value);
+    if (!/^\d+$/.test(value.trim()) || !Number.isInteger(n) || n < min)
+      throw new InvalidArgumentError(`${value}: expected a whole number of at least ${min}`);
+    return n;
+  };
+}
+
+export function concurrencyOption(description: string, defaultValue?: number): Option {
+  const o = new Option('--concurrency <n>', description).argParser(parseWholeNumber(1));
+  return defaultValue === undefined ? o : o.default(defaultValue);
+}
+
+export const SEVERITIES = ['error', 'warning', 'info'] as const;
+
+export function failOnOption(description: string): Option {
+  return new Option('--fail-on <severity>', description).choices(SEVERITIES);
+}
+
+export function insecureHostKeyOption(): Option {
+  return new Option(
+    '--insecure-ignore-host-key',
+    'connect to an EC2 instance (and bastion) whose host key cannot be verified; warned about and recorded in the verdict',
+  );
+}
+
+/** What an EC2 bastion is verified against; `test` and `gate` boot AMIs the same way. */
+export function knownHostsOption(): Option {
+  return new Option(
+    '--known-hosts <file>',
+    'known_hosts to verify an EC2 bastion against (default ~/.ssh/known_hosts); instances are checked against their console output',
+  );
+}

@@ -1,0 +1,51 @@
+import { readFileSync } from 'node:fs';
+import { resolve } from 'node:path';
+import type { ImageTestConfig } from '../config/types.js';
+import { durationSeconds } from '../core/duration.js';
+import { UserError } from '../core/errors.js';
+import type { ArtifactRef } from '../evidence/verdict.js';
+import type { Target } from './target.js';
+
+export function readUserData(file: string | undefined, dir: string): string | undefined {
+  if (file === undefined) return undefined;
+  try {
+    return readFileSync(resolve(dir, file), 'utf8');
+  } catch (err) {
+    throw new UserError(`test.ec2.userData ${file}: cannot read it (${(err as NodeJS.ErrnoException).code})`);
+  }
+}
+
+/**
+ * Builds EC2 targets for AMI artifacts. Loaded lazily: the AWS SDK costs seconds of start-up and
+ * only AMIs need it.
+ */
+export async function ec2TargetFactory(
+  settings: ImageTestConfig,
+  dir: string,
+  mark: { runId: string; ttlSeconds: number },
+  knownHosts?: string,
+  insecureIgnoreHostKey?: boolean,
+): Promise<(ami: ArtifactRef) => Target> {
+  const [{ AwsClients }, { Ec2Target }] = await Promise.all([
+    import('../aws/clients.js'),
+    import('./ec2.js'),
+  ]);
+  const userData = readUserData(settings.ec2?.userData, dir);
+  const clients = new AwsClients();
+  return (ami) => {
+    if (!ami.region)
+      throw new UserError(`${ami.reference}: no region for this AMI: pass --region or set AWS_REGION`);
+    // The schema allows only `N(s|m|h)` here, so the parse cannot fail.
+    const bootSeconds = settings.ec2?.bootTimeout ? durationSeconds(settings.ec2.bootTimeout) : undefined;
+    return new Ec2Target({
+      ec2: clients.ec2({ region: ami.region }),
+      region: ami.region,
+      mark,
+      settings: settings.ec2 ?? {},
+      ...(bootSeconds !== undefined ? { bootDeadlineMs: bootSeconds * 1000 } : {}),
+      ...(userData !== undefined ? { userData } : {}),
+      ...(knownHosts ? { knownHosts } : {}),
+      ...(insecureIgnoreHostKey ? { insecureIgnoreHostKey } : {}),
+    });
+  };
+}
