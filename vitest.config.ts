@@ -1,8 +1,9 @@
 import { defineConfig } from 'vitest/config';
 
-// Two projects: `unit` is pure and offline; `integration` talks to real engines (Docker,
-// Packer, sshd, registry) that .ci/run starts. Integration tests must fail, not skip, in CI
-// when an engine is missing (see test/helpers/engines.ts).
+// Three projects: `unit` is pure and offline; `integration` talks to real engines (Docker,
+// Packer, sshd, registry) that .ci/run starts; `aws` runs the AWS half against a moto server
+// (scripts/setup-host.sh starts it). Engine tests must fail, not skip, when an engine is missing
+// (see test/helpers/engines.ts and test/aws/helpers/moto.ts).
 export default defineConfig({
   test: {
     projects: [
@@ -21,6 +22,18 @@ export default defineConfig({
           testTimeout: 180_000,
           hookTimeout: 300_000,
           // Engines are shared; keep integration files from fighting over the one dockerd.
+          fileParallelism: false,
+        },
+      },
+      {
+        test: {
+          name: 'aws',
+          include: ['test/aws/**/*.test.ts'],
+          environment: 'node',
+          globalSetup: ['test/aws/helpers/global-setup.ts'],
+          testTimeout: 120_000,
+          hookTimeout: 120_000,
+          // One moto server holds all state and tests reset it and move its clock: one file at a time.
           fileParallelism: false,
         },
       },

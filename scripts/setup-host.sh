@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Prepare a fresh Debian bookworm machine (as root) for imagegate: engines, Packer, sshd,
-# registry, base image, node modules. Idempotent: every step checks before it acts.
+# registry, base image, the moto AWS emulator, node modules. Idempotent: every step checks
+# before it acts.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -77,6 +78,45 @@ base_image() {
   rm -rf "$root"
 }
 
+# The AWS emulator for the `aws` test project. Tests find it at IMAGEGATE_MOTO_ENDPOINT or this
+# well-known address; nothing is exported, so a later shell or CI step finds the same default.
+# Not under libfaketime (moto's way to age images): that makes every call ~10x slower; the tests
+# age images in their own proxy instead.
+MOTO_PORT=${IMAGEGATE_MOTO_PORT:-5000}
+moto_answers() {
+  curl -fsS -m 5 -X POST "http://127.0.0.1:$MOTO_PORT/" \
+    -H 'Authorization: AWS4-HMAC-SHA256 Credential=testing/20260101/us-east-1/sts/aws4_request, SignedHeaders=host, Signature=0' \
+    -d 'Action=GetCallerIdentity&Version=2011-06-15' 2>/dev/null | grep -q '<Account>'
+}
+start_moto() {
+  if moto_answers; then return; fi
+  # The repository is cloned next to shared/ on these machines; a user's fresh clone is not.
+  local shared
+  shared="$(cd .. && pwd)/shared/moto"
+  if [ -x "$shared/up.sh" ]; then
+    log "starting moto from $shared on port $MOTO_PORT"
+    "$shared/up.sh" "$MOTO_PORT" >/dev/null
+    return
+  fi
+  if ! command -v moto_server >/dev/null 2>&1; then
+    log "installing moto from the Python registry (pip install 'moto[server]')"
+    dpkg-query -W -f='${Status}' python3-pip 2>/dev/null | grep -q 'install ok installed' ||
+      apt-get install -y -qq --no-install-recommends python3-pip >/dev/null
+    pip install --quiet --break-system-packages 'moto[server]' >/var/log/imagegate-moto-pip.log 2>&1 || {
+      echo "setup-host.sh: pip install 'moto[server]' failed (see /var/log/imagegate-moto-pip.log); the aws tests need moto" >&2
+      exit 1
+    }
+  fi
+  log "starting moto_server on port $MOTO_PORT"
+  nohup setsid moto_server -H 127.0.0.1 -p "$MOTO_PORT" >/var/log/imagegate-moto.log 2>&1 </dev/null &
+  for _ in $(seq 1 60); do
+    moto_answers && return
+    sleep 0.5
+  done
+  echo "setup-host.sh: moto_server did not answer on port $MOTO_PORT; see /var/log/imagegate-moto.log" >&2
+  exit 1
+}
+
 node_modules() {
   if [ -f package-lock.json ]; then
     if [ ! -d node_modules ] || [ package-lock.json -nt node_modules/.package-lock.json ]; then
@@ -91,5 +131,6 @@ install_packages
 start_dockerd
 start_registry
 base_image
+start_moto
 node_modules
-log "ready: docker $(docker version --format '{{.Server.Version}}'), $(packer version | head -1)"
+log "ready: docker $(docker version --format '{{.Server.Version}}'), $(packer version | head -1), moto on 127.0.0.1:$MOTO_PORT"

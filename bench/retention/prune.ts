@@ -126,6 +126,11 @@ async function main() {
       fake(aws.clients.ec2(awsScope(scope)), d, ec2Respond);
       fake(aws.clients.autoScaling(awsScope(scope)), d, autoScalingRespond);
       fake(aws.clients.ssm(awsScope(scope)), d, ssmRespond);
+      // Sources this benchmark's world holds nothing of: one empty page each.
+      fake(aws.clients.batch(awsScope(scope)), d, () => ({ computeEnvironments: [] }));
+      fake(aws.clients.imageBuilder(awsScope(scope)), d, (_, op) =>
+        op === 'ListImageRecipes' ? { imageRecipeSummaryList: [] } : { imagePipelineList: [] },
+      );
     }
   }
   const { rules } = normalizeRules({

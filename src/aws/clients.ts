@@ -1,9 +1,12 @@
 import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
+import { BatchClient } from '@aws-sdk/client-batch';
 import { EC2Client } from '@aws-sdk/client-ec2';
+import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
+import type { AwsCredentialIdentity } from '@aws-sdk/types';
 
 // imagegate targets Node 20 (see docs/dependencies.md); the SDK's notice that releases after
 // January 2027 need Node 22 would otherwise interrupt every AWS command's output.
@@ -30,6 +33,9 @@ export interface AwsSettings {
   externalId?: string;
 }
 
+/** Ask for a new assumed-role session this long before the current one expires. */
+const REFRESH_MS = 5 * 60_000;
+
 type ClientCtor<C> = new (config: Record<string, unknown>) => C;
 
 /**
@@ -38,6 +44,7 @@ type ClientCtor<C> = new (config: Record<string, unknown>) => C;
  */
 export class AwsClients {
   private readonly cache = new Map<string, unknown>();
+  private readonly sessions = new Map<string, () => Promise<AwsCredentialIdentity>>();
 
   constructor(private readonly settings: AwsSettings = {}) {}
 
@@ -46,6 +53,12 @@ export class AwsClients {
   }
   autoScaling(scope: AwsScope): AutoScalingClient {
     return this.client('autoscaling', AutoScalingClient, scope);
+  }
+  batch(scope: AwsScope): BatchClient {
+    return this.client('batch', BatchClient, scope);
+  }
+  imageBuilder(scope: AwsScope): ImagebuilderClient {
+    return this.client('imagebuilder', ImagebuilderClient, scope);
   }
   ssm(scope: AwsScope): SSMClient {
     return this.client('ssm', SSMClient, scope);
@@ -68,22 +81,49 @@ export class AwsClients {
       retryMode: 'adaptive',
     };
     if (this.settings.endpoint) config.endpoint = this.settings.endpoint;
-    if (scope.roleArn) {
-      config.credentials = fromTemporaryCredentials({
-        params: {
-          RoleArn: scope.roleArn,
-          RoleSessionName: this.settings.roleSessionName ?? 'imagegate',
-          ...(this.settings.externalId ? { ExternalId: this.settings.externalId } : {}),
-        },
-        clientConfig: {
-          region: scope.region,
-          ...(this.settings.endpoint ? { endpoint: this.settings.endpoint } : {}),
-        },
-      });
-    }
+    if (scope.roleArn) config.credentials = this.assumed(scope.roleArn, scope.region);
     const client = new Ctor(config);
     this.cache.set(key, client);
     return client;
+  }
+
+  /**
+   * One assumed-role session per (role, region), shared by every service's client there: a
+   * survey of N account-regions costs N AssumeRole calls, not one per service client.
+   */
+  private assumed(roleArn: string, region: string) {
+    const key = `${roleArn}|${region}`;
+    const hit = this.sessions.get(key);
+    if (hit) return hit;
+    const provider = fromTemporaryCredentials({
+      params: {
+        RoleArn: roleArn,
+        RoleSessionName: this.settings.roleSessionName ?? 'imagegate',
+        ...(this.settings.externalId ? { ExternalId: this.settings.externalId } : {}),
+      },
+      clientConfig: {
+        region,
+        ...(this.settings.endpoint ? { endpoint: this.settings.endpoint } : {}),
+      },
+    });
+    // The SDK memoizes credentials per client, not per provider: share the session ourselves,
+    // asking again only when it is close to expiring, and never caching a failure.
+    let current: Promise<AwsCredentialIdentity> | undefined;
+    const fresh = () => {
+      const p = provider();
+      current = p;
+      p.catch(() => {
+        if (current === p) current = undefined;
+      });
+      return p;
+    };
+    const shared = async (): Promise<AwsCredentialIdentity> => {
+      const creds = await (current ?? fresh());
+      const expiring = creds.expiration && creds.expiration.getTime() - Date.now() < REFRESH_MS;
+      return expiring ? fresh() : creds;
+    };
+    this.sessions.set(key, shared);
+    return shared;
   }
 }
 

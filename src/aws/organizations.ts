@@ -5,12 +5,25 @@ import {
   ListChildrenCommand,
   type OrganizationsClient,
 } from '@aws-sdk/client-organizations';
+import { organizationOfArn } from './arn.js';
 import { THROTTLING, withRetry } from './retry.js';
 
 export interface OrgAccount {
   id: string;
   name?: string;
   status: string;
+  /** `arn:aws:organizations::MGMT:account/o-…/ID`: names the organization the account is in. */
+  arn?: string;
+}
+
+/**
+ * The one organization all these accounts belong to, from their ARNs; undefined when an ARN is
+ * missing or they disagree (callers then treat every organization share as foreign).
+ */
+export function organizationOf(accounts: OrgAccount[]): string | undefined {
+  const ids = new Set(accounts.map((a) => (a.arn ? organizationOfArn(a.arn) : undefined)));
+  const [only] = ids;
+  return ids.size === 1 ? only : undefined;
 }
 
 const retry = { retryOn: [...THROTTLING, 'TooManyRequestsException'] };
@@ -71,7 +84,12 @@ function active(accounts: Account[]): OrgAccount[] {
     // `State` replaces the deprecated `Status`; accept either.
     const status = String((a as { State?: string }).State ?? a.Status ?? 'UNKNOWN');
     if (!a.Id || status !== 'ACTIVE') continue;
-    byId.set(a.Id, { id: a.Id, status, ...(a.Name ? { name: a.Name } : {}) });
+    byId.set(a.Id, {
+      id: a.Id,
+      status,
+      ...(a.Name ? { name: a.Name } : {}),
+      ...(a.Arn ? { arn: a.Arn } : {}),
+    });
   }
   return [...byId.values()].sort((x, y) => x.id.localeCompare(y.id));
 }

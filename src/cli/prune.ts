@@ -85,7 +85,8 @@ export function register(program: Command): void {
     .description(
       'Retire old AMIs by the retention: rules of imagegate.yaml, across accounts and regions, never ' +
         'touching an image in use (instances in any state, every launch template version, Auto Scaling, ' +
-        'SSM parameters, shares outside the scope). Dry run by default; --apply carries the plan out: ' +
+        'SSM parameters, Spot requests and fleets, Batch, Image Builder recipes, shares outside the scope). ' +
+        'Dry run by default; --apply carries the plan out: ' +
         'deprecate → disable → deregister (and delete unused snapshots), each step in an audit log.',
     )
     .option('--apply', 'carry out the plan (re-checks usage right before each batch of actions)')

@@ -1,6 +1,6 @@
 import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
-import { durationSeconds } from '../core/duration.js';
+import { timerMilliseconds } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
 import type { LoadedConfig } from './load.js';
 import type { ImageConfig } from './types.js';
@@ -21,13 +21,11 @@ export interface ImageEntry {
 
 const DEFAULT_TIMEOUT_MS = 60 * 60_000;
 
-/** Milliseconds in a duration setting; nonsense is bad input. */
+/** Milliseconds in a duration setting used as a timer; nonsense, or past the timer limit, is bad input. */
 export function parseDuration(text: string): number {
-  const seconds = durationSeconds(text);
-  if (seconds === undefined) {
-    throw new UserError(`invalid duration "${text}": use a number with ms, s, m or h (e.g. 45m)`);
-  }
-  return seconds * 1000;
+  const t = timerMilliseconds(text);
+  if ('problem' in t) throw new UserError(t.problem);
+  return t.ms;
 }
 
 /** `builtin:NAME` suites stay as they are; files resolve against imagegate.yaml's directory. */

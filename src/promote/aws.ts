@@ -191,11 +191,17 @@ export async function discoverAws(
 
   const members: Record<string, string[]> = {};
   for (const arn of stage.ous) {
-    members[arn] = (await listActiveAccountsInOu(ctx.clients.organizations(), arn)).map((a) => a.id);
+    members[arn] = (
+      await listActiveAccountsInOu(ctx.clients.organizations(), arn).catch(orgListing(arn))
+    ).map((a) => a.id);
   }
   if (stage.organizations.length) {
     // The caller can list only its own organization, so every organization ARN has the same members.
-    const all = (await listActiveAccounts(ctx.clients.organizations())).map((a) => a.id);
+    const all = (
+      await listActiveAccounts(ctx.clients.organizations()).catch(
+        orgListing(stage.organizations[0] as string),
+      )
+    ).map((a) => a.id);
     for (const arn of stage.organizations) members[arn] = all;
   }
 
@@ -251,6 +257,23 @@ export async function discoverAws(
     }
   }
   return { source, images, viewTags, members, ssm, failedCopies };
+}
+
+/**
+ * Organizations answers account listings only in the management account or a delegated
+ * administrator; anywhere else AWS refuses (AccessDenied, or a "not found" for the OU). Nothing
+ * has been changed at that point: say so, and how to fix it.
+ */
+function orgListing(arn: string) {
+  return (err: unknown): never => {
+    const message = err instanceof Error ? err.message : String(err);
+    throw new UserError(
+      `cannot list the accounts of ${arn}: ${errorCode(err)}: ${message}. Listing an organization's or OU's ` +
+        'accounts works only from its management account or a delegated administrator for AWS Organizations: ' +
+        'run promote with those credentials, or name the accounts in shareWith. Nothing was changed',
+      PROMOTION_FAILED,
+    );
+  };
 }
 
 /** Poll until the copy is available: exponential backoff, capped, with an overall limit. */

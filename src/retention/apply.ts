@@ -53,6 +53,12 @@ export interface ApplyReport {
   outcomes: ApplyOutcome[];
   /** Deregistrations from earlier, interrupted runs whose snapshots were finished now. */
   resumed: ApplyOutcome[];
+  /**
+   * Listings that failed while re-checking (the batch re-check, or the last instance check before
+   * a deregistration). The images concerned were skipped; the run is incomplete all the same, so
+   * it must say so (exit 3) like a failure during the survey.
+   */
+  failures: ScopeFailure[];
 }
 
 /**
@@ -77,10 +83,11 @@ export async function applyPlan(aws: RetentionAws, opts: ApplyOptions): Promise<
     else regions.set(d.image.region, [d]);
   }
   const size = opts.batchSize ?? 100;
+  const failures: ScopeFailure[] = [];
   const perRegion = await mapLimit([...regions], opts.concurrency, async ([region, list]) => {
     const out: ApplyOutcome[] = [];
     for (let i = 0; i < list.length; i += size) {
-      out.push(...(await applyBatch(aws, opts, region, list.slice(i, i + size), byKey, clock)));
+      out.push(...(await applyBatch(aws, opts, region, list.slice(i, i + size), byKey, clock, failures)));
     }
     return out;
   });
@@ -91,7 +98,14 @@ export async function applyPlan(aws: RetentionAws, opts: ApplyOptions): Promise<
     ok: failed === 0,
     detail: `${outcomes.length} outcomes, ${failed} failed`,
   });
-  return { outcomes, resumed };
+  return { outcomes, resumed, failures: distinctFailures(failures) };
+}
+
+/** One entry per (scope, source, error): a source failing in every batch is one failure. */
+function distinctFailures(list: ScopeFailure[]): ScopeFailure[] {
+  const seen = new Map<string, ScopeFailure>();
+  for (const f of list) seen.set(`${scopeKey(f)}|${f.source}|${f.error}`, f);
+  return [...seen.values()];
 }
 
 const actionable = (d: Decision) => d.action !== 'keep';
@@ -103,9 +117,11 @@ async function applyBatch(
   batch: Decision[],
   byKey: Map<string, Scope>,
   clock: () => Date,
+  failures: ScopeFailure[],
 ): Promise<ApplyOutcome[]> {
   const ids = new Set(batch.map((d) => d.image.id));
   const fresh = await recheck(aws, opts, region, batch, byKey);
+  failures.push(...fresh.failures);
   const replaced = new Map(fresh.images.map((i) => [i.id, i]));
   const lps = new Map<string, LaunchPermissions>(opts.input.launchPermissions);
   for (const id of ids) lps.delete(id);
@@ -141,7 +157,7 @@ async function applyBatch(
       continue;
     }
     if (action === 'deregister') {
-      const launched = await launchedSince(aws, opts, current.image, lps.get(id));
+      const launched = await launchedSince(aws, opts, current.image, lps.get(id), failures);
       if (launched) {
         opts.audit.write({ event: 'skip', ...base, detail: launched });
         out.push({ ...base, status: 'skipped', detail: launched });
@@ -159,25 +175,33 @@ async function applyBatch(
  * Deregistration cannot be undone, so instances (the usage that changes by the minute) are asked
  * once more, immediately before it, in every account of the region that can launch the image:
  * its owner and those it is shared with (all, when shared with an organization or OU). Returns
- * why not to go ahead, or undefined.
+ * why not to go ahead, or undefined; a scope that cannot be asked is added to `failures`.
  */
 async function launchedSince(
   aws: RetentionAws,
   opts: ApplyOptions,
   image: ImageRecord,
-  lp?: LaunchPermissions,
+  lp: LaunchPermissions | undefined,
+  failures: ScopeFailure[],
 ) {
   const orgShared = lp ? lp.organizationArns.length + lp.organizationalUnitArns.length > 0 : false;
   const may = (account: string) =>
     account === image.account || orgShared || (lp?.userIds.includes(account) ?? false);
   const scopes = opts.scopes.filter((s) => s.region === image.region && may(s.account));
-  try {
-    const found = (await mapLimit(scopes, opts.concurrency, (s) => instanceUsage(aws, s, [image.id]))).flat();
-    if (found.length === 0) return undefined;
-    return `in use since the batch re-check: ${found.map((u) => `${u.ref} in ${scopeKey(u)}`).join(', ')}`;
-  } catch (err) {
-    return `instances could not be re-checked: ${describeError(err)}`;
-  }
+  const errors: string[] = [];
+  const found = (
+    await mapLimit(scopes, opts.concurrency, (s) =>
+      instanceUsage(aws, s, [image.id]).catch((err: unknown) => {
+        const error = describeError(err);
+        failures.push({ account: s.account, region: s.region, source: 'instance', error });
+        errors.push(`${scopeKey(s)}: ${error}`);
+        return [];
+      }),
+    )
+  ).flat();
+  if (errors.length > 0) return `instances could not be re-checked: ${errors.join('; ')}`;
+  if (found.length === 0) return undefined;
+  return `in use since the batch re-check: ${found.map((u) => `${u.ref} in ${scopeKey(u)}`).join(', ')}`;
 }
 
 interface Recheck {

@@ -13,7 +13,10 @@ export function awsScope(s: Scope): AwsScope {
 }
 
 /** Pacing keys: EC2 buckets are per account-region; Auto Scaling and SSM have their own. */
-export function paceKey(s: Scope, service: 'ec2' | 'autoscaling' | 'ssm' = 'ec2'): string {
+export function paceKey(
+  s: Scope,
+  service: 'ec2' | 'autoscaling' | 'ssm' | 'batch' | 'imagebuilder' = 'ec2',
+): string {
   return `${scopeKey(s)}|${service}`;
 }
 

@@ -38,6 +38,11 @@ export type UsageSource =
   | 'auto-scaling-group'
   | 'launch-configuration'
   | 'ssm-parameter'
+  | 'spot-request'
+  | 'spot-fleet'
+  | 'ec2-fleet'
+  | 'batch-compute-environment'
+  | 'image-builder-recipe'
   | 'launch-permission';
 
 /** Something that references an AMI id, found in one account-region. */

@@ -1,3 +1,4 @@
+import { organizationOfArn } from '../aws/arn.js';
 import {
   type Action,
   type Decision,
@@ -20,8 +21,13 @@ export interface PlanInput {
   failures: ScopeFailure[];
   /** Every account-region in scope (usage was listed in each). */
   scopes: Scope[];
-  /** Accounts came from the whole organization, so org/OU shares stay inside the scope. */
+  /** Accounts came from the whole organization, so shares with it and its OUs stay inside. */
   organizationWide: boolean;
+  /**
+   * `o-…` of that organization. A share with any other organization or its OUs is outside use,
+   * and so is every organization share when this is unknown: never guess who else may launch.
+   */
+  organizationId?: string;
   rules: RetentionRules;
   now: Date;
 }
@@ -233,8 +239,12 @@ function sharing(
     else if (!inScope.has(`${user}/${image.region}`)) outside.push(user);
   }
   const orgShares = [...lp.organizationArns, ...lp.organizationalUnitArns].sort();
-  if (!input.organizationWide) outside.push(...orgShares);
-  else if (orgShares.length > 0) {
+  const ours = (arn: string) =>
+    input.organizationWide &&
+    input.organizationId !== undefined &&
+    organizationOfArn(arn) === input.organizationId;
+  outside.push(...orgShares.filter((arn) => !ours(arn)));
+  if (orgShares.some(ours)) {
     for (const k of [...failedScopes.keys()].sort()) {
       const [account, region] = k.split('/') as [string, string];
       if ((region === image.region || region === '*') && account !== image.account) unknown.push(account);

@@ -8,7 +8,7 @@ import { UserError } from '../core/errors.js';
 import { type ApplyReport, applyPlan } from './apply.js';
 import { AuditLog } from './audit.js';
 import { describeError, type RetentionAws } from './context.js';
-import type { Plan } from './model.js';
+import { type Plan, type ScopeFailure, scopeKey } from './model.js';
 import { normalizeRules } from './rules.js';
 import { resolveScopes } from './scopes.js';
 import { survey } from './survey.js';
@@ -111,12 +111,30 @@ export async function runPrune(req: PruneRequest): Promise<PruneResult> {
   const failed = applied
     ? [...applied.outcomes, ...applied.resumed].some((o) => o.status === 'failed')
     : false;
+  // A source that failed only at --apply's re-check left its images skipped: the run is as
+  // incomplete as if the survey had failed, and every report and the exit code must say so.
+  const reported = applied ? withFailures(plan, applied.failures) : plan;
   const exitCode = req.signal?.aborted
     ? PRUNE_EXIT.interrupted
     : failed
       ? PRUNE_EXIT.actionFailed
-      : plan.failures.length > 0
+      : reported.failures.length > 0
         ? PRUNE_EXIT.incomplete
         : PRUNE_EXIT.ok;
-  return { plan, ...(applied ? { apply: applied } : {}), awsCalls: aws.caller.total(), exitCode };
+  return {
+    plan: reported,
+    ...(applied ? { apply: applied } : {}),
+    awsCalls: aws.caller.total(),
+    exitCode,
+  };
+}
+
+/** The plan with later failures added (deduplicated, in the plan's order) and its count updated. */
+export function withFailures(plan: Plan, more: ScopeFailure[]): Plan {
+  if (more.length === 0) return plan;
+  const key = (f: ScopeFailure) => `${scopeKey(f)}|${f.source}|${f.error}`;
+  const all = new Map([...plan.failures, ...more].map((f) => [key(f), f]));
+  const failures = [...all.values()].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
+  const incompleteScopes = new Set(failures.map(scopeKey)).size;
+  return { ...plan, failures, summary: { ...plan.summary, incompleteScopes } };
 }

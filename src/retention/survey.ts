@@ -68,6 +68,7 @@ export async function survey(
     failures,
     scopes: resolved.scopes.map(({ account, region }) => ({ account, region })),
     organizationWide: resolved.organizationWide,
+    ...(resolved.organizationId ? { organizationId: resolved.organizationId } : {}),
     rules: opts.rules,
     now: opts.now,
   };

@@ -1,6 +1,9 @@
 import { describeError, type RetentionAws } from './context.js';
 import type { Scope, ScopeFailure, UsageRef, UsageSource } from './model.js';
 import { autoScalingUsage } from './usage/auto-scaling.js';
+import { batchUsage } from './usage/batch.js';
+import { fleetUsage } from './usage/fleets.js';
+import { imageBuilderUsage } from './usage/image-builder.js';
 import { instanceUsage } from './usage/instances.js';
 import { launchTemplateUsage } from './usage/launch-templates.js';
 import { ssmParameterUsage } from './usage/ssm-parameters.js';
@@ -29,6 +32,10 @@ export async function collectUsage(aws: RetentionAws, scope: Scope, opts: UsageO
     ['launch-template', () => launchTemplateUsage(aws, scope)],
     ['launch-configuration', () => autoScalingUsage(aws, scope)],
     ['ssm-parameter', () => ssmParameterUsage(aws, scope, opts.ssmParameters)],
+    // One source name for the three fleet listings: any of them failing closes the scope.
+    ['spot-request', () => fleetUsage(aws, scope)],
+    ['batch-compute-environment', () => batchUsage(aws, scope)],
+    ['image-builder-recipe', () => imageBuilderUsage(aws, scope)],
   ];
   const settled = await Promise.allSettled(sources.map(([, list]) => list()));
   const refs: UsageRef[] = [];

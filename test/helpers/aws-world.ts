@@ -133,6 +133,13 @@ export function ec2Respond(d: ScopeData, op: string, input: Input): unknown {
       d.deletedSnapshots.push(id);
       return {};
     }
+    // Sources the fake world holds nothing of (the aws project seeds them in moto).
+    case 'DescribeSpotInstanceRequests':
+      return { SpotInstanceRequests: [] };
+    case 'DescribeSpotFleetRequests':
+      return { SpotFleetRequestConfigs: [] };
+    case 'DescribeFleets':
+      return { Fleets: [] };
     default:
       throw new Error(`fake EC2 has no ${op}`);
   }
@@ -173,6 +180,7 @@ export function ssmRespond(d: ScopeData, op: string, input: Input): unknown {
     const p = page(list, input, 10);
     return { Parameters: p.items.map((x) => ({ Name: x.name, Value: x.value })), NextToken: p.NextToken };
   }
+  if (op === 'DescribeParameters') return { Parameters: [] };
   throw new Error(`fake SSM has no ${op}`);
 }
 

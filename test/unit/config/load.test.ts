@@ -86,6 +86,7 @@ describe('loadConfig', () => {
     expect(parseDuration('90s')).toBe(90_000);
     expect(parseDuration('2h')).toBe(7_200_000);
     expect(() => parseDuration('ten minutes')).toThrow(/use a number with ms, s, m or h/);
+    expect(() => parseDuration('600h')).toThrow(/longer than the longest timer/);
   });
 });
 

@@ -221,6 +221,10 @@ describe('applyPlan', () => {
     });
     expect(Object.values(status(report))).toEqual(['skipped', 'skipped', 'skipped', 'skipped']);
     expect(report.outcomes[0]?.detail).toContain('launch-template: UnauthorizedOperation');
+    // Reported as a failure of the run, once, not only as skips (issue 19).
+    expect(report.failures).toEqual([
+      expect.objectContaining({ account: '111111111111', region: 'eu-west-1', source: 'launch-template' }),
+    ]);
     const ec2 = m.mocks.get('111111111111/eu-west-1')!.ec2;
     expect(ec2.commandCalls(DeregisterImageCommand)).toHaveLength(0);
     expect(ec2.commandCalls(EnableImageDeprecationCommand)).toHaveLength(0);

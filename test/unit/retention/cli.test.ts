@@ -6,18 +6,28 @@ import {
   DescribeAutoScalingGroupsCommand,
   DescribeLaunchConfigurationsCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { BatchClient, DescribeComputeEnvironmentsCommand } from '@aws-sdk/client-batch';
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
+  DescribeFleetsCommand,
   DescribeImageAttributeCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
+  DescribeSpotFleetRequestsCommand,
+  DescribeSpotInstanceRequestsCommand,
   DisableImageCommand,
   EC2Client,
   EnableImageDeprecationCommand,
 } from '@aws-sdk/client-ec2';
+import {
+  ImagebuilderClient,
+  ListImagePipelinesCommand,
+  ListImageRecipesCommand,
+} from '@aws-sdk/client-imagebuilder';
+import { DescribeParametersCommand, SSMClient } from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { Command } from 'commander';
 import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
@@ -33,6 +43,10 @@ import {
 
 const ec2 = mockClient(EC2Client);
 const asg = mockClient(AutoScalingClient);
+// Sources this world holds nothing of: answered empty so they do not reach the network.
+const batch = mockClient(BatchClient);
+const ib = mockClient(ImagebuilderClient);
+const ssm = mockClient(SSMClient);
 let data: ScopeData;
 let out: string;
 let dir: string;
@@ -58,6 +72,9 @@ beforeEach(() => {
     [DisableImageCommand, 'DisableImage'],
     [DeregisterImageCommand, 'DeregisterImage'],
     [DeleteSnapshotCommand, 'DeleteSnapshot'],
+    [DescribeSpotInstanceRequestsCommand, 'DescribeSpotInstanceRequests'],
+    [DescribeSpotFleetRequestsCommand, 'DescribeSpotFleetRequests'],
+    [DescribeFleetsCommand, 'DescribeFleets'],
   ] as const) {
     ec2.on(cmd as typeof DescribeImagesCommand).callsFake(e(op));
   }
@@ -67,6 +84,10 @@ beforeEach(() => {
   asg
     .on(DescribeAutoScalingGroupsCommand)
     .callsFake(async (i) => autoScalingRespond(data, 'DescribeAutoScalingGroups', i));
+  batch.on(DescribeComputeEnvironmentsCommand).resolves({ computeEnvironments: [] });
+  ib.on(ListImageRecipesCommand).resolves({ imageRecipeSummaryList: [] });
+  ib.on(ListImagePipelinesCommand).resolves({ imagePipelineList: [] });
+  ssm.on(DescribeParametersCommand).resolves({ Parameters: [] });
   dir = mkdtempSync(join(tmpdir(), 'prune-cli-'));
   writeFileSync(
     join(dir, 'imagegate.yaml'),
@@ -91,6 +112,9 @@ beforeEach(() => {
 afterEach(() => {
   ec2.reset();
   asg.reset();
+  batch.reset();
+  ib.reset();
+  ssm.reset();
   vi.restoreAllMocks();
   process.exitCode = undefined;
 });

@@ -2,18 +2,27 @@ import {
   DescribeAutoScalingGroupsCommand,
   DescribeLaunchConfigurationsCommand,
 } from '@aws-sdk/client-auto-scaling';
+import { DescribeComputeEnvironmentsCommand } from '@aws-sdk/client-batch';
 import {
   DeleteSnapshotCommand,
   DeregisterImageCommand,
+  DescribeFleetsCommand,
   DescribeImageAttributeCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
   DescribeLaunchTemplatesCommand,
   DescribeLaunchTemplateVersionsCommand,
+  DescribeSpotFleetRequestsCommand,
+  DescribeSpotInstanceRequestsCommand,
   DisableImageCommand,
   EnableImageDeprecationCommand,
 } from '@aws-sdk/client-ec2';
-import { GetParametersByPathCommand, GetParametersCommand } from '@aws-sdk/client-ssm';
+import { ListImagePipelinesCommand, ListImageRecipesCommand } from '@aws-sdk/client-imagebuilder';
+import {
+  DescribeParametersCommand,
+  GetParametersByPathCommand,
+  GetParametersCommand,
+} from '@aws-sdk/client-ssm';
 import { mockClient } from 'aws-sdk-client-mock';
 import { PacedCaller } from '../../../src/aws/call.js';
 import { AwsClients } from '../../../src/aws/clients.js';
@@ -50,6 +59,9 @@ function mocksFor(aws: RetentionAws, scope: Scope, d: ScopeData) {
   ec2.on(DisableImageCommand).callsFake(e('DisableImage'));
   ec2.on(DeregisterImageCommand).callsFake(e('DeregisterImage'));
   ec2.on(DeleteSnapshotCommand).callsFake(e('DeleteSnapshot'));
+  ec2.on(DescribeSpotInstanceRequestsCommand).callsFake(e('DescribeSpotInstanceRequests'));
+  ec2.on(DescribeSpotFleetRequestsCommand).callsFake(e('DescribeSpotFleetRequests'));
+  ec2.on(DescribeFleetsCommand).callsFake(e('DescribeFleets'));
   const asg = mockClient(aws.clients.autoScaling(awsScope(scope)));
   const a = (op: string) => async (input: object) =>
     autoScalingRespond(d, op, input as Record<string, unknown>);
@@ -59,5 +71,12 @@ function mocksFor(aws: RetentionAws, scope: Scope, d: ScopeData) {
   const s = (op: string) => async (input: object) => ssmRespond(d, op, input as Record<string, unknown>);
   ssm.on(GetParametersCommand).callsFake(s('GetParameters'));
   ssm.on(GetParametersByPathCommand).callsFake(s('GetParametersByPath'));
+  ssm.on(DescribeParametersCommand).callsFake(s('DescribeParameters'));
+  // Batch and Image Builder hold nothing in these worlds; the aws project covers them.
+  const batch = mockClient(aws.clients.batch(awsScope(scope)));
+  batch.on(DescribeComputeEnvironmentsCommand).resolves({ computeEnvironments: [] });
+  const ib = mockClient(aws.clients.imageBuilder(awsScope(scope)));
+  ib.on(ListImageRecipesCommand).resolves({ imageRecipeSummaryList: [] });
+  ib.on(ListImagePipelinesCommand).resolves({ imagePipelineList: [] });
   return { ec2, asg, ssm };
 }

@@ -72,7 +72,9 @@ function generate(seed: number): PlanInput {
   for (const i of images) {
     if (chance(0.1)) continue; // unknown: must never be retired
     const userIds = chance(0.1) ? [pick([...ACCOUNTS, '999999999999'])] : [];
-    const organizationArns = chance(0.05) ? ['arn:aws:organizations::1:organization/o-1'] : [];
+    const organizationArns = chance(0.05)
+      ? [`arn:aws:organizations::1:organization/${chance(0.5) ? 'o-1' : 'o-foreign'}`]
+      : [];
     launchPermissions.set(i.id, { userIds, groups: [], organizationArns, organizationalUnitArns: [] });
   }
   const failures: ScopeFailure[] = [];
@@ -106,7 +108,7 @@ function generate(seed: number): PlanInput {
     launchPermissions,
     failures,
     scopes,
-    organizationWide: chance(0.5),
+    ...(chance(0.5) ? { organizationWide: true, organizationId: 'o-1' } : { organizationWide: false }),
     rules,
     now: NOW,
   };
@@ -131,8 +133,11 @@ function mustKeep(input: PlanInput, i: ImageRecord, newest: Set<string>): string
     if (!scope.has(k) && rules.sharedOutsideScope === 'keep' && u !== i.account) return 'shared outside';
   }
   if (lp.organizationArns.length > 0) {
-    if (!input.organizationWide && rules.sharedOutsideScope === 'keep') return 'org share outside';
-    if (input.organizationWide && [...failed].some((k) => k.endsWith(`/${i.region}`)))
+    const foreign = lp.organizationArns.some((a) => !a.endsWith(`/${input.organizationId}`));
+    if ((!input.organizationWide || foreign) && rules.sharedOutsideScope === 'keep')
+      return 'org share outside';
+    const ours = lp.organizationArns.some((a) => a.endsWith(`/${input.organizationId}`));
+    if (input.organizationWide && ours && [...failed].some((k) => k.endsWith(`/${i.region}`)))
       return 'org share, failed scope';
   }
   return undefined;

@@ -143,6 +143,7 @@ describe('planRetention: protections, usage and sharing', () => {
   });
 
   it('treats a share with an in-scope account as inside; org shares only when the org is the scope', () => {
+    const wholeOrg = { organizationWide: true, organizationId: 'o-1' };
     const i = old();
     const scopes = [
       { account: A, region: REGION },
@@ -154,8 +155,41 @@ describe('planRetention: protections, usage and sharing', () => {
       [i.id, { ...noShares, organizationArns: ['arn:aws:organizations::1:organization/o-1'] }],
     ]);
     expect(actions([i], cfg, { launchPermissions: toOrg, scopes }).get(i.id)?.action).toBe('keep');
+    expect(actions([i], cfg, { launchPermissions: toOrg, scopes, ...wholeOrg }).get(i.id)?.action).toBe(
+      'deprecate',
+    );
+    // The same share when the organization in scope is unknown: never guess, keep.
     expect(
       actions([i], cfg, { launchPermissions: toOrg, scopes, organizationWide: true }).get(i.id)?.action,
+    ).toBe('keep');
+  });
+
+  it('keeps an image shared with a foreign organization or OU, even when the scope is the whole organization', () => {
+    const i = old();
+    const scopes = [{ account: A, region: REGION }];
+    const wholeOrg = { organizationWide: true, organizationId: 'o-1' };
+    for (const lp of [
+      { ...noShares, organizationArns: ['arn:aws:organizations::999999999999:organization/o-foreign'] },
+      {
+        ...noShares,
+        organizationalUnitArns: ['arn:aws:organizations::999999999999:ou/o-foreign/ou-ab12-cdef3456'],
+      },
+    ]) {
+      const d = actions([i], cfg, { launchPermissions: new Map([[i.id, lp]]), scopes, ...wholeOrg }).get(
+        i.id,
+      );
+      expect(d?.action).toBe('keep');
+      expect(d?.reasons.map((r) => r.detail).join(' ')).toMatch(
+        /outside the scope: arn:aws:organizations::999999999999/,
+      );
+    }
+    const ownOu = {
+      ...noShares,
+      organizationalUnitArns: ['arn:aws:organizations::1:ou/o-1/ou-ab12-cdef3456'],
+    };
+    expect(
+      actions([i], cfg, { launchPermissions: new Map([[i.id, ownOu]]), scopes, ...wholeOrg }).get(i.id)
+        ?.action,
     ).toBe('deprecate');
   });
 
@@ -171,10 +205,17 @@ describe('planRetention: protections, usage and sharing', () => {
     expect(d.action).toBe('keep');
     expect(d.reasons[0]?.code).toBe('scope-incomplete');
     // Org-wide sharing: any failed account in the region might use it.
-    const org = new Map([[i.id, { ...noShares, organizationArns: ['arn:o'] }]]);
+    const org = new Map([
+      [i.id, { ...noShares, organizationArns: ['arn:aws:organizations::1:organization/o-1'] }],
+    ]);
     expect(
-      actions([i], cfg, { launchPermissions: org, scopes, failures, organizationWide: true }).get(i.id)
-        ?.action,
+      actions([i], cfg, {
+        launchPermissions: org,
+        scopes,
+        failures,
+        organizationWide: true,
+        organizationId: 'o-1',
+      }).get(i.id)?.action,
     ).toBe('keep');
   });
 

@@ -26,6 +26,32 @@ afterEach(() => {
 const role = 'arn:aws:iam::{account}:role/imagegate-prune';
 
 describe('resolveScopes', () => {
+  it('names the organization in scope from the account ARNs, and none when they disagree', async () => {
+    const arn = (o: string, id: string) => `arn:aws:organizations::111111111111:account/${o}/${id}`;
+    org.on(ListAccountsCommand).resolves({
+      Accounts: [
+        { Id: '111111111111', Status: 'ACTIVE', Arn: arn('o-abc123', '111111111111') },
+        { Id: '222222222222', Status: 'ACTIVE', Arn: arn('o-abc123', '222222222222') },
+      ],
+    });
+    const sel = {
+      accounts: 'organization' as const,
+      role,
+      regions: ['eu-west-1'],
+      homeRegion: 'eu-west-1',
+      concurrency: 2,
+    };
+    expect((await resolveScopes(aws(), sel)).organizationId).toBe('o-abc123');
+    org.reset();
+    org.on(ListAccountsCommand).resolves({
+      Accounts: [
+        { Id: '111111111111', Status: 'ACTIVE', Arn: arn('o-abc123', '111111111111') },
+        { Id: '222222222222', Status: 'ACTIVE' },
+      ],
+    });
+    expect((await resolveScopes(aws(), sel)).organizationId).toBeUndefined();
+  });
+
   it('takes ACTIVE accounts of the organization across pages, a role each, and the listed regions', async () => {
     org
       .on(ListAccountsCommand, { NextToken: undefined })
