@@ -147,3 +147,252 @@ describe('duplicates', () => {
     expect(pins[0]?.message).toContain('[runs in 3 builds: one, two, three]');
   });
 });
+
+/** A legacy JSON template with one builder and shell provisioners running these scripts. */
+function jsonTemplate(builder: Record<string, unknown>, provisioners: Record<string, unknown>[], extra = {}) {
+  return JSON.stringify({ builders: [builder], provisioners, ...extra }, null, 2);
+}
+const QEMU = { type: 'qemu', iso_url: 'x', iso_checksum: 'none', ssh_username: 'u' };
+
+describe('apt-noninteractive', () => {
+  it('accepts apt-get without -y after an apt.conf.d drop-in, and simulations; flags what runs before', async () => {
+    const root = tree({
+      't.json': jsonTemplate(QEMU, [
+        { type: 'shell', inline: ['apt-get remove nano'] },
+        { type: 'shell', script: 'configure-apt.sh' },
+        { type: 'shell', inline: ['apt-get install -f ./x.deb', 'apt-get --just-print upgrade'] },
+      ]),
+      'configure-apt.sh': 'echo "APT::Get::Assume-Yes \\"true\\";" > /etc/apt/apt.conf.d/90assumeyes\n',
+    });
+    const found = of((await lint([root])).findings, 'apt-noninteractive');
+    expect(found.map((f) => f.message)).toEqual([expect.stringContaining('`apt-get remove` without -y')]);
+  });
+
+  it('reads a heredoc drop-in too', async () => {
+    const root = tree({
+      't.json': jsonTemplate(QEMU, [
+        { type: 'shell', script: 'a.sh' },
+        { type: 'shell', inline: ['apt-get install nginx=1.2'] },
+      ]),
+      'a.sh': 'cat > /etc/apt/apt.conf.d/90yes <<\'EOF\'\nAPT::Get::Assume-Yes "true";\nEOF\n',
+    });
+    expect(of((await lint([root])).findings, 'apt-noninteractive')).toEqual([]);
+  });
+});
+
+describe('secret-in-template', () => {
+  it('does not read NOPASSWD or the IMDSv2 token TTL header as credentials', async () => {
+    const root = tree({
+      't.json': jsonTemplate(QEMU, [
+        {
+          type: 'shell',
+          inline: [
+            'echo "vagrant ALL=(ALL) NOPASSWD: ALL" > /etc/sudoers.d/vagrant',
+            'TOKEN=$(curl -X PUT -H "X-aws-ec2-metadata-token-ttl-seconds: 21600" http://169.254.169.254/latest/api/token)',
+          ],
+        },
+      ]),
+    });
+    expect(of((await lint([root])).findings, 'secret-in-template')).toEqual([]);
+  });
+
+  it('reports the Vagrant throwaway password of a local build separately, at info, with a reason', async () => {
+    const root = tree({
+      'local.pkr.hcl': `source "virtualbox-iso" "box" {
+  ssh_username = "vagrant"
+  ssh_password = "vagrant"
+}
+source "amazon-ebs" "ami" {
+  ssh_username = "ubuntu"
+  ssh_password = "vagrant"
+}
+build {
+  sources = ["source.virtualbox-iso.box", "source.amazon-ebs.ami"]
+}
+`,
+    });
+    const run = await lint([join(root, 'local.pkr.hcl')]);
+    expect(of(run.findings, 'build-password-throwaway')).toEqual([
+      expect.objectContaining({ line: 3, severity: 'info', message: expect.stringContaining('"vagrant"') }),
+    ]);
+    // The same password on a cloud source is a credential baked into a shared image.
+    expect(of(run.findings, 'secret-in-template').map((f) => f.line)).toEqual([7]);
+  });
+
+  it('does not ask for sensitive = true on a bool or on a throwaway default of a local build', async () => {
+    const root = tree({
+      'v.pkr.hcl': `variable "vnc_disable_password" {
+  type    = bool
+  default = false
+}
+variable "ssh_password" {
+  type    = string
+  default = "vagrant"
+}
+variable "api_token" {
+  type = string
+}
+${LOCAL_SOURCE}
+build {
+  sources = ["source.qemu.box"]
+}
+`,
+    });
+    const found = of((await lint([join(root, 'v.pkr.hcl')])).findings, 'variable-sensitive-missing');
+    expect(found.map((f) => f.message)).toEqual([expect.stringContaining('api_token')]);
+  });
+});
+
+describe('cleanup-missing', () => {
+  const linuxCleanup = [
+    'rm -f /root/.ssh/authorized_keys',
+    'truncate -s 0 /etc/machine-id',
+    'unset HISTFILE',
+    'rm -rf /tmp/*',
+  ];
+
+  it('does not ask a Windows guest for Linux cleanup', async () => {
+    const root = tree({
+      'w.json': jsonTemplate({ ...QEMU, communicator: 'winrm', winrm_username: 'vagrant' }, [
+        { type: 'windows-shell', inline: ['echo hi'] },
+      ]),
+      'w2.json': jsonTemplate({ type: 'virtualbox-iso', guest_os_type: 'Windows2019_64' }, [
+        { type: 'shell', inline: ['echo hi'] },
+      ]),
+    });
+    expect(of((await lint([root])).findings, 'cleanup-missing')).toEqual([]);
+  });
+
+  it('counts cleanup done by an earlier provisioner, and leaves Ansible-provisioned sources alone', async () => {
+    const root = tree({
+      'early.json': jsonTemplate(QEMU, [
+        { type: 'shell', script: 'cleanup.sh' },
+        { type: 'shell', inline: ['echo done'] },
+      ]),
+      'cleanup.sh': `rm -rf \\\n  /etc/machine-id \\\n  /root/.ssh/authorized_keys\nunset HISTFILE\nrm -rf /tmp/*\n`,
+      'ansible.json': jsonTemplate(QEMU, [{ type: 'ansible', playbook_file: 'site.yml' }]),
+      'site.yml': '- hosts: all\n',
+    });
+    expect(of((await lint([root])).findings, 'cleanup-missing')).toEqual([]);
+  });
+
+  it('still reports a Linux build without cleanup, and asks Alpine for no machine-id', async () => {
+    const root = tree({
+      'debian.json': jsonTemplate(QEMU, [{ type: 'shell', inline: ['apt-get install -y nginx=1'] }]),
+      'alpine-3.19.json': jsonTemplate(QEMU, [
+        { type: 'shell', inline: linuxCleanup.filter((l) => !l.includes('machine-id')) },
+      ]),
+    });
+    const found = of((await lint([root])).findings, 'cleanup-missing');
+    expect(found.map((f) => [f.file.split('/').pop(), f.message.includes('every cleanup step')])).toEqual([
+      ['debian.json', true],
+    ]);
+  });
+});
+
+describe('post-processor-unscoped', () => {
+  it('accepts artifice → docker-import → docker-push in a build with no docker source', async () => {
+    const chain = [
+      { type: 'artifice', files: ['rootfs.tar'] },
+      { type: 'docker-import', repository: 'r/app', tag: '1' },
+      { type: 'docker-push' },
+    ];
+    const root = tree({ 't.json': jsonTemplate(QEMU, [], { 'post-processors': [chain] }) });
+    expect(of((await lint([root])).findings, 'post-processor-unscoped')).toEqual([]);
+  });
+
+  it('says why scoping cannot help when the build has no docker source', async () => {
+    const root = tree({ 't.json': jsonTemplate(QEMU, [], { 'post-processors': [{ type: 'docker-push' }] }) });
+    const found = of((await lint([root])).findings, 'post-processor-unscoped');
+    expect(found.map((f) => f.message)).toEqual([expect.stringContaining('gets no docker image')]);
+  });
+});
+
+describe('ssh-username-root and build-ssh-open-world', () => {
+  it('accepts root on platforms that log in as root, and Session Manager builds', async () => {
+    const root = tree({
+      'do.json': jsonTemplate({ type: 'digitalocean', image: 'ubuntu-22-04-x64', ssh_username: 'root' }, []),
+      'vultr.json': jsonTemplate({ type: 'vultr', ssh_username: 'root' }, []),
+      'ssm.pkr.hcl': `source "amazon-ebs" "a" {
+  ssh_username  = "root"
+  ssh_interface = "session_manager"
+}
+build {
+  sources = ["source.amazon-ebs.a"]
+}
+`,
+    });
+    const run = await lint([root]);
+    expect(of(run.findings, 'ssh-username-root').map((f) => f.file.split('/').pop())).toEqual([
+      'ssm.pkr.hcl',
+    ]);
+    expect(of(run.findings, 'build-ssh-open-world')).toEqual([]);
+  });
+});
+
+describe('artifact-name-static', () => {
+  it('treats legacy {{user}}, {{isotime}}, {{uuid}} as changing per build, and printf fixtures as not built', async () => {
+    const ami = (name: string) => ({ type: 'amazon-ebs', ami_name: name, ssh_username: 'ubuntu' });
+    const root = tree({
+      'user.json': jsonTemplate(ami('{{user `ami_name`}}'), []),
+      'date.json': jsonTemplate(ami('k8s-{{isotime "2006-01-02"}}'), []),
+      'uuid.json': jsonTemplate(ami('k8s-{{uuid}}'), []),
+      'fixture.json': jsonTemplate(ami('%s'), []),
+      'static.json': jsonTemplate(ami('apache'), []),
+    });
+    const found = of((await lint([root])).findings, 'artifact-name-static');
+    expect(found.map((f) => f.file.split('/').pop())).toEqual(['static.json']);
+  });
+});
+
+describe('remote-script-piped', () => {
+  it('accepts a download verified by BSD sha256 or a checksum helper; names bash -c "$(curl)" right', async () => {
+    const root = tree({
+      't.json': jsonTemplate(QEMU, [{ type: 'shell', script: 's.sh' }]),
+      's.sh': [
+        'fetch() { :; }',
+        'curl -fsSLo /tmp/a.sh https://example.org/a.sh',
+        'sha256 -c 0123abcd /tmp/a.sh',
+        'sh /tmp/a.sh',
+        'curl -fsSL https://example.org/b.sh -o b.sh',
+        'use_checksum_comparison "b.sh" "$sum"',
+        'bash b.sh',
+        'bash -c "$(curl -fsSL https://example.org/c.sh)"',
+        '',
+      ].join('\n'),
+    });
+    const found = of((await lint([root])).findings, 'remote-script-piped');
+    expect(found.map((f) => [f.line, f.message.slice(0, 40)])).toEqual([
+      [8, '`bash` runs a script `curl` downloads, u'],
+    ]);
+  });
+});
+
+describe('package-unpinned', () => {
+  it('takes version globs as pins, skips command substitutions and template values, reads backtick comments', async () => {
+    const root = tree({
+      't.json': jsonTemplate(QEMU, [
+        {
+          type: 'shell',
+          inline: [
+            'dnf install -y glibc-2.21.* kernel-devel-`uname -r` kernel-headers-$(uname -r)',
+            'apt-get install -y {{user `packages`}}',
+          ],
+        },
+        { type: 'shell', script: 's.sh' },
+      ]),
+      's.sh': 'apt-get install -y \\\n  nginx `# web server` \\\n  curl `# fetch things` \\\n  jq\n',
+    });
+    const found = of((await lint([root])).findings, 'package-unpinned');
+    expect(found.map((f) => f.message.split(' not pinned')[0])).toEqual(['apt: nginx, curl, jq']);
+  });
+});
+
+describe('manifest-missing', () => {
+  it('does not ask a Vagrant box build for a manifest', async () => {
+    const root = tree({
+      'box.json': jsonTemplate(QEMU, [], { 'post-processors': [{ type: 'vagrant', output: 'out/box.box' }] }),
+    });
+    expect(of((await lint([root])).findings, 'manifest-missing')).toEqual([]);
+  });
+});
