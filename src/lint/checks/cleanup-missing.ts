@@ -33,8 +33,10 @@ export interface CleanupMissingParams {
   /**
    * `unlessGuest`: a regex over the source block's text and the template's path; when it
    * matches, the guest has no such thing (Alpine and the BSDs have no /etc/machine-id).
+   * `unlessPostProcessors`: a build with one of these does it on purpose (a Vagrant box ships
+   * Vagrant's public insecure key, replaced on first `vagrant up`).
    */
-  requirements: { name: string; matches: string; unlessGuest?: string }[];
+  requirements: { name: string; matches: string; unlessGuest?: string; unlessPostProcessors?: string[] }[];
   /** Provisioners that may clean up in ways lint does not read (ansible, chef-solo, …). */
   opaqueProvisioners?: string[];
   /** How a Windows guest shows: any of these makes the source not applicable. */
@@ -61,6 +63,7 @@ export const cleanupMissing: CheckModule<CleanupMissingParams> = {
       name: r.name,
       re: compileRegex(r.matches, `requirements.${r.name}`),
       unless: r.unlessGuest === undefined ? undefined : compileRegex(r.unlessGuest, `requirements.${r.name}`),
+      unlessPostProcessors: r.unlessPostProcessors ?? [],
     }));
     return (template) => {
       const hits: Hit[] = [];
@@ -77,7 +80,10 @@ export const cleanupMissing: CheckModule<CleanupMissingParams> = {
             .filter((s) => p.shellProvisioners.includes(s.type))
             .flatMap((s) => shellLines(template, s));
           const guest = `${template.path}\n${sourceLines(template, source.pos)}`;
-          const wanted = reqs.filter((r) => !r.unless?.test(guest));
+          const pps = build.postProcessorChains.flat().map((pp) => pp.type);
+          const wanted = reqs.filter(
+            (r) => !r.unless?.test(guest) && !r.unlessPostProcessors.some((t) => pps.includes(t)),
+          );
           const missing = wanted.filter((r) => !texts.some((t) => r.re.test(t))).map((r) => r.name);
           // A file uploaded after the last cleanup step lands in the image uncleaned.
           const lastClean = steps.findLastIndex(

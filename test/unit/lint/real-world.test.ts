@@ -396,3 +396,16 @@ describe('manifest-missing', () => {
     expect(of((await lint([root])).findings, 'manifest-missing')).toEqual([]);
   });
 });
+
+describe('cleanup-missing on Vagrant boxes', () => {
+  it('accepts the Vagrant insecure key in a box build, and asks nothing about shell history', async () => {
+    const root = tree({
+      'box.json': jsonTemplate(
+        QEMU,
+        [{ type: 'shell', inline: ['truncate -s 0 /etc/machine-id', 'rm -rf /tmp/*'] }],
+        { 'post-processors': [{ type: 'vagrant', output: 'box.box' }] },
+      ),
+    });
+    expect(of((await lint([root])).findings, 'cleanup-missing')).toEqual([]);
+  });
+});
