@@ -131,17 +131,30 @@ export function reportOnce(all: readonly { finding: Finding; template: Template 
   });
 }
 
+/** Per template: `file:line:column` of each shell command → the builds that run it. */
+const buildIndex = new WeakMap<Template, Map<string, string[]>>();
+
 /** The builds whose shell runs the command at this place (scripts are shared between builds). */
 function buildsAt(template: Template, at: Pick<Position, 'file' | 'line' | 'column'>): string[] {
-  const labels: string[] = [];
-  for (const cmd of template.shell) {
-    if (cmd.pos.file !== at.file || cmd.pos.line !== at.line || cmd.pos.column !== at.column) continue;
-    const build = template.builds.find((b) => b.provisioners.includes(cmd.origin.provisioner));
-    if (build === undefined) continue;
-    const label = build.name ?? `${basename(build.pos.file)}:${build.pos.line}`;
-    if (!labels.includes(label)) labels.push(label);
+  let index = buildIndex.get(template);
+  if (index === undefined) {
+    index = new Map();
+    const buildOf = new Map<unknown, string>();
+    for (const build of template.builds) {
+      const label = build.name ?? `${basename(build.pos.file)}:${build.pos.line}`;
+      for (const prov of build.provisioners) buildOf.set(prov, label);
+    }
+    for (const cmd of template.shell) {
+      const label = buildOf.get(cmd.origin.provisioner);
+      if (label === undefined) continue;
+      const key = `${cmd.pos.file}:${cmd.pos.line}:${cmd.pos.column}`;
+      const labels = index.get(key) ?? [];
+      if (!labels.includes(label)) labels.push(label);
+      index.set(key, labels);
+    }
+    buildIndex.set(template, index);
   }
-  return labels;
+  return index.get(`${at.file}:${at.line}:${at.column}`) ?? [];
 }
 
 export function summarize(

@@ -1,6 +1,7 @@
 import { readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../core/errors.js';
+import type { ShellScan } from './bash.js';
 import { type HclFile, parseHcl } from './hcl-parse.js';
 import type { Template } from './model.js';
 import { type PackerParts, packerFromHcl } from './packer-blocks.js';
@@ -61,8 +62,9 @@ export async function loadTemplateUnits(path: string, opts: PathOptions = {}): P
     if (alone.every((a) => a.duplicates === 0)) {
       const note = `${path}: its ${own.length} template files declare the same names, yet each stands alone, so it is linted file by file (as \`packer build FILE\` reads it)`;
       const units: Template[] = [];
+      const scans = new Map<string, ShellScan>();
       for (const [i, f] of own.entries()) {
-        units.push({ ...(await assemble(f.file, [f, ...shared], alone[i]!, opts)), note });
+        units.push({ ...(await assemble(f.file, [f, ...shared], alone[i]!, opts, scans)), note });
       }
       return units;
     }
@@ -84,8 +86,9 @@ async function assemble(
   parsed: HclFile[],
   parts: PackerParts,
   opts: PathOptions,
+  scans?: Map<string, ShellScan>,
 ): Promise<Template> {
-  const shell = await extractShell(parts.builds, opts);
+  const shell = await extractShell(parts.builds, opts, scans);
   const { errors, duplicates: _, ...model } = parts;
   return {
     format: 'hcl2',

@@ -1,6 +1,6 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Parser } from 'web-tree-sitter';
-import { type FoundCommand, scanShell } from './bash.js';
+import { type FoundCommand, type ShellScan, scanShell } from './bash.js';
 import type { SyntaxProblem } from './hcl-parse.js';
 import { fileText, joinLines, type MappedText, mappedText, maskGoTemplates } from './mapped-text.js';
 import type { Build, EnvAssignment, Expr, Provisioner, ShellCommand } from './model.js';
@@ -18,13 +18,31 @@ export interface ShellExtraction {
   scripts: Record<string, string>;
   /** Files a provisioner names that exist nowhere Packer could find them. */
   missing: SyntaxProblem[];
+  /**
+   * Each script file's scan, once: six builds (or file-per-template templates) running one
+   * script share its commands. Parsing it per build cost most of the CPU on
+   * actions/runner-images' templates.
+   */
+  scans: Map<string, ShellScan>;
 }
 
 const SHELL_PROVISIONERS = new Set(['shell', 'shell-local']);
 
 /** Every command of every shell provisioner, in build order, with its true position. */
-export async function extractShell(builds: Build[], paths: PathOptions = {}): Promise<ShellExtraction> {
-  const out: ShellExtraction = { shell: [], env: [], comments: [], errors: [], scripts: {}, missing: [] };
+export async function extractShell(
+  builds: Build[],
+  paths: PathOptions = {},
+  scans: Map<string, ShellScan> = new Map(),
+): Promise<ShellExtraction> {
+  const out: ShellExtraction = {
+    shell: [],
+    env: [],
+    comments: [],
+    errors: [],
+    scripts: {},
+    missing: [],
+    scans,
+  };
   for (const build of builds) {
     for (const provisioner of build.provisioners) {
       // The bash grammar loads (once per process) only when a template has shell to read.
@@ -57,9 +75,15 @@ function extractProvisioner(
   const body = provisioner.body;
   const add = (text: MappedText | undefined, via: ShellCommand['origin']['via']): void => {
     if (text === undefined) return;
-    const scan = scanShell(bash, via === 'script' || via === 'scripts' ? text : maskGoTemplates(text));
-    out.comments.push(...scan.comments);
-    out.errors.push(...scan.errors);
+    const isScript = via === 'script' || via === 'scripts';
+    const cached = isScript ? out.scans.get(text.file) : undefined;
+    const scan = cached ?? scanShell(bash, isScript ? text : maskGoTemplates(text));
+    if (isScript && cached === undefined) out.scans.set(text.file, scan);
+    // A file's comments and errors are reported once per template, however many builds run it.
+    if (cached === undefined || !out.shell.some((c) => c.pos.file === text.file)) {
+      out.comments.push(...scan.comments);
+      out.errors.push(...scan.errors);
+    }
     for (const found of scan.commands) out.shell.push(withOrigin(found, provisioner, via));
   };
   // `command` is shell-local's single-command form of `inline`.

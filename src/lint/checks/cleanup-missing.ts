@@ -145,8 +145,19 @@ function unreadableScript(provisioner: Provisioner): boolean {
   });
 }
 
+const linesCache = new WeakMap<Provisioner, string[]>();
+
 /** The provisioner's own lines plus every script file it runs, without comment lines. */
 function shellLines(template: Template, provisioner: Provisioner): string[] {
+  let lines = linesCache.get(provisioner);
+  if (lines === undefined) {
+    lines = readShellLines(template, provisioner);
+    linesCache.set(provisioner, lines);
+  }
+  return lines;
+}
+
+function readShellLines(template: Template, provisioner: Provisioner): string[] {
   const chunks = [sourceLines(template, provisioner.pos)];
   const scripts = new Set(
     template.shell
