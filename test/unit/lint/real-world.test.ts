@@ -409,3 +409,18 @@ describe('cleanup-missing on Vagrant boxes', () => {
     expect(of((await lint([root])).findings, 'cleanup-missing')).toEqual([]);
   });
 });
+
+describe('unknown-argument', () => {
+  it('names the closest known argument of a misspelt one', async () => {
+    const root = tree({
+      't.json': jsonTemplate({ type: 'docker', image: 'debian', comit: true, _comment: 'ignored' }, [
+        { type: 'shell', inline: ['true'], enviroment_vars: [] },
+      ]),
+    });
+    const found = of((await lint([root])).findings, 'unknown-argument');
+    expect(found.map((f) => f.message)).toEqual([
+      'source docker has no argument "comit" (did you mean "commit"?); packer validate rejects it',
+      'provisioner shell has no argument "enviroment_vars" (did you mean "environment_vars"?); packer validate rejects it',
+    ]);
+  });
+});
