@@ -7,7 +7,8 @@ import type { Build, EnvAssignment, Expr, Provisioner, ShellCommand } from './mo
 import { attr, stringValue } from './packer-blocks.js';
 import { type PathOptions, resolveTemplatePath } from './paths.js';
 import { LineIndex } from './position.js';
-import { bashParser } from './tree-sitter.js';
+import { scanPowerShell } from './powershell.js';
+import { bashParser, powershellParser } from './tree-sitter.js';
 
 export interface ShellExtraction {
   shell: ShellCommand[];
@@ -28,7 +29,11 @@ export interface ShellExtraction {
 
 const SHELL_PROVISIONERS = new Set(['shell', 'shell-local']);
 
-/** Every command of every shell provisioner, in build order, with its true position. */
+/**
+ * Every command of every shell and PowerShell provisioner, in build order, with its true
+ * position. A PowerShell script's file is a scan of its own kind: a `.ps1` run by both a
+ * shell and a powershell provisioner is not a case worth a cache key.
+ */
 export async function extractShell(
   builds: Build[],
   paths: PathOptions = {},
@@ -43,12 +48,20 @@ export async function extractShell(
     missing: [],
     scans,
   };
+  // Each grammar loads (once per process) only when a template has that language to read.
+  let bash: Parser | undefined;
+  let ps: Parser | undefined;
   for (const build of builds) {
     for (const provisioner of build.provisioners) {
-      // The bash grammar loads (once per process) only when a template has shell to read.
-      if (SHELL_PROVISIONERS.has(provisioner.type))
-        extractProvisioner(await bashParser(), provisioner, out, paths);
-      else if (provisioner.type === 'file') checkUploadSource(provisioner, out, paths);
+      if (SHELL_PROVISIONERS.has(provisioner.type)) {
+        bash ??= await bashParser();
+        const parser = bash;
+        extractProvisioner((text) => scanShell(parser, text), provisioner, out, paths);
+      } else if (provisioner.type === 'powershell') {
+        ps ??= await powershellParser();
+        const parser = ps;
+        extractProvisioner((text) => scanPowerShell(parser, text), provisioner, out, paths);
+      } else if (provisioner.type === 'file') checkUploadSource(provisioner, out, paths);
     }
   }
   return out;
@@ -66,8 +79,11 @@ function checkUploadSource(provisioner: Provisioner, out: ShellExtraction, paths
   }
 }
 
+/** Scans one text: bash for shell provisioners, PowerShell for powershell ones. */
+type Scanner = (text: MappedText) => ShellScan;
+
 function extractProvisioner(
-  bash: Parser,
+  scanner: Scanner,
   provisioner: Provisioner,
   out: ShellExtraction,
   paths: PathOptions,
@@ -77,7 +93,7 @@ function extractProvisioner(
     if (text === undefined) return;
     const isScript = via === 'script' || via === 'scripts';
     const cached = isScript ? out.scans.get(text.file) : undefined;
-    const scan = cached ?? scanShell(bash, isScript ? text : maskGoTemplates(text));
+    const scan = cached ?? scanner(isScript ? text : maskGoTemplates(text));
     if (isScript && cached === undefined) out.scans.set(text.file, scan);
     // A file's comments and errors are reported once per template, however many builds run it.
     if (cached === undefined || !out.shell.some((c) => c.pos.file === text.file)) {

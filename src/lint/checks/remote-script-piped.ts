@@ -24,18 +24,26 @@ export interface RemoteScriptPipedParams {
   message: string;
   /** `bash -c "$(curl …)"`, `bash <(curl …)`. Placeholders: {shell}, {command}. */
   messageSubstitution?: string;
+  /**
+   * Regex over a shell command's text for a download inside it that is not a `$(…)`:
+   * PowerShell's `iex (iwr …)`, `iex ((New-Object Net.WebClient).DownloadString(…))`. Only
+   * for `evaluators`, the commands that run their argument as code.
+   */
+  fetchExpressions?: string;
+  evaluators?: string[];
   /** Placeholders: {file}, {line}. */
   messageUnverified: string;
 }
 
+/** Last path segment, `/` or `\\` separated (PowerShell paths), lower-cased: Windows does not care. */
 function basename(path: string): string {
   return (
     path
       .replace(/[?#].*$/, '')
-      .replace(/\/+$/, '')
-      .split('/')
+      .replace(/[\\/]+$/, '')
+      .split(/[\\/]/)
       .pop() ?? path
-  );
+  ).toLowerCase();
 }
 
 export const remoteScriptPiped: CheckModule<RemoteScriptPipedParams> = {
@@ -45,6 +53,8 @@ export const remoteScriptPiped: CheckModule<RemoteScriptPipedParams> = {
     const substitution = new RegExp(`(<\\(|\\$\\()\\s*(${fetcherNames.join('|')})\\b`);
     const verifierName =
       p.verifierNames === undefined ? undefined : compileRegex(p.verifierNames, 'verifierNames');
+    const fetchExpression =
+      p.fetchExpressions === undefined ? undefined : compileRegex(p.fetchExpressions, 'fetchExpressions');
     const isVerifier = (name: string) => p.verifiers.includes(name) || (verifierName?.test(name) ?? false);
     const downloadedFile = (cmd: ShellCommand): string | undefined => {
       const spec = p.fetchers.find((f) => f.command === cmd.name);
@@ -64,9 +74,14 @@ export const remoteScriptPiped: CheckModule<RemoteScriptPipedParams> = {
           hits.push({ message: fill(p.message, { command: cmd.name }), pos: cmd.pos });
           continue;
         }
-        const sub = p.shells.includes(cmd.name) ? substitution.exec(cmd.text) : null;
-        if (sub !== null) {
-          const message = fill(p.messageSubstitution ?? p.message, { shell: cmd.name, command: sub[2] });
+        const isShell = p.shells.includes(cmd.name);
+        const evaluates = (p.evaluators ?? []).includes(cmd.name);
+        const sub = isShell
+          ? (substitution.exec(cmd.text) ?? (evaluates ? fetchExpression?.exec(cmd.text) : undefined))
+          : null;
+        if (sub !== null && sub !== undefined) {
+          const command = sub[2] ?? sub[1] ?? sub[0];
+          const message = fill(p.messageSubstitution ?? p.message, { shell: cmd.name, command });
           hits.push({ message, pos: cmd.pos });
           continue;
         }

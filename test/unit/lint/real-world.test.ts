@@ -424,3 +424,42 @@ describe('unknown-argument', () => {
     ]);
   });
 });
+
+describe('PowerShell provisioners', () => {
+  it('reads inline PowerShell and .ps1 scripts: download-and-run is flagged, a checked download is not', async () => {
+    const root = tree({
+      't.json': jsonTemplate(
+        { type: 'virtualbox-iso', communicator: 'winrm', guest_os_type: 'Windows2019_64' },
+        [
+          {
+            type: 'powershell',
+            inline: [
+              "iex ((New-Object System.Net.WebClient).DownloadString('https://chocolatey.org/install.ps1'))",
+              'iwr https://example.org/y.ps1 -UseBasicParsing | iex',
+              'Invoke-WebRequest https://example.org/tool.zip -OutFile C:\\tool.zip',
+            ],
+          },
+          { type: 'powershell', script: 'setup.ps1' },
+        ],
+      ),
+      'setup.ps1': [
+        'Invoke-WebRequest -Uri https://example.org/a.ps1 -OutFile $env:TEMP\\a.ps1',
+        'if ((Get-FileHash $env:TEMP\\a.ps1).Hash -ne $sum) { throw "bad sum" }',
+        '& $env:TEMP\\a.ps1',
+        'Invoke-WebRequest -Uri https://example.org/install.ps1 -OutFile install.ps1',
+        '.\\install.ps1 # imagegate:ignore remote-script-piped -- signed by our release key, checked by the agent',
+        'Invoke-WebRequest -Uri https://example.org/b.ps1 -OutFile b.ps1',
+        '.\\b.ps1',
+        '',
+      ].join('\n'),
+    });
+    const run = await lint([root]);
+    const found = of(run.findings, 'remote-script-piped');
+    expect(found.map((f) => [f.file.split('/').pop(), f.line, f.message.slice(0, 24)])).toEqual([
+      ['setup.ps1', 7, '.\\b.ps1 (downloaded on l'],
+      ['t.json', 13, '`iex` runs a script `Dow'],
+      ['t.json', 14, '`iwr` output is piped in'],
+    ]);
+    expect(run.summary.suppressed).toBe(1);
+  });
+});
