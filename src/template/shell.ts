@@ -70,6 +70,9 @@ export async function extractShell(
 /** A file provisioner uploads `source` (a file or folder) unless it downloads. */
 function checkUploadSource(provisioner: Provisioner, out: ShellExtraction, paths: PathOptions): void {
   if (stringValue(attr(provisioner.body, 'direction')?.value) === 'download') return;
+  // `generated = true`: the file is made during the build, so it need not exist yet.
+  const generated = attr(provisioner.body, 'generated')?.value;
+  if (generated?.kind === 'literal' && (generated.value === true || generated.value === 'true')) return;
   const expr = attr(provisioner.body, 'source')?.value;
   const written = expr === undefined ? undefined : mappedText(expr)?.text;
   if (expr === undefined || written === undefined) return;

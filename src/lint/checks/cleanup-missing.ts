@@ -37,6 +37,11 @@ export interface CleanupMissingParams {
    * Vagrant's public insecure key, replaced on first `vagrant up`).
    */
   requirements: { name: string; matches: string; unlessGuest?: string; unlessPostProcessors?: string[] }[];
+  /**
+   * Regex over shell lines for a platform's own generalisation, which does the cleanup
+   * (`waagent -deprovision+user` on Azure): a source running it is clean.
+   */
+  generalizers?: string;
   /** Provisioners that may clean up in ways lint does not read (ansible, chef-solo, …). */
   opaqueProvisioners?: string[];
   /** How a Windows guest shows: any of these makes the source not applicable. */
@@ -65,6 +70,8 @@ export const cleanupMissing: CheckModule<CleanupMissingParams> = {
       unless: r.unlessGuest === undefined ? undefined : compileRegex(r.unlessGuest, `requirements.${r.name}`),
       unlessPostProcessors: r.unlessPostProcessors ?? [],
     }));
+    const generalizer =
+      p.generalizers === undefined ? undefined : compileRegex(p.generalizers, 'generalizers');
     return (template) => {
       const hits: Hit[] = [];
       for (const build of template.builds) {
@@ -84,6 +91,7 @@ export const cleanupMissing: CheckModule<CleanupMissingParams> = {
           const wanted = reqs.filter(
             (r) => !r.unless?.test(guest) && !r.unlessPostProcessors.some((t) => pps.includes(t)),
           );
+          if (generalizer !== undefined && texts.some((t) => generalizer.test(t))) continue;
           const missing = wanted.filter((r) => !texts.some((t) => r.re.test(t))).map((r) => r.name);
           // A file uploaded after the last cleanup step lands in the image uncleaned.
           const lastClean = steps.findLastIndex(

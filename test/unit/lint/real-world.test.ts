@@ -463,3 +463,18 @@ describe('PowerShell provisioners', () => {
     expect(run.summary.suppressed).toBe(1);
   });
 });
+
+describe('generalisation and generated files', () => {
+  it("counts Azure's waagent -deprovision as cleanup, and does not ask a generated upload to exist", async () => {
+    const root = tree({
+      'azure.json': jsonTemplate({ type: 'azure-arm', os_type: 'Linux' }, [
+        { type: 'file', source: './tmp/build.json', destination: '/tmp/build.json', generated: true },
+        { type: 'shell', inline: ['/usr/sbin/waagent -force -deprovision+user && sync'] },
+      ]),
+    });
+    const run = await lint([root]);
+    expect(run.findings.filter((f) => f.policy === 'cleanup-missing' || f.policy === 'file-missing')).toEqual(
+      [],
+    );
+  });
+});
