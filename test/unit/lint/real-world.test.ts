@@ -478,3 +478,25 @@ describe('generalisation and generated files', () => {
     );
   });
 });
+
+describe('secret-in-template in PowerShell', () => {
+  it('does not read an assembly PublicKeyToken or a computed SecureString as a credential', async () => {
+    const root = tree({
+      't.json': jsonTemplate({ type: 'virtualbox-iso', communicator: 'winrm' }, [
+        {
+          type: 'powershell',
+          inline: [
+            '& ngen.exe install "Microsoft.PowerShell.Utility.Activities, Version=3.0.0.0, Culture=neutral, PublicKeyToken=31bf3856ad364e35"',
+            'Install-ADDSForest -DomainName corp -SafeModeAdministratorPassword (ConvertTo-SecureString -String "{{user `pw`}}" -AsPlainText -Force)',
+            'Install-ADDSForest -DomainName corp -SafeModeAdministratorPassword hunter2hunter2',
+          ],
+        },
+      ]),
+    });
+    const found = of((await lint([root])).findings, 'secret-in-template');
+    // Only the third inline line: a literal password.
+    expect(found.map((f) => [f.line, f.message.slice(0, 40)])).toEqual([
+      [14, 'a literal -safemodeadministratorpassword'],
+    ]);
+  });
+});
