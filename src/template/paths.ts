@@ -1,4 +1,4 @@
-import { existsSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
 import { dirname, isAbsolute, join, relative, resolve, sep } from 'node:path';
 
 /**
@@ -58,6 +58,9 @@ export function resolveTemplatePath(
     if (tail.length > 0 && existsSync(file)) return { file };
     if (dir === top || dirname(dir) === dir) break;
   }
+  // A path the repository's .gitignore names is made before the build (by a wrapper or an
+  // earlier step), not missing.
+  if (ignoredByGit(tail, templateDir, top)) return undefined;
   return {
     missing: `it is neither in the template's folder (${templateDir}) nor under a parent up to ${top}; Packer reads it relative to the directory it runs in: pass --packer-dir (or lint.packerDir) if that is elsewhere`,
   };
@@ -72,4 +75,40 @@ function outermost(dir: string, roots: readonly string[]): string {
     if (inside && root.split(sep).length < best.split(sep).length) best = root;
   }
   return best;
+}
+
+/** Whether a .gitignore between `from` and `top` ignores the path's first segment (`tmp/x` by `tmp/`). */
+function ignoredByGit(tail: readonly string[], from: string, top: string): boolean {
+  const first = tail[0];
+  if (first === undefined) return false;
+  for (let dir = from; ; dir = dirname(dir)) {
+    for (const pattern of gitignore(join(dir, '.gitignore'))) if (pattern.test(first)) return true;
+    if (dir === top || dirname(dir) === dir) return false;
+  }
+}
+
+const ignoreCache = new Map<string, RegExp[]>();
+
+/** Simple .gitignore lines as regexes over one path segment; negations and nested paths are skipped. */
+function gitignore(file: string): RegExp[] {
+  let patterns = ignoreCache.get(file);
+  if (patterns !== undefined) return patterns;
+  patterns = [];
+  let text = '';
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch {
+    // No .gitignore here.
+  }
+  for (const raw of text.split(/\r?\n/)) {
+    const line = raw.trim().replace(/^\//, '').replace(/\/$/, '');
+    if (line === '' || line.startsWith('#') || line.startsWith('!') || line.includes('/')) continue;
+    const re = line
+      .replace(/[.+^${}()|[\]\\]/g, '\\$&')
+      .replace(/\*/g, '[^/]*')
+      .replace(/\?/g, '[^/]');
+    patterns.push(new RegExp(`^${re}$`));
+  }
+  ignoreCache.set(file, patterns);
+  return patterns;
 }

@@ -500,3 +500,26 @@ describe('secret-in-template in PowerShell', () => {
     ]);
   });
 });
+
+describe('files made before the build', () => {
+  it('does not report an upload under a folder the repository ignores (tmp/), and does report others', async () => {
+    const upload = (source: string) => ({ type: 'file', source, destination: 'C:\\x' });
+    const root = tree({
+      '.gitignore': '# build output\ntmp/\noutput-*\n',
+      'win/common/t.json': jsonTemplate({ type: 'qemu', communicator: 'winrm' }, [
+        upload('./tmp/build.json'),
+        upload('./output-qemu/disk.img'),
+        upload('./answer.xml'),
+      ]),
+    });
+    const found = of((await lint([root])).findings, 'file-missing');
+    expect(found.map((f) => f.message.slice(0, 30))).toEqual(['file "./answer.xml" to upload ']);
+  });
+
+  it('does not report apt-get without -y whose failure is tolerated', async () => {
+    const root = tree({
+      't.json': jsonTemplate(QEMU, [{ type: 'shell', inline: ['apt-get remove docker || true'] }]),
+    });
+    expect(of((await lint([root])).findings, 'apt-noninteractive')).toEqual([]);
+  });
+});
