@@ -26,6 +26,8 @@ export interface SecretInTemplateParams {
    */
   throwaway?: { values: string[]; builders: string[] };
   report?: 'secrets' | 'throwaway';
+  /** A throwaway value where not every source is local. Placeholders as `message`, with {value}. */
+  messagePublic?: string;
   /** Placeholders: {kind} (what was found), {where}, {value} (throwaway values only). */
   message: string;
 }
@@ -73,13 +75,16 @@ export const secretInTemplate: CheckModule<SecretInTemplateParams> = {
       const allLocal = template.sources.length > 0 && template.sources.every((s) => isLocal(s.type));
       let local = allLocal;
       const report = (found: Found, where: string, pos: Position) => {
-        const throwaway = local && found.value !== undefined && throwawayValues.has(found.value);
+        const known = found.value !== undefined && throwawayValues.has(found.value);
+        const throwaway = local && known;
         if (throwaway !== wantThrowaway) return;
         const key = `${pos.file}:${pos.line}:${pos.column}`;
         if (seen.has(key)) return;
         seen.add(key);
-        const value = throwaway ? found.value : undefined;
-        hits.push({ message: fill(p.message, { kind: found.kind, where, value }), pos });
+        // The public password on a source that is not a local VM: not a secret to rotate, but a
+        // login everyone knows on a machine others can reach.
+        const message = known && !throwaway ? (p.messagePublic ?? p.message) : p.message;
+        hits.push({ message: fill(message, { kind: found.kind, where, value: found.value }), pos });
       };
 
       for (const cmd of template.shell) {

@@ -215,8 +215,10 @@ build {
     expect(of(run.findings, 'build-password-throwaway')).toEqual([
       expect.objectContaining({ line: 3, severity: 'info', message: expect.stringContaining('"vagrant"') }),
     ]);
-    // The same password on a cloud source is a credential baked into a shared image.
-    expect(of(run.findings, 'secret-in-template').map((f) => f.line)).toEqual([7]);
+    // The same password on a cloud source is a public login on a shared machine.
+    expect(
+      of(run.findings, 'secret-in-template').map((f) => [f.line, f.message.includes('anyone who reaches')]),
+    ).toEqual([[7, true]]);
   });
 
   it('does not ask for sensitive = true on a bool or on a throwaway default of a local build', async () => {
