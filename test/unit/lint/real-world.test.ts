@@ -525,3 +525,22 @@ describe('files made before the build', () => {
     expect(of((await lint([root])).findings, 'apt-noninteractive')).toEqual([]);
   });
 });
+
+describe('manifest-missing on builds that make nothing', () => {
+  it('does not ask a build of only null sources for a manifest', async () => {
+    const root = tree({
+      't.pkr.hcl': `source "null" "test" {
+  communicator = "none"
+}
+build {
+  name    = "render"
+  sources = ["source.null.test"]
+  provisioner "shell-local" {
+    inline = ["echo rendered"]
+  }
+}
+`,
+    });
+    expect(of((await lint([join(root, 't.pkr.hcl')])).findings, 'manifest-missing')).toEqual([]);
+  });
+});
