@@ -14,6 +14,7 @@ interface LintCliOptions {
   config?: string;
   quiet?: boolean;
   listPolicies?: boolean;
+  packerDir?: string;
 }
 
 export function register(program: Command): void {
@@ -40,6 +41,10 @@ export function register(program: Command): void {
       [] as string[],
     )
     .addOption(configOption('imagegate.yaml to read lint settings from (default: ./imagegate.yaml)'))
+    .option(
+      '--packer-dir <dir>',
+      'directory Packer runs in: relative script paths resolve against it (default: lint.packerDir, else searched)',
+    )
     .addOption(quietOption('print findings only, no summary line'))
     .option('--list-policies', 'list the policies that would run (id, severity, title) and exit')
     .addHelpText(
@@ -75,6 +80,10 @@ async function runLint(paths: string[], opts: LintCliOptions): Promise<number> {
   const config = {
     ...loaded.config.lint,
     policyDirs: (loaded.config.lint?.policyDirs ?? []).map((d) => resolve(loaded.dir, d)),
+    packerDir:
+      loaded.config.lint?.packerDir === undefined
+        ? undefined
+        : resolve(loaded.dir, loaded.config.lint.packerDir),
   };
   const configFile = loaded.file ?? DEFAULT_CONFIG;
   try {
@@ -87,7 +96,13 @@ async function runLint(paths: string[], opts: LintCliOptions): Promise<number> {
       out.result(listPolicies(policies, opts.format));
       return 0;
     }
-    const run = await lintPaths(paths, { config, configFile, failOn: opts.failOn, policies });
+    const run = await lintPaths(paths, {
+      config,
+      configFile,
+      failOn: opts.failOn,
+      policies,
+      packerDir: opts.packerDir === undefined ? undefined : resolve(opts.packerDir),
+    });
     const text = await render(run, opts, out.color);
     if (text !== '') out.result(text);
     return run.summary.exitCode;

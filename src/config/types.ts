@@ -12,6 +12,8 @@ export interface LintConfig {
   severity?: Record<string, Severity>;
   failOn?: Severity;
   settings?: Record<string, Record<string, unknown>>;
+  /** Directory Packer runs in, for relative script paths (relative to imagegate.yaml once loaded). */
+  packerDir?: string;
 }
 
 export interface ImageConfig {

@@ -10,7 +10,7 @@ import { LintInputError } from '../lint/errors.js';
 import { loadPolicySet } from '../lint/policies.js';
 import { type LintRun, lintPaths } from '../lint/run.js';
 import { atOrAbove, SYNTAX } from '../lint/types.js';
-import { findPacker } from '../packer/packer.js';
+import { findPacker, packerArgs } from '../packer/packer.js';
 import { buildImage, describeEvent, type ImageBuild } from '../packer/run.js';
 import { makeStamp, type Stamp } from '../packer/stamp.js';
 import { formatJson } from '../report/lint/json.js';
@@ -200,6 +200,8 @@ async function lintUnbuilt(ctx: GateContext): Promise<ImageOutcome[]> {
       ...(ctx.loaded.file ? { configFile: ctx.loaded.file } : {}),
       ...(ctx.failOn ? { failOn: ctx.failOn } : {}),
       exclude: (templatePath) => built.has(resolve(templatePath)),
+      // Relative to imagegate.yaml, like lint.paths.
+      ...(lint.packerDir === undefined ? {} : { packerDir: resolve(ctx.loaded.dir, lint.packerDir) }),
     });
   } catch (err) {
     // Nothing but the images' own templates there: they were linted with their images.
@@ -278,6 +280,8 @@ async function lintImage(img: ImageEntry, ctx: GateContext): Promise<LintRun> {
     policies: ctx.policies,
     ...(ctx.loaded.file ? { configFile: ctx.loaded.file } : {}),
     ...(ctx.failOn ? { failOn: ctx.failOn } : {}),
+    // The build runs Packer there, so relative script paths resolve there.
+    packerDir: packerArgs({ template: img.template }).cwd,
   });
   ctx.lintRuns.push(run);
   return run;

@@ -2,6 +2,7 @@ import type { Position, Template } from '../template/model.js';
 import type { LoadedPolicy } from './policies.js';
 import { covers, findSuppressions } from './suppressions.js';
 import {
+  FILE_MISSING,
   type Finding,
   type Severity,
   SUPPRESSION_REASON_MISSING,
@@ -43,6 +44,12 @@ export function lintTemplate(
   const raw: Finding[] = [];
   for (const err of template.syntaxErrors) {
     raw.push({ policy: SYNTAX, severity: 'error', message: err.message, ...place(err.pos) });
+  }
+  if (enabled(FILE_MISSING)) {
+    for (const missing of template.missingFiles ?? []) {
+      const severity = sev(FILE_MISSING, 'error');
+      raw.push({ policy: FILE_MISSING, severity, message: missing.message, ...place(missing.pos) });
+    }
   }
   const notApplicable: string[] = [];
   for (const policy of policies) {

@@ -6,7 +6,7 @@ import type { Template } from '../template/model.js';
 import { CHECKS } from './checks/index.js';
 import { LintInputError } from './errors.js';
 import type { CheckSpec, Hit, Policy, Severity } from './types.js';
-import { SUPPRESSION_REASON_MISSING, SUPPRESSION_UNUSED, SYNTAX } from './types.js';
+import { FILE_MISSING, SUPPRESSION_REASON_MISSING, SUPPRESSION_UNUSED, SYNTAX } from './types.js';
 
 /** A policy ready to run: its effective severity and its prepared check(s). */
 export interface LoadedPolicy extends Policy {
@@ -25,7 +25,7 @@ export const BUILTIN_POLICY_DIR = fileURLToPath(new URL('../../policies/', impor
 export const BUILTIN_CATALOG = join(BUILTIN_POLICY_DIR, 'catalog.generated.json');
 
 /** Ids the engine reports itself; config may tune their severity but they are not policies. */
-export const ENGINE_IDS = [SYNTAX, SUPPRESSION_REASON_MISSING, SUPPRESSION_UNUSED];
+export const ENGINE_IDS = [SYNTAX, SUPPRESSION_REASON_MISSING, SUPPRESSION_UNUSED, FILE_MISSING];
 
 export function readBuiltinPolicies(): Policy[] {
   let catalog: Omit<Policy, 'file'>[];

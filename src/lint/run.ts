@@ -1,7 +1,8 @@
+import { basename } from 'node:path';
 import type { LintConfig } from '../config/types.js';
 import { discoverTemplates } from '../template/discover.js';
 import { loadTemplates } from '../template/load.js';
-import type { Template } from '../template/model.js';
+import type { Position, Template } from '../template/model.js';
 import { lintTemplate, sortFindings } from './engine.js';
 import { LintInputError } from './errors.js';
 import { type LoadedPolicy, loadPolicySet } from './policies.js';
@@ -22,6 +23,11 @@ export interface LintOptions {
   policies?: LoadedPolicy[];
   /** Leave out discovered templates (file or folder path) for which this says true. */
   exclude?: (templatePath: string) => boolean;
+  /**
+   * The directory Packer runs in, against which it resolves relative script paths
+   * (`--packer-dir`); overrides `config.packerDir`. Unset: lint looks where it could be.
+   */
+  packerDir?: string;
 }
 
 export interface LintSummary {
@@ -45,6 +51,8 @@ export interface LintRun {
   policies: LoadedPolicy[];
   /** Per template path: ids of policies with nothing to judge there (see TemplateResult). */
   notApplicable: Record<string, string[]>;
+  /** How lint read what it was given, when that is not obvious (a folder linted file by file). */
+  notes: string[];
 }
 
 /**
@@ -69,17 +77,20 @@ export async function lintPaths(paths: string[], options: LintOptions = {}): Pro
     );
   }
   const kept = options.exclude ? targets.filter((t) => !options.exclude?.(t)) : targets;
-  const templates = await asInputError(() => loadTemplates(kept));
+  const packerDir = options.packerDir ?? config.packerDir;
+  const roots = [process.cwd(), ...paths];
+  const templates = await asInputError(() => loadTemplates(kept, { packerDir, roots }));
   const engine = { severity: config.severity ?? {}, disabled: new Set(config.disable ?? []) };
-  const findings: Finding[] = [];
+  const all: { finding: Finding; template: Template }[] = [];
   let suppressed = 0;
   const notApplicable: Record<string, string[]> = {};
   for (const template of templates) {
     const result = lintTemplate(template, policies, engine);
-    findings.push(...result.findings);
+    for (const finding of result.findings) all.push({ finding, template });
     suppressed += result.suppressed.length;
     notApplicable[template.path] = result.notApplicable;
   }
+  const findings = reportOnce(all);
   const failOn = options.failOn ?? config.failOn ?? 'error';
   return {
     findings: sortFindings(findings),
@@ -92,7 +103,58 @@ export async function lintPaths(paths: string[], options: LintOptions = {}): Pro
     templates,
     policies,
     notApplicable,
+    notes: [...new Set(templates.flatMap((t) => (t.note === undefined ? [] : [t.note])))],
   };
+}
+
+/**
+ * One finding per place and message. A script line shared by several builds (or by several
+ * file-per-template templates) is one thing to fix: it is reported once, naming where it runs.
+ */
+export function reportOnce(all: readonly { finding: Finding; template: Template }[]): Finding[] {
+  const groups = new Map<string, { finding: Finding; where: Set<string> }>();
+  for (const { finding, template } of all) {
+    const f = finding;
+    const key = [f.policy, f.file, f.line, f.column, f.endLine, f.endColumn, f.message].join('\0');
+    let group = groups.get(key);
+    if (group === undefined) {
+      group = { finding, where: new Set() };
+      groups.set(key, group);
+    }
+    for (const label of buildsAt(template, f)) group.where.add(label);
+  }
+  return [...groups.values()].map(({ finding, where }) => {
+    if (where.size < 2) return finding;
+    const names = [...where];
+    const shown = names.length > 5 ? `${names.slice(0, 5).join(', ')}, …` : names.join(', ');
+    return { ...finding, message: `${finding.message} [runs in ${names.length} builds: ${shown}]` };
+  });
+}
+
+/** Per template: `file:line:column` of each shell command → the builds that run it. */
+const buildIndex = new WeakMap<Template, Map<string, string[]>>();
+
+/** The builds whose shell runs the command at this place (scripts are shared between builds). */
+function buildsAt(template: Template, at: Pick<Position, 'file' | 'line' | 'column'>): string[] {
+  let index = buildIndex.get(template);
+  if (index === undefined) {
+    index = new Map();
+    const buildOf = new Map<unknown, string>();
+    for (const build of template.builds) {
+      const label = build.name ?? `${basename(build.pos.file)}:${build.pos.line}`;
+      for (const prov of build.provisioners) buildOf.set(prov, label);
+    }
+    for (const cmd of template.shell) {
+      const label = buildOf.get(cmd.origin.provisioner);
+      if (label === undefined) continue;
+      const key = `${cmd.pos.file}:${cmd.pos.line}:${cmd.pos.column}`;
+      const labels = index.get(key) ?? [];
+      if (!labels.includes(label)) labels.push(label);
+      index.set(key, labels);
+    }
+    buildIndex.set(template, index);
+  }
+  return index.get(`${at.file}:${at.line}:${at.column}`) ?? [];
 }
 
 export function summarize(

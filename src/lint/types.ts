@@ -7,6 +7,8 @@ export type { Severity };
 export const SYNTAX = 'syntax';
 export const SUPPRESSION_REASON_MISSING = 'suppression-reason-missing';
 export const SUPPRESSION_UNUSED = 'suppression-unused';
+/** A script or upload a provisioner names exists nowhere Packer could find it. */
+export const FILE_MISSING = 'file-missing';
 
 /** A check as written in a policy file: a primitive name plus its parameters. */
 export interface CheckSpec {

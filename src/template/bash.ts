@@ -37,8 +37,19 @@ interface Word {
 /** Parse shell text and list every simple command in it, with positions mapped back to the file. */
 export function scanShell(parser: Parser, text: MappedText): ShellScan {
   const scan: ShellScan = { commands: [], comments: [], errors: [] };
-  scanInto({ parser, text, scan, depth: 0 }, false);
+  scanInto({ parser, text: maskBacktickComments(text), scan, depth: 0 }, false);
   return scan;
+}
+
+/**
+ * `` `# why` `` after an argument is a comment inside a command substitution that expands to
+ * nothing: a common way to annotate a long package list. tree-sitter-bash reads the `#` as a
+ * comment to the end of the line, swallowing the closing backtick and garbling every argument
+ * after it; blanking it (same length, so positions hold) reads the list as bash does.
+ */
+function maskBacktickComments(text: MappedText): MappedText {
+  if (!text.parseText.includes('`#')) return text;
+  return { ...text, parseText: text.parseText.replace(/`#[^`\n]*`/g, (m) => ' '.repeat(m.length)) };
 }
 
 function scanInto(state: State, guarded: boolean): void {

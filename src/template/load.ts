@@ -1,10 +1,14 @@
 import { readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { parseHcl } from './hcl-parse.js';
+import type { ShellScan } from './bash.js';
+import { type HclFile, parseHcl } from './hcl-parse.js';
 import type { Template } from './model.js';
-import { packerFromHcl } from './packer-blocks.js';
+import { type PackerParts, packerFromHcl } from './packer-blocks.js';
+import type { PathOptions } from './paths.js';
 import { extractShell } from './shell.js';
+
+export type { PathOptions };
 
 /** The files Packer reads from a template directory, in the lexical order it reads them. */
 function isDirectoryMember(name: string): boolean {
@@ -18,11 +22,12 @@ function isTemplateFile(name: string): boolean {
 /**
  * Load many templates, in input order, on this thread. Worker threads measured slower once
  * parsing became cheap: starting one and cloning its models back cost more than the parsing
- * it took over (bench/RESULTS.md, "Lint").
+ * it took over (bench/RESULTS.md, "Lint"). A folder may come back as several templates
+ * (`loadTemplateUnits`).
  */
-export async function loadTemplates(paths: string[]): Promise<Template[]> {
+export async function loadTemplates(paths: string[], opts: PathOptions = {}): Promise<Template[]> {
   const templates: Template[] = [];
-  for (const path of paths) templates.push(await loadTemplate(path));
+  for (const path of paths) templates.push(...(await loadTemplateUnits(path, opts)));
   return templates;
 }
 
@@ -32,36 +37,77 @@ export async function loadTemplates(paths: string[]): Promise<Template[]> {
  * legacy `*.json`). Syntax problems are returned in `syntaxErrors`, never thrown; only
  * unreadable paths throw.
  */
-export async function loadTemplate(path: string): Promise<Template> {
+export async function loadTemplate(path: string, opts: PathOptions = {}): Promise<Template> {
   const isDir = statOrThrow(path).isDirectory();
-  if (!isDir && path.endsWith('.json') && !path.endsWith('.pkr.json')) return loadLegacyJson(path);
-  const files = isDir ? directoryFiles(path) : [path];
+  if (!isDir && path.endsWith('.json') && !path.endsWith('.pkr.json')) return loadLegacyJson(path, opts);
+  const parsed = await parseFiles(isDir ? directoryFiles(path) : [path]);
+  return assemble(path, parsed, packerFromHcl(parsed), opts);
+}
+
+/**
+ * The templates a path holds. Packer builds a folder or a single file, and some repositories
+ * keep independent templates side by side and build them one file at a time. Read as one
+ * template such a folder declares every shared variable twice, which Packer would refuse;
+ * when the folder fails only that way while each file stands alone, each file is its own
+ * template, with a note saying so.
+ */
+export async function loadTemplateUnits(path: string, opts: PathOptions = {}): Promise<Template[]> {
+  if (!statOrThrow(path).isDirectory()) return [await loadTemplate(path, opts)];
+  const parsed = await parseFiles(directoryFiles(path));
+  const whole = packerFromHcl(parsed);
+  const own = parsed.filter((f) => isTemplateFile(basename(f.file)));
+  if (whole.duplicates > 0 && own.length > 1) {
+    const shared = parsed.filter((f) => !isTemplateFile(basename(f.file)));
+    const alone = own.map((f) => packerFromHcl([f, ...shared]));
+    if (alone.every((a) => a.duplicates === 0)) {
+      const note = `${path}: its ${own.length} template files declare the same names, yet each stands alone, so it is linted file by file (as \`packer build FILE\` reads it)`;
+      const units: Template[] = [];
+      const scans = new Map<string, ShellScan>();
+      for (const [i, f] of own.entries()) {
+        units.push({ ...(await assemble(f.file, [f, ...shared], alone[i]!, opts, scans)), note });
+      }
+      return units;
+    }
+  }
+  return [await assemble(path, parsed, whole, opts)];
+}
+
+async function parseFiles(files: string[]): Promise<HclFile[]> {
   const texts = Object.fromEntries(files.map((f) => [f, readOrThrow(f)] as const));
   // The JSON readers (and jsonc-parser, ~20 ms to load) load only for JSON files.
   const json = files.some((f) => !f.endsWith('.hcl')) ? await import('./hcl-json.js') : undefined;
-  const parsed = files.map((file) =>
+  return files.map((file) =>
     file.endsWith('.hcl') ? parseHcl(file, texts[file]!) : json!.parseHclJson(file, texts[file]!),
   );
-  const parts = packerFromHcl(parsed);
-  const shell = await extractShell(parts.builds);
-  const { errors, ...model } = parts;
+}
+
+async function assemble(
+  path: string,
+  parsed: HclFile[],
+  parts: PackerParts,
+  opts: PathOptions,
+  scans?: Map<string, ShellScan>,
+): Promise<Template> {
+  const shell = await extractShell(parts.builds, opts, scans);
+  const { errors, duplicates: _, ...model } = parts;
   return {
     format: 'hcl2',
     path,
-    files: [...files, ...Object.keys(shell.scripts)],
+    files: [...parsed.map((f) => f.file), ...Object.keys(shell.scripts)],
     ...model,
     shell: shell.shell,
     env: shell.env,
     comments: [...parsed.flatMap((f) => f.comments), ...shell.comments],
+    missingFiles: shell.missing,
     syntaxErrors: [...parsed.flatMap((f) => f.errors), ...errors, ...shell.errors],
-    text: { ...texts, ...shell.scripts },
+    text: { ...Object.fromEntries(parsed.map((f) => [f.file, f.text])), ...shell.scripts },
   };
 }
 
-async function loadLegacyJson(path: string): Promise<Template> {
+async function loadLegacyJson(path: string, opts: PathOptions): Promise<Template> {
   const text = readOrThrow(path);
   const json = (await import('./legacy-json.js')).parseLegacyJson(path, text);
-  const shell = await extractShell(json.builds);
+  const shell = await extractShell(json.builds, opts);
   return {
     format: 'json',
     path,
@@ -75,6 +121,7 @@ async function loadLegacyJson(path: string): Promise<Template> {
     shell: shell.shell,
     env: shell.env,
     comments: shell.comments,
+    missingFiles: shell.missing,
     syntaxErrors: [...json.errors, ...shell.errors],
     text: { [path]: text, ...shell.scripts },
   };

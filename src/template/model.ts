@@ -176,10 +176,20 @@ export interface Template {
    * and scripts. An HCL JSON `"//"` property appears as `// <value>`.
    */
   comments: { text: string; pos: Position }[];
+  /**
+   * Files a provisioner names (scripts, uploads) that exist nowhere Packer could find them:
+   * `packer build` fails on them, but the template reads fine, so they are not syntax errors.
+   */
+  missingFiles?: { message: string; pos: Position }[];
   /** Syntax problems: the template could not be read faithfully at these places. */
   syntaxErrors: { message: string; pos: Position }[];
   /** `name = value` arguments of `*.pkrvars.hcl` files (a directory's `*.auto.pkrvars.hcl`). */
   variableValues?: Attribute[];
   /** Raw text of each file, for code frames and suppressions. */
   text: Record<string, string>;
+  /**
+   * Why this template is not what the path named: a folder linted file by file because its
+   * files are independent templates (see src/template/load.ts). Shown in every output.
+   */
+  note?: string;
 }

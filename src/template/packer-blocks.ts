@@ -15,7 +15,12 @@ import type {
 export type PackerParts = Pick<
   Template,
   'sources' | 'builds' | 'variables' | 'locals' | 'requiredPlugins' | 'packerBlock'
-> & { variableValues: Attribute[]; errors: SyntaxProblem[] };
+> & {
+  variableValues: Attribute[];
+  errors: SyntaxProblem[];
+  /** How many of `errors` are names declared twice (the sign of a file-per-template folder). */
+  duplicates: number;
+};
 
 export function attr(block: Block, name: string): Attribute | undefined {
   return block.attributes.find((a) => a.name === name);
@@ -55,6 +60,7 @@ export function packerFromHcl(files: HclFile[]): PackerParts {
     requiredPlugins: [],
     variableValues: [],
     errors: [],
+    duplicates: 0,
   };
   for (const file of files) {
     if (file.file.endsWith('.pkrvars.hcl')) {
@@ -87,6 +93,7 @@ function reportDuplicates(parts: PackerParts): void {
       first.set(what, pos);
       continue;
     }
+    parts.duplicates++;
     parts.errors.push({
       message: `${what} is declared twice (first at ${earlier.file}:${earlier.line}); remove or rename one`,
       pos,

@@ -1,13 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { dirname, isAbsolute, join } from 'node:path';
+import { readFileSync, statSync } from 'node:fs';
 import type { Parser } from 'web-tree-sitter';
-import { type FoundCommand, scanShell } from './bash.js';
+import { type FoundCommand, type ShellScan, scanShell } from './bash.js';
 import type { SyntaxProblem } from './hcl-parse.js';
 import { fileText, joinLines, type MappedText, mappedText, maskGoTemplates } from './mapped-text.js';
 import type { Build, EnvAssignment, Expr, Provisioner, ShellCommand } from './model.js';
-import { attr } from './packer-blocks.js';
+import { attr, stringValue } from './packer-blocks.js';
+import { type PathOptions, resolveTemplatePath } from './paths.js';
 import { LineIndex } from './position.js';
-import { bashParser } from './tree-sitter.js';
+import { scanPowerShell } from './powershell.js';
+import { bashParser, powershellParser } from './tree-sitter.js';
 
 export interface ShellExtraction {
   shell: ShellCommand[];
@@ -16,29 +17,92 @@ export interface ShellExtraction {
   errors: SyntaxProblem[];
   /** Script files read, by the path findings use. */
   scripts: Record<string, string>;
+  /** Files a provisioner names that exist nowhere Packer could find them. */
+  missing: SyntaxProblem[];
+  /**
+   * Each script file's scan, once: six builds (or file-per-template templates) running one
+   * script share its commands. Parsing it per build cost most of the CPU on
+   * actions/runner-images' templates.
+   */
+  scans: Map<string, ShellScan>;
 }
 
 const SHELL_PROVISIONERS = new Set(['shell', 'shell-local']);
 
-/** Every command of every shell provisioner, in build order, with its true position. */
-export async function extractShell(builds: Build[]): Promise<ShellExtraction> {
-  const out: ShellExtraction = { shell: [], env: [], comments: [], errors: [], scripts: {} };
+/**
+ * Every command of every shell and PowerShell provisioner, in build order, with its true
+ * position. A PowerShell script's file is a scan of its own kind: a `.ps1` run by both a
+ * shell and a powershell provisioner is not a case worth a cache key.
+ */
+export async function extractShell(
+  builds: Build[],
+  paths: PathOptions = {},
+  scans: Map<string, ShellScan> = new Map(),
+): Promise<ShellExtraction> {
+  const out: ShellExtraction = {
+    shell: [],
+    env: [],
+    comments: [],
+    errors: [],
+    scripts: {},
+    missing: [],
+    scans,
+  };
+  // Each grammar loads (once per process) only when a template has that language to read.
+  let bash: Parser | undefined;
+  let ps: Parser | undefined;
   for (const build of builds) {
     for (const provisioner of build.provisioners) {
-      // The bash grammar loads (once per process) only when a template has shell to read.
-      if (SHELL_PROVISIONERS.has(provisioner.type)) extractProvisioner(await bashParser(), provisioner, out);
+      if (SHELL_PROVISIONERS.has(provisioner.type)) {
+        bash ??= await bashParser();
+        const parser = bash;
+        extractProvisioner((text) => scanShell(parser, text), provisioner, out, paths);
+      } else if (provisioner.type === 'powershell') {
+        ps ??= await powershellParser();
+        const parser = ps;
+        extractProvisioner((text) => scanPowerShell(parser, text), provisioner, out, paths);
+      } else if (provisioner.type === 'file') checkUploadSource(provisioner, out, paths);
     }
   }
   return out;
 }
 
-function extractProvisioner(bash: Parser, provisioner: Provisioner, out: ShellExtraction): void {
+/** A file provisioner uploads `source` (a file or folder) unless it downloads. */
+function checkUploadSource(provisioner: Provisioner, out: ShellExtraction, paths: PathOptions): void {
+  if (stringValue(attr(provisioner.body, 'direction')?.value) === 'download') return;
+  // `generated = true`: the file is made during the build, so it need not exist yet.
+  const generated = attr(provisioner.body, 'generated')?.value;
+  if (generated?.kind === 'literal' && (generated.value === true || generated.value === 'true')) return;
+  const expr = attr(provisioner.body, 'source')?.value;
+  const written = expr === undefined ? undefined : mappedText(expr)?.text;
+  if (expr === undefined || written === undefined) return;
+  const found = resolveTemplatePath(written, provisioner.pos.file, paths);
+  if (found !== undefined && 'missing' in found) {
+    out.missing.push({ message: `file "${written}" to upload is missing: ${found.missing}`, pos: expr.pos });
+  }
+}
+
+/** Scans one text: bash for shell provisioners, PowerShell for powershell ones. */
+type Scanner = (text: MappedText) => ShellScan;
+
+function extractProvisioner(
+  scanner: Scanner,
+  provisioner: Provisioner,
+  out: ShellExtraction,
+  paths: PathOptions,
+): void {
   const body = provisioner.body;
   const add = (text: MappedText | undefined, via: ShellCommand['origin']['via']): void => {
     if (text === undefined) return;
-    const scan = scanShell(bash, via === 'script' || via === 'scripts' ? text : maskGoTemplates(text));
-    out.comments.push(...scan.comments);
-    out.errors.push(...scan.errors);
+    const isScript = via === 'script' || via === 'scripts';
+    const cached = isScript ? out.scans.get(text.file) : undefined;
+    const scan = cached ?? scanner(isScript ? text : maskGoTemplates(text));
+    if (isScript && cached === undefined) out.scans.set(text.file, scan);
+    // A file's comments and errors are reported once per template, however many builds run it.
+    if (cached === undefined || !out.shell.some((c) => c.pos.file === text.file)) {
+      out.comments.push(...scan.comments);
+      out.errors.push(...scan.errors);
+    }
     for (const found of scan.commands) out.shell.push(withOrigin(found, provisioner, via));
   };
   // `command` is shell-local's single-command form of `inline`.
@@ -48,10 +112,10 @@ function extractProvisioner(bash: Parser, provisioner: Provisioner, out: ShellEx
     add(joinLines(lines.flatMap((item) => mappedText(item) ?? [])), 'inline');
   }
   const script = attr(body, 'script')?.value;
-  if (script !== undefined) add(readScript(provisioner, script, out), 'script');
+  if (script !== undefined) add(readScript(provisioner, script, out, paths), 'script');
   const scripts = attr(body, 'scripts')?.value;
   for (const item of scripts?.kind === 'tuple' ? scripts.items : []) {
-    add(readScript(provisioner, item, out), 'scripts');
+    add(readScript(provisioner, item, out, paths), 'scripts');
   }
   const execute = attr(body, 'execute_command')?.value;
   if (execute !== undefined) add(mappedText(execute), 'execute_command');
@@ -78,26 +142,33 @@ function withOrigin(
 }
 
 /**
- * Read a `script`/`scripts` file relative to the template file that names it. `${path.root}`
- * and `{{template_dir}}` are that directory; other computed paths cannot be known before a
- * build, so they are left alone.
+ * Read a `script`/`scripts` file where Packer would find it (src/template/paths.ts). A
+ * computed path cannot be known before a build and is left alone; a file found nowhere is
+ * reported as missing, which is not a syntax problem: the template itself reads fine.
  */
-function readScript(provisioner: Provisioner, expr: Expr, out: ShellExtraction): MappedText | undefined {
+function readScript(
+  provisioner: Provisioner,
+  expr: Expr,
+  out: ShellExtraction,
+  paths: PathOptions,
+): MappedText | undefined {
   const written = mappedText(expr)?.text;
   if (written === undefined) return undefined;
-  const relative = written.replace(/^\$\{path\.root\}\/?|^\{\{\s*template_dir\s*\}\}\/?/, '');
-  if (/\$\{|\{\{/.test(relative)) return undefined;
-  const file = isAbsolute(relative) ? relative : join(dirname(provisioner.pos.file), relative);
+  const found = resolveTemplatePath(written, provisioner.pos.file, paths);
+  if (found === undefined) return undefined;
+  if ('missing' in found) {
+    out.missing.push({ message: `script "${written}" is missing: ${found.missing}`, pos: expr.pos });
+    return undefined;
+  }
+  const file = found.file;
   let text = out.scripts[file];
   if (text === undefined) {
     try {
-      text = readFileSync(file, 'utf8');
+      // A folder named as a script is Packer's error too, but not a missing file.
+      text = statSync(file).isDirectory() ? '' : readFileSync(file, 'utf8');
     } catch (err) {
       const code = (err as NodeJS.ErrnoException).code ?? 'unreadable';
-      out.errors.push({
-        message: `script "${written}" cannot be read (${code} at ${file}); paths are relative to the template's directory`,
-        pos: expr.pos,
-      });
+      out.missing.push({ message: `script "${written}" cannot be read (${code} at ${file})`, pos: expr.pos });
       return undefined;
     }
     out.scripts[file] = text;

@@ -4,6 +4,9 @@ import { Language, Parser } from 'web-tree-sitter';
 
 const require = createRequire(import.meta.url);
 let bash: Promise<Parser> | undefined;
+let powershell: Promise<Parser> | undefined;
+/** The wasm runtime, initialised once for every grammar. */
+let runtime: Promise<void> | undefined;
 
 /**
  * The bash parser is created once per process, when a template first has shell to read:
@@ -14,12 +17,19 @@ export function bashParser(): Promise<Parser> {
   return bash;
 }
 
+/** The PowerShell parser, loaded only when a template has a powershell provisioner. */
+export function powershellParser(): Promise<Parser> {
+  powershell ??= create('tree-sitter-powershell/tree-sitter-powershell.wasm');
+  return powershell;
+}
+
 async function create(grammar: string): Promise<Parser> {
   // Keep wasm on V8's baseline compiler: optimising the large grammar module costs more CPU in
   // background threads than one run's parsing saves (bench/RESULTS.md, "Template parsing").
   // Set before the grammar is compiled.
   setFlagsFromString('--liftoff-only');
-  await Parser.init();
+  runtime ??= Parser.init();
+  await runtime;
   const parser = new Parser();
   parser.setLanguage(await Language.load(require.resolve(grammar)));
   return parser;

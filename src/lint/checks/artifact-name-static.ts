@@ -15,6 +15,11 @@ export interface ArtifactNameStaticParams {
   /** Regex over literal text, for legacy template functions: `\{\{\s*(timestamp|isotime|uuid)`. */
   uniqueText: string;
   variablesAreUnique: boolean;
+  /**
+   * Regex over literal text that marks the template as itself generated (`%s` filled by a
+   * test harness): the name is not what gets built, so it is not judged.
+   */
+  placeholderText?: string;
   /** Placeholders: {source}, {attribute}, {value}. */
   message: string;
 }
@@ -23,6 +28,8 @@ export const artifactNameStatic: CheckModule<ArtifactNameStaticParams> = {
   applies: (p, template) => p.attributes.some((a) => hasSourceOf(template, a.builders)),
   prepare(p) {
     const text = compileRegex(p.uniqueText, 'uniqueText');
+    const placeholder =
+      p.placeholderText === undefined ? undefined : compileRegex(p.placeholderText, 'placeholderText');
     const callInSource = new RegExp(
       `\\b(${p.uniqueFunctions.map((f) => f.replace(/\W/g, '')).join('|')})\\s*\\(`,
     );
@@ -32,16 +39,24 @@ export const artifactNameStatic: CheckModule<ArtifactNameStaticParams> = {
       if (e !== expr) return unique(template, e, depth + 1);
       switch (e.kind) {
         case 'literal':
-          return text.test(String(e.value));
+          return text.test(String(e.value)) || (placeholder?.test(String(e.value)) ?? false);
         case 'template':
           return e.parts.some((part) =>
-            part.kind === 'text' ? text.test(part.text) : unique(template, part.expr, depth + 1),
+            part.kind === 'text'
+              ? text.test(part.text) || (placeholder?.test(part.text) ?? false)
+              : unique(template, part.expr, depth + 1),
           );
         case 'reference':
           // `local.*` that did not resolve, `var.*`, `source.name`, `build.*`: not literal text.
           return e.path[0] !== 'var' || p.variablesAreUnique;
         case 'call':
-          return p.uniqueFunctions.includes(e.name) || e.args.some((a) => unique(template, a, depth + 1));
+          // Legacy JSON actions are calls too (``{{user `name`}}``, `{{isotime}}`): `uniqueText`
+          // says which of them change per build, as it does for them written as text.
+          return (
+            p.uniqueFunctions.includes(e.name) ||
+            text.test(e.source) ||
+            e.args.some((a) => unique(template, a, depth + 1))
+          );
         case 'tuple':
           return e.items.some((i) => unique(template, i, depth + 1));
         case 'object':

@@ -13,6 +13,7 @@ import { sourceAttribute } from './source-attribute.js';
 import { sourceAttributeMissing } from './source-attribute-missing.js';
 import { tagsMissing } from './tags-missing.js';
 import { templateFormat } from './template-format.js';
+import { unknownArgument } from './unknown-argument.js';
 import { variable } from './variable.js';
 
 /**
@@ -36,4 +37,5 @@ export const CHECKS: Record<string, CheckModule<{ message: string }>> = {
   'tags-missing': tagsMissing,
   'plugin-version-unbounded': pluginVersionUnbounded,
   'file-upload-privileged-path': fileUploadPrivilegedPath,
+  'unknown-argument': unknownArgument,
 };

@@ -16,5 +16,6 @@ export function formatJson(report: LintReport): string {
     endColumn: f.endColumn,
   }));
   const na = report.notApplicable ? { notApplicable: report.notApplicable } : {};
-  return `${JSON.stringify({ findings, summary: report.summary, ...na }, null, 2)}\n`;
+  const notes = report.notes && report.notes.length > 0 ? { notes: report.notes } : {};
+  return `${JSON.stringify({ findings, summary: report.summary, ...na, ...notes }, null, 2)}\n`;
 }

@@ -11,6 +11,8 @@ export interface LintReport {
   policies: LoadedPolicy[];
   /** Per template path: policies with nothing to judge there. Absent: all applied. */
   notApplicable?: Record<string, string[]>;
+  /** How lint read its input when not obvious (a folder linted file by file). */
+  notes?: string[];
 }
 
 /** Policies whose findings point at secret values: never echo their source text. */

@@ -27,7 +27,10 @@ export function formatText(report: LintReport, opts: TextOptions): string {
     );
     if (opts.frames) lines.push(...frame(f, texts.get(f.file), masked.has(f.policy), paint));
   }
-  if (!opts.quiet) lines.push(summaryLine(report, paint));
+  if (!opts.quiet) {
+    for (const note of report.notes ?? []) lines.push(`${paint(2, 'note:')} ${note}`);
+    lines.push(summaryLine(report, paint));
+  }
   return lines.length > 0 ? `${lines.join('\n')}\n` : '';
 }
 

@@ -25,7 +25,7 @@ describe('imagegate lint (CLI)', { timeout: 60_000 }, () => {
   it('exits 0 on a clean template and 1 on findings at/above --fail-on', async () => {
     const clean = await lint(['test/fixtures/lint/hardened']);
     expect(clean.exitCode).toBe(0);
-    expect(clean.stdout).toBe('ok: 0 findings (0 errors, 0 warnings, 0 info) in 1 template, 20 policies\n');
+    expect(clean.stdout).toBe('ok: 0 findings (0 errors, 0 warnings, 0 info) in 1 template, 22 policies\n');
     // --quiet on a clean template prints nothing at all.
     expect((await lint(['-q', 'test/fixtures/lint/hardened'])).stdout).toBe('');
     const bad = await lint(['test/fixtures/lint/footguns']);
@@ -57,7 +57,7 @@ describe('imagegate lint (CLI)', { timeout: 60_000 }, () => {
     const ids = (JSON.parse(listed.stdout) as { id: string }[]).map((p) => p.id);
     expect(ids).toContain('no-chmod-777');
     expect(ids).not.toContain('manifest-missing');
-    expect(ids).toHaveLength(20);
+    expect(ids).toHaveLength(22);
     // failOn: warning from the file applies.
     expect(
       (await lint(['--config', config, 'test/fixtures/lint/policies/ebs-unencrypted/bad.pkr.hcl'])).exitCode,

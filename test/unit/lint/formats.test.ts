@@ -32,7 +32,7 @@ describe('json', () => {
         'endColumn',
       ]);
     }
-    expect(doc.summary).toMatchObject({ templates: 2, policies: 20, exitCode: 1, failOn: 'error' });
+    expect(doc.summary).toMatchObject({ templates: 2, policies: 22, exitCode: 1, failOn: 'error' });
   });
 });
 
@@ -42,7 +42,7 @@ describe('sarif', () => {
     expect(doc.version).toBe('2.1.0');
     const driver = doc.runs[0].tool.driver;
     expect(driver).toMatchObject({ name: 'imagegate', version: '9.9.9' });
-    expect(driver.rules).toHaveLength(20);
+    expect(driver.rules).toHaveLength(22);
     const rule = driver.rules.find((r: { id: string }) => r.id === 'cleanup-missing');
     expect(rule.help.text).toContain('Remediation:');
     expect(rule.help.text).toContain('authorized_keys');
@@ -77,11 +77,11 @@ describe('junit', () => {
       testcase: { name: string; failure?: unknown }[];
     }[];
     expect(suites.map((s) => s.name)).toEqual(['test/fixtures/lint/footguns', 'test/fixtures/lint/hardened']);
-    expect(suites.map((s) => s.testcase.length)).toEqual([20, 20]);
+    expect(suites.map((s) => s.testcase.length)).toEqual([22, 22]);
     const failing = suites[0]!.testcase.filter((c) => c.failure !== undefined).map((c) => c.name);
     expect(failing).toEqual([...new Set(run.findings.map((f) => f.policy))].sort());
     expect(suites[1]!.failures).toBe('0');
-    expect(xml.testsuites.tests).toBe('40');
+    expect(xml.testsuites.tests).toBe('44');
   });
 });
 
@@ -118,7 +118,7 @@ describe('text', () => {
       /^test\/fixtures\/lint\/footguns\/footguns\.pkr\.hcl:\d+:\d+ (error|warning|info) [a-z-]+ .+/,
     );
     expect(out.at(-1)).toBe(
-      `failed (fail-on error): ${run.summary.findings} findings (${run.summary.errors} errors, ${run.summary.warnings} warnings, 0 info) in 2 templates, 20 policies`,
+      `failed (fail-on error): ${run.summary.findings} findings (${run.summary.errors} errors, ${run.summary.warnings} warnings, 0 info) in 2 templates, 22 policies`,
     );
     expect(formatText(run, { color: false, frames: false, quiet: true }).split('\n')).toHaveLength(
       run.findings.length + 1,

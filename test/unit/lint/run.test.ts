@@ -66,7 +66,7 @@ describe('configuration', () => {
     const policies = run.findings.map((f) => f.policy);
     expect(policies).not.toContain('manifest-missing');
     expect(run.findings.find((f) => f.policy === 'package-unpinned')?.severity).toBe('error');
-    expect(run.summary.policies).toBe(19);
+    expect(run.summary.policies).toBe(21);
   });
 
   it('fails only at or above failOn', async () => {
@@ -116,7 +116,7 @@ describe('user policy directories', () => {
     const run = await lintPaths([dir], { policyDirs: [`${FIX}/custom-policies`] });
     const custom = run.findings.filter((f) => f.policy === 'no-chmod-777');
     expect(custom.map((f) => [f.line, f.severity])).toEqual([[8, 'error']]);
-    expect(run.summary.policies).toBe(21);
+    expect(run.summary.policies).toBe(23);
     const alone = await lintPaths([dir], { policyDirs: [`${FIX}/custom-policies`], builtin: false });
     expect(new Set(alone.findings.map((f) => f.policy))).toEqual(new Set(['no-chmod-777']));
   });
@@ -187,7 +187,7 @@ describe('bad paths', () => {
 describe('built-in catalog', () => {
   it('every built-in YAML is valid against the schema and the bundled catalog matches it', () => {
     const fromYaml = readPolicyDir(BUILTIN_POLICY_DIR);
-    expect(fromYaml).toHaveLength(20);
+    expect(fromYaml).toHaveLength(22);
     expect(readBuiltinPolicies()).toEqual(fromYaml);
   });
 

@@ -172,12 +172,13 @@ describe('shell from script files, execute_command and environment_vars', () => 
     ]);
   });
 
-  it('reports an unreadable script at the attribute value, without failing the load', async () => {
+  it('reports a missing script at the attribute value as a missing file, not a syntax error', async () => {
     const t2 = await loadTemplate(join(fixtures, 'malformed/missing-script.pkr.hcl'));
-    expect(t2.syntaxErrors).toHaveLength(1);
-    expect(range(t2.syntaxErrors[0]!.pos)).toBe('3:14-3:40');
-    expect(t2.syntaxErrors[0]!.message).toMatch(
-      /^script "scripts\/does-not-exist.sh" cannot be read \(ENOENT/,
+    expect(t2.syntaxErrors).toEqual([]);
+    expect(t2.missingFiles).toHaveLength(1);
+    expect(range(t2.missingFiles![0]!.pos)).toBe('3:14-3:40');
+    expect(t2.missingFiles![0]!.message).toMatch(
+      /^script "scripts\/does-not-exist.sh" is missing: it is neither/,
     );
     expect(t2.shell).toEqual([]);
   });
