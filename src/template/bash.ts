@@ -101,6 +101,11 @@ function visit(state: State, node: Node, ctx: Walk): void {
     case 'command':
       command(state, node, ctx);
       break;
+    case 'declaration_command':
+      // `export NAME=value`, `declare`, `local`, `readonly`: a value set here is as written into
+      // the template as one set in front of a command.
+      declaration(state, node, ctx);
+      break;
     case 'pipeline': {
       const stages = kids(node).filter((k) => k.type !== 'comment');
       const described = stages.map((s) => describeStage(state.text, s));
@@ -181,6 +186,22 @@ function command(state: State, node: Node, ctx: Walk): void {
     const inner = quotedContent(state.text, script.node);
     if (inner !== undefined) scanInto({ ...state, text: inner }, ctx.guarded);
   }
+}
+
+function declaration(state: State, node: Node, ctx: Walk): void {
+  const [keyword, ...rest] = node.children.filter((k): k is Node => k !== null);
+  if (!keyword) return;
+  const name = display(state.text, keyword);
+  const args = rest.filter((k) => k.type !== 'comment').map((k) => display(state.text, k));
+  state.scan.commands.push({
+    name,
+    args,
+    text: display(state.text, node),
+    pipeline: ctx.pipe?.stages ?? [{ name, args }],
+    pipelineIndex: ctx.pipe?.index ?? 0,
+    guarded: ctx.guarded,
+    pos: textSpan(state.text, node.startIndex, node.endIndex),
+  });
 }
 
 /** The text inside a quoted word, as a MappedText of its own (only when no escapes shift it). */

@@ -544,3 +544,19 @@ build {
     expect(of((await lint([join(root, 't.pkr.hcl')])).findings, 'manifest-missing')).toEqual([]);
   });
 });
+
+describe('secret-in-template: values set by export/declare/local/readonly', () => {
+  it('finds a literal secret exported in an inline script, without printing it', async () => {
+    const root = tree({
+      'app.pkr.hcl':
+        'source "docker" "x" {\n  image  = "debian:bookworm"\n  commit = true\n}\n\nbuild {\n  sources = ["source.docker.x"]\n  provisioner "shell" {\n    inline = ["export API_TOKEN=abcdef123456789", "readonly DB_PASSWORD=hunter2isgood"]\n  }\n}\n',
+    });
+    const run = await lint([root]);
+    const secrets = run.findings.filter((f) => f.policy === 'secret-in-template');
+    expect(secrets.map((f) => f.message)).toEqual([
+      expect.stringMatching(/^a literal API_TOKEN in the `export` command; the value is not shown/),
+      expect.stringMatching(/^a literal DB_PASSWORD in the `readonly` command; the value is not shown/),
+    ]);
+    expect(JSON.stringify(secrets)).not.toMatch(/abcdef123456789|hunter2isgood/);
+  });
+});
