@@ -46,8 +46,21 @@ export interface InputFile {
   sha256: string;
 }
 
+/** The outcome of verifying one evidence file against the trust policy. */
+export interface EvidenceCheck {
+  verified: boolean;
+  /** Why not, as a kind (evidence/verify.ts RejectCode) and one line. */
+  code?: string;
+  reason?: string;
+  /** Trusted key that verified it, or the key id the envelope names when it did not verify. */
+  signer?: string;
+  /** sha256 of the evidence file (the DSSE envelope bytes). */
+  digest: string;
+}
+
 export interface ReportInputs {
-  verdicts: { file: string; verdict: Verdict; intact: boolean }[];
+  /** `verdict` is what the evidence claims; only `check.verified` makes it count. */
+  verdicts: { file: string; verdict: Verdict; check: EvidenceCheck }[];
   /** `imagegate lint --format json` outputs; `notApplicable` maps a template path to policy ids. */
   lint: { file: string; findings: LintFinding[]; notApplicable?: Record<string, string[]> }[];
   policies: PolicyInfo[];
@@ -150,8 +163,9 @@ export interface ArtifactSection {
   status: ArtifactStatus;
   /** What the verdict claims, even when it was tampered with. */
   claimedPassed: boolean;
+  /** Verified: signed by a trusted key, schema-valid, self-consistent. Only then does it count. */
   intact: boolean;
-  sha256: { recorded: string; computed?: string };
+  evidence: EvidenceCheck;
   identity: Identity;
   error?: string;
   /** The tail of the target's logs, kept by the verdict when the test did not pass. */
