@@ -97,6 +97,6 @@ Exit codes: 0 report written, 1 a verdict was tampered with (or failed, with --f
     )
     .action((verdicts: string[], opts: ReportOpts) => {
       if (verdicts.length === 0) throw new UserError('pass at least one verdict file or directory');
-      run(verdicts, opts);
+      return run(verdicts, opts);
     });
 }

@@ -9,7 +9,7 @@ import {
   readLintFile,
 } from '../../../../src/report/compliance/load.js';
 import type { InputFile } from '../../../../src/report/compliance/types.js';
-import { fixtureModel, scratchDir } from './helpers.js';
+import { fixtureModel, scratchDir, TRUST } from './helpers.js';
 
 const tmp = () => scratchDir('imagegate-report-load-');
 
@@ -153,7 +153,7 @@ describe('loadPolicies', () => {
 });
 
 describe('loadInputs', () => {
-  it('records every input file with its sha256 and reports tampering from readVerdict', () => {
+  it('records every input file with its sha256 and verifies each verdict', () => {
     const { set } = fixtureModel();
     const inputs = loadInputs({
       verdictPaths: [set.files.web, set.files.tampered],
@@ -163,8 +163,9 @@ describe('loadInputs', () => {
       policyDirs: [],
       controls: {},
       configFile: set.config,
+      trust: TRUST,
     });
-    expect(inputs.verdicts.map((v) => v.intact)).toEqual([true, false]);
+    expect(inputs.verdicts.map((v) => v.check.verified)).toEqual([true, false]);
     expect(inputs.files.map((f) => f.kind)).toEqual(['verdict', 'verdict', 'lint', 'prune', 'config']);
     expect(inputs.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
     expect(inputs.prune).toHaveLength(3);
