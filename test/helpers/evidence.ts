@@ -4,8 +4,10 @@
  * can name "the trusted key" and "another key" without generating files.
  */
 import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto';
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname } from 'node:path';
 import { type Envelope, encodeEnvelope, IN_TOTO_PAYLOAD_TYPE, pae } from '../../src/evidence/dsse.js';
-import { keyIdOf } from '../../src/evidence/keys.js';
+import { devKeyFile, keyIdOf } from '../../src/evidence/keys.js';
 import { verdictSubject } from '../../src/evidence/sign.js';
 import { ed25519Signer, type Signer } from '../../src/evidence/signer.js';
 import {
@@ -56,7 +58,10 @@ export const TEST_KEY = testKey(1, 'test key');
 export const OTHER_KEY = testKey(2, 'other key');
 
 /** Sign any statement, synchronously (Ed25519 needs no round trip). */
-export function signStatementSync(statement: Statement | Record<string, unknown>, key: TestKey = TEST_KEY): Envelope {
+export function signStatementSync(
+  statement: Statement | Record<string, unknown>,
+  key: TestKey = TEST_KEY,
+): Envelope {
   const payload = statementBytes(statement as Statement);
   const sig = sign(null, pae(IN_TOTO_PAYLOAD_TYPE, payload), key.privateKey);
   return {
@@ -67,7 +72,10 @@ export function signStatementSync(statement: Statement | Record<string, unknown>
 }
 
 export function signVerdictSync(verdict: Verdict, key: TestKey = TEST_KEY): Envelope {
-  return signStatementSync(makeStatement(subjectFor(verdictSubject(verdict)), VERDICT_PREDICATE, verdict), key);
+  return signStatementSync(
+    makeStatement(subjectFor(verdictSubject(verdict)), VERDICT_PREDICATE, verdict),
+    key,
+  );
 }
 
 export function signedVerdictBytes(verdict: Verdict, key: TestKey = TEST_KEY): Buffer {
@@ -81,7 +89,12 @@ export function writeSignedVerdictFile(dir: string, verdict: Verdict, key: TestK
 
 export function signPromotionSync(record: PromotionPredicate, key: TestKey = TEST_KEY): Envelope {
   const a = record.artifact;
-  const subject = subjectFor({ kind: a.kind, id: a.id, ...(a.region ? { region: a.region } : {}), ...(a.account ? { account: a.account } : {}) });
+  const subject = subjectFor({
+    kind: a.kind,
+    id: a.id,
+    ...(a.region ? { region: a.region } : {}),
+    ...(a.account ? { account: a.account } : {}),
+  });
   return signStatementSync(makeStatement(subject, PROMOTION_PREDICATE, record), key);
 }
 
@@ -92,4 +105,12 @@ export function withPayload(env: Envelope, statement: unknown): Envelope {
 
 export function decodeStatement(env: Envelope): Statement<Verdict> {
   return JSON.parse(Buffer.from(env.payload, 'base64').toString('utf8')) as Statement<Verdict>;
+}
+
+/** Make `key` the repository's development key under `stateDir` (what `local-dev` trusts and signs with). */
+export function installDevKey(stateDir: string, key: TestKey = TEST_KEY): void {
+  const file = devKeyFile(stateDir);
+  mkdirSync(dirname(file), { recursive: true });
+  writeFileSync(file, key.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
+  writeFileSync(`${file}.pub`, key.publicKeyPem);
 }

@@ -7,6 +7,7 @@ import { renderHtml } from '../../../../src/report/compliance/html.js';
 import { renderJunit } from '../../../../src/report/compliance/junit.js';
 import { renderMarkdown } from '../../../../src/report/compliance/markdown.js';
 import { BASE_AMI, baseVerdict, LEGACY_AMI, WEB_ID, webVerdict } from '../../../fixtures/report/verdicts.js';
+import { signedVerdictBytes } from '../../../helpers/evidence.js';
 import { fixtureModel, inputs, REJECTED, VERIFIED } from './helpers.js';
 
 const OPTS = { title: 't', generatedAt: '2026-11-28T08:00:00.000Z', toolVersion: '0.1.0' };

@@ -122,7 +122,10 @@ describe('imagegate report (CLI)', () => {
 
   it('shows evidence signed by a key no stage trusts as unverified, naming the key', async () => {
     const config = join(set.dir, 'untrusted.yaml');
-    writeFileSync(config, 'version: 1\nstages:\n  dev:\n    trust: [local-dev]\n    registry: { repository: r.example/web }\n');
+    writeFileSync(
+      config,
+      'version: 1\nstages:\n  dev:\n    trust: [local-dev]\n    registry: { repository: r.example/web }\n',
+    );
     const { stdout, exitCode } = await report([set.files.web, '--config', config]);
     expect(exitCode).toBe(1);
     expect(stdout).toContain(`not verified (untrusted): signed by ${TEST_KEY.keyId}`);

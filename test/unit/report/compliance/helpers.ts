@@ -5,8 +5,8 @@ import { afterAll } from 'vitest';
 import { buildReportModel } from '../../../../src/report/compliance/assemble.js';
 import { loadInputs } from '../../../../src/report/compliance/load.js';
 import type { EvidenceCheck, ReportInputs, ReportModel } from '../../../../src/report/compliance/types.js';
-import { TEST_KEY } from '../../../helpers/evidence.js';
 import { type FixtureSet, writeFixtureSet } from '../../../fixtures/report/verdicts.js';
+import { TEST_KEY } from '../../../helpers/evidence.js';
 
 export const CONTROLS: Record<string, string[]> = {
   'CIS-5.2.10': ['file:/etc/ssh/sshd_config#contents'],
