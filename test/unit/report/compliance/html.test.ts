@@ -4,7 +4,7 @@ import { buildReportModel } from '../../../../src/report/compliance/assemble.js'
 import { html } from '../../../../src/report/compliance/escape.js';
 import { renderHtml } from '../../../../src/report/compliance/html.js';
 import { INJECTION, webVerdict } from '../../../fixtures/report/verdicts.js';
-import { fixtureModel, inputs, REJECTED, VERIFIED } from './helpers.js';
+import { fixtureModel, inputs, VERIFIED } from './helpers.js';
 
 describe('escape.html', () => {
   it('escapes everything that could open a tag or leave an attribute', () => {
