@@ -73,3 +73,23 @@ export async function trustFor(
     },
   });
 }
+
+/**
+ * Every key some stage trusts (deduplicated): what `report` counts and what `verify` accepts
+ * when no stage is named. Stages without `trust` add nothing.
+ */
+export async function trustOfAllStages(
+  stages: readonly { trust?: readonly TrustEntry[] | undefined }[],
+  ctx: EvidenceContext,
+): Promise<TrustedKey[]> {
+  const entries: TrustEntry[] = [];
+  const seen = new Set<string>();
+  for (const e of stages.flatMap((s) => s.trust ?? [])) {
+    const k = JSON.stringify(e);
+    if (!seen.has(k)) entries.push(e);
+    seen.add(k);
+  }
+  if (entries.length === 0) return [];
+  const keys = await trustFor({ name: '(all stages)', trust: entries }, ctx);
+  return keys.filter((k, i) => keys.findIndex((o) => o.keyId === k.keyId) === i);
+}

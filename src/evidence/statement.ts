@@ -70,7 +70,7 @@ export function subjectFor(a: ArtifactIdentity): Subject {
 
 /**
  * Whether a statement is about `a`. Images match on the image id. An AMI matches on id and
- * region (when known) and, when the caller knows the account, on the account too; the digest
+ * region (when known) and, when both sides name an account, on the account too; the digest
  * must always be the sha256 of the subject's own name, so name and digest cannot disagree.
  */
 export function aboutArtifact(subjects: Subject[], a: ArtifactIdentity): boolean {
@@ -83,7 +83,9 @@ export function aboutArtifact(subjects: Subject[], a: ArtifactIdentity): boolean
     const parsed = parseAmiSubjectName(s.name);
     if (!parsed || parsed.id !== a.id) return false;
     if (a.region && parsed.region !== a.region) return false;
-    return !a.account || parsed.account === a.account;
+    // A subject without an account (the tester could not tell it) matches on id and region:
+    // AMI ids are unique within a region. One with an account must name the owner.
+    return !a.account || !parsed.account || parsed.account === a.account;
   });
 }
 

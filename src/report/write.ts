@@ -1,12 +1,10 @@
 import { existsSync } from 'node:fs';
 import { join, resolve } from 'node:path';
-import { AwsClients } from '../aws/clients.js';
 import type { LoadedConfig } from '../config/load.js';
-import type { TrustEntryConfig } from '../config/types.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { VERSION } from '../core/version.js';
-import { kmsPublicKey, kmsRegion } from '../evidence/signer.js';
-import { resolveTrust, type TrustedKey } from '../evidence/trust.js';
+import { trustOfAllStages } from '../evidence/setup.js';
+import type { TrustedKey } from '../evidence/trust.js';
 import { buildReportModel } from './compliance/assemble.js';
 import { renderHtml } from './compliance/html.js';
 import { renderJson } from './compliance/json.js';
@@ -49,26 +47,11 @@ export interface ModelRequest {
  * stage's `trust`, deduplicated. With no stages configured nothing is trusted, and every
  * verdict is shown as unverified.
  */
-export async function reportTrust(loaded: LoadedConfig, stateDir?: string): Promise<TrustedKey[]> {
-  const entries: TrustEntryConfig[] = [];
-  const seen = new Set<string>();
-  for (const stage of Object.values(loaded.config.stages ?? {})) {
-    for (const e of stage.trust ?? []) {
-      const k = JSON.stringify(e);
-      if (!seen.has(k)) entries.push(e);
-      seen.add(k);
-    }
-  }
-  let clients: AwsClients | undefined;
-  const keys = await resolveTrust(entries, {
+export function reportTrust(loaded: LoadedConfig, stateDir?: string): Promise<TrustedKey[]> {
+  return trustOfAllStages(Object.values(loaded.config.stages ?? {}), {
     configDir: loaded.dir,
     stateDir: stateDir ?? join(loaded.dir, '.imagegate'),
-    kmsPublicKey: (arn) => {
-      clients ??= new AwsClients();
-      return kmsPublicKey(arn, clients.kms({ region: kmsRegion(arn) }));
-    },
   });
-  return keys.filter((k, i) => keys.findIndex((o) => o.keyId === k.keyId) === i);
 }
 
 /** Inputs → report model, the same way for `report` and for the reports `gate` writes. */
