@@ -51,18 +51,19 @@ export function kmsSigner(keyArn: string, kms: KMSClient): Signer {
     describe: `KMS key ${keyArn}`,
     async sign(message) {
       const digest = createHash('sha256').update(message).digest();
-      const out = await kms
-        .send(
+      let out: { Signature?: Uint8Array | undefined };
+      try {
+        out = await kms.send(
           new SignCommand({
             KeyId: keyArn,
             Message: digest,
             MessageType: 'DIGEST',
             SigningAlgorithm: 'ECDSA_SHA_256',
           }),
-        )
-        .catch((err: unknown) => {
-          throw new UserError(`KMS Sign with ${keyArn} failed: ${(err as Error).message}`, 3);
-        });
+        );
+      } catch (err) {
+        throw new UserError(`KMS Sign with ${keyArn} failed: ${(err as Error).message}`, 3);
+      }
       if (!out.Signature) throw new UserError(`KMS Sign with ${keyArn} returned no signature`, 3);
       // KMS returns an ASN.1 DER ECDSA signature: the encoding DSSE tooling and node expect.
       return Buffer.from(out.Signature);
@@ -72,9 +73,12 @@ export function kmsSigner(keyArn: string, kms: KMSClient): Signer {
 
 /** A KMS key's public key (DER SPKI), for verification; must be an ECDSA P-256 signing key. */
 export async function kmsPublicKey(keyArn: string, kms: KMSClient): Promise<KeyObject> {
-  const out = await kms.send(new GetPublicKeyCommand({ KeyId: keyArn })).catch((err: unknown) => {
+  let out: { PublicKey?: Uint8Array | undefined; KeySpec?: string | undefined };
+  try {
+    out = await kms.send(new GetPublicKeyCommand({ KeyId: keyArn }));
+  } catch (err) {
     throw new UserError(`KMS GetPublicKey for ${keyArn} failed: ${(err as Error).message}`, 3);
-  });
+  }
   if (!out.PublicKey) throw new UserError(`KMS GetPublicKey for ${keyArn} returned no key`, 3);
   if (out.KeySpec && out.KeySpec !== 'ECC_NIST_P256') {
     throw new UserError(
