@@ -356,6 +356,26 @@ describe('imagegate promote (CLI)', () => {
     expect((await getManifest(`${dev.host}/qa/web`, 'qa'))?.digest).toBe(out.record.registry.digest);
     expect(readPromotions(join(work, '.imagegate')).map((r) => r.stage)).toEqual(['qa']);
   });
+
+  it('imagegate verify: exit 0 on the promoted digest, one line and exit 6 where the stage trusts another key', async () => {
+    const digest = (await getManifest(`${dev.host}/qa/web`, 'qa'))!.digest;
+    const verify = (...args: string[]) =>
+      spawnSync(bin, ['verify', `${dev.host}/qa/web@${digest}`, ...args], { encoding: 'utf8' });
+    const ok = verify('--stage', 'qa', '--config', join(work, 'imagegate.yaml'));
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^verified: .* passed its tests .*signed by local-dev key/);
+    writeFileSync(join(work, 'other.pub'), OTHER_KEY.publicKeyPem);
+    writeFileSync(
+      join(work, 'strict.yaml'),
+      `stages:\n  qa:\n    trust: [{ publicKey: other.pub }]\n    registry:\n      repository: "${dev.host}/qa/web"\n`,
+    );
+    const refused = verify('--stage', 'qa', '--config', join(work, 'strict.yaml'));
+    expect(refused.status).toBe(6);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^imagegate: refused: .*a key this stage does not trust/),
+    ]);
+  });
 });
 
 describe('promote from a registry stage on a machine without the image', () => {
