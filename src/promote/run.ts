@@ -53,6 +53,7 @@ import { credentialResolver, type StageLogin } from './registry-auth.js';
 import { attachAttestation, fetchAttestations } from './registry-referrers.js';
 import { RegistrySession } from './registry-session.js';
 import { findStage, type RegistryStage, repositoryFor, type Stage, stageLadder } from './stages.js';
+import { registryEvidence } from './verify-artifact.js';
 
 export interface PromoteRequest {
   /** What the user named: an image reference or id, or an AMI id. */
@@ -133,7 +134,7 @@ export async function promoteArtifact(req: PromoteRequest): Promise<PromoteResul
   assertStageFits(artifact, stage);
   const found: Evidence = req.evidence
     ? loadEvidence(req.evidence)
-    : findEvidence(join(req.stateDir, 'verdicts'), artifact);
+    : await localOrTravelling(req, artifact, session);
   const claimedRegion = claimedArtifact(found.bytes)?.verdict.artifact?.region;
   if (artifact.kind === 'ami' && !artifact.region && claimedRegion) artifact.region = claimedRegion;
   const evidence = assertPromotable(found, artifact, stage, trust);
@@ -300,6 +301,27 @@ async function reachedRegistry(
     const r = verifyPromotion(a.envelope, { trust, artifact: identityOf(artifact) });
     return r.ok && r.predicate.stage === stage.name;
   });
+}
+
+/**
+ * The local verdict for the artifact or, when there is none and the artifact was named by its
+ * registry reference, the attestation that travelled with it there: a machine that never
+ * tested the image promotes it on with the evidence attached to it.
+ */
+async function localOrTravelling(
+  req: PromoteRequest,
+  artifact: ResolvedArtifact,
+  session: RegistrySession,
+): Promise<Evidence> {
+  try {
+    return findEvidence(join(req.stateDir, 'verdicts'), artifact);
+  } catch (err) {
+    const none = err instanceof UserError && err.exitCode === REFUSED && /no verdict for/.test(err.message);
+    if (!none || !hasRegistryHost(req.artifact)) throw err;
+    const travelled = await registryEvidence(req.artifact, session);
+    if (travelled.artifact.id !== artifact.id) throw err;
+    return travelled.evidence;
+  }
 }
 
 /** Stages' `registry.credentials` by registry host, the target stage first (it wins a shared host). */

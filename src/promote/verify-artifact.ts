@@ -130,18 +130,31 @@ async function locate(req: VerifyRequest): Promise<{ artifact: ResolvedArtifact;
 async function locateInRegistry(
   req: VerifyRequest,
 ): Promise<{ artifact: ResolvedArtifact; evidence: Evidence }> {
-  const at = req.artifact.lastIndexOf('@');
-  const colon = req.artifact.lastIndexOf(':');
-  const [repository, reference] =
-    at > 0
-      ? [req.artifact.slice(0, at), req.artifact.slice(at + 1)]
-      : colon > req.artifact.lastIndexOf('/')
-        ? [req.artifact.slice(0, colon), req.artifact.slice(colon + 1)]
-        : [req.artifact, 'latest'];
-  const session = req.session ?? anonymousSession();
+  return registryEvidence(req.artifact, req.session ?? anonymousSession());
+}
+
+/** `HOST/REPO@sha256:…`, `HOST/REPO:TAG` or `HOST/REPO` → repository and reference. */
+export function splitReference(ref: string): { repository: string; reference: string } {
+  const at = ref.lastIndexOf('@');
+  if (at > 0) return { repository: ref.slice(0, at), reference: ref.slice(at + 1) };
+  const colon = ref.lastIndexOf(':');
+  if (colon > ref.lastIndexOf('/'))
+    return { repository: ref.slice(0, colon), reference: ref.slice(colon + 1) };
+  return { repository: ref, reference: 'latest' };
+}
+
+/**
+ * The newest verdict attestation attached to a registry image, and the image it is about. The
+ * newest must be readable: an unreadable one is a refusal, never a reason to use an older one.
+ */
+export async function registryEvidence(
+  ref: string,
+  session: RegistrySession,
+): Promise<{ artifact: ResolvedArtifact; evidence: Evidence }> {
+  const { repository, reference } = splitReference(ref);
   const manifest = await getManifest(repository, reference, session);
-  if (!manifest) throw new UserError(`${req.artifact}: not found in the registry`);
-  const artifact: ResolvedArtifact = { kind: 'docker-image', id: manifest.config, reference: req.artifact };
+  if (!manifest) throw new UserError(`${ref}: not found in the registry`);
+  const artifact: ResolvedArtifact = { kind: 'docker-image', id: manifest.config, reference: ref };
   const attestations = (await fetchAttestations(repository, manifest.digest, session)).filter(
     (a) => a.predicateType === undefined || a.predicateType === VERDICT_PREDICATE,
   );

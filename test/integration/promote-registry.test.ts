@@ -386,4 +386,28 @@ describe('promote from a registry stage on a machine without the image', () => {
     expect(result.artifact.id).toBe(testedId);
     expect((await getManifest(`${prod.host}/mirror/web`, 'mirror'))?.config).toBe(testedId);
   });
+
+  it('with neither the image nor its verdict: the evidence travels with the image, and the ladder is read at the destination', async () => {
+    execFileSync('docker', ['rmi', '--force', testedId], { stdio: 'pipe' });
+    const elsewhere = join(dir, 'elsewhere', '.imagegate');
+    installDevKey(elsewhere);
+    const stages2: StagesConfig = {
+      ...stages,
+      mirror: { ...stages.mirror!, registry: { repository: `${prod.host}/mirror2/web`, tags: ['mirror'] } },
+    };
+    // By digest: the local tag prod/web:prod still names the image pushed over it earlier.
+    const digest = (await getManifest(`localhost:${prod.port}/prod/web`, 'prod'))!.digest;
+    const result = await promoteArtifact({
+      artifact: `localhost:${prod.port}/prod/web@${digest}`,
+      to: 'mirror',
+      stages: stages2,
+      stateDir: elsewhere,
+      docker,
+    });
+    expect(result.evidence).toMatch(new RegExp(`^localhost:${prod.port}/prod/web@sha256:`));
+    expect(result.attestationSha256).toBe(attestationDigest(readFileSync(verdictFile)));
+    expect((await getManifest(`${prod.host}/mirror2/web`, 'mirror'))?.config).toBe(testedId);
+    // "dev" was reached according to the promotion attestation attached in the dev registry.
+    expect(readPromotions(elsewhere).map((r) => r.stage)).toEqual(['mirror']);
+  });
 });
