@@ -4,7 +4,7 @@
  * can name "the trusted key" and "another key" without generating files.
  */
 import { createPrivateKey, createPublicKey, type KeyObject, sign } from 'node:crypto';
-import { mkdirSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Envelope, encodeEnvelope, IN_TOTO_PAYLOAD_TYPE, pae } from '../../src/evidence/dsse.js';
 import { devKeyFile, keyIdOf } from '../../src/evidence/keys.js';
@@ -21,7 +21,7 @@ import {
 import { writeEvidence } from '../../src/evidence/store.js';
 import type { TrustedKey } from '../../src/evidence/trust.js';
 import type { Verdict } from '../../src/evidence/verdict.js';
-import type { PromotionPredicate } from '../../src/evidence/verify.js';
+import { type PromotionPredicate, verifyVerdict } from '../../src/evidence/verify.js';
 
 export interface TestKey {
   privateKey: KeyObject;
@@ -113,4 +113,24 @@ export function installDevKey(stateDir: string, key: TestKey = TEST_KEY): void {
   mkdirSync(dirname(file), { recursive: true });
   writeFileSync(file, key.privateKey.export({ type: 'pkcs8', format: 'pem' }), { mode: 0o600 });
   writeFileSync(`${file}.pub`, key.publicKeyPem);
+}
+
+/**
+ * Read and verify a verdict file as `promote` would, trusting the test keys and the development
+ * keys under the given `.imagegate` directories (where `test` and `gate` create theirs).
+ */
+export function readSignedVerdict(
+  file: string,
+  ...stateDirs: string[]
+): { verdict: Verdict; verified: boolean; reason?: string } {
+  const trust: TrustedKey[] = [TEST_KEY.trusted];
+  for (const dir of stateDirs) {
+    const pub = `${devKeyFile(dir)}.pub`;
+    if (!existsSync(pub)) continue;
+    const key = createPublicKey(readFileSync(pub, 'utf8'));
+    trust.push({ keyId: keyIdOf(key), publicKey: key, label: `dev key in ${dir}` });
+  }
+  const r = verifyVerdict(readFileSync(file), { trust });
+  if (r.ok) return { verdict: r.predicate, verified: true };
+  return { verdict: r.claimed as Verdict, verified: false, reason: r.reason };
 }

@@ -2,7 +2,6 @@ import { describe, expect, it } from 'vitest';
 import { attestationDigest } from '../../../../src/evidence/dsse.js';
 import type { Verdict } from '../../../../src/evidence/verdict.js';
 import { buildReportModel } from '../../../../src/report/compliance/assemble.js';
-import { signedVerdictBytes } from '../../../helpers/evidence.js';
 import { renderHtml } from '../../../../src/report/compliance/html.js';
 import { renderJunit } from '../../../../src/report/compliance/junit.js';
 import { renderMarkdown } from '../../../../src/report/compliance/markdown.js';
