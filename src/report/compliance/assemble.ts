@@ -253,6 +253,7 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
         const stage = pick(r.record, ['stage', 'to', 'action', 'decision']);
         if (stage) e.stage = stage;
         if (row.detail) e.detail = row.detail;
+        if (r.signature && !r.signature.verified) e.unverified = r.signature.reason ?? 'not verified';
         const cited = r.record.attestationSha256 ?? r.record.verdictSha256;
         if (typeof cited === 'string' && cited !== check.digest) e.otherVerdict = cited;
         return e;

@@ -299,7 +299,7 @@ function history(a: ArtifactSection): string {
     .map(
       (h) =>
         `<tr><td class="mono nowrap">${html(h.at || '—')}</td><td>${html(h.kind)}</td><td>${html(h.stage ?? '')}</td>` +
-        `<td>${html(h.status)}</td><td class="msg">${html(h.detail ?? '')}${h.otherVerdict ? `<br><span class="failure">on another verdict: sha256 ${html(shortHash(h.otherVerdict))}</span>` : ''}</td><td class="muted mono">${html(h.source)}</td></tr>`,
+        `<td>${html(h.status)}</td><td class="msg">${html(h.detail ?? '')}${h.otherVerdict ? `<br><span class="failure">on another verdict: sha256 ${html(shortHash(h.otherVerdict))}</span>` : ''}${h.unverified ? `<br><span class="failure">⚠ unverified record: ${html(h.unverified)}</span>` : ''}</td><td class="muted mono">${html(h.source)}</td></tr>`,
     )
     .join('');
   return (

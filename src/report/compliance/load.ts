@@ -10,9 +10,10 @@ import { basename, extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../../core/errors.js';
 import { claimedVerdict } from '../../evidence/claimed.js';
+import { type Envelope, encodeEnvelope } from '../../evidence/dsse.js';
 import type { TrustedKey } from '../../evidence/trust.js';
 import type { Verdict } from '../../evidence/verdict.js';
-import { verifyVerdict } from '../../evidence/verify.js';
+import { verifyPromotion, verifyVerdict } from '../../evidence/verify.js';
 import { parseFinding } from './findings.js';
 import type {
   EvidenceCheck,
@@ -251,6 +252,27 @@ export interface LoadRequest {
 }
 
 /**
+ * imagegate's promotion records carry a signed attestation; verify it so a hand-written or
+ * edited line is flagged instead of being shown as history. Other records are left as read.
+ */
+function checkPromotion(r: SourcedRecord, trust: readonly TrustedKey[], notes: string[]): SourcedRecord {
+  if (r.record.schema !== 'imagegate.promotion/v1') return r;
+  const env = r.record.attestation;
+  const v =
+    env && typeof env === 'object' ? verifyPromotion(encodeEnvelope(env as Envelope), { trust }) : undefined;
+  const reason = !v
+    ? 'no signed attestation (hand-written or from before records were signed)'
+    : v.ok
+      ? v.predicate.stage !== r.record.stage
+        ? `its signed stage is "${v.predicate.stage}", not "${String(r.record.stage)}"`
+        : undefined
+      : v.reason;
+  if (!reason) return { ...r, signature: { verified: true } };
+  notes.push(`${r.file}:${r.line}: promotion record not verified: ${reason}; it proves nothing`);
+  return { ...r, signature: { verified: false, reason } };
+}
+
+/**
  * Verify one evidence file. The report never refuses to show evidence: what fails verification
  * is shown for investigation, with why, and counted as tampered.
  */
@@ -292,7 +314,7 @@ export function loadInputs(req: LoadRequest): ReportInputs {
       files.push({ path: file, kind, sha256: sha256(bytes) });
       return parseRecords(file, bytes.toString('utf8'), notes);
     });
-  const promotions = records(req.promotionFiles, 'promotion');
+  const promotions = records(req.promotionFiles, 'promotion').map((r) => checkPromotion(r, req.trust, notes));
   const prune = records(req.pruneFiles, 'prune');
   if (req.configFile)
     files.push({ path: req.configFile, kind: 'config', sha256: sha256(readBytes(req.configFile, 'config')) });

@@ -193,7 +193,8 @@ function artifact(a: ArtifactSection, policies: ReadonlyMap<string, PolicyUse>):
           md(h.stage ?? ''),
           md(h.status),
           md(h.detail ?? '') +
-            (h.otherVerdict ? ` ⚠️ on another verdict ${code(shortHash(h.otherVerdict))}` : ''),
+            (h.otherVerdict ? ` ⚠️ on another verdict ${code(shortHash(h.otherVerdict))}` : '') +
+            (h.unverified ? ` ⚠️ unverified record: ${md(h.unverified)}` : ''),
         ]),
       ),
       '',

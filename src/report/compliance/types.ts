@@ -38,6 +38,11 @@ export interface SourcedRecord {
   line: number;
   item?: boolean;
   record: Record<string, unknown>;
+  /**
+   * For imagegate's own promotion records: whether the signed attestation on the line verifies
+   * under a trusted key. A record without one (hand-written) proves nothing and is flagged.
+   */
+  signature?: { verified: boolean; reason?: string };
 }
 
 export interface InputFile {
@@ -145,6 +150,8 @@ export interface HistoryEvent {
   source: string;
   /** The verdict sha256 a promotion record cites, when it is not this verdict's. */
   otherVerdict?: string;
+  /** Why a promotion record is not to be believed: unsigned, or signed by no trusted key. */
+  unverified?: string;
 }
 
 export interface Timings {
