@@ -77,7 +77,7 @@ export async function verifyArtifact(req: VerifyRequest): Promise<VerifyResult> 
     );
   }
   const { artifact, evidence } = await locate(req);
-  const verified = check(evidence, artifact, trust, trustedBy);
+  const verified = check(evidence, artifact, trust, req.stage);
   const v = verified.verdict;
   return {
     artifact,
@@ -98,9 +98,9 @@ function check(
   evidence: Evidence,
   artifact: ResolvedArtifact,
   trust: readonly TrustedKey[],
-  by: string,
+  stage?: string,
 ): VerifiedEvidence {
-  const verified = assertPromotable(evidence, artifact, { name: by.replace(/^stage "|"$/g, '') }, trust);
+  const verified = assertPromotable(evidence, artifact, { name: stage ?? '(any stage)' }, trust);
   assertPassed(verified);
   return verified;
 }
