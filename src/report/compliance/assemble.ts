@@ -319,7 +319,8 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
   const intactArtifacts = ordered.filter((a) => a.intact);
   const controls = buildControls(intactArtifacts, inputs.policies, inputs.controls);
 
-  const allFindings = [...ordered.flatMap((a) => a.lint.findings), ...unattachedFindings];
+  // Totals count verified evidence only: what a tampered verdict claims is shown, never summed.
+  const allFindings = [...intactArtifacts.flatMap((a) => a.lint.findings), ...unattachedFindings];
   const uses = new Map<string, PolicyUse>();
   const useOf = (id: string): PolicyUse => {
     let u = uses.get(id);
@@ -348,7 +349,7 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
       passed: ordered.filter((a) => a.status === 'passed').length,
       failed: ordered.filter((a) => a.status === 'failed').length,
       tampered: ordered.filter((a) => a.status === 'tampered').length,
-      checks: sumCounts(ordered.map((a) => a.checks)),
+      checks: sumCounts(intactArtifacts.map((a) => a.checks)),
       findings: severityCounts(allFindings),
       controls: {
         total: controls.length,
