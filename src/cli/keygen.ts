@@ -2,6 +2,7 @@ import { join, resolve } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { generateKey } from '../evidence/keys.js';
+import { configOption } from './options.js';
 import { terminalOutput } from './output.js';
 
 interface KeygenOpts {
@@ -50,13 +51,13 @@ export function register(program: Command): void {
     .command('keygen')
     .summary('make a local Ed25519 signing key for evidence')
     .description(
-      'Write a new Ed25519 key pair for signing evidence: the private key (PEM, mode 0600) and its\n' +
-        'public key beside it (FILE.pub). Prints the public key and its key id (sha256 of the public\n' +
+      'Write a new Ed25519 key pair for signing evidence: the private key (PEM, mode 0600) and its ' +
+        'public key beside it (FILE.pub). Prints the public key and its key id (sha256 of the public ' +
         'key), which is what trust policies and signatures name. Never overwrites a key.',
     )
     .option('--out <file>', 'private key file (default .imagegate/keys/signing.key beside imagegate.yaml)')
     .option('--json', 'print the files, key id and public key as JSON')
-    .option('--config <file>', 'imagegate.yaml whose directory holds .imagegate/', undefined)
+    .addOption(configOption('imagegate.yaml whose directory holds .imagegate/'))
     .addHelpText(
       'after',
       `

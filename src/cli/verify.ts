@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
 import { loadConfig } from '../config/load.js';
+import { configOption, quietOption } from './options.js';
 import { terminalOutput } from './output.js';
 
 interface VerifyOpts {
@@ -43,9 +44,9 @@ export function register(program: Command): void {
     .command('verify')
     .summary("verify an artifact's signed evidence against the trust policy (deploy-time check)")
     .description(
-      'Fetch the evidence that travels with an artifact — the attestation attached to a registry\n' +
-        "image (OCI referrers), the one an AMI's imagegate:attestation-sha256 tag names in the evidence\n" +
-        'store, or the newest verdict for a local image — and verify it: signature by a trusted key,\n' +
+      'Fetch the evidence that travels with an artifact — the attestation attached to a registry ' +
+        "image (OCI referrers), the one an AMI's imagegate:attestation-sha256 tag names in the evidence " +
+        'store, or the newest verdict for a local image — and verify it: signature by a trusted key, ' +
         'strict schema, consistent results, about this exact artifact, and a passing test.',
     )
     .argument('<artifact>', 'registry image (HOST/REPO@sha256:… or HOST/REPO:TAG), local image, or AMI id')
@@ -53,8 +54,8 @@ export function register(program: Command): void {
     .option('--evidence <file>', 'check this evidence file instead of fetching it')
     .option('--region <region>', 'region of the AMI')
     .option('--json', 'print the result as JSON on stdout')
-    .option('--config <file>', 'imagegate.yaml with the trust policy', undefined)
-    .option('--quiet', 'no progress on stderr')
+    .addOption(configOption('imagegate.yaml with the trust policy'))
+    .addOption(quietOption())
     .addHelpText(
       'after',
       `
