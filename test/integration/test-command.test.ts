@@ -292,8 +292,23 @@ describe('imagegate test (docker)', () => {
     expect(verdict.logs).toContain('token is [REDACTED]');
     expect(JSON.stringify(verdict)).not.toContain(secret);
     expect(r.stdout + r.stderr).not.toContain(secret);
+    // The report counts the verdict when a stage trusts the key `test` signed it with.
+    const trusting = join(out, 'trusting.yaml');
+    writeFileSync(
+      trusting,
+      `stages:\n  dev:\n    trust: [{ publicKey: "${join(fixtures, '.imagegate', 'keys', 'dev-signing.key.pub')}" }]\n    registry: { repository: r.example/leaky }\n`,
+    );
     for (const format of ['markdown', 'json', 'junit', 'html']) {
-      const report = imagegate(['report', file, '--format', format, '--out', join(out, `leaky.${format}`)]);
+      const report = imagegate([
+        'report',
+        file,
+        '--config',
+        trusting,
+        '--format',
+        format,
+        '--out',
+        join(out, `leaky.${format}`),
+      ]);
       expect(report.code).toBe(0);
       expect(readFileSync(join(out, `leaky.${format}`), 'utf8')).not.toContain(secret);
     }
