@@ -10,7 +10,7 @@ import { stageLadder } from '../dist/promote/stages.js';
 const OWNER = '111111111111';
 const OU = 'arn:aws:organizations::111111111111:ou/o-abc123/ou-ab12-bench001';
 const accounts = (n) => Array.from({ length: n }, (_, i) => String(200000000000 + i));
-const verdict = { sha256: 'f'.repeat(64), git: { sha: 'a'.repeat(40) } };
+const verdict = { git: { sha: 'a'.repeat(40) } };
 const stageFor = (regions) =>
   stageLadder({
     prod: {
@@ -35,11 +35,11 @@ const stageFor = (regions) =>
     tags: { OS: 'debian-12' },
   };
   const state = { source, images: [], viewTags: {}, members: { [OU]: accounts(1000) }, ssm: {} };
-  planAws({ verdict, stage, state, at: 'now' });
+  planAws({ verdict, attestationSha256: 'f'.repeat(64), stage, state, at: 'now' });
   const t0 = performance.now();
   const n = 20;
   let actions = 0;
-  for (let i = 0; i < n; i++) actions = planAws({ verdict, stage, state, at: 'now' }).actions.length;
+  for (let i = 0; i < n; i++) actions = planAws({ verdict, attestationSha256: 'f'.repeat(64), stage, state, at: 'now' }).actions.length;
   console.log(
     `plan, 1000 accounts x 4 regions (${actions} actions): ${((performance.now() - t0) / n).toFixed(1)} ms`,
   );
@@ -101,7 +101,7 @@ for (const [n, concurrency] of [
   const t0 = performance.now();
   const state = await discoverAws(ctx, stage, { id: 'ami-00000000000000001', region: 'eu-west-1' });
   const t1 = performance.now();
-  const plan = planAws({ verdict, stage, state, at: new Date().toISOString() });
+  const plan = planAws({ verdict, attestationSha256: 'f'.repeat(64), stage, state, at: new Date().toISOString() });
   await executeAws(ctx, plan, state);
   const t2 = performance.now();
   console.log(

@@ -2,7 +2,9 @@ import { AutoScalingClient } from '@aws-sdk/client-auto-scaling';
 import { BatchClient } from '@aws-sdk/client-batch';
 import { EC2Client } from '@aws-sdk/client-ec2';
 import { ImagebuilderClient } from '@aws-sdk/client-imagebuilder';
+import { KMSClient } from '@aws-sdk/client-kms';
 import { OrganizationsClient } from '@aws-sdk/client-organizations';
+import { S3Client } from '@aws-sdk/client-s3';
 import { SSMClient } from '@aws-sdk/client-ssm';
 import { STSClient } from '@aws-sdk/client-sts';
 import { fromTemporaryCredentials } from '@aws-sdk/credential-providers';
@@ -65,6 +67,14 @@ export class AwsClients {
   }
   sts(scope: AwsScope): STSClient {
     return this.client('sts', STSClient, scope);
+  }
+  /** Evidence signing (Sign, GetPublicKey): the key's region is the one in its ARN. */
+  kms(scope: AwsScope): KMSClient {
+    return this.client('kms', KMSClient, scope);
+  }
+  /** The AMI evidence store, when it is a bucket. */
+  s3(scope: AwsScope): S3Client {
+    return this.client('s3', S3Client, scope);
   }
   /** Organizations is global; its API lives in us-east-1 for the commercial partition. */
   organizations(scope: Partial<AwsScope> = {}): OrganizationsClient {

@@ -11,6 +11,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   build: () => import('./build.js'),
   doctor: () => import('./doctor.js'),
   gate: () => import('./gate.js'),
+  keygen: () => import('./keygen.js'),
   lint: () => import('./lint.js'),
   plan: () => import('./plan.js'),
   promote: () => import('./promote.js'),
@@ -19,6 +20,7 @@ const COMMANDS: Record<string, () => Promise<Registrar>> = {
   sweep: () => import('./sweep.js'),
   test: () => import('./test.js'),
   validate: () => import('./validate.js'),
+  verify: () => import('./verify.js'),
 };
 
 /**

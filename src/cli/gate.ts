@@ -62,6 +62,7 @@ async function run(names: string[], opts: GateOptions): Promise<number> {
         progress: makeProgress(process.stderr, { quiet: Boolean(opts.quiet) }),
         signal: interrupt.signal,
         toolVersion: VERSION,
+        notice: (m) => process.stderr.write(`imagegate: ${m}\n`),
       },
       deps,
     );
@@ -109,7 +110,7 @@ export function register(program: Command): void {
     .description(
       'The pre-promotion gate: for each image (all in imagegate.yaml, the named ones, or those changed ' +
         'since a git ref) lint its template and stop on findings at or above --fail-on, build it with ' +
-        'Packer, boot every artifact and run its suites, write a sealed verdict, and promote what passed ' +
+        'Packer, boot every artifact and run its suites, write a signed verdict, and promote what passed ' +
         'to the first stage in `stages:`. Ends with a summary table and a compliance report (HTML and Markdown).',
     )
     .argument('[image...]', 'images to gate (default: all)')

@@ -24,7 +24,10 @@ async function run(artifact: string, opts: PromoteOpts): Promise<void> {
     artifact,
     to: opts.to,
     stages: loaded.config.stages,
+    ...(loaded.config.evidence ? { evidenceConfig: loaded.config.evidence } : {}),
+    configDir: loaded.dir,
     stateDir: join(loaded.dir, '.imagegate'),
+    notice: (m) => process.stderr.write(`imagegate: ${m}\n`),
     ...(opts.evidence ? { evidence: opts.evidence } : {}),
     ...(opts.region ? { region: opts.region } : {}),
     dryRun: Boolean(opts.dryRun),
@@ -34,7 +37,7 @@ async function run(artifact: string, opts: PromoteOpts): Promise<void> {
     out.result(JSON.stringify(result, null, 2));
     return;
   }
-  const head = `${result.artifact.reference} (${result.artifact.id}) → ${result.stage}, evidence ${result.evidence}`;
+  const head = `${result.artifact.reference} (${result.artifact.id}) → ${result.stage}, evidence ${result.evidence} (signed by ${result.signedBy})`;
   if (result.dryRun) {
     out.result([`plan: ${head}`, ...describePlan(result.plan)].join('\n'));
   } else if (!result.changed) {
@@ -53,12 +56,17 @@ export function register(program: Command): void {
     .summary('promote a tested artifact to a stage, with its evidence')
     .description(
       'Promote the exact artifact that passed `imagegate test` to a stage of imagegate.yaml (AWS accounts, ' +
-        'regions and OUs, or a container registry). Refuses without a passing, untampered verdict for ' +
-        'that artifact, or before the stage it requires. Idempotent: re-running resumes or does nothing.',
+        'regions and OUs, or a container registry). Refuses unless a key the stage trusts signed a ' +
+        'passing verdict about that exact artifact, and until a signed record shows the stage it ' +
+        'requires was reached. The evidence goes with the image (OCI referrers; AMI tag + evidence ' +
+        'store) and the promotion is recorded as a signed attestation. Idempotent: re-running resumes.',
     )
     .argument('<artifact>', 'image reference or id (web:1.2, sha256:…) or AMI id (ami-…)')
     .requiredOption('--to <stage>', 'stage name from imagegate.yaml stages:')
-    .option('--evidence <verdict>', 'verdict file (default: newest matching one in .imagegate/verdicts/)')
+    .option(
+      '--evidence <verdict>',
+      'signed verdict (DSSE envelope; default: newest matching one in .imagegate/verdicts/)',
+    )
     .option('--region <region>', 'source region of the AMI when the verdict does not name one')
     .option('--dry-run', 'discover and print the plan (recipients, copies, shares, tags); change nothing')
     .option('--json', 'print the result (plan, record) as JSON on stdout')
@@ -72,9 +80,11 @@ Examples:
   imagegate promote ami-0abc1234def567890 --to prod --dry-run
   imagegate promote ami-0abc1234def567890 --to prod --evidence out/web.verdict.json --json
 
-Exit codes: 0 promoted (or already), 1 refused (no/failed/tampered/mismatched evidence,
-required stage not reached), 2 bad input, 3 promotion stopped part-way (run again to resume),
-4 a registry refused the login (docker login HOST, or the stage's credentials variables).
+Exit codes: 0 promoted (or already), 1 refused (no evidence, failed test, required stage not
+reached), 2 bad input, 3 promotion stopped part-way (run again to resume), 4 a registry refused
+the login (docker login HOST, or the stage's credentials variables), 5 forged or damaged
+evidence (signature, schema, inconsistent results, unreadable newest verdict), 6 signed by a key
+the stage does not trust, 7 evidence about another artifact (digest mismatch).
 See docs/promote.md.`,
     )
     .action(run);

@@ -24,11 +24,11 @@ interface ReportOpts {
   quiet?: boolean;
 }
 
-function run(verdictPaths: string[], opts: ReportOpts): void {
+async function run(verdictPaths: string[], opts: ReportOpts): Promise<void> {
   const out = terminalOutput({ quiet: opts.quiet });
   const format: Format = opts.json ? 'json' : opts.format;
   const loaded = loadConfig(opts.config);
-  const model = complianceModel(loaded, {
+  const model = await complianceModel(loaded, {
     verdictPaths,
     lintFiles: opts.lint ?? [],
     promotionFiles: opts.promotions ?? [],
@@ -45,7 +45,7 @@ function run(verdictPaths: string[], opts: ReportOpts): void {
   } else process.stdout.write(text);
 
   for (const a of model.artifacts.filter((x) => !x.intact)) {
-    process.stderr.write(`imagegate: TAMPERED: ${a.file}: contents do not match the recorded sha256\n`);
+    process.stderr.write(`imagegate: TAMPERED: ${a.file}: ${a.evidence.reason ?? 'not verified'}\n`);
   }
   for (const n of model.notes) out.progress(`note: ${n}`);
   const s = model.summary;
@@ -97,6 +97,6 @@ Exit codes: 0 report written, 1 a verdict was tampered with (or failed, with --f
     )
     .action((verdicts: string[], opts: ReportOpts) => {
       if (verdicts.length === 0) throw new UserError('pass at least one verdict file or directory');
-      run(verdicts, opts);
+      return run(verdicts, opts);
     });
 }

@@ -61,6 +61,7 @@ async function run(artifact: string, opts: TestOpts): Promise<void> {
         if (!opts.json) out.result(summarise(r.status, r.verdict, r.file, out.color));
       },
       toolVersion: VERSION,
+      notice: (m) => process.stderr.write(`imagegate: ${m}\n`),
     });
   } catch (err) {
     const sig = interrupt.received();

@@ -17,7 +17,7 @@ export interface LoadedConfig {
   where?: (pointer: string) => string;
 }
 
-const sectionSchemas = ['lint', 'images', 'stages', 'retention', 'controls'].map(
+const sectionSchemas = ['lint', 'images', 'evidence', 'stages', 'retention', 'controls'].map(
   (s) => `config/${s}.schema.json`,
 );
 

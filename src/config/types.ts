@@ -82,6 +82,8 @@ export interface CopyToConfig {
 export interface StageConfig {
   description?: string;
   requires?: string;
+  /** Keys whose signed evidence may promote into this stage (schemas/config/evidence.schema.json). */
+  trust?: TrustEntryConfig[];
   regions?: StageRegion[];
   shareWith?: string[];
   organizations?: string[];
@@ -103,8 +105,19 @@ export interface RegistryCredentialsConfig {
 /** Stages in ladder order (YAML key order). */
 export type StagesConfig = Record<string, StageConfig>;
 
+/** `local-dev` = this repository's generated development key. */
+export type TrustEntryConfig = 'local-dev' | { publicKey: string } | { kms: string; publicKey?: string };
+
+/** `evidence:` — who signs evidence and where AMI attestations are kept. */
+export interface EvidenceConfig {
+  signer?: 'local-dev' | { local: string } | { kms: string };
+  /** Directory (relative to imagegate.yaml) or `s3://bucket/prefix`. */
+  store?: string;
+}
+
 export interface Config {
   version?: 1;
+  evidence?: EvidenceConfig;
   lint?: LintConfig;
   images?: Record<string, ImageConfig>;
   stages?: StagesConfig;

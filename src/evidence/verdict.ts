@@ -1,7 +1,7 @@
 /**
- * A verdict is the evidence for one artifact: what was tested, how, and with what result.
- * Promotion reads it; nothing is promoted without one. `sha256` is over the canonical JSON of
- * the verdict without its `sha256` field, so tampering is detectable.
+ * A verdict is the evidence for one artifact: what was tested, how, and with what result. It
+ * travels as the predicate of a signed in-toto Statement (see sign.ts, verify.ts and
+ * docs/evidence.md); promotion reads it only through a verified signature.
  */
 import type { SuiteRun } from '../suite/result.js';
 
@@ -14,6 +14,8 @@ export interface ArtifactRef {
   /** Repo digest(s) for images; region for AMIs. */
   digest?: string;
   region?: string;
+  /** AMIs: the owning account, when the tester knows it (part of the attestation subject). */
+  account?: string;
   /** What the user named: `web:1.2`, `ami-0abc`, `examples/web/manifest.json#0`. */
   reference: string;
   /** Packer build name / builder type when it came from a manifest. */
@@ -57,5 +59,4 @@ export interface Verdict {
   logs?: string;
   promotions: { stage: string; at: string; status: 'pending' | 'promoted' | 'failed'; detail?: string }[];
   tool: { name: 'imagegate'; version: string };
-  sha256: string;
 }

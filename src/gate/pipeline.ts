@@ -5,6 +5,8 @@ import type { LoadedConfig } from '../config/load.js';
 import type { Severity } from '../config/types.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { mapLimit } from '../core/pool.js';
+import { signerFor } from '../evidence/setup.js';
+import type { Signer } from '../evidence/signer.js';
 import type { ArtifactRef, Verdict } from '../evidence/verdict.js';
 import { LintInputError } from '../lint/errors.js';
 import { loadPolicySet } from '../lint/policies.js';
@@ -66,6 +68,10 @@ export interface GateRequest {
   progress: Progress;
   signal: AbortSignal;
   toolVersion: string;
+  /** Signs verdicts; default imagegate.yaml's evidence.signer (the development key when unset). */
+  signer?: Signer;
+  /** Told once, when the development key is created. */
+  notice?: (message: string) => void;
 }
 
 /** The real parts: Packer found once up front (a missing Packer is bad input for the whole run). */
@@ -95,12 +101,18 @@ export async function defaultGateDeps(
     promote: async (req) => {
       // Loaded only when something is promoted: the AWS SDK costs seconds of start-up.
       const { promoteArtifact } = await import('../promote/run.js');
-      return promoteArtifact({ ...req, stages: loaded.config.stages });
+      return promoteArtifact({
+        ...req,
+        stages: loaded.config.stages,
+        ...(loaded.config.evidence ? { evidenceConfig: loaded.config.evidence } : {}),
+        configDir: loaded.dir,
+      });
     },
   };
 }
 
 interface GateContext extends GateRequest {
+  signer: Signer;
   deps: GateDeps;
   stamp: Stamp;
   policies: Awaited<ReturnType<typeof loadPolicySet>>;
@@ -120,7 +132,7 @@ export function templateDigest(t: Template): string {
 
 /**
  * lint → build → test → promote for each image, at most `concurrency` at once; writes one
- * sealed verdict per artifact, lint.json and the compliance reports. Rejects with the abort
+ * signed verdict per artifact, lint.json and the compliance reports. Rejects with the abort
  * reason when `signal` aborts, after targets are torn down and Packer is stopped.
  */
 export async function runGate(req: GateRequest, deps: GateDeps): Promise<GateSummary> {
@@ -132,8 +144,16 @@ export async function runGate(req: GateRequest, deps: GateDeps): Promise<GateSum
     config: lintConfig,
     configFile: loaded.file,
   });
+  const signer =
+    req.signer ??
+    signerFor(loaded.config.evidence?.signer, {
+      configDir: loaded.dir,
+      stateDir: req.outDir,
+      ...(req.notice ? { notice: req.notice } : {}),
+    });
   const ctx: GateContext = {
     ...req,
+    signer,
     runId,
     deps,
     stamp: makeStamp(loaded.dir, runId),
@@ -165,7 +185,7 @@ export async function runGate(req: GateRequest, deps: GateDeps): Promise<GateSum
     o.artifacts.flatMap((a) => (a.verdictFile ? [a.verdictFile] : [])),
   );
   const reports = verdictFiles.length
-    ? writeComplianceReports({
+    ? await writeComplianceReports({
         verdictPaths: verdictFiles,
         lintFiles: [lintFile],
         promotionFiles: [join(req.outDir, 'promotions.jsonl')],
@@ -382,6 +402,7 @@ async function testOne(
     repoDir: ctx.loaded.dir,
     git: { sha: ctx.stamp.gitSha, dirty: ctx.stamp.gitDirty },
     verdictDir: join(ctx.outDir, 'verdicts'),
+    signer: ctx.signer,
     extend: (status): Partial<Omit<Verdict, 'sha256'>> => ({
       lint: {
         errors: lint.summary.errors,
@@ -404,7 +425,7 @@ async function testOne(
     build: artifact.builder ?? '',
     status: record.status,
     verdictFile: record.file,
-    verdictSha256: verdict.sha256,
+    verdictSha256: record.attestationSha256,
     checks,
     ...(checks.failed > 0 ? { failedChecks: failedChecks(verdict) } : {}),
     promotion: { stage: stage ?? '', status: 'skipped' },

@@ -1,7 +1,8 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { gitState } from '../core/git.js';
 import { redact } from '../core/redact.js';
-import { sealVerdict, writeVerdict } from '../evidence/seal.js';
+import { writeSignedVerdict } from '../evidence/sign.js';
+import type { Signer } from '../evidence/signer.js';
 import type { ArtifactRef, SuiteEvidence, Verdict } from '../evidence/verdict.js';
 import type { Suite } from '../suite/model.js';
 import { runSuites } from '../suite/run.js';
@@ -44,7 +45,7 @@ export interface TestOutcome {
 /**
  * Test one artifact: boot it, wait until ready, run each suite (one collection each), capture
  * logs when something failed, and always tear down — on success, failure, exception and abort.
- * The verdict is returned unsealed; the caller seals and writes it.
+ * The verdict is returned unsigned; `recordTest` signs and writes it.
  */
 export async function testArtifact(opts: TestArtifactOptions): Promise<TestOutcome> {
   const { artifact, target, signal } = opts;
@@ -238,8 +239,10 @@ export function countChecks(v: Pick<Verdict, 'suites'>): CheckCounts {
 }
 
 export interface RecordOptions extends TestArtifactOptions {
-  /** Where the sealed verdict is written. */
+  /** Where the signed verdict is written. */
   verdictDir: string;
+  /** Signs the verdict (an in-toto attestation in a DSSE envelope). */
+  signer: Signer;
   /** Fields the caller adds once the outcome is known (gate: lint summary, template, pending promotion). */
   extend?: (status: TestStatus) => Partial<Omit<Verdict, 'sha256'>>;
 }
@@ -248,16 +251,18 @@ export interface TestRecord {
   status: TestStatus;
   verdict: Verdict;
   file: string;
+  /** sha256 of the envelope written: the attestation digest. */
+  attestationSha256: string;
   checks: CheckCounts;
 }
 
 /**
- * Test one artifact and write its sealed verdict: the one path `test` and `gate` share, so a fix
+ * Test one artifact and write its signed verdict: the one path `test` and `gate` share, so a fix
  * to how an artifact is tested or recorded lands once.
  */
 export async function recordTest(opts: RecordOptions): Promise<TestRecord> {
   const outcome = await testArtifact(opts);
-  const verdict = sealVerdict({ ...outcome.verdict, ...(opts.extend?.(outcome.status) ?? {}) });
-  const file = writeVerdict(opts.verdictDir, verdict);
-  return { status: outcome.status, verdict, file, checks: countChecks(verdict) };
+  const verdict: Verdict = { ...outcome.verdict, ...(opts.extend?.(outcome.status) ?? {}) };
+  const { file, digest } = await writeSignedVerdict(opts.verdictDir, verdict, opts.signer);
+  return { status: outcome.status, verdict, file, attestationSha256: digest, checks: countChecks(verdict) };
 }

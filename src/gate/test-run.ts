@@ -1,8 +1,10 @@
-import { resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import type { ImageTestConfig } from '../config/types.js';
 import { durationSeconds } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
+import { signerFor } from '../evidence/setup.js';
+import type { Signer } from '../evidence/signer.js';
 import { ec2TargetFactory } from '../targets/ec2-factory.js';
 import { DEFAULT_TTL_SECONDS, newRunId } from '../targets/labels.js';
 import { makeTarget } from '../targets/make-target.js';
@@ -31,6 +33,10 @@ export interface TestRequest {
   /** Told as soon as each artifact's verdict is written, so output keeps pace with a slow run. */
   onRecord?: (record: TestRecord) => void;
   toolVersion: string;
+  /** Signs verdicts; default imagegate.yaml's evidence.signer (the development key when unset). */
+  signer?: Signer;
+  /** Told once, when the development key is created. */
+  notice?: (message: string) => void;
 }
 
 /** Parse a lifetime label (`--ttl` / `test.ttl`) into whole seconds; bad input is exit 2. */
@@ -78,6 +84,13 @@ export async function runTest(req: TestRequest): Promise<TestRecord[]> {
   const ec2 = artifacts.some((a) => a.kind === 'ami')
     ? await ec2TargetFactory(settings, loaded.dir, mark, req.knownHosts, req.insecureIgnoreHostKey)
     : undefined;
+  const signer =
+    req.signer ??
+    signerFor(loaded.config.evidence?.signer, {
+      configDir: loaded.dir,
+      stateDir: join(loaded.dir, '.imagegate'),
+      ...(req.notice ? { notice: req.notice } : {}),
+    });
   const records: TestRecord[] = [];
   for (const artifact of artifacts) {
     const readiness = await readinessFor(artifact, settings, loaded.dir, vars, req.varsInline);
@@ -92,6 +105,7 @@ export async function runTest(req: TestRequest): Promise<TestRecord[]> {
       toolVersion: req.toolVersion,
       repoDir: loaded.dir,
       verdictDir: req.verdictDir,
+      signer,
     });
     records.push(record);
     req.onRecord?.(record);

@@ -1,13 +1,22 @@
-import { existsSync, readdirSync } from 'node:fs';
+/**
+ * Before anything is promoted: find the newest evidence for the artifact, verify it (signature
+ * by a key the stage trusts, strict schema, self-consistency, subject), require a passing test,
+ * and require the stage's `requires` to have been reached according to signed promotion
+ * records. Every refusal is one line with the exit code of its kind (evidence/verify.ts).
+ */
+import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
 import { UserError } from '../core/errors.js';
-import { type ReadVerdict, readVerdict } from '../evidence/seal.js';
+import { type Envelope, payloadBytes } from '../evidence/dsse.js';
+import type { ArtifactIdentity } from '../evidence/statement.js';
+import { verdictFileName } from '../evidence/store.js';
+import type { TrustedKey } from '../evidence/trust.js';
 import type { ArtifactKind, Verdict } from '../evidence/verdict.js';
-import { findPromotion, type PromotionRecord } from './records.js';
+import { type Accepted, EXIT_REFUSED, exitCodeFor, verifyVerdict } from '../evidence/verify.js';
 import type { Stage } from './stages.js';
 
-/** Exit code when promotion is refused: no, failing, tampered or mismatched evidence; ladder skipped. */
-export const REFUSED = 1;
+/** Exit code when promotion is refused: no or failing evidence, required stage not reached. */
+export const REFUSED = EXIT_REFUSED;
 
 /** The artifact actually being promoted, as resolved from what the user named. */
 export interface ResolvedArtifact {
@@ -15,46 +24,122 @@ export interface ResolvedArtifact {
   /** Docker image id (`sha256:…`) or AMI id. */
   id: string;
   region?: string;
+  account?: string;
   reference: string;
 }
 
-export interface Evidence extends ReadVerdict {
+/** Evidence as found: its file and bytes, not yet trusted. */
+export interface Evidence {
   file: string;
+  bytes: Buffer;
+}
+
+export interface VerifiedEvidence extends Evidence {
+  verdict: Verdict;
+  /** sha256 of the envelope bytes. */
+  digest: string;
+  signer: TrustedKey;
+}
+
+export function identityOf(
+  a: Pick<ResolvedArtifact, 'kind' | 'id' | 'region' | 'account'>,
+): ArtifactIdentity {
+  return {
+    kind: a.kind,
+    id: a.id,
+    ...(a.region ? { region: a.region } : {}),
+    ...(a.account ? { account: a.account } : {}),
+  };
 }
 
 /**
- * Find the verdict for an artifact in `.imagegate/verdicts/`: the newest one whose artifact id
- * (and region, for AMIs) matches. Unreadable files are skipped: they are nobody's evidence.
+ * What an envelope claims to be about, read without trusting it: only to pick the file. A file
+ * this cannot read is unattributable.
+ */
+export function claimedArtifact(bytes: Buffer): { verdict: Partial<Verdict> } | undefined {
+  try {
+    const env = JSON.parse(bytes.toString('utf8')) as Envelope;
+    const statement = JSON.parse(payloadBytes(env).toString('utf8')) as { predicate?: Partial<Verdict> };
+    return statement.predicate?.artifact ? { verdict: statement.predicate } : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function claimsArtifact(v: Partial<Verdict>, a: ResolvedArtifact): boolean {
+  const c = v.artifact;
+  if (!c || c.kind !== a.kind || c.id !== a.id) return false;
+  return !a.region || !c.region || c.region === a.region;
+}
+
+/**
+ * The newest evidence for an artifact in `verdictDir`. Newest is by file time: a file that
+ * cannot be read, or names no artifact, and is newer than the newest readable match (or is the
+ * file a re-test of this artifact writes) is a refusal — never a reason to fall back to an
+ * older verdict, since a truncated newest verdict may be the one that failed.
  */
 export function findEvidence(verdictDir: string, artifact: ResolvedArtifact): Evidence {
-  const matches: Evidence[] = [];
-  if (existsSync(verdictDir)) {
-    for (const name of readdirSync(verdictDir).sort()) {
-      if (!name.endsWith('.json')) continue;
-      const file = join(verdictDir, name);
-      let read: ReadVerdict;
-      try {
-        read = readVerdict(file);
-      } catch {
-        continue;
-      }
-      if (sameArtifact(read.verdict, artifact)) matches.push({ ...read, file });
+  const matches: (Evidence & { mtime: number; finishedAt: string })[] = [];
+  const unreadable: { file: string; mtime: number }[] = [];
+  const own = verdictFileName(artifact);
+  let names: string[] = [];
+  try {
+    names = readdirSync(verdictDir)
+      .filter((n) => n.endsWith('.json'))
+      .sort();
+  } catch {
+    // No directory: no evidence, refused below.
+  }
+  for (const name of names) {
+    const file = join(verdictDir, name);
+    let bytes: Buffer;
+    let mtime: number;
+    try {
+      bytes = readFileSync(file);
+      mtime = statSync(file).mtimeMs;
+    } catch {
+      unreadable.push({ file, mtime: Number.POSITIVE_INFINITY });
+      continue;
+    }
+    const claimed = claimedArtifact(bytes);
+    if (!claimed) {
+      // The file a re-test of this artifact writes is its newest evidence, whatever its time.
+      unreadable.push({ file, mtime: name === own ? Number.POSITIVE_INFINITY : mtime });
+      continue;
+    }
+    if (claimsArtifact(claimed.verdict, artifact)) {
+      matches.push({ file, bytes, mtime, finishedAt: String(claimed.verdict.timings?.finishedAt ?? '') });
     }
   }
-  const newest = matches
-    .sort((a, b) => a.verdict.timings.finishedAt.localeCompare(b.verdict.timings.finishedAt))
-    .at(-1);
+  matches.sort((a, b) => a.mtime - b.mtime || a.finishedAt.localeCompare(b.finishedAt));
+  const newest = matches.at(-1);
+  const blocking = unreadable.find(
+    (u) => u.mtime === Number.POSITIVE_INFINITY || (newest !== undefined && u.mtime >= newest.mtime),
+  );
+  if (blocking) {
+    throw new UserError(
+      `refused: the newest evidence ${blocking.file} is unreadable (truncated or not a DSSE envelope); refusing rather than fall back to an older verdict: re-run \`imagegate test ${artifact.reference}\``,
+      exitCodeFor('unreadable'),
+    );
+  }
   if (!newest) {
     throw new UserError(
       `refused: no verdict for ${describe(artifact)} in ${verdictDir}: run \`imagegate test ${artifact.reference}\` first or pass --evidence FILE`,
       REFUSED,
     );
   }
-  return newest;
+  return { file: newest.file, bytes: newest.bytes };
 }
 
 export function loadEvidence(file: string): Evidence {
-  return { ...readVerdict(file), file };
+  try {
+    return { file, bytes: readFileSync(file) };
+  } catch (err) {
+    throw new UserError(
+      `refused: cannot read evidence ${file} (${(err as NodeJS.ErrnoException).code ?? 'unreadable'})`,
+      exitCodeFor('unreadable'),
+    );
+  }
 }
 
 /** A registry stage takes container images, an AWS stage AMIs: anything else is bad input. */
@@ -68,51 +153,41 @@ export function assertStageFits(artifact: ResolvedArtifact, stage: Stage): void 
 }
 
 /**
- * Refuse unless the evidence is intact, passing, about this exact artifact, and the artifact
- * already reached the stage this one requires.
+ * Verify evidence for this exact artifact under a stage's trusted keys; refuse with the exit
+ * code of the failure's kind, or when the verified verdict records a failed test.
  */
 export function assertPromotable(
   evidence: Evidence,
   artifact: ResolvedArtifact,
-  stage: Stage,
-  records: PromotionRecord[],
-): void {
-  const { verdict, file } = evidence;
-  if (!evidence.intact) {
+  stage: Pick<Stage, 'name'>,
+  trust: readonly TrustedKey[],
+): VerifiedEvidence {
+  const r = verifyVerdict(evidence.bytes, { trust, artifact: identityOf(artifact) });
+  if (!r.ok) {
+    const what = r.code === 'wrong-subject' ? 'digest mismatch: ' : '';
     throw new UserError(
-      `refused: ${file} was modified after it was written (sha256 does not match its content): re-run \`imagegate test\``,
-      REFUSED,
+      `refused: ${evidence.file}: ${what}${r.reason}${r.code === 'untrusted' ? ` (stage "${stage.name}")` : ''}`,
+      exitCodeFor(r.code),
     );
   }
-  if (!sameArtifact(verdict, artifact)) {
+  return toVerified(evidence, r);
+}
+
+export function assertPassed(evidence: VerifiedEvidence): void {
+  const v = evidence.verdict;
+  if (!v.passed) {
     throw new UserError(
-      `refused: digest mismatch: ${file} is evidence for ${verdict.artifact.id}` +
-        `${verdict.artifact.region ? ` (${verdict.artifact.region})` : ''} but ${artifact.reference} is ${describe(artifact)}: ` +
-        'promote the exact artifact that was tested',
-      REFUSED,
-    );
-  }
-  if (!verdict.passed) {
-    const why = verdict.error ?? failedChecks(verdict);
-    throw new UserError(
-      `refused: ${file} records a failed test (${why}): fix the image and test it again`,
-      REFUSED,
-    );
-  }
-  if (stage.requires && !findPromotion(records, stage.requires, artifact.id)) {
-    throw new UserError(
-      `refused: stage "${stage.name}" requires "${stage.requires}" first: run \`imagegate promote ${artifact.reference} --to ${stage.requires}\``,
+      `refused: ${evidence.file} records a failed test (${v.error ?? failedChecks(v)}): fix the image and test it again`,
       REFUSED,
     );
   }
 }
 
-function sameArtifact(verdict: Verdict, artifact: ResolvedArtifact): boolean {
-  if (verdict.artifact.kind !== artifact.kind || verdict.artifact.id !== artifact.id) return false;
-  return !artifact.region || !verdict.artifact.region || verdict.artifact.region === artifact.region;
+function toVerified(evidence: Evidence, r: Accepted<Verdict>): VerifiedEvidence {
+  return { ...evidence, verdict: r.predicate, digest: r.digest, signer: r.signer };
 }
 
-function describe(a: ResolvedArtifact): string {
+export function describe(a: ResolvedArtifact): string {
   return `${a.kind === 'ami' ? 'AMI' : 'image'} ${a.id}${a.region ? ` in ${a.region}` : ''}`;
 }
 

@@ -110,7 +110,13 @@ export function copyToken(
 }
 
 /** Promotion tags: stage, evidence, lineage, git SHA, time, plus the source's own (STOB) tags. */
-export function promotionTags(verdict: Verdict, stage: AwsStage, source: ImageState, at: string): Tags {
+export function promotionTags(
+  verdict: Verdict,
+  attestationSha256: string,
+  stage: AwsStage,
+  source: ImageState,
+  at: string,
+): Tags {
   const carried: Tags = {};
   for (const [k, v] of Object.entries(source.tags)) {
     if (!k.startsWith('aws:') && !k.startsWith('imagegate:')) carried[k] = v;
@@ -119,7 +125,8 @@ export function promotionTags(verdict: Verdict, stage: AwsStage, source: ImageSt
     ...carried,
     ...stage.tags,
     'imagegate:stage': stage.name,
-    'imagegate:verdict-sha256': verdict.sha256,
+    // The signed verdict's digest: the envelope is in the evidence store under this name.
+    'imagegate:attestation-sha256': attestationSha256,
     'imagegate:source-ami': source.imageId,
     'imagegate:source-region': source.region,
     ...(verdict.git ? { 'imagegate:git-sha': verdict.git.sha } : {}),
@@ -159,18 +166,20 @@ const minus = (xs: Iterable<string>, have: Iterable<string> = []) => {
 
 export interface AwsPlanInput {
   verdict: Verdict;
+  /** sha256 of the verified verdict attestation (DSSE envelope bytes). */
+  attestationSha256: string;
   stage: AwsStage;
   state: AwsState;
   at: string;
 }
 
-export function planAws({ verdict, stage, state, at }: AwsPlanInput): AwsPlan {
+export function planAws({ verdict, attestationSha256, stage, state, at }: AwsPlanInput): AwsPlan {
   const src = state.source;
   const owner = src.account;
   const source = { account: owner, region: src.region, imageId: src.imageId };
   const found = new Map(state.images.map((i) => [slotKey(i), i]));
   found.set(slotKey(src), src);
-  const tags = promotionTags(verdict, stage, src, at);
+  const tags = promotionTags(verdict, attestationSha256, stage, src, at);
   const copyTags = { ...tags, ...lineageTags(source, stage.name) };
   const actions: AwsAction[] = [];
   const waits: AwsAction[] = [];

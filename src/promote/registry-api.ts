@@ -91,3 +91,95 @@ export async function putManifest(
   }
   return res.headers.get('docker-content-digest') ?? manifest.digest;
 }
+
+/** A manifest or index of any media type, as raw bytes (referrers, attestation manifests). */
+export interface RawManifest {
+  digest: string;
+  mediaType: string;
+  body: Buffer;
+}
+
+export async function getRawManifest(
+  repository: string,
+  reference: string,
+  accept: string[],
+  session: RegistrySession = anonymousSession(),
+): Promise<RawManifest | undefined> {
+  const res = await manifestRequest(session, repository, reference, 'pull', {
+    headers: { Accept: accept.join(', ') },
+  });
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new UserError(`GET ${repository}:${reference}: registry answered ${res.status}`, 3);
+  const body = Buffer.from(await res.arrayBuffer());
+  const mediaType = (res.headers.get('content-type') ?? '').split(';')[0] ?? '';
+  return { digest: `sha256:${createHash('sha256').update(body).digest('hex')}`, mediaType, body };
+}
+
+/** PUT manifest bytes under a tag or their digest; returns the response (the caller reads headers). */
+export async function putRawManifest(
+  repository: string,
+  reference: string,
+  mediaType: string,
+  body: Buffer,
+  session: RegistrySession,
+): Promise<Response> {
+  const res = await manifestRequest(session, repository, reference, 'pull,push', {
+    method: 'PUT',
+    headers: { 'Content-Type': mediaType },
+    body: new Uint8Array(body),
+  });
+  if (!res.ok) {
+    throw new UserError(
+      `PUT ${repository}:${reference}: registry answered ${res.status} ${await res.text()}`,
+      3,
+    );
+  }
+  await res.arrayBuffer();
+  return res;
+}
+
+/** Upload a blob unless the registry has it (monolithic upload: POST, then PUT with the digest). */
+export async function pushBlob(repository: string, bytes: Buffer, session: RegistrySession): Promise<string> {
+  const { host, name } = splitRepository(repository);
+  const digest = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  const base = `${registryUrl(host)}/v2/${name}/blobs`;
+  const head = await session.fetch(host, name, 'pull,push', `${base}/${digest}`, { method: 'HEAD' });
+  if (head.ok) return digest;
+  const start = await session.fetch(host, name, 'pull,push', `${base}/uploads/`, { method: 'POST' });
+  await start.arrayBuffer();
+  const location = start.headers.get('location');
+  if (start.status !== 202 || !location) {
+    throw new UserError(`POST ${repository} blob upload: registry answered ${start.status}`, 3);
+  }
+  const url = new URL(location, registryUrl(host));
+  url.searchParams.set('digest', digest);
+  const put = await session.fetch(host, name, 'pull,push', url.href, {
+    method: 'PUT',
+    headers: { 'Content-Type': 'application/octet-stream' },
+    body: new Uint8Array(bytes),
+  });
+  if (put.status !== 201) {
+    throw new UserError(
+      `PUT ${repository} blob ${digest}: registry answered ${put.status} ${await put.text()}`,
+      3,
+    );
+  }
+  await put.arrayBuffer();
+  return digest;
+}
+
+/** A blob's bytes, checked against its digest (a registry is not trusted to return what it was asked). */
+export async function getBlob(
+  repository: string,
+  digest: string,
+  session: RegistrySession = anonymousSession(),
+): Promise<Buffer | undefined> {
+  const { host, name } = splitRepository(repository);
+  const res = await session.fetch(host, name, 'pull', `${registryUrl(host)}/v2/${name}/blobs/${digest}`, {});
+  if (res.status === 404) return undefined;
+  if (!res.ok) throw new UserError(`GET ${repository} blob ${digest}: registry answered ${res.status}`, 3);
+  const bytes = Buffer.from(await res.arrayBuffer());
+  const got = `sha256:${createHash('sha256').update(bytes).digest('hex')}`;
+  if (got !== digest) throw new UserError(`${repository} blob ${digest}: content hashes to ${got}`, 3);
+  return bytes;
+}

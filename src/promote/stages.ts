@@ -1,4 +1,9 @@
-import type { RegistryCredentialsConfig, StageConfig, StagesConfig } from '../config/types.js';
+import type {
+  RegistryCredentialsConfig,
+  StageConfig,
+  StagesConfig,
+  TrustEntryConfig,
+} from '../config/types.js';
 import { UserError } from '../core/errors.js';
 
 /** An AWS region of a stage, normalised from the `regions:` shorthand. */
@@ -18,6 +23,8 @@ export interface AwsStage {
   kind: 'aws';
   name: string;
   requires?: string;
+  /** Keys whose evidence may promote here; absent = promotion refused (see evidence/setup.ts). */
+  trust?: TrustEntryConfig[];
   regions: StageRegionSpec[];
   shareWith: string[];
   organizations: string[];
@@ -32,6 +39,7 @@ export interface RegistryStage {
   kind: 'registry';
   name: string;
   requires?: string;
+  trust?: TrustEntryConfig[];
   repository: string;
   tags: string[];
   /** Environment variables with the login for the repository's registry; else Docker's config. */
@@ -93,7 +101,10 @@ export function findStage(stages: StagesConfig | undefined, name: string): Stage
 }
 
 function normalise(name: string, raw: StageConfig): Stage {
-  const requires = raw.requires !== undefined ? { requires: raw.requires } : {};
+  const requires = {
+    ...(raw.requires !== undefined ? { requires: raw.requires } : {}),
+    ...(raw.trust ? { trust: raw.trust } : {}),
+  };
   if (raw.registry) {
     if (raw.regions) {
       throw new UserError(`${where(name)}: has both registry and regions; a stage is one or the other`);

@@ -3,6 +3,8 @@ import { join, resolve } from 'node:path';
 import type { LoadedConfig } from '../config/load.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { VERSION } from '../core/version.js';
+import { trustOfAllStages } from '../evidence/setup.js';
+import type { TrustedKey } from '../evidence/trust.js';
 import { buildReportModel } from './compliance/assemble.js';
 import { renderHtml } from './compliance/html.js';
 import { renderJson } from './compliance/json.js';
@@ -36,10 +38,24 @@ export interface ModelRequest {
   pruneFiles: string[];
   policyDirs: string[];
   title: string;
+  /** `.imagegate` directory holding the development key; default beside imagegate.yaml. */
+  stateDir?: string;
+}
+
+/**
+ * Evidence counts in a report when a key some stage trusts signed it: the union of every
+ * stage's `trust`, deduplicated. With no stages configured nothing is trusted, and every
+ * verdict is shown as unverified.
+ */
+export function reportTrust(loaded: LoadedConfig, stateDir?: string): Promise<TrustedKey[]> {
+  return trustOfAllStages(Object.values(loaded.config.stages ?? {}), {
+    configDir: loaded.dir,
+    stateDir: stateDir ?? join(loaded.dir, '.imagegate'),
+  });
 }
 
 /** Inputs → report model, the same way for `report` and for the reports `gate` writes. */
-export function complianceModel(loaded: LoadedConfig, r: ModelRequest): ReportModel {
+export async function complianceModel(loaded: LoadedConfig, r: ModelRequest): Promise<ReportModel> {
   const policyDirs = [
     { dir: BUILTIN_POLICIES, explicit: false },
     ...(loaded.config.lint?.policyDirs ?? []).map((d) => ({ dir: resolve(loaded.dir, d), explicit: true })),
@@ -52,6 +68,7 @@ export function complianceModel(loaded: LoadedConfig, r: ModelRequest): ReportMo
     pruneFiles: r.pruneFiles,
     policyDirs,
     controls: loaded.config.controls ?? {},
+    trust: await reportTrust(loaded, r.stateDir),
   };
   const inputs = loadInputs(loaded.file ? { ...req, configFile: loaded.file } : req);
   // A disabled policy never ran, so its silence is no evidence for the controls it names.
@@ -61,21 +78,22 @@ export function complianceModel(loaded: LoadedConfig, r: ModelRequest): ReportMo
 }
 
 /** `gate`'s reports: HTML and Markdown side by side in `outDir`; returns their paths. */
-export function writeComplianceReports(r: {
+export async function writeComplianceReports(r: {
   verdictPaths: string[];
   lintFiles: string[];
   promotionFiles: string[];
   loaded: LoadedConfig;
   outDir: string;
   title: string;
-}): string[] {
-  const model = complianceModel(r.loaded, {
+}): Promise<string[]> {
+  const model = await complianceModel(r.loaded, {
     verdictPaths: r.verdictPaths,
     lintFiles: r.lintFiles,
     promotionFiles: r.promotionFiles.filter((f) => existsSync(f)),
     pruneFiles: [],
     policyDirs: [],
     title: r.title,
+    stateDir: r.outDir,
   });
   const html = join(r.outDir, 'report.html');
   const markdown = join(r.outDir, 'report.md');

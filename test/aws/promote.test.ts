@@ -17,8 +17,9 @@ import { GetParameterCommand } from '@aws-sdk/client-ssm';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import type { StagesConfig } from '../../src/config/types.js';
 import { UserError } from '../../src/core/errors.js';
-import { readPromotions } from '../../src/promote/records.js';
+import { readPromotionLines } from '../../src/promote/records.js';
 import { promoteArtifact } from '../../src/promote/run.js';
+import { installDevKey } from '../helpers/evidence.js';
 import { makeVerdict, storeVerdict } from '../helpers/verdicts.js';
 import { awsEnv, MANAGEMENT, MOTO_ENDPOINT, resetMoto, useEnv } from './helpers/moto.js';
 import { isMutating, type MotoProxy, startMotoProxy } from './helpers/proxy.js';
@@ -35,10 +36,7 @@ let source: SeededImage;
 let accounts: Record<string, string>;
 let stages: StagesConfig;
 
-/**
- * The evidence promote requires, written the way `imagegate test` writes it today. The one place
- * to change when verdicts become signed attestations.
- */
+/** The evidence promote requires: a verdict signed by the key the stage trusts (`local-dev`). */
 function passingEvidence(image: SeededImage, passed = true): void {
   storeVerdict(stateDir, makeVerdict({ kind: 'ami', id: image.id, region: image.region }, passed));
 }
@@ -57,6 +55,7 @@ beforeEach(async () => {
   await resetMoto();
   proxy.reset();
   stateDir = mkdtempSync(join(tmpdir(), 'aws-promote-'));
+  installDevKey(stateDir);
   const org = await world.organization([
     { name: 'member', ou: 'prod' },
     { name: 'child', ou: 'prod/child' },
@@ -67,6 +66,7 @@ beforeEach(async () => {
   await world.organizations().send(new CloseAccountCommand({ AccountId: accounts.suspended }));
   stages = {
     prod: {
+      trust: ['local-dev'],
       regions: ['eu-west-1', 'us-east-1'],
       ous: [org.ous.prod?.arn as string],
       role: ROLE,
@@ -150,7 +150,7 @@ describe('imagegate promote against moto', () => {
     // Each receiving account wrote the promotion tags on its own view, through its role.
     const viewTags = proxy.calls.filter((c) => c.action === 'CreateTags' && c.account !== MANAGEMENT);
     expect(new Set(viewTags.map((c) => c.account))).toEqual(new Set([accounts.member, accounts.child]));
-    expect(readPromotions(stateDir)).toHaveLength(1);
+    expect(readPromotionLines(stateDir)).toHaveLength(1);
 
     proxy.calls.length = 0;
     await promote();
@@ -174,7 +174,7 @@ describe('imagegate promote against moto', () => {
       (c) => c.action === 'CreateTags' && Object.values(c.params).includes(String(copyId)),
     );
     expect(taggedCopy).toEqual([]);
-    expect(readPromotions(stateDir)).toEqual([]);
+    expect(readPromotionLines(stateDir)).toEqual([]);
   });
 
   it('from a member account, listing the OU is refused: promotion stops before changing anything', async () => {

@@ -1,13 +1,13 @@
-import { sealVerdict, writeVerdict } from '../../src/evidence/seal.js';
 import type { ArtifactRef, Verdict } from '../../src/evidence/verdict.js';
+import { TEST_KEY, type TestKey, writeSignedVerdictFile } from './evidence.js';
 
-/** A sealed verdict as `imagegate test` writes it: one suite, passing unless told otherwise. */
+/** A verdict as `imagegate test` makes it: one suite, passing unless told otherwise. */
 export function makeVerdict(
   artifact: Omit<ArtifactRef, 'reference'> & { reference?: string },
   passed = true,
 ): Verdict {
   const failed = passed ? 0 : 1;
-  return sealVerdict({
+  return {
     schema: 'imagegate.verdict/v1',
     artifact: { reference: artifact.id, ...artifact },
     git: { sha: '0123456789abcdef0123456789abcdef01234567', dirty: false },
@@ -32,10 +32,10 @@ export function makeVerdict(
     passed,
     promotions: [],
     tool: { name: 'imagegate', version: '0.1.0' },
-  });
+  };
 }
 
-/** Write it where `promote` looks without --evidence: `<stateDir>/verdicts/`. */
-export function storeVerdict(stateDir: string, v: Verdict): string {
-  return writeVerdict(`${stateDir}/verdicts`, v);
+/** Sign it (the trusted test key unless told otherwise) and write it where `promote` looks: `<stateDir>/verdicts/`. */
+export function storeVerdict(stateDir: string, v: Verdict, key: TestKey = TEST_KEY): string {
+  return writeSignedVerdictFile(`${stateDir}/verdicts`, v, key);
 }

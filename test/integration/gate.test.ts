@@ -12,8 +12,10 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { attestationDigest } from '../../src/evidence/dsse.js';
 import type { GateSummary } from '../../src/gate/outcome.js';
 import { requireBinary, requireDocker } from '../helpers/engines.js';
+import { readSignedVerdict } from '../helpers/evidence.js';
 import { type LocalRegistry, startRegistry } from '../helpers/registry.js';
 
 const run = promisify(execFile);
@@ -49,7 +51,7 @@ build {
 
 /**
  * The whole pipeline on real parts: lint, Packer 1.6.6 with the docker builder, a container per
- * artifact, suites over docker exec, sealed verdicts, and promotion into a real registry.
+ * artifact, suites over docker exec, signed verdicts, and promotion into a real registry.
  */
 describe('imagegate gate on a small image monorepo', () => {
   let repo: string;
@@ -81,7 +83,7 @@ describe('imagegate gate on a small image monorepo', () => {
         '  broken: { template: packer/broken, suites: [goss/missing.yaml] }',
         '  risky: { template: packer/risky, suites: [goss/app.yaml] }',
         'stages:',
-        `  dev: { registry: { repository: "${registry.host}/gate/app", tags: [dev] } }`,
+        `  dev: { trust: [local-dev], registry: { repository: "${registry.host}/gate/app", tags: [dev] } }`,
         '',
       ].join('\n'),
     );
@@ -139,28 +141,25 @@ describe('imagegate gate on a small image monorepo', () => {
     expect(artifact?.status).toBe('fail');
     expect(artifact?.checks.failed).toBe(1);
     expect(artifact?.promotion.status).toBe('skipped');
-    const verdict = JSON.parse(readFileSync(artifact?.verdictFile as string, 'utf8')) as { passed: boolean };
+    const { verdict, verified } = readSignedVerdict(artifact?.verdictFile as string, join(repo, 'out'));
+    expect(verified).toBe(true);
     expect(verdict.passed).toBe(false);
   });
 
-  it('the passing image gets a sealed verdict and lands in the first stage, by digest', async () => {
+  it('the passing image gets a signed verdict and lands in the first stage, by digest', async () => {
     const good = image('good');
     const [artifact] = good.artifacts;
     expect(artifact?.status).toBe('pass');
     expect(artifact?.promotion).toEqual({ stage: 'dev', status: 'promoted' });
-    const verdict = JSON.parse(readFileSync(artifact?.verdictFile as string, 'utf8')) as {
-      sha256: string;
-      artifact: { id: string };
-      lint: { errors: number; notApplicable: string[] };
-      template: { digest: string };
-      promotions: { stage: string; status: string }[];
-    };
-    expect(verdict.sha256).toBe(artifact?.verdictSha256);
+    // Signed by the development key the first run created under out/keys/.
+    const { verdict, verified } = readSignedVerdict(artifact?.verdictFile as string, join(repo, 'out'));
+    expect(verified).toBe(true);
+    expect(attestationDigest(readFileSync(artifact?.verdictFile as string))).toBe(artifact?.verdictSha256);
     // A docker-only template: the AMI policies judged nothing, so the evidence says n/a, not pass.
-    expect(verdict.lint.notApplicable).toEqual(expect.arrayContaining(['tags-missing', 'ebs-unencrypted']));
-    expect(verdict.lint.notApplicable).not.toContain('apt-noninteractive');
+    expect(verdict.lint?.notApplicable).toEqual(expect.arrayContaining(['tags-missing', 'ebs-unencrypted']));
+    expect(verdict.lint?.notApplicable).not.toContain('apt-noninteractive');
     expect(verdict.artifact.id).toBe(artifact?.id);
-    expect(verdict.template.digest).toMatch(/^[0-9a-f]{64}$/);
+    expect(verdict.template?.digest).toMatch(/^[0-9a-f]{64}$/);
     expect(verdict.promotions).toEqual([expect.objectContaining({ stage: 'dev', status: 'pending' })]);
     const tags = (await (await fetch(`http://${registry.host}/v2/gate/app/tags/list`)).json()) as {
       tags: string[];

@@ -18,6 +18,7 @@ import type { RegistryCredential } from '../../src/promote/registry-auth.js';
 import { RegistrySession } from '../../src/promote/registry-session.js';
 import { promoteArtifact } from '../../src/promote/run.js';
 import { requireDocker } from '../helpers/engines.js';
+import { installDevKey } from '../helpers/evidence.js';
 import { buildFixtureImage, removeFixtureImages } from '../helpers/fixture-image.js';
 import { type LocalRegistry, startRegistry } from '../helpers/registry.js';
 import { makeVerdict, storeVerdict } from '../helpers/verdicts.js';
@@ -60,7 +61,10 @@ function dockerConfig(name: string, config: unknown, extra: Record<string, strin
 }
 
 const stage = (repository: string, more: object = {}): StagesConfig => ({
-  dev: { registry: { repository: `${registry.host}/${repository}`, tags: ['dev'], ...more } },
+  dev: {
+    trust: ['local-dev'],
+    registry: { repository: `${registry.host}/${repository}`, tags: ['dev'], ...more },
+  },
 });
 const credentials = { usernameEnv: 'REG_USER', passwordEnv: 'REG_PASS' };
 
@@ -73,6 +77,7 @@ beforeAll(async () => {
   testedId = buildFixtureImage(TESTED, RUN, RUN);
   dir = mkdtempSync(join(tmpdir(), 'imagegate-promote-auth-'));
   stateDir = join(dir, '.imagegate');
+  installDevKey(stateDir);
   verdictFile = storeVerdict(
     stateDir,
     makeVerdict({ kind: 'docker-image', id: testedId, reference: TESTED }),
@@ -146,7 +151,10 @@ describe('promote to a registry that requires a login', () => {
     const m = await getManifest(`${registry.host}/env/web`, 'dev', new RegistrySession(() => login()));
     expect(m?.config).toBe(testedId);
     expect(result.record?.registry?.digest).toBe(m?.digest);
-    expect((await tagsOf('env/web')).sort()).toEqual([identityTag(testedId), 'dev'].sort());
+    // The third tag is the referrers fallback index naming the attached evidence.
+    expect((await tagsOf('env/web')).sort()).toEqual(
+      [identityTag(testedId), 'dev', m!.digest.replace(':', '-')].sort(),
+    );
   });
 
   it('promotes with the login `docker login` wrote to config.json auths', async () => {
@@ -211,6 +219,7 @@ describe('imagegate promote (CLI) with a login', () => {
       [
         'stages:',
         '  qa:',
+        '    trust: [local-dev]',
         '    registry:',
         `      repository: "${registry.host}/qa/web"`,
         '      tags: [qa]',
@@ -218,6 +227,7 @@ describe('imagegate promote (CLI) with a login', () => {
         '',
       ].join('\n'),
     );
+    installDevKey(join(work, '.imagegate'));
   });
 
   const cli = (password: string) =>
@@ -257,7 +267,11 @@ describe('promote on from a registry stage that requires a login', () => {
     const env = { PATH: process.env.PATH, HOME: dir, REG_USER: USER, REG_PASS: PASSWORD };
     const stages: StagesConfig = {
       ...stage('env/web', { credentials }),
-      mirror: { requires: 'dev', registry: { repository: `${registry.host}/mirror/web`, tags: ['mirror'] } },
+      mirror: {
+        requires: 'dev',
+        trust: ['local-dev'],
+        registry: { repository: `${registry.host}/mirror/web`, tags: ['mirror'] },
+      },
     };
     const result = await promote(stages, env, `${registry.host}/env/web:dev`, 'mirror');
     expect(result.artifact.id).toBe(testedId);

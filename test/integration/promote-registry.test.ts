@@ -17,12 +17,18 @@ import { join } from 'node:path';
 import Dockerode from 'dockerode';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { StagesConfig } from '../../src/config/types.js';
+import { attestationDigest } from '../../src/evidence/dsse.js';
+import { PROMOTION_PREDICATE, VERDICT_PREDICATE } from '../../src/evidence/statement.js';
 import { identityTag } from '../../src/promote/plan.js';
-import { readPromotions } from '../../src/promote/records.js';
+import { readPromotionLines as readPromotions } from '../../src/promote/records.js';
 import { verifyPushed } from '../../src/promote/registry.js';
 import { getManifest } from '../../src/promote/registry-api.js';
+import { attachAttestation } from '../../src/promote/registry-referrers.js';
+import { anonymousSession } from '../../src/promote/registry-session.js';
 import { promoteArtifact } from '../../src/promote/run.js';
+import { verifyArtifact } from '../../src/promote/verify-artifact.js';
 import { requireDocker } from '../helpers/engines.js';
+import { installDevKey, OTHER_KEY } from '../helpers/evidence.js';
 import { buildFixtureImage, removeFixtureImages } from '../helpers/fixture-image.js';
 import { type LocalRegistry, startRegistry } from '../helpers/registry.js';
 import { makeVerdict, storeVerdict } from '../helpers/verdicts.js';
@@ -55,18 +61,25 @@ beforeAll(async () => {
   otherId = buildFixtureImage(OTHER, `other ${RUN}`, RUN, ['/etc/os-release', '/etc/debian_version']);
   dir = mkdtempSync(join(tmpdir(), 'imagegate-promote-it-'));
   stateDir = join(dir, '.imagegate');
+  // The repository's development key is the test key: `local-dev` signs and is trusted.
+  installDevKey(stateDir);
   verdictFile = storeVerdict(
     stateDir,
     makeVerdict({ kind: 'docker-image', id: testedId, reference: TESTED }),
   );
   stages = {
-    dev: { registry: { repository: `${dev.host}/dev/web`, tags: ['dev'] } },
+    dev: { trust: ['local-dev'], registry: { repository: `${dev.host}/dev/web`, tags: ['dev'] } },
     // The issue's own spelling: localhost:PORT, which Docker Engine also treats as insecure loopback.
     prod: {
       requires: 'dev',
+      trust: ['local-dev'],
       registry: { repository: `localhost:${prod.port}/prod/web`, tags: ['prod', 'latest'] },
     },
-    mirror: { requires: 'dev', registry: { repository: `${prod.host}/mirror/web`, tags: ['mirror'] } },
+    mirror: {
+      requires: 'dev',
+      trust: ['local-dev'],
+      registry: { repository: `${prod.host}/mirror/web`, tags: ['mirror'] },
+    },
   };
 });
 
@@ -85,13 +98,16 @@ describe('promote between registries', () => {
     expect(await catalog(dev)).toEqual([]);
   });
 
-  it('refuses a tampered verdict', async () => {
+  it('refuses a tampered verdict (payload edited, signature kept)', async () => {
     const forged = join(dir, 'forged.verdict.json');
-    copyFileSync(verdictFile, forged);
-    writeFileSync(forged, readFileSync(forged, 'utf8').replace('"failed-count": 0', '"failed-count": 1'));
+    const env = JSON.parse(readFileSync(verdictFile, 'utf8')) as { payload: string };
+    const payload = Buffer.from(env.payload, 'base64')
+      .toString('utf8')
+      .replace('"failed-count":0', '"failed-count":1');
+    writeFileSync(forged, JSON.stringify({ ...env, payload: Buffer.from(payload).toString('base64') }));
     await expect(promote(TESTED, 'dev', { evidence: forged })).rejects.toMatchObject({
-      exitCode: 1,
-      message: expect.stringMatching(/modified after it was written/),
+      exitCode: 5,
+      message: expect.stringMatching(/signature does not verify/),
     });
     expect(await catalog(dev)).toEqual([]);
   });
@@ -100,8 +116,8 @@ describe('promote between registries', () => {
     const moved = `imagegate-test/${RUN}:candidate`;
     execFileSync('docker', ['tag', OTHER, moved]);
     await expect(promote(moved, 'dev', { evidence: verdictFile })).rejects.toMatchObject({
-      exitCode: 1,
-      message: expect.stringMatching(new RegExp(`digest mismatch.*${testedId}.*${otherId}`)),
+      exitCode: 7,
+      message: expect.stringMatching(new RegExp(`digest mismatch.*not image ${otherId}`)),
     });
     expect(await catalog(dev)).toEqual([]);
   });
@@ -129,9 +145,9 @@ describe('promote between registries', () => {
       expect(m?.digest).toBe(toProd.record?.registry?.digest);
     }
     expect(toProd.record?.registry?.tags).toEqual(tags);
-    expect(readPromotions(stateDir).map((r) => [r.stage, r.artifact.id, r.verdictSha256])).toEqual([
-      ['dev', testedId, toDev.verdictSha256],
-      ['prod', testedId, toDev.verdictSha256],
+    expect(readPromotions(stateDir).map((r) => [r.stage, r.artifact.id, r.attestationSha256])).toEqual([
+      ['dev', testedId, toDev.attestationSha256],
+      ['prod', testedId, toDev.attestationSha256],
     ]);
   });
 
@@ -161,6 +177,141 @@ describe('promote between registries', () => {
   });
 });
 
+/**
+ * The evidence travels with the image: after `promote`, tools that are not imagegate find the
+ * attestation from the image digest (skopeo reads the referrers tag-schema fallback index,
+ * plain HTTP reads the artifact manifest and blob) and openssl verifies its DSSE signature over
+ * PAE bytes built here, independently of imagegate's own encoder.
+ */
+describe('the attestation travels with the image', () => {
+  const repo = () => `${dev.host}/dev/web`;
+
+  it('is discoverable from the image digest by skopeo, and openssl verifies its signature', async () => {
+    const image = await getManifest(repo(), 'dev');
+    expect(image?.config).toBe(testedId);
+    const fallback = image!.digest.replace(':', '-');
+    const raw = execFileSync(
+      'skopeo',
+      ['inspect', '--raw', '--tls-verify=false', `docker://${repo()}:${fallback}`],
+      { encoding: 'utf8' },
+    );
+    const index = JSON.parse(raw) as {
+      mediaType: string;
+      manifests: { digest: string; artifactType?: string; annotations?: Record<string, string> }[];
+    };
+    expect(index.mediaType).toBe('application/vnd.oci.image.index.v1+json');
+    const dsse = index.manifests.filter((d) => d.artifactType === 'application/vnd.dsse.envelope.v1+json');
+    expect(dsse.map((d) => d.annotations?.['dev.imagegate.predicate-type']).sort()).toEqual([
+      PROMOTION_PREDICATE,
+      VERDICT_PREDICATE,
+    ]);
+    const ref = dsse.find((d) => d.annotations?.['dev.imagegate.predicate-type'] === VERDICT_PREDICATE)!;
+    const manifest = (await (
+      await fetch(`http://${dev.host}/v2/dev/web/manifests/${ref.digest}`, {
+        headers: { Accept: 'application/vnd.oci.image.manifest.v1+json' },
+      })
+    ).json()) as { subject: { digest: string }; layers: { digest: string; mediaType: string }[] };
+    expect(manifest.subject.digest).toBe(image!.digest);
+    const blob = Buffer.from(
+      await (await fetch(`http://${dev.host}/v2/dev/web/blobs/${manifest.layers[0]!.digest}`)).arrayBuffer(),
+    );
+    expect(blob.equals(readFileSync(verdictFile))).toBe(true);
+
+    // DSSE v1 PAE, spelled out from the spec: "DSSEv1" SP LEN(type) SP type SP LEN(body) SP body.
+    const env = JSON.parse(blob.toString('utf8')) as {
+      payloadType: string;
+      payload: string;
+      signatures: { sig: string }[];
+    };
+    const body = Buffer.from(env.payload, 'base64');
+    const type = Buffer.from(env.payloadType);
+    const pae = Buffer.concat([
+      Buffer.from(`DSSEv1 ${type.length} `),
+      type,
+      Buffer.from(` ${body.length} `),
+      body,
+    ]);
+    const work = mkdtempSync(join(tmpdir(), 'imagegate-openssl-'));
+    try {
+      writeFileSync(join(work, 'pae.bin'), pae);
+      writeFileSync(join(work, 'sig.bin'), Buffer.from(env.signatures[0]!.sig, 'base64'));
+      const pub = join(stateDir, 'keys', 'dev-signing.key.pub');
+      const openssl = (input: string) =>
+        spawnSync(
+          'openssl',
+          [
+            'pkeyutl',
+            '-verify',
+            '-pubin',
+            '-inkey',
+            pub,
+            '-rawin',
+            '-in',
+            input,
+            '-sigfile',
+            join(work, 'sig.bin'),
+          ],
+          {
+            encoding: 'utf8',
+          },
+        );
+      const good = openssl(join(work, 'pae.bin'));
+      expect(good.stdout).toContain('Signature Verified Successfully');
+      expect(good.status).toBe(0);
+      const flipped = Buffer.from(pae);
+      flipped.writeUInt8(flipped.readUInt8(flipped.length - 2) ^ 1, flipped.length - 2);
+      writeFileSync(join(work, 'flipped.bin'), flipped);
+      expect(openssl(join(work, 'flipped.bin')).status).not.toBe(0);
+    } finally {
+      rmSync(work, { recursive: true, force: true });
+    }
+  });
+
+  it('verify passes on the promoted digest; a newer forged attestation makes it fail', async () => {
+    const image = (await getManifest(repo(), 'dev'))!;
+    const req = { artifact: `${repo()}@${image.digest}`, stage: 'dev', stages, configDir: dir, stateDir };
+    const ok = await verifyArtifact(req);
+    expect(ok.attestationSha256).toBe(attestationDigest(readFileSync(verdictFile)));
+    expect(ok.artifact.id).toBe(testedId);
+
+    // Someone with push access attaches an edited copy (the signature kept) as the newest evidence.
+    const env = JSON.parse(readFileSync(verdictFile, 'utf8')) as { payload: string };
+    const payload = Buffer.from(env.payload, 'base64')
+      .toString('utf8')
+      .replace('"version":"0.1.0"', '"version":"9.9.9"');
+    const forged = Buffer.from(JSON.stringify({ ...env, payload: Buffer.from(payload).toString('base64') }));
+    await attachAttestation(
+      repo(),
+      image,
+      forged,
+      { predicateType: VERDICT_PREDICATE, created: '2099-01-01T00:00:00.000Z' },
+      anonymousSession(),
+    );
+    await expect(verifyArtifact(req)).rejects.toMatchObject({
+      exitCode: 5,
+      message: expect.stringMatching(/signature does not verify/),
+    });
+  });
+
+  it('verify refuses evidence signed by a key the named stage does not trust', async () => {
+    const strict: StagesConfig = { ...stages, dev: { ...stages.dev!, trust: [{ publicKey: 'other.pub' }] } };
+    writeFileSync(join(dir, 'other.pub'), OTHER_KEY.publicKeyPem);
+    const other = await getManifest(`localhost:${prod.port}/prod/web`, 'prod');
+    await expect(
+      verifyArtifact({
+        artifact: `localhost:${prod.port}/prod/web@${other!.digest}`,
+        stage: 'dev',
+        stages: strict,
+        configDir: dir,
+        stateDir,
+      }),
+    ).rejects.toMatchObject({
+      exitCode: 6,
+      message: expect.stringMatching(/a key this stage does not trust/),
+    });
+  });
+});
+
 describe('imagegate promote (CLI)', () => {
   const bin = join(process.cwd(), 'bin', 'imagegate');
   let work: string;
@@ -175,8 +326,9 @@ describe('imagegate promote (CLI)', () => {
     mkdirSync(work);
     writeFileSync(
       join(work, 'imagegate.yaml'),
-      `stages:\n  qa:\n    registry:\n      repository: "${dev.host}/qa/web"\n      tags: [qa]\n`,
+      `stages:\n  qa:\n    trust: [local-dev]\n    registry:\n      repository: "${dev.host}/qa/web"\n      tags: [qa]\n`,
     );
+    installDevKey(join(work, '.imagegate'));
   });
 
   it('refuses without evidence: exit 1, one line on stderr, nothing on stdout', () => {
@@ -204,6 +356,26 @@ describe('imagegate promote (CLI)', () => {
     expect((await getManifest(`${dev.host}/qa/web`, 'qa'))?.digest).toBe(out.record.registry.digest);
     expect(readPromotions(join(work, '.imagegate')).map((r) => r.stage)).toEqual(['qa']);
   });
+
+  it('imagegate verify: exit 0 on the promoted digest, one line and exit 6 where the stage trusts another key', async () => {
+    const digest = (await getManifest(`${dev.host}/qa/web`, 'qa'))!.digest;
+    const verify = (...args: string[]) =>
+      spawnSync(bin, ['verify', `${dev.host}/qa/web@${digest}`, ...args], { encoding: 'utf8' });
+    const ok = verify('--stage', 'qa', '--config', join(work, 'imagegate.yaml'));
+    expect(ok.status).toBe(0);
+    expect(ok.stdout).toMatch(/^verified: .* passed its tests .*signed by local-dev key/);
+    writeFileSync(join(work, 'other.pub'), OTHER_KEY.publicKeyPem);
+    writeFileSync(
+      join(work, 'strict.yaml'),
+      `stages:\n  qa:\n    trust: [{ publicKey: other.pub }]\n    registry:\n      repository: "${dev.host}/qa/web"\n`,
+    );
+    const refused = verify('--stage', 'qa', '--config', join(work, 'strict.yaml'));
+    expect(refused.status).toBe(6);
+    expect(refused.stdout).toBe('');
+    expect(refused.stderr.trim().split('\n')).toEqual([
+      expect.stringMatching(/^imagegate: refused: .*a key this stage does not trust/),
+    ]);
+  });
 });
 
 describe('promote from a registry stage on a machine without the image', () => {
@@ -213,5 +385,29 @@ describe('promote from a registry stage on a machine without the image', () => {
     const result = await promote(`${dev.host}/dev/web:dev`, 'mirror');
     expect(result.artifact.id).toBe(testedId);
     expect((await getManifest(`${prod.host}/mirror/web`, 'mirror'))?.config).toBe(testedId);
+  });
+
+  it('with neither the image nor its verdict: the evidence travels with the image, and the ladder is read at the destination', async () => {
+    execFileSync('docker', ['rmi', '--force', testedId], { stdio: 'pipe' });
+    const elsewhere = join(dir, 'elsewhere', '.imagegate');
+    installDevKey(elsewhere);
+    const stages2: StagesConfig = {
+      ...stages,
+      mirror: { ...stages.mirror!, registry: { repository: `${prod.host}/mirror2/web`, tags: ['mirror'] } },
+    };
+    // By digest: the local tag prod/web:prod still names the image pushed over it earlier.
+    const digest = (await getManifest(`localhost:${prod.port}/prod/web`, 'prod'))!.digest;
+    const result = await promoteArtifact({
+      artifact: `localhost:${prod.port}/prod/web@${digest}`,
+      to: 'mirror',
+      stages: stages2,
+      stateDir: elsewhere,
+      docker,
+    });
+    expect(result.evidence).toMatch(new RegExp(`^localhost:${prod.port}/prod/web@sha256:`));
+    expect(result.attestationSha256).toBe(attestationDigest(readFileSync(verdictFile)));
+    expect((await getManifest(`${prod.host}/mirror2/web`, 'mirror'))?.config).toBe(testedId);
+    // "dev" was reached according to the promotion attestation attached in the dev registry.
+    expect(readPromotions(elsewhere).map((r) => r.stage)).toEqual(['mirror']);
   });
 });

@@ -6,11 +6,11 @@ import { mockClient } from 'aws-sdk-client-mock';
 import ssh2 from 'ssh2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../../src/cli/test.js';
-import { readVerdict } from '../../src/evidence/seal.js';
 import { fingerprint } from '../../src/transports/known-hosts.js';
 import { runCommand } from '../helpers/cli.js';
 import { consoleOutput, Ec2TargetWorld, type Ec2TargetWorldOptions } from '../helpers/ec2-target-world.js';
 import { requireDocker } from '../helpers/engines.js';
+import { readSignedVerdict } from '../helpers/evidence.js';
 import { authorizeKey, type SshdServer, startSshd } from '../helpers/sshd.js';
 
 /**
@@ -59,7 +59,11 @@ async function imagegateTest(args: string[]) {
     ...args,
   ]);
   const file = /verdict: (\S+)/.exec(r.stdout)?.[1];
-  return { ...r, stderr, verdict: file ? readVerdict(file).verdict : undefined };
+  return {
+    ...r,
+    stderr,
+    verdict: file ? readSignedVerdict(file, join(dir, '.imagegate')).verdict : undefined,
+  };
 }
 
 function runInstancesInput(): RunInstancesCommandInput {

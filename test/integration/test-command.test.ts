@@ -3,8 +3,8 @@ import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'n
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { readVerdict } from '../../src/evidence/seal.js';
 import { requireDocker } from '../helpers/engines.js';
+import { readSignedVerdict } from '../helpers/evidence.js';
 
 const bin = new URL('../../bin/imagegate', import.meta.url).pathname;
 const fixtures = new URL('../fixtures/targets/', import.meta.url).pathname;
@@ -109,8 +109,12 @@ describe('imagegate test (docker)', () => {
     expect(r.code).toBe(0);
     expect(r.stdout).toMatch(/^PASS debian:bookworm \(sha256:[0-9a-f]{64}\): 3 checks, 0 failed/);
     const file = /verdict: (\S+)/.exec(r.stdout)![1]!;
-    const { verdict, intact } = readVerdict(file);
-    expect(intact).toBe(true);
+    const { verdict, verified } = readSignedVerdict(
+      file,
+      join(process.cwd(), '.imagegate'),
+      join(fixtures, '.imagegate'),
+    );
+    expect(verified).toBe(true);
     expect(verdict).toMatchObject({
       passed: true,
       artifact: { kind: 'docker-image', reference: 'debian:bookworm' },
@@ -158,7 +162,11 @@ describe('imagegate test (docker)', () => {
     );
     expect(r.code).toBe(1);
     const [result] = JSON.parse(r.stdout) as { file: string; status: string }[];
-    const { verdict } = readVerdict(result!.file);
+    const { verdict } = readSignedVerdict(
+      result!.file,
+      join(process.cwd(), '.imagegate'),
+      join(fixtures, '.imagegate'),
+    );
     const names = verdict.suites.map((s) => s.name);
     expect(names[0]).toMatch(/^readiness:.*ready\.yaml$/);
     const service = verdict.suites.find((s) => s.name.endsWith('service.yaml'))!;
@@ -224,7 +232,11 @@ describe('imagegate test (docker)', () => {
     expect(r.stdout).toContain(
       'container for debian:bookworm exited at boot with status 3: fatal: /etc/app.conf missing',
     );
-    const { verdict } = readVerdict(/verdict: (\S+)/.exec(r.stdout)![1]!);
+    const { verdict } = readSignedVerdict(
+      /verdict: (\S+)/.exec(r.stdout)![1]!,
+      join(process.cwd(), '.imagegate'),
+      join(fixtures, '.imagegate'),
+    );
     expect(verdict).toMatchObject({ passed: false, suites: [] });
     expect(verdict.logs).toContain('fatal: /etc/app.conf missing');
     expect(containersOf(runId('crash'))).toEqual([]);
@@ -272,12 +284,31 @@ describe('imagegate test (docker)', () => {
     // The suite fails on purpose so the container log and the matcher output are recorded.
     expect(r.code).toBe(1);
     const file = /verdict: (\S+)/.exec(r.stdout)![1]!;
-    const { verdict } = readVerdict(file);
+    const { verdict } = readSignedVerdict(
+      file,
+      join(process.cwd(), '.imagegate'),
+      join(fixtures, '.imagegate'),
+    );
     expect(verdict.logs).toContain('token is [REDACTED]');
     expect(JSON.stringify(verdict)).not.toContain(secret);
     expect(r.stdout + r.stderr).not.toContain(secret);
+    // The report counts the verdict when a stage trusts the key `test` signed it with.
+    const trusting = join(out, 'trusting.yaml');
+    writeFileSync(
+      trusting,
+      `stages:\n  dev:\n    trust: [{ publicKey: "${join(fixtures, '.imagegate', 'keys', 'dev-signing.key.pub')}" }]\n    registry: { repository: r.example/leaky }\n`,
+    );
     for (const format of ['markdown', 'json', 'junit', 'html']) {
-      const report = imagegate(['report', file, '--format', format, '--out', join(out, `leaky.${format}`)]);
+      const report = imagegate([
+        'report',
+        file,
+        '--config',
+        trusting,
+        '--format',
+        format,
+        '--out',
+        join(out, `leaky.${format}`),
+      ]);
       expect(report.code).toBe(0);
       expect(readFileSync(join(out, `leaky.${format}`), 'utf8')).not.toContain(secret);
     }

@@ -2,7 +2,6 @@
  * Inputs → report model. Pure: everything read from disk arrives in `ReportInputs`, the clock
  * arrives in `ReportOptions`, and the same inputs always give the same model.
  */
-import { verdictHash } from '../../evidence/seal.js';
 import type { Verdict } from '../../evidence/verdict.js';
 import type { TestResult } from '../../suite/result.js';
 import { buildControls, metaControls } from './controls.js';
@@ -187,8 +186,8 @@ function notApplicableOf(
   return [...new Set(ids)].filter((id) => !findings.some((f) => f.policy === id)).sort();
 }
 
-function artifactKeys(v: Verdict): Set<string> {
-  const keys = [v.artifact.id, v.artifact.digest, v.artifact.reference, v.image, v.sha256];
+function artifactKeys(v: Verdict, attestation: string): Set<string> {
+  const keys = [v.artifact?.id, v.artifact?.digest, v.artifact?.reference, v.image, attestation];
   return new Set(keys.filter((k): k is string => typeof k === 'string' && k !== '').map(normalizeId));
 }
 
@@ -207,8 +206,9 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
   const attached = new Set<string>();
   const usedPromotions = new Set<SourcedRecord>();
 
-  const artifacts: ArtifactSection[] = inputs.verdicts.map(({ file, verdict: v, intact }, i) => {
-    const keys = artifactKeys(v);
+  const artifacts: ArtifactSection[] = inputs.verdicts.map(({ file, verdict: v, check }, i) => {
+    const intact = check.verified;
+    const keys = artifactKeys(v, check.digest);
     const embedded = (v.lint?.findings ?? [])
       .map(parseFinding)
       .filter((f): f is LintFinding => f !== undefined);
@@ -253,8 +253,9 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
         const stage = pick(r.record, ['stage', 'to', 'action', 'decision']);
         if (stage) e.stage = stage;
         if (row.detail) e.detail = row.detail;
-        const cited = r.record.verdictSha256;
-        if (typeof cited === 'string' && cited !== v.sha256) e.otherVerdict = cited;
+        if (r.signature && !r.signature.verified) e.unverified = r.signature.reason ?? 'not verified';
+        const cited = r.record.attestationSha256 ?? r.record.verdictSha256;
+        if (typeof cited === 'string' && cited !== check.digest) e.otherVerdict = cited;
         return e;
       }),
     ].sort((a, b) => a.at.localeCompare(b.at));
@@ -275,7 +276,7 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
       status: !intact ? 'tampered' : v.passed ? 'passed' : 'failed',
       claimedPassed: v.passed,
       intact,
-      sha256: intact ? { recorded: v.sha256 } : { recorded: v.sha256, computed: verdictHash(v) },
+      evidence: check,
       identity: identityOf(
         v,
         [...promotions, ...retention].flatMap((r) => regionsOf(r.record)),
@@ -318,7 +319,8 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
   const intactArtifacts = ordered.filter((a) => a.intact);
   const controls = buildControls(intactArtifacts, inputs.policies, inputs.controls);
 
-  const allFindings = [...ordered.flatMap((a) => a.lint.findings), ...unattachedFindings];
+  // Totals count verified evidence only: what a tampered verdict claims is shown, never summed.
+  const allFindings = [...intactArtifacts.flatMap((a) => a.lint.findings), ...unattachedFindings];
   const uses = new Map<string, PolicyUse>();
   const useOf = (id: string): PolicyUse => {
     let u = uses.get(id);
@@ -347,7 +349,7 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
       passed: ordered.filter((a) => a.status === 'passed').length,
       failed: ordered.filter((a) => a.status === 'failed').length,
       tampered: ordered.filter((a) => a.status === 'tampered').length,
-      checks: sumCounts(ordered.map((a) => a.checks)),
+      checks: sumCounts(intactArtifacts.map((a) => a.checks)),
       findings: severityCounts(allFindings),
       controls: {
         total: controls.length,

@@ -53,13 +53,12 @@ function tamperBanner(m: ReportModel): string {
     .map(
       (a) =>
         `<li><a href="#${a.anchor}">${html(a.identity.reference)}</a> — <code>${html(a.file)}</code>: ` +
-        `recorded sha256 <code>${html(shortHash(a.sha256.recorded))}</code>, contents hash to ` +
-        `<code>${html(shortHash(a.sha256.computed ?? ''))}</code></li>`,
+        `${html(a.evidence.reason ?? 'not verified')}</li>`,
     )
     .join('');
   return (
-    `<section class="alert" role="alert" id="tamper-warning"><h2>⚠ ${plural(bad.length, 'verdict')} failed the integrity check</h2>` +
-    `<div>These files were changed after imagegate wrote them. Their contents cannot be trusted: they are ` +
+    `<section class="alert" role="alert" id="tamper-warning"><h2>⚠ ${plural(bad.length, 'verdict')} failed verification</h2>` +
+    `<div>Their signature, signer, schema or consistency does not check out: they may have been altered or forged, or signed by a key no stage trusts. Their contents cannot be trusted: they are ` +
     `counted as <strong>tampered</strong>, not passed, and left out of the control view.</div><ul>${items}</ul></section>`
   );
 }
@@ -76,7 +75,7 @@ function summary(m: ReportModel): string {
     card('', 'Artifacts', s.artifacts, 'verdicts in this report', 'sum-artifacts') +
     card('pass', 'Passed', s.passed, 'intact and passing', 'sum-passed') +
     card(s.failed > 0 ? 'fail' : '', 'Failed', s.failed, 'intact, gate failed', 'sum-failed') +
-    card(s.tampered > 0 ? 'tampered' : '', 'Tampered', s.tampered, 'sha256 mismatch', 'sum-tampered') +
+    card(s.tampered > 0 ? 'tampered' : '', 'Tampered', s.tampered, 'failed verification', 'sum-tampered') +
     card(
       '',
       'Checks',
@@ -199,7 +198,14 @@ function identity(a: ArtifactSection): string {
     ['Builder', html(id.builder ?? 'not recorded')],
     ['Image', html(id.image ?? '—')],
     ['Verdict file', `<span class="mono">${html(a.file)}</span>`],
-    ['Verdict sha256', `<span class="mono">${html(a.sha256.recorded)}</span>`],
+    ['Attestation sha256', `<span class="mono">${html(a.evidence.digest)}</span>`],
+    ['Signed by', html(a.evidence.signer ?? 'no signer named')],
+    [
+      'Verification',
+      a.intact
+        ? 'verified'
+        : `<span class="failure">${html(`${a.evidence.code ?? 'rejected'}: ${a.evidence.reason ?? ''}`)}</span>`,
+    ],
   ];
   return `<dl class="identity">${items.map(([k, v]) => `<dt>${k}</dt><dd>${v}</dd>`).join('')}</dl>`;
 }
@@ -293,7 +299,7 @@ function history(a: ArtifactSection): string {
     .map(
       (h) =>
         `<tr><td class="mono nowrap">${html(h.at || '—')}</td><td>${html(h.kind)}</td><td>${html(h.stage ?? '')}</td>` +
-        `<td>${html(h.status)}</td><td class="msg">${html(h.detail ?? '')}${h.otherVerdict ? `<br><span class="failure">on another verdict: sha256 ${html(shortHash(h.otherVerdict))}</span>` : ''}</td><td class="muted mono">${html(h.source)}</td></tr>`,
+        `<td>${html(h.status)}</td><td class="msg">${html(h.detail ?? '')}${h.otherVerdict ? `<br><span class="failure">on another verdict: sha256 ${html(shortHash(h.otherVerdict))}</span>` : ''}${h.unverified ? `<br><span class="failure">⚠ unverified record: ${html(h.unverified)}</span>` : ''}</td><td class="muted mono">${html(h.source)}</td></tr>`,
     )
     .join('');
   return (
@@ -306,8 +312,8 @@ function artifactSection(a: ArtifactSection, policies: ReadonlyMap<string, Polic
   const t = a.timings;
   const tamper = a.intact
     ? ''
-    : `<div class="alert" role="alert"><strong>⚠ Tampered:</strong> this verdict's contents hash to <code>${html(a.sha256.computed ?? '')}</code> ` +
-      `but it records <code>${html(a.sha256.recorded)}</code>. It was edited after imagegate wrote it${a.claimedPassed ? ' (it claims to have passed)' : ''}; treat everything below as untrusted.</div>`;
+    : `<div class="alert" role="alert"><strong>⚠ Not verified:</strong> ${html(a.evidence.reason ?? '')} ` +
+      `(attestation sha256 <code>${html(a.evidence.digest)}</code>)${a.claimedPassed ? '; it claims to have passed' : ''}. Treat everything below as untrusted.</div>`;
   return (
     `<section class="block artifact" id="${a.anchor}"><div class="artifact-head">${pill(a.status)}<h2>${html(a.identity.reference)}</h2></div>` +
     `${tamper}${identity(a)}` +
@@ -436,7 +442,7 @@ export function renderHtml(m: ReportModel): string {
 <main>
 ${body}
 </main>
-<footer>Verdict integrity is checked by recomputing each verdict's sha256 over its canonical JSON. Report schema ${html(m.schema)}.</footer>
+<footer>Each verdict is a DSSE-signed in-toto attestation, verified against the trust policy in imagegate.yaml (signature, signer, schema, consistency). Report schema ${html(m.schema)}.</footer>
 <script>${SCRIPT}</script>
 </body></html>
 `;

@@ -56,9 +56,9 @@ function artifactSuites(a: ArtifactSection): Suite[] {
   const integrity: Case = { classname: `${ref}.verdict`, name: `integrity ${a.file}`, seconds: 0 };
   if (!a.intact) {
     integrity.failure = {
-      message: 'verdict was modified after it was written (sha256 mismatch)',
+      message: `verdict failed verification (${a.evidence.code ?? 'rejected'})`,
       type: 'tampered',
-      text: `recorded sha256 ${a.sha256.recorded}, contents hash to ${a.sha256.computed ?? ''}`,
+      text: `${a.evidence.reason ?? ''}; attestation sha256 ${a.evidence.digest}`,
     };
   }
   const verdictCases: Case[] = [integrity];

@@ -9,9 +9,20 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, extname, join } from 'node:path';
 import { parse as parseYaml } from 'yaml';
 import { UserError } from '../../core/errors.js';
-import { readVerdict } from '../../evidence/seal.js';
+import { claimedVerdict } from '../../evidence/claimed.js';
+import { type Envelope, encodeEnvelope } from '../../evidence/dsse.js';
+import type { TrustedKey } from '../../evidence/trust.js';
+import type { Verdict } from '../../evidence/verdict.js';
+import { verifyPromotion, verifyVerdict } from '../../evidence/verify.js';
 import { parseFinding } from './findings.js';
-import type { InputFile, LintFinding, PolicyInfo, ReportInputs, SourcedRecord } from './types.js';
+import type {
+  EvidenceCheck,
+  InputFile,
+  LintFinding,
+  PolicyInfo,
+  ReportInputs,
+  SourcedRecord,
+} from './types.js';
 
 const VERDICT_SUFFIX = '.verdict.json';
 
@@ -236,15 +247,61 @@ export interface LoadRequest {
   policyDirs: { dir: string; explicit: boolean }[];
   controls: Record<string, string[]>;
   configFile?: string;
+  /** Keys whose signatures make evidence count (every stage's trust list, by default). */
+  trust: readonly TrustedKey[];
+}
+
+/**
+ * imagegate's promotion records carry a signed attestation; verify it so a hand-written or
+ * edited line is flagged instead of being shown as history. Other records are left as read.
+ */
+function checkPromotion(r: SourcedRecord, trust: readonly TrustedKey[], notes: string[]): SourcedRecord {
+  if (r.record.schema !== 'imagegate.promotion/v1') return r;
+  const env = r.record.attestation;
+  const v =
+    env && typeof env === 'object' ? verifyPromotion(encodeEnvelope(env as Envelope), { trust }) : undefined;
+  const reason = !v
+    ? 'no signed attestation (hand-written or from before records were signed)'
+    : v.ok
+      ? v.predicate.stage !== r.record.stage
+        ? `its signed stage is "${v.predicate.stage}", not "${String(r.record.stage)}"`
+        : undefined
+      : v.reason;
+  if (!reason) return { ...r, signature: { verified: true } };
+  notes.push(`${r.file}:${r.line}: promotion record not verified: ${reason}; it proves nothing`);
+  return { ...r, signature: { verified: false, reason } };
+}
+
+/**
+ * Verify one evidence file. The report never refuses to show evidence: what fails verification
+ * is shown for investigation, with why, and counted as tampered.
+ */
+export function checkEvidence(
+  file: string,
+  bytes: Buffer,
+  trust: readonly TrustedKey[],
+): { verdict: Verdict; check: EvidenceCheck } {
+  const r = verifyVerdict(bytes, { trust });
+  if (r.ok) {
+    return { verdict: r.predicate, check: { verified: true, signer: r.signer.label, digest: r.digest } };
+  }
+  const check: EvidenceCheck = {
+    verified: false,
+    code: r.code,
+    reason: r.reason,
+    digest: r.digest ?? sha256(bytes),
+    ...(r.keyId ? { signer: r.keyId } : {}),
+  };
+  return { verdict: claimedVerdict(r.claimed, file), check };
 }
 
 export function loadInputs(req: LoadRequest): ReportInputs {
   const files: InputFile[] = [];
   const notes: string[] = [];
   const verdicts = findVerdictFiles(req.verdictPaths).map((file) => {
-    const { verdict, intact } = readVerdict(file);
-    files.push({ path: file, kind: 'verdict', sha256: sha256(readBytes(file, 'verdict')) });
-    return { file, verdict, intact };
+    const bytes = readBytes(file, 'verdict');
+    files.push({ path: file, kind: 'verdict', sha256: sha256(bytes) });
+    return { file, ...checkEvidence(file, bytes, req.trust) };
   });
   const lint = req.lintFiles.map((file) => {
     const { findings, notApplicable, bytes } = readLintFile(file);
@@ -257,7 +314,7 @@ export function loadInputs(req: LoadRequest): ReportInputs {
       files.push({ path: file, kind, sha256: sha256(bytes) });
       return parseRecords(file, bytes.toString('utf8'), notes);
     });
-  const promotions = records(req.promotionFiles, 'promotion');
+  const promotions = records(req.promotionFiles, 'promotion').map((r) => checkPromotion(r, req.trust, notes));
   const prune = records(req.pruneFiles, 'prune');
   if (req.configFile)
     files.push({ path: req.configFile, kind: 'config', sha256: sha256(readBytes(req.configFile, 'config')) });

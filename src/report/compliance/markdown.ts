@@ -44,12 +44,11 @@ function tamperAlert(m: ReportModel): string {
   const bad = m.artifacts.filter((a) => !a.intact);
   if (bad.length === 0) return '';
   const lines = bad.map(
-    (a) =>
-      `> - ${code(a.file)} (${md(a.identity.reference)}): recorded sha256 ${code(shortHash(a.sha256.recorded))}, contents hash to ${code(shortHash(a.sha256.computed ?? ''))}`,
+    (a) => `> - ${code(a.file)} (${md(a.identity.reference)}): ${md(a.evidence.reason ?? 'not verified')}`,
   );
   return [
     '> [!CAUTION]',
-    `> **${plural(bad.length, 'verdict')} failed the integrity check.** These files were changed after imagegate wrote them; they are counted as tampered, not passed, and left out of the control view.`,
+    `> **${plural(bad.length, 'verdict')} failed verification.** Their signature, signer, schema or consistency does not check out (altered, forged, or signed by a key no stage trusts); they are counted as tampered, not passed, and left out of the control view.`,
     ...lines,
   ].join('\n');
 }
@@ -115,7 +114,7 @@ function artifact(a: ArtifactSection, policies: ReadonlyMap<string, PolicyUse>):
     `- **ID:** ${code(id.id)}${id.digest ? ` · **digest:** ${code(id.digest)}` : ''}${id.regions.length > 0 ? ` · **regions:** ${md(id.regions.join(', '))}` : ''}`,
     `- **Template:** ${id.template ? code(id.template.path) : '—'} · **git:** ${id.git ? code(id.git.sha) + (id.git.dirty ? ' (dirty)' : '') : '—'}`,
     `- **Built:** ${md(id.buildTime ?? 'not recorded')} · **base OS:** ${md(id.baseOs ?? 'not recorded')} · **builder:** ${md(id.builder ?? 'not recorded')}`,
-    `- **Verdict:** ${code(a.file)} sha256 ${code(shortHash(a.sha256.recorded))}${a.intact ? ' (intact)' : ` **does not match its contents (${code(shortHash(a.sha256.computed ?? ''))}): tampered**`}`,
+    `- **Verdict:** ${code(a.file)} sha256 ${code(shortHash(a.evidence.digest))} · **signed by:** ${md(a.evidence.signer ?? 'no signer named')} · ${a.intact ? 'verified' : `**not verified (${md(a.evidence.code ?? 'rejected')}): ${md(a.evidence.reason ?? '')}**`}`,
     `- **Timings:** total ${duration(a.timings.totalMs)} · boot ${duration(a.timings.bootMs)} · suites ${duration(a.timings.suiteMs)} · teardown ${duration(a.timings.teardownMs)}`,
   ];
   const parts = [`### ${ICON[a.status]} ${md(id.reference)}`, '', ...facts];
@@ -194,7 +193,8 @@ function artifact(a: ArtifactSection, policies: ReadonlyMap<string, PolicyUse>):
           md(h.stage ?? ''),
           md(h.status),
           md(h.detail ?? '') +
-            (h.otherVerdict ? ` ⚠️ on another verdict ${code(shortHash(h.otherVerdict))}` : ''),
+            (h.otherVerdict ? ` ⚠️ on another verdict ${code(shortHash(h.otherVerdict))}` : '') +
+            (h.unverified ? ` ⚠️ unverified record: ${md(h.unverified)}` : ''),
         ]),
       ),
       '',

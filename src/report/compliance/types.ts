@@ -38,6 +38,11 @@ export interface SourcedRecord {
   line: number;
   item?: boolean;
   record: Record<string, unknown>;
+  /**
+   * For imagegate's own promotion records: whether the signed attestation on the line verifies
+   * under a trusted key. A record without one (hand-written) proves nothing and is flagged.
+   */
+  signature?: { verified: boolean; reason?: string };
 }
 
 export interface InputFile {
@@ -46,8 +51,21 @@ export interface InputFile {
   sha256: string;
 }
 
+/** The outcome of verifying one evidence file against the trust policy. */
+export interface EvidenceCheck {
+  verified: boolean;
+  /** Why not, as a kind (evidence/verify.ts RejectCode) and one line. */
+  code?: string;
+  reason?: string;
+  /** Trusted key that verified it, or the key id the envelope names when it did not verify. */
+  signer?: string;
+  /** sha256 of the evidence file (the DSSE envelope bytes). */
+  digest: string;
+}
+
 export interface ReportInputs {
-  verdicts: { file: string; verdict: Verdict; intact: boolean }[];
+  /** `verdict` is what the evidence claims; only `check.verified` makes it count. */
+  verdicts: { file: string; verdict: Verdict; check: EvidenceCheck }[];
   /** `imagegate lint --format json` outputs; `notApplicable` maps a template path to policy ids. */
   lint: { file: string; findings: LintFinding[]; notApplicable?: Record<string, string[]> }[];
   policies: PolicyInfo[];
@@ -132,6 +150,8 @@ export interface HistoryEvent {
   source: string;
   /** The verdict sha256 a promotion record cites, when it is not this verdict's. */
   otherVerdict?: string;
+  /** Why a promotion record is not to be believed: unsigned, or signed by no trusted key. */
+  unverified?: string;
 }
 
 export interface Timings {
@@ -150,8 +170,9 @@ export interface ArtifactSection {
   status: ArtifactStatus;
   /** What the verdict claims, even when it was tampered with. */
   claimedPassed: boolean;
+  /** Verified: signed by a trusted key, schema-valid, self-consistent. Only then does it count. */
   intact: boolean;
-  sha256: { recorded: string; computed?: string };
+  evidence: EvidenceCheck;
   identity: Identity;
   error?: string;
   /** The tail of the target's logs, kept by the verdict when the test did not pass. */

@@ -103,7 +103,7 @@ describe('config errors say what is wrong and what is allowed', () => {
 
   it('suggests the key meant and lists the allowed ones', () => {
     expect(bad('version: 1\nimags:\n  web: {}\n')).toBe(
-      ':2:1: invalid imagegate.yaml: imags: unknown key "imags" (did you mean "images"?); allowed here: $schema, version, lint, images, stages, retention, controls',
+      ':2:1: invalid imagegate.yaml: imags: unknown key "imags" (did you mean "images"?); allowed here: $schema, version, lint, images, evidence, stages, retention, controls',
     );
   });
 

@@ -4,7 +4,6 @@ import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { type ImageEntry, imageEntries } from '../../../src/config/images.js';
 import { loadConfig } from '../../../src/config/load.js';
-import { readVerdict } from '../../../src/evidence/seal.js';
 import { failureLines } from '../../../src/gate/outcome.js';
 import type { GateDeps } from '../../../src/gate/pipeline.js';
 import { runGate } from '../../../src/gate/pipeline.js';
@@ -12,6 +11,7 @@ import { silentProgress } from '../../../src/gate/progress.js';
 import type { ImageBuild } from '../../../src/packer/run.js';
 import type { Target } from '../../../src/targets/target.js';
 import { LocalTransport } from '../../../src/transports/local.js';
+import { readSignedVerdict, TEST_KEY } from '../../helpers/evidence.js';
 
 /**
  * The gate's decisions with Packer, the boot target and promotion replaced by fakes. Lint and
@@ -100,11 +100,12 @@ function request(images: ImageEntry[], outDir: string, signal = new AbortControl
     progress: silentProgress,
     signal,
     toolVersion: '0.0.0-test',
+    signer: TEST_KEY.signer,
   };
 }
 
 describe('runGate', () => {
-  it('passes, writes a sealed verdict with the lint summary, and promotes to the first stage', async () => {
+  it('passes, writes a signed verdict with the lint summary, and promotes to the first stage', async () => {
     const out = tmp();
     const { deps, calls } = fakes();
     const s = await runGate(request([worker(suite(out, PASSING))], out), deps);
@@ -116,8 +117,9 @@ describe('runGate', () => {
     const a = s.images[0]?.artifacts[0];
     expect(a?.promotion.status).toBe('promoted');
     expect(a?.checks).toEqual({ total: 1, failed: 0, skipped: 0 });
-    const { verdict, intact } = readVerdict(a?.verdictFile ?? '');
-    expect(intact).toBe(true);
+    const { verdict, verified } = readSignedVerdict(a?.verdictFile ?? '');
+    expect(verified).toBe(true);
+    expect(a?.verdictSha256).toMatch(/^[0-9a-f]{64}$/);
     expect(verdict.passed).toBe(true);
     expect(verdict.lint?.errors).toBe(0);
     expect(verdict.template?.digest).toMatch(/^[0-9a-f]{64}$/);
@@ -190,7 +192,7 @@ describe('runGate', () => {
     );
     expect(calls.teardowns).toBe(1);
     expect(calls.promotions).toEqual([]);
-    const { verdict } = readVerdict(s.images[0]?.artifacts[0]?.verdictFile ?? '');
+    const { verdict } = readSignedVerdict(s.images[0]?.artifacts[0]?.verdictFile ?? '');
     expect(verdict.passed).toBe(false);
     expect(verdict.promotions).toEqual([]);
   });

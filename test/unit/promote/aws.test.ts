@@ -1,13 +1,15 @@
-import { mkdtempSync, rmSync } from 'node:fs';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import { Pacer } from '../../../src/aws/pace.js';
 import type { StagesConfig } from '../../../src/config/types.js';
+import { attestationDigest } from '../../../src/evidence/dsse.js';
 import type { AwsContext } from '../../../src/promote/aws.js';
 import { describePlan } from '../../../src/promote/describe.js';
-import { readPromotions } from '../../../src/promote/records.js';
+import { readPromotionLines as readPromotions } from '../../../src/promote/records.js';
 import { promoteArtifact } from '../../../src/promote/run.js';
+import { installDevKey } from '../../helpers/evidence.js';
 import { makeVerdict, storeVerdict } from '../../helpers/verdicts.js';
 import { awsError, FakeAws, OWNER } from './fake-aws.js';
 
@@ -21,9 +23,10 @@ const SUSPENDED = '336666666666';
 const COPIER = '444444444444';
 
 const stages: StagesConfig = {
-  dev: { regions: ['eu-west-1'] },
+  dev: { trust: ['local-dev'], regions: ['eu-west-1'] },
   prod: {
     requires: 'dev',
+    trust: ['local-dev'],
     regions: ['eu-west-1', { region: 'us-east-1', kmsKeyId: 'alias/prod-us' }],
     shareWith: [SHARED],
     ous: [OU],
@@ -31,7 +34,7 @@ const stages: StagesConfig = {
     copyTo: [{ accounts: [COPIER], kmsKeyIds: { 'us-east-1': 'alias/own' } }],
     ssmParameter: '/images/web/prod',
   },
-  multi: { regions: ['eu-west-1', 'us-east-1', 'us-west-2'] },
+  multi: { trust: ['local-dev'], regions: ['eu-west-1', 'us-east-1', 'us-west-2'] },
 };
 
 let fake: FakeAws;
@@ -61,6 +64,7 @@ beforeEach(() => {
     tags: { 'Git-SHA': 'abc1234', 'Build-Time': '2026-11-28T06:00:00Z', OS: 'debian-12', Builder: 'packer' },
   });
   stateDir = mkdtempSync(join(tmpdir(), 'imagegate-promote-'));
+  installDevKey(stateDir);
   storeVerdict(stateDir, makeVerdict({ kind: 'ami', id: source, region: 'eu-west-1' }));
   sleeps = [];
   ctx = {
@@ -138,12 +142,20 @@ describe('promote AMIs: execution', () => {
       'imagegate:copy-stage': 'prod',
       'imagegate:source-ami': source,
       'imagegate:source-region': 'eu-west-1',
-      'imagegate:verdict-sha256': result.verdictSha256,
+      'imagegate:attestation-sha256': result.attestationSha256,
       'imagegate:git-sha': '0123456789abcdef0123456789abcdef01234567',
       'Git-SHA': 'abc1234',
       OS: 'debian-12',
       Builder: 'packer',
     });
+    // Every receiving account's view carries the attestation digest, and the store holds it.
+    for (const viewer of [SHARED, OU_MEMBER]) {
+      expect(fake.tagsSeenBy(viewer, source)['imagegate:attestation-sha256']).toBe(result.attestationSha256);
+    }
+    const stored = readFileSync(
+      join(stateDir, 'attestations', `sha256-${result.attestationSha256}.dsse.json`),
+    );
+    expect(attestationDigest(stored)).toBe(result.attestationSha256);
 
     // Tags do not cross accounts: every receiving account sees the tags only because its role wrote them.
     for (const viewer of [SHARED, OU_MEMBER, CHILD_OU_MEMBER]) {
@@ -370,7 +382,7 @@ describe('promote AMIs: failures in other accounts', () => {
     const org = 'arn:aws:organizations::111111111111:organization/o-abc123';
     const withOrg: StagesConfig = {
       ...stages,
-      all: { regions: ['eu-west-1'], organizations: [org], role: ROLE },
+      all: { trust: ['local-dev'], regions: ['eu-west-1'], organizations: [org], role: ROLE },
     };
     await promoteArtifact({ artifact: source, to: 'all', stages: withOrg, stateDir, aws: ctx });
     expect([...(fake.images.get(source)?.launch.orgs ?? [])]).toEqual([org]);

@@ -1,12 +1,13 @@
 import { describe, expect, it } from 'vitest';
-import { verdictHash } from '../../../../src/evidence/seal.js';
+import { attestationDigest } from '../../../../src/evidence/dsse.js';
 import type { Verdict } from '../../../../src/evidence/verdict.js';
 import { buildReportModel } from '../../../../src/report/compliance/assemble.js';
 import { renderHtml } from '../../../../src/report/compliance/html.js';
 import { renderJunit } from '../../../../src/report/compliance/junit.js';
 import { renderMarkdown } from '../../../../src/report/compliance/markdown.js';
 import { BASE_AMI, baseVerdict, LEGACY_AMI, WEB_ID, webVerdict } from '../../../fixtures/report/verdicts.js';
-import { fixtureModel, inputs } from './helpers.js';
+import { signedVerdictBytes } from '../../../helpers/evidence.js';
+import { fixtureModel, inputs, REJECTED, VERIFIED } from './helpers.js';
 
 const OPTS = { title: 't', generatedAt: '2026-11-28T08:00:00.000Z', toolVersion: '0.1.0' };
 
@@ -19,13 +20,17 @@ describe('buildReportModel', () => {
     const legacy = byId(LEGACY_AMI);
     expect(legacy.status).toBe('tampered');
     expect(legacy.claimedPassed).toBe(true);
-    expect(legacy.sha256.computed).toMatch(/^[0-9a-f]{64}$/);
-    expect(legacy.sha256.computed).not.toBe(legacy.sha256.recorded);
+    expect(legacy.evidence).toMatchObject({ verified: false, code: 'bad-signature' });
+    expect(legacy.evidence.reason).toMatch(/signature does not verify/);
     expect(model.artifacts.map((a) => a.status)).toEqual(['tampered', 'failed', 'passed']);
   });
 
-  it('records the computed hash only for tampered verdicts', () => {
-    expect(byId(WEB_ID).sha256).toEqual({ recorded: webVerdict().sha256 });
+  it('names the trusted signer and the attestation digest of a verified verdict', () => {
+    expect(byId(WEB_ID).evidence).toEqual({
+      verified: true,
+      signer: 'test key',
+      digest: attestationDigest(signedVerdictBytes(webVerdict())),
+    });
   });
 
   it('attaches lint findings by template path and drops the duplicate the verdict also embeds', () => {
@@ -39,7 +44,8 @@ describe('buildReportModel', () => {
     expect(base.lint.counts).toEqual({ error: 1, warning: 1, info: 1 });
     expect(byId(WEB_ID).lint).toMatchObject({ evaluated: true, findings: [] });
     expect(model.unattachedFindings).toEqual([]);
-    expect(model.summary.findings).toEqual({ error: 2, warning: 1, info: 1 });
+    // The tampered verdict's template finding is shown with it but left out of the totals.
+    expect(model.summary.findings).toEqual({ error: 1, warning: 1, info: 1 });
   });
 
   it('groups suite results by resource with failures first and explains each failure', () => {
@@ -85,7 +91,7 @@ describe('buildReportModel', () => {
       },
     };
     delete v.artifact.builder;
-    const m = buildReportModel(inputs({ verdicts: [{ file: 'w', verdict: v, intact: false }] }), OPTS);
+    const m = buildReportModel(inputs({ verdicts: [{ file: 'w', verdict: v, check: REJECTED }] }), OPTS);
     expect(m.artifacts[0]!.identity).toMatchObject({
       buildTime: '2026-11-27T10:00:00Z',
       baseOs: 'debian:bookworm',
@@ -125,7 +131,7 @@ describe('buildReportModel', () => {
     const v = baseVerdict();
     const m = buildReportModel(
       inputs({
-        verdicts: [{ file: 'b.verdict.json', verdict: v, intact: true }],
+        verdicts: [{ file: 'b.verdict.json', verdict: v, check: VERIFIED }],
         promotions: [
           {
             file: 'p.jsonl',
@@ -148,7 +154,7 @@ describe('buildReportModel', () => {
     const v = baseVerdict();
     const m = buildReportModel(
       inputs({
-        verdicts: [{ file: 'b.verdict.json', verdict: v, intact: true }],
+        verdicts: [{ file: 'b.verdict.json', verdict: v, check: VERIFIED }],
         promotions: [
           {
             file: '.imagegate/promotions.jsonl',
@@ -158,7 +164,7 @@ describe('buildReportModel', () => {
               stage: 'prod',
               at: '2026-11-27T18:00:00Z',
               artifact: { kind: 'ami', id: BASE_AMI, region: 'eu-west-1' },
-              verdictSha256: v.sha256,
+              attestationSha256: VERIFIED.digest,
               aws: {
                 images: [
                   { account: '111122223333', region: 'eu-west-1', imageId: BASE_AMI, view: 'owned' },
@@ -219,7 +225,7 @@ describe('buildReportModel', () => {
   it('matches promotion records to images with or without the sha256: prefix', () => {
     const m = buildReportModel(
       inputs({
-        verdicts: [{ file: 'w.verdict.json', verdict: webVerdict(), intact: true }],
+        verdicts: [{ file: 'w.verdict.json', verdict: webVerdict(), check: VERIFIED }],
         promotions: [
           {
             file: 'p.jsonl',
@@ -247,7 +253,7 @@ describe('buildReportModel', () => {
     });
     const m = buildReportModel(
       inputs({
-        verdicts: [{ file: 'w.verdict.json', verdict: v, intact: false }],
+        verdicts: [{ file: 'w.verdict.json', verdict: v, check: REJECTED }],
         lint: [
           {
             file: 'l.json',
@@ -271,7 +277,7 @@ describe('buildReportModel', () => {
   it('reports findings for templates no verdict names separately', () => {
     const m = buildReportModel(
       inputs({
-        verdicts: [{ file: 'w.verdict.json', verdict: webVerdict(), intact: true }],
+        verdicts: [{ file: 'w.verdict.json', verdict: webVerdict(), check: VERIFIED }],
         lint: [
           {
             file: 'l.json',
@@ -290,10 +296,9 @@ describe('buildReportModel', () => {
     const v = baseVerdict();
     const r = v.suites[0]!.run.results[0]!;
     r['matcher-result'].actual = 'x'.repeat(5000);
-    const m = buildReportModel(inputs({ verdicts: [{ file: 'b', verdict: v, intact: false }] }), OPTS);
+    const m = buildReportModel(inputs({ verdicts: [{ file: 'b', verdict: v, check: REJECTED }] }), OPTS);
     const check = m.artifacts[0]!.suites[0]!.resources[0]!.checks[0]!;
     expect(check.actual).toHaveLength(2000 + '… (3000 more characters)'.length);
-    expect(m.artifacts[0]!.sha256.computed).toBe(verdictHash(v));
   });
 
   it('keeps the tail of the target logs of a verdict that did not pass', () => {
@@ -301,7 +306,7 @@ describe('buildReportModel', () => {
     expect(byId(WEB_ID).logs).toBeUndefined();
     const v = baseVerdict();
     v.logs = Array.from({ length: 100 }, (_, i) => `line ${i + 1}`).join('\n');
-    const m = buildReportModel(inputs({ verdicts: [{ file: 'b', verdict: v, intact: false }] }), OPTS);
+    const m = buildReportModel(inputs({ verdicts: [{ file: 'b', verdict: v, check: REJECTED }] }), OPTS);
     const lines = m.artifacts[0]!.logs!.split('\n');
     expect(lines).toHaveLength(61);
     expect(lines[0]).toBe('… 40 earlier lines');
@@ -315,7 +320,7 @@ describe('buildReportModel', () => {
       sha256: 'x',
     };
     const m = buildReportModel(
-      inputs({ verdicts: [{ file: 'bare', verdict: bare as unknown as Verdict, intact: false }] }),
+      inputs({ verdicts: [{ file: 'bare', verdict: bare as unknown as Verdict, check: REJECTED }] }),
       OPTS,
     );
     expect(m.artifacts[0]).toMatchObject({
@@ -330,7 +335,7 @@ describe('buildReportModel', () => {
   });
 
   it('is pure: the same inputs give the same model', () => {
-    const i = inputs({ verdicts: [{ file: 'b', verdict: baseVerdict(), intact: true }] });
+    const i = inputs({ verdicts: [{ file: 'b', verdict: baseVerdict(), check: VERIFIED }] });
     expect(JSON.stringify(buildReportModel(i, OPTS))).toBe(JSON.stringify(buildReportModel(i, OPTS)));
   });
 });

@@ -4,6 +4,7 @@ import { afterEach, beforeEach, describe, expect, it, type MockInstance, vi } fr
 import { register } from '../../../../src/cli/report.js';
 import { type FixtureSet, writeFixtureSet } from '../../../fixtures/report/verdicts.js';
 import { runCommand } from '../../../helpers/cli.js';
+import { TEST_KEY } from '../../../helpers/evidence.js';
 import { scratchDir } from './helpers.js';
 
 /** Run `imagegate report ARGS` in-process; returns what went to stdout and the exit code set. */
@@ -48,7 +49,7 @@ describe('imagegate report (CLI)', () => {
     expect(exitCode).toBe(1);
     const err = stderr.mock.calls.map((c) => String(c[0])).join('');
     expect(err).toContain(
-      `imagegate: TAMPERED: ${set.files.tampered}: contents do not match the recorded sha256`,
+      `imagegate: TAMPERED: ${set.files.tampered}: signature does not verify: the attestation was altered after signing, or forged`,
     );
   });
 
@@ -98,10 +99,6 @@ describe('imagegate report (CLI)', () => {
     await expect(report([join(set.dir, 'missing.verdict.json'), '--config', set.config])).rejects.toThrow(
       /missing\.verdict\.json: no such file or directory/,
     );
-    await expect(report([set.lint, '--config', set.config, '--out', out])).rejects.toMatchObject({
-      exitCode: 2,
-      message: expect.stringMatching(/lint\.json: not an imagegate verdict/),
-    });
     await expect(
       report([set.files.web, '--config', set.config, '--lint', set.promotions, '--out', out]),
     ).rejects.toMatchObject({
@@ -115,9 +112,32 @@ describe('imagegate report (CLI)', () => {
     expect(existsSync(out)).toBe(true);
   });
 
+  it('flags a file that is not a signed attestation instead of counting it, and exits 1', async () => {
+    const { stdout, exitCode } = await report([set.lint, set.files.web, '--config', set.config]);
+    expect(exitCode).toBe(1);
+    expect(stdout).toMatch(/lint\.json.*not a DSSE envelope/);
+    const err = stderr.mock.calls.map((c) => String(c[0])).join('');
+    expect(err).toMatch(/TAMPERED: .*lint\.json: not a DSSE envelope/);
+  });
+
+  it('shows evidence signed by a key no stage trusts as unverified, naming the key', async () => {
+    const config = join(set.dir, 'untrusted.yaml');
+    writeFileSync(
+      config,
+      'version: 1\nstages:\n  dev:\n    trust: [local-dev]\n    registry: { repository: r.example/web }\n',
+    );
+    const { stdout, exitCode } = await report([set.files.web, '--config', config]);
+    expect(exitCode).toBe(1);
+    expect(stdout).toContain(`not verified (untrusted): signed by ${TEST_KEY.keyId}`);
+  });
+
   it('does not count a policy disabled in imagegate.yaml as control evidence', async () => {
     const config = join(set.dir, 'disabled.yaml');
-    writeFileSync(config, 'version: 1\nlint:\n  disable: [cleanup-provisioner]\n');
+    writeFileSync(
+      config,
+      'version: 1\nlint:\n  disable: [cleanup-provisioner]\n' +
+        'stages:\n  prod:\n    trust: [{ publicKey: test-key.pub }]\n    registry: { repository: r.example/web }\n',
+    );
     const { stdout } = await report([
       set.verdictDir,
       '--config',

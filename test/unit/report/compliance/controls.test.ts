@@ -2,7 +2,7 @@ import { describe, expect, it } from 'vitest';
 import { buildReportModel } from '../../../../src/report/compliance/assemble.js';
 import { metaControls, parseSelector } from '../../../../src/report/compliance/controls.js';
 import { baseVerdict, webVerdict } from '../../../fixtures/report/verdicts.js';
-import { fixtureModel, inputs } from './helpers.js';
+import { fixtureModel, inputs, REJECTED, VERIFIED } from './helpers.js';
 
 describe('parseSelector', () => {
   it('reads bare and prefixed policy ids', () => {
@@ -89,8 +89,8 @@ describe('control view', () => {
     expect(row('CIS-1.9').fail).toBe(1);
     const base = inputs({
       verdicts: [
-        { file: 'w', verdict: webVerdict(), intact: false },
-        { file: 'b', verdict: baseVerdict(), intact: true },
+        { file: 'w', verdict: webVerdict(), check: REJECTED },
+        { file: 'b', verdict: baseVerdict(), check: VERIFIED },
       ],
       controls: { 'ORG-WEB-2': ['service:nginx'] },
     });

@@ -4,8 +4,9 @@ import { join } from 'node:path';
 import { afterAll } from 'vitest';
 import { buildReportModel } from '../../../../src/report/compliance/assemble.js';
 import { loadInputs } from '../../../../src/report/compliance/load.js';
-import type { ReportInputs, ReportModel } from '../../../../src/report/compliance/types.js';
+import type { EvidenceCheck, ReportInputs, ReportModel } from '../../../../src/report/compliance/types.js';
 import { type FixtureSet, writeFixtureSet } from '../../../fixtures/report/verdicts.js';
+import { TEST_KEY } from '../../../helpers/evidence.js';
 
 export const CONTROLS: Record<string, string[]> = {
   'CIS-5.2.10': ['file:/etc/ssh/sshd_config#contents'],
@@ -13,6 +14,18 @@ export const CONTROLS: Record<string, string[]> = {
   'NIST CM-7': ['suite:builtin:cleanup', 'policy:cleanup-provisioner'],
   'ORG-LOG-1': ['service:rsyslog'],
 };
+
+/** Verification outcomes for hand-built inputs: verified by the test key, or a forgery. */
+export const VERIFIED: EvidenceCheck = { verified: true, signer: 'test key', digest: 'a'.repeat(64) };
+export const REJECTED: EvidenceCheck = {
+  verified: false,
+  code: 'bad-signature',
+  reason: 'signature does not verify: the attestation was altered after signing, or forged',
+  signer: TEST_KEY.keyId,
+  digest: 'b'.repeat(64),
+};
+/** What report tests trust: the test key only. */
+export const TRUST = [TEST_KEY.trusted];
 
 /** Report inputs with nothing in them but what a test sets. */
 export function inputs(over: Partial<ReportInputs> = {}): ReportInputs {
@@ -52,6 +65,7 @@ export function fixtureModel(): { set: FixtureSet; model: ReportModel } {
     pruneFiles: [set.prune],
     policyDirs: [{ dir: set.policies, explicit: true }],
     controls: CONTROLS,
+    trust: TRUST,
   });
   const model = buildReportModel(inputs, {
     title: 'Release 2026.11 compliance',

@@ -4,7 +4,7 @@ import { buildReportModel } from '../../../../src/report/compliance/assemble.js'
 import { html } from '../../../../src/report/compliance/escape.js';
 import { renderHtml } from '../../../../src/report/compliance/html.js';
 import { INJECTION, webVerdict } from '../../../fixtures/report/verdicts.js';
-import { fixtureModel, inputs } from './helpers.js';
+import { fixtureModel, inputs, VERIFIED } from './helpers.js';
 
 describe('escape.html', () => {
   it('escapes everything that could open a tag or leave an attribute', () => {
@@ -53,7 +53,7 @@ describe('renderHtml', () => {
 
   it('has no tamper warning when every verdict is intact', () => {
     const clean = buildReportModel(
-      inputs({ verdicts: [{ file: 'w.verdict.json', verdict: webVerdict(), intact: true }] }),
+      inputs({ verdicts: [{ file: 'w.verdict.json', verdict: webVerdict(), check: VERIFIED }] }),
       { title: 'x', generatedAt: 'now', toolVersion: '0' },
     );
     const out = renderHtml(clean);

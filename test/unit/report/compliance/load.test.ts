@@ -1,6 +1,7 @@
 import { mkdirSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
+import { buildReportModel } from '../../../../src/report/compliance/assemble.js';
 import {
   findVerdictFiles,
   loadInputs,
@@ -8,8 +9,11 @@ import {
   parseRecords,
   readLintFile,
 } from '../../../../src/report/compliance/load.js';
+import { renderMarkdown } from '../../../../src/report/compliance/markdown.js';
 import type { InputFile } from '../../../../src/report/compliance/types.js';
-import { fixtureModel, scratchDir } from './helpers.js';
+import { WEB_ID, webVerdict } from '../../../fixtures/report/verdicts.js';
+import { OTHER_KEY, signPromotionSync, TEST_KEY, writeSignedVerdictFile } from '../../../helpers/evidence.js';
+import { fixtureModel, scratchDir, TRUST } from './helpers.js';
 
 const tmp = () => scratchDir('imagegate-report-load-');
 
@@ -153,7 +157,7 @@ describe('loadPolicies', () => {
 });
 
 describe('loadInputs', () => {
-  it('records every input file with its sha256 and reports tampering from readVerdict', () => {
+  it('records every input file with its sha256 and verifies each verdict', () => {
     const { set } = fixtureModel();
     const inputs = loadInputs({
       verdictPaths: [set.files.web, set.files.tampered],
@@ -163,10 +167,67 @@ describe('loadInputs', () => {
       policyDirs: [],
       controls: {},
       configFile: set.config,
+      trust: TRUST,
     });
-    expect(inputs.verdicts.map((v) => v.intact)).toEqual([true, false]);
+    expect(inputs.verdicts.map((v) => v.check.verified)).toEqual([true, false]);
     expect(inputs.files.map((f) => f.kind)).toEqual(['verdict', 'verdict', 'lint', 'prune', 'config']);
     expect(inputs.files.every((f) => /^[0-9a-f]{64}$/.test(f.sha256))).toBe(true);
     expect(inputs.prune).toHaveLength(3);
+  });
+});
+
+describe('promotion records in the report', () => {
+  it('flags a hand-written imagegate promotion record and one signed by no trusted key; a signed one passes', () => {
+    const dir = scratchDir('imagegate-report-records-');
+    const rec = {
+      schema: 'imagegate.promotion/v1' as const,
+      stage: 'prod',
+      at: '2026-11-28T08:00:00Z',
+      artifact: { kind: 'docker-image' as const, id: WEB_ID },
+      attestationSha256: 'c'.repeat(64),
+    };
+    const file = join(dir, 'promotions.jsonl');
+    writeFileSync(
+      file,
+      [
+        JSON.stringify(rec),
+        JSON.stringify({ ...rec, signer: TEST_KEY.keyId, attestation: signPromotionSync(rec) }),
+        JSON.stringify({ ...rec, signer: OTHER_KEY.keyId, attestation: signPromotionSync(rec, OTHER_KEY) }),
+        JSON.stringify({
+          ...rec,
+          stage: 'staging',
+          signer: TEST_KEY.keyId,
+          attestation: signPromotionSync(rec),
+        }),
+        JSON.stringify({ artifact: WEB_ID, stage: 'legacy', status: 'promoted' }),
+      ].join('\n'),
+    );
+    const verdictDir = join(dir, 'v');
+    writeSignedVerdictFile(verdictDir, webVerdict());
+    const inputs = loadInputs({
+      verdictPaths: [verdictDir],
+      lintFiles: [],
+      promotionFiles: [file],
+      pruneFiles: [],
+      policyDirs: [],
+      controls: {},
+      trust: TRUST,
+    });
+    expect(inputs.promotions.map((p) => p.signature?.verified)).toEqual([
+      false,
+      true,
+      false,
+      false,
+      undefined,
+    ]);
+    expect(inputs.notes.filter((n) => /promotion record not verified/.test(n))).toEqual([
+      expect.stringMatching(/:1: .*no signed attestation \(hand-written/),
+      expect.stringMatching(/:3: .*a key this stage does not trust/),
+      expect.stringMatching(/:4: .*its signed stage is "prod", not "staging"/),
+    ]);
+    const m = buildReportModel(inputs, { title: 't', generatedAt: 'now', toolVersion: '0' });
+    const history = m.artifacts[0]!.history.filter((h) => h.kind === 'promotion');
+    expect(history.filter((h) => h.unverified)).toHaveLength(3);
+    expect(renderMarkdown(m)).toContain('⚠️ unverified record: no signed attestation (hand-written');
   });
 });

@@ -2,7 +2,6 @@ import { writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { XMLParser } from 'fast-xml-parser';
 import { describe, expect, it } from 'vitest';
-import { sealVerdict, writeVerdict } from '../../../../src/evidence/seal.js';
 import type { Verdict } from '../../../../src/evidence/verdict.js';
 import { buildReportModel } from '../../../../src/report/compliance/assemble.js';
 import { renderHtml } from '../../../../src/report/compliance/html.js';
@@ -11,7 +10,8 @@ import { loadInputs } from '../../../../src/report/compliance/load.js';
 import { renderMarkdown } from '../../../../src/report/compliance/markdown.js';
 import type { PolicyInfo } from '../../../../src/report/compliance/types.js';
 import { baseVerdict, webVerdict } from '../../../fixtures/report/verdicts.js';
-import { inputs, scratchDir } from './helpers.js';
+import { writeSignedVerdictFile as writeVerdict } from '../../../helpers/evidence.js';
+import { inputs, scratchDir, TRUST, VERIFIED } from './helpers.js';
 
 /**
  * A policy with nothing to judge in an artifact's template (an AMI policy on a docker image)
@@ -25,18 +25,14 @@ const TAGS: PolicyInfo = {
   controls: ['ORG-TAG-1'],
 };
 
-/** Re-seal a fixture verdict with a different lint record, as the gate would have written it. */
+/** A fixture verdict with a different lint record, as the gate would have written it. */
 function withLint(v: Verdict, lint: Partial<NonNullable<Verdict['lint']>>): Verdict {
-  const { sha256: _old, ...rest } = v;
-  return sealVerdict({
-    ...rest,
-    lint: { errors: 0, warnings: 0, infos: 0, findings: [], ...rest.lint, ...lint },
-  });
+  return { ...v, lint: { errors: 0, warnings: 0, infos: 0, findings: [], ...v.lint, ...lint } };
 }
 
 function model(verdicts: Verdict[]) {
   const given = inputs({
-    verdicts: verdicts.map((verdict, i) => ({ file: `v${i}.verdict.json`, verdict, intact: true })),
+    verdicts: verdicts.map((verdict, i) => ({ file: `v${i}.verdict.json`, verdict, check: VERIFIED })),
     policies: [TAGS],
   });
   return buildReportModel(given, { title: 't', generatedAt: '2026-11-28T08:00:00.000Z', toolVersion: '0' });
@@ -85,12 +81,9 @@ describe('not-applicable lint evidence in the compliance report', () => {
     expect(m.controls.find((c) => c.id === 'ORG-TAG-1')).toMatchObject({ status: 'fail', fail: 1 });
   });
 
-  it('reads the field from verdicts on disk, tolerating junk, and old verdicts still load intact', () => {
+  it('reads the field from signed verdicts on disk; verdicts without it still verify', () => {
     const dir = scratchDir('imagegate-report-na-');
-    writeVerdict(
-      dir,
-      withLint(webVerdict(), { notApplicable: ['tags-missing', 7, 'tags-missing'] as string[] }),
-    );
+    writeVerdict(dir, withLint(webVerdict(), { notApplicable: ['tags-missing', 'tags-missing'] }));
     writeVerdict(dir, baseVerdict());
     const inputs = loadInputs({
       verdictPaths: [dir],
@@ -99,8 +92,9 @@ describe('not-applicable lint evidence in the compliance report', () => {
       pruneFiles: [],
       policyDirs: [],
       controls: { 'ORG-TAG-1': ['tags-missing'] },
+      trust: TRUST,
     });
-    expect(inputs.verdicts.map((v) => v.intact)).toEqual([true, true]);
+    expect(inputs.verdicts.map((v) => v.check.verified)).toEqual([true, true]);
     const m = buildReportModel(inputs, { title: 't', generatedAt: 'now', toolVersion: '0' });
     const byKind = (kind: string) => m.artifacts.find((a) => a.identity.kind === kind)!;
     expect(byKind('docker-image').lint.notApplicable).toEqual(['tags-missing']);
@@ -130,6 +124,7 @@ describe('not-applicable lint evidence in the compliance report', () => {
       pruneFiles: [],
       policyDirs: [],
       controls: { 'ORG-TAG-1': ['tags-missing'] },
+      trust: TRUST,
     });
     expect(inputs.lint[0]!.notApplicable).toEqual({
       'packer/web/web.pkr.hcl': ['tags-missing'],
