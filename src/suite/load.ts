@@ -15,6 +15,7 @@ import { MatchError } from './matchers/core.js';
 import { havePatterns } from './matchers/patterns.js';
 import type { ResourceSpec, ResourceType, Suite } from './model.js';
 import { RESOURCES } from './resources/index.js';
+import { checkedAttributes } from './run.js';
 
 export interface LoadOptions {
   /** `--vars FILE` (repeatable): YAML or JSON maps, merged key by key, later files winning. */
@@ -164,16 +165,24 @@ export async function loadSuite(file: string, opts: LoadOptions = {}): Promise<S
       return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
     },
   };
-  await loadFile(top, state, false);
+  await loadFile(top, state);
+  // goss refuses a suite without tests ("found 0 tests"); a suite whose every key is misspelt or
+  // left empty would otherwise pass and promote an image nobody checked.
+  const resources = [...state.resources.values()];
+  if (!resources.some((r) => checkedAttributes(r).length > 0)) {
+    throw new SuiteError(
+      `${state.display(top)}:1: found 0 tests, source: ${file} (a suite must assert something; check the resource keys and attributes)`,
+    );
+  }
   return {
     name: file,
     digest: state.hash.digest('hex'),
-    resources: [...state.resources.values()],
+    resources,
     warnings: state.warnings,
   };
 }
 
-async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: string): Promise<void> {
+async function loadFile(abs: string, state: LoadState, from?: string): Promise<void> {
   const name = state.display(abs);
   let real: string;
   let text: string;
@@ -202,7 +211,7 @@ async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: 
   const yaml = wrapYamlErrors(() => parseYamlText(label, rendered, 78));
   for (const w of yaml.warnings) state.warnings.push(`${label}:${w.line}:${w.column}: ${w.message}`);
   checkMatchers(yaml, label);
-  const doc = assertSuite(state.validate, yaml, label, state.warnings);
+  const doc = assertSuite(state.validate, yaml, label);
 
   for (const type of RESOURCE_TYPES) {
     const entries = doc?.[type];
@@ -215,6 +224,10 @@ async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: 
       if (type === 'command' && (typeof attrs.exec === 'boolean' || typeof attrs.exec === 'number')) {
         attrs.exec = String(attrs.exec);
       }
+      // goss: "Backwards compatibility hack" — dns.resolveable stands in for resolvable.
+      if (type === 'dns' && attrs.resolvable == null && attrs.resolveable != null)
+        attrs.resolvable = attrs.resolveable;
+      delete attrs.resolveable;
       const line = yaml.locate(`/${type}/${escapePointer(key)}`).line;
       const spec: ResourceSpec = {
         type,
@@ -222,7 +235,7 @@ async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: 
         attrs,
         title: typeof body.title === 'string' ? body.title : '',
         meta: (body.meta as Record<string, unknown> | null | undefined) ?? null,
-        skip: skipAll || body.skip === true,
+        skip: body.skip === true,
         source: { file: label, line },
       };
       const id = `${type}\u0000${key}`;
@@ -237,8 +250,12 @@ async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: 
     }
   }
 
-  for (const [pattern, raw] of Object.entries(doc?.gossfile ?? {})) {
+  // goss merges includes in sorted key order, later files winning, and never reads a skipped
+  // one (so a skipped include may name a file that does not exist).
+  const includes = Object.entries(doc?.gossfile ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [pattern, raw] of includes) {
     const opts = (raw ?? {}) as { file?: string; skip?: boolean };
+    if (opts.skip === true) continue;
     const line = yaml.locate(`/gossfile/${escapePointer(pattern)}`).line;
     const where = `${label}:${line}`;
     const target = opts.file ?? pattern;
@@ -246,8 +263,11 @@ async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: 
     const paths = isDynamicPattern(target)
       ? (await glob(target, { cwd: base, absolute: true, onlyFiles: true })).sort()
       : [resolve(base, target)];
-    if (paths.length === 0) state.warnings.push(`${where}: gossfile "${target}" matches no files`);
-    for (const p of paths) await loadFile(p, state, skipAll || opts.skip === true, where);
+    if (paths.length === 0)
+      throw new SuiteError(
+        `${where}: gossfile "${target}": no matched files were found (as goss, an include must match)`,
+      );
+    for (const p of paths) await loadFile(p, state, where);
   }
   state.stack.pop();
 }
@@ -314,31 +334,29 @@ function checkMatchers(yaml: YamlFile, label: string): void {
 type GossDoc = Record<string, Record<string, unknown>> | null;
 
 /**
- * Schema check. goss ignores keys it does not know, so an unknown resource type or attribute
- * is a positioned warning (with the closest known name) and is dropped, and existing gossfiles
- * run unchanged; anything else (a wrong type, a bad enum value) is an error pointing at the key.
+ * Schema check. goss refuses a gossfile with an attribute its resource does not have
+ * (util.ValidateSections: "invalid Attribute for File:/etc/passwd: colour"), and a misspelt
+ * key would otherwise check nothing, so an unknown attribute or resource type is an error
+ * naming file:line:col and the closest known name; so is anything else the schema rejects.
  */
-function assertSuite(validate: ValidateFunction, yaml: YamlFile, label: string, warnings: string[]): GossDoc {
-  for (let pass = 0; pass < 3; pass++) {
-    if (validate(yaml.data)) return yaml.data as GossDoc;
-    const errors = validate.errors ?? [];
-    const unknown = errors.filter((e) => e.keyword === 'additionalProperties');
-    if (unknown.length === 0) break;
-    for (const e of unknown) {
+function assertSuite(validate: ValidateFunction, yaml: YamlFile, label: string): GossDoc {
+  if (validate(yaml.data)) return yaml.data as GossDoc;
+  const errors = [...(validate.errors ?? [])];
+  const unknown = errors
+    .filter((e) => e.keyword === 'additionalProperties')
+    .map((e) => {
       const extra = String((e.params as { additionalProperty: unknown }).additionalProperty);
       const pointer = `${e.instancePath}/${escapePointer(extra)}`;
-      const { line, column } = yaml.locate(pointer);
-      const path = decodePointer(pointer);
-      warnings.push(
-        `${label}:${line}:${column}: ${path.join('.')}: ${unknownKey(path)}; ignored, as goss does`,
-      );
-      const parent = path
-        .slice(0, -1)
-        .reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], yaml.data);
-      delete (parent as Record<string, unknown>)[extra];
-    }
+      return { pointer, ...yaml.locate(pointer) };
+    })
+    .sort((a, b) => a.line - b.line || a.column - b.column)[0];
+  if (unknown) {
+    const path = decodePointer(unknown.pointer);
+    throw new SuiteError(
+      `${label}:${unknown.line}:${unknown.column}: invalid gossfile: ${path.join('.')}: ${unknownKey(path)}`,
+    );
   }
-  const errors = [...(validate.errors ?? [])].sort((a, b) => depth(b) - depth(a));
+  errors.sort((a, b) => depth(b) - depth(a));
   const err = errors.find((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf') ?? errors[0]!;
   const { line, column } = yaml.locate(err.instancePath);
   const path = decodePointer(err.instancePath);
@@ -366,8 +384,10 @@ function unknownKey(path: string[]): string {
   return `unknown attribute for ${path[0]}${hint(path[path.length - 1]!, known)}`;
 }
 
-/** ` (did you mean "exists"?)` for a near miss (edit distance at most 2). */
+/** ` (did you mean "exists"?)` for a near miss (edit distance at most 2, or a cut-short name). */
 function hint(word: string, known: string[]): string {
+  const prefix = word.length >= 3 ? known.find((k) => k.startsWith(word)) : undefined;
+  if (prefix) return ` (did you mean "${prefix}"?)`;
   const best = known.map((k) => ({ k, d: editDistance(word, k) })).sort((a, b) => a.d - b.d)[0];
   return best && best.d <= 2 ? ` (did you mean "${best.k}"?)` : '';
 }

@@ -3,7 +3,7 @@ import { Frames, parseFrames } from './frames.js';
 import type { MatcherOutcome } from './matchers/api.js';
 import { evaluateMatcher } from './matchers/index.js';
 import type { ResourceSpec, Suite } from './model.js';
-import type { AttrFact } from './resources/api.js';
+import type { AttrFact, Attribute } from './resources/api.js';
 import { RESOURCES } from './resources/index.js';
 import type { SuiteRun, TestResult } from './result.js';
 import { gossTypeName, summaryLine } from './summary-line.js';
@@ -105,9 +105,18 @@ async function collect(items: CollectItem[], transport: Transport, opts: RunOpti
   return frames;
 }
 
+/** goss's error for a required attribute (resource/gomega.go) left out of the gossfile. */
+export const MISSING_REQUIRED = 'Syntax Error: Missing required attribute';
+
 /** goss's isSet/isSetWarnEmpty: an absent, null or empty-list expectation asserts nothing. */
 function isSet(v: unknown): boolean {
   return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+}
+
+/** The attributes goss validates for a spec, in its order: the required one, then those set. */
+export function checkedAttributes(spec: ResourceSpec): readonly Attribute[] {
+  const def = RESOURCES[spec.type];
+  return def.attributes.filter((a) => a.key === def.required || isSet(spec.attrs[a.key]));
 }
 
 /**
@@ -120,8 +129,8 @@ export function evaluateResource(spec: ResourceSpec, facts: Record<string, AttrF
   const known = new Set([...def.attributes.map((a) => a.key), ...def.options]);
   const results: TestResult[] = [];
   let skip = spec.skip;
-  for (const attr of def.attributes) {
-    if (!isSet(spec.attrs[attr.key])) continue;
+  for (const attr of checkedAttributes(spec)) {
+    const expected = spec.attrs[attr.key];
     const property = attr.property ?? attr.key;
     const start = new Date();
     const t0 = process.hrtime.bigint();
@@ -129,16 +138,20 @@ export function evaluateResource(spec: ResourceSpec, facts: Record<string, AttrF
     if (skip) {
       outcome = 'skip';
     } else {
-      const fact = facts[attr.key] ?? { error: `${attr.key} was not collected` };
+      const fact: AttrFact = facts[attr.key] ?? { error: `${attr.key} was not collected` };
+      // goss collects first, then builds the matcher: a collection error wins over a missing one.
+      let error: string | undefined;
+      if ('error' in fact) error = fact.error;
+      else if (expected === undefined || expected === null) error = MISSING_REQUIRED;
       outcome =
-        'error' in fact
-          ? {
+        error === undefined && 'value' in fact
+          ? evaluateMatcher(expected, fact.value)
+          : {
               ok: false,
-              message: fact.error,
-              result: { message: '', actual: null, expected: spec.attrs[attr.key] },
-              error: fact.error,
-            }
-          : evaluateMatcher(spec.attrs[attr.key], fact.value);
+              message: error ?? '',
+              result: { message: '', actual: null, expected: expected ?? null },
+              error: error ?? '',
+            };
     }
     results.push(toResult(spec, resourceId, property, outcome, start, Number(process.hrtime.bigint() - t0)));
     if (attr.key === def.gate && outcome !== 'skip' && (!outcome.ok || outcome.result.actual === false))

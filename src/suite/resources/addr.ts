@@ -12,6 +12,7 @@ const DEFAULT_TIMEOUT_MS = 500;
  */
 export const addr: ResourceDef = {
   type: 'addr',
+  required: 'reachable',
   attributes: [{ key: 'reachable' }],
   options: ['timeout', 'local-address'],
   plan(spec, id, plan) {

@@ -37,6 +37,11 @@ export interface ResourceDef {
   readonly type: ResourceType;
   /** Validated first; false, failed or errored skips every other attribute (goss's shouldSkip). */
   readonly gate?: string;
+  /**
+   * The attribute goss validates whether or not it is written (file `exists`, command
+   * `exit-status`, …); left out, it fails with "Syntax Error: Missing required attribute".
+   */
+  readonly required?: string;
   /** Expectation attributes, in the order goss validates them. */
   readonly attributes: readonly Attribute[];
   /** Keys that configure collection rather than assert anything (`timeout`, `exec`, `server`…). */

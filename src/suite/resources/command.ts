@@ -9,6 +9,7 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
 /** goss `command`: run with `sh -c` on the target, in a parallel lane, killed at `timeout` (ms). */
 export const command: ResourceDef = {
   type: 'command',
+  required: 'exit-status',
   attributes: [{ key: 'exit-status' }, { key: 'stdout' }, { key: 'stderr' }],
   options: ['exec', 'timeout'],
   plan(spec, id, plan) {

@@ -12,6 +12,7 @@ const TYPES = ['A', 'AAAA', 'CAA', 'CNAME', 'MX', 'NS', 'PTR', 'SRV', 'TXT'];
  */
 export const dns: ResourceDef = {
   type: 'dns',
+  required: 'resolvable',
   gate: 'resolvable',
   attributes: [{ key: 'resolvable' }, { key: 'addrs' }],
   options: ['server', 'timeout'],

@@ -23,6 +23,7 @@ const HASHES = { md5: 'md5sum', sha256: 'sha256sum', sha512: 'sha512sum' } as co
  */
 export const file: ResourceDef = {
   type: 'file',
+  required: 'exists',
   gate: 'exists',
   attributes: [
     { key: 'exists' },

@@ -5,6 +5,7 @@ import { allAttrs, failure, stringOption, value } from './api.js';
 /** goss `group`: one group entry (NSS via getent, /etc/group where getent is missing). */
 export const group: ResourceDef = {
   type: 'group',
+  required: 'exists',
   gate: 'exists',
   attributes: [{ key: 'exists' }, { key: 'gid' }],
   options: ['name'],

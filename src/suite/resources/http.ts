@@ -12,6 +12,7 @@ const DEFAULT_TIMEOUT_MS = 5_000;
  */
 export const http: ResourceDef = {
   type: 'http',
+  required: 'status',
   gate: 'status',
   attributes: [{ key: 'status' }, { key: 'headers', property: 'Headers' }, { key: 'body', property: 'Body' }],
   options: [

@@ -18,6 +18,7 @@ const PROBE_SH = [
 /** goss `interface`: exists and mtu from /sys/class/net, addrs as CIDR strings. */
 export const iface: ResourceDef = {
   type: 'interface',
+  required: 'exists',
   gate: 'exists',
   attributes: [{ key: 'exists' }, { key: 'addrs' }, { key: 'mtu' }],
   options: [],

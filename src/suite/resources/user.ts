@@ -5,6 +5,7 @@ import { allAttrs, failure, stringOption, value } from './api.js';
 /** goss `user`: one passwd entry (NSS via getent, /etc/passwd where getent is missing) plus `id -Gn`. */
 export const user: ResourceDef = {
   type: 'user',
+  required: 'exists',
   gate: 'exists',
   attributes: [
     { key: 'exists' },
