@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { UserError } from '../core/errors.js';
+import { readTextCapped } from '../core/fs.js';
 import { SuiteError } from './errors.js';
 
 /**
@@ -27,6 +28,13 @@ export interface TemplateData {
 export interface RenderOptions {
   /** Base directory for `readFile` with a relative path (goss: the working directory). */
   cwd?: string;
+  /** Refuse to render more than this many characters, or to read a larger file (default: no limit). */
+  maxBytes?: number;
+  /**
+   * Told of every value taken from the machine running imagegate (`readFile` content, `.Env`
+   * and `getEnv` values), so callers can keep it out of error messages.
+   */
+  onHostValue?: (source: string, value: string) => void;
 }
 
 // ---------------------------------------------------------------- lexing
@@ -348,11 +356,15 @@ class Missing {
 
 type Fn = (ctx: EvalCtx, args: unknown[]) => unknown;
 
+/** Largest file `readFile` reads (a template reading /dev/zero must not exhaust memory). */
+const READ_FILE_MAX = 1 << 20;
+
 interface EvalCtx {
   file: string;
   line: number;
   cwd: string;
   env: Record<string, string | undefined>;
+  reveal: (source: string, value: string) => void;
 }
 
 function truth(v: unknown): boolean {
@@ -499,16 +511,23 @@ const FUNCS: Record<string, Fn> = {
   // goss's custom functions
   mkSlice: (_c, a) => a,
   getEnv: (c, [k, d]) => {
-    const v = c.env[str(c, 'getEnv', k)];
+    const name = str(c, 'getEnv', k);
+    const v = c.env[name];
+    if (v) c.reveal(`$${name}`, v);
     return v === undefined || v === '' ? (d === undefined ? '' : d) : v;
   },
   readFile: (c, [f]) => {
     const path = str(c, 'readFile', f);
+    let text: string;
     try {
-      return readFileSync(path.startsWith('/') ? path : `${c.cwd}/${path}`, 'utf8').trim();
+      text = readTextCapped(path.startsWith('/') ? path : `${c.cwd}/${path}`, READ_FILE_MAX, 78).trim();
     } catch (e) {
-      return fail(c, `readFile ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      // Only the path and the reason: never the content of a file on the machine running imagegate.
+      const why = e instanceof UserError ? e.message.slice(e.message.lastIndexOf(': ') + 2) : String(e);
+      return fail(c, `readFile ${JSON.stringify(path)}: ${why}`);
     }
+    c.reveal(path, text);
+    return text;
   },
   regexMatch: (c, [re, s]) => goRegexp(c, str(c, 'regexMatch', re)).test(str(c, 'regexMatch', s)),
   toUpper: (c, [s]) => str(c, 'toUpper', s).toUpperCase(),
@@ -630,7 +649,7 @@ function iterate(ctx: EvalCtx, v: unknown): [unknown, unknown][] {
   return fail(ctx, `range can't iterate over ${goPrint(v)}`);
 }
 
-function exec(ctx: EvalCtx, scope: Scope, dot: unknown, nodes: Node[], out: string[]): void {
+function exec(ctx: EvalCtx, scope: Scope, dot: unknown, nodes: Node[], out: Sink): void {
   for (const node of nodes) {
     switch (node.n) {
       case 'text':
@@ -690,10 +709,22 @@ export function renderTemplate(
 ): string {
   if (!hasActions(text)) return text;
   const nodes = parse(text, file);
-  const ctx: EvalCtx = { file, line: 1, cwd: opts.cwd ?? process.cwd(), env: data.Env };
+  const reveal = opts.onHostValue ?? (() => {});
+  const ctx: EvalCtx = {
+    file,
+    line: 1,
+    cwd: opts.cwd ?? process.cwd(),
+    env: data.Env,
+    reveal,
+  };
   // .Env behaves like goss's map[string]string: a missing variable is "", not an error.
   const env = new Proxy(data.Env, {
-    get: (t, k) => (typeof k === 'string' ? (t[k] ?? '') : undefined),
+    get: (t, k) => {
+      if (typeof k !== 'string') return undefined;
+      const v = t[k] ?? '';
+      if (v) reveal(`$${k}`, v);
+      return v;
+    },
     has: () => true,
     getOwnPropertyDescriptor: (t, k) =>
       typeof k === 'string'
@@ -701,7 +732,27 @@ export function renderTemplate(
         : undefined,
   });
   const root = { Vars: data.Vars, Env: env };
-  const out: string[] = [];
+  const out = new Sink(opts.maxBytes ?? Number.POSITIVE_INFINITY, () =>
+    fail(ctx, `rendered text is larger than the limit of ${opts.maxBytes} bytes (see docs/suites.md#limits)`),
+  );
   exec(ctx, [new Map([['$', root]])], root, nodes, out);
-  return out.join('');
+  return out.text();
+}
+
+/** Rendered text with a size cap, so a `range` inside a `range` cannot exhaust memory. */
+class Sink {
+  private readonly parts: string[] = [];
+  private length = 0;
+  constructor(
+    private readonly max: number,
+    private readonly overflow: () => never,
+  ) {}
+  push(s: string): void {
+    this.length += s.length;
+    if (this.length > this.max) this.overflow();
+    this.parts.push(s);
+  }
+  text(): string {
+    return this.parts.join('');
+  }
 }

@@ -1,13 +1,13 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { parse as parseYaml } from 'yaml';
 import { UserError } from '../core/errors.js';
+import { readTextCapped } from '../core/fs.js';
 import { loadSchema, makeAjv } from '../core/schema-check.js';
-import { parseYamlText, type YamlFile } from '../core/yaml-document.js';
+import { MAX_YAML_BYTES, parseYamlText, type YamlFile } from '../core/yaml-document.js';
 import { SuiteError } from './errors.js';
 import { renderTemplate, type TemplateData } from './go-template.js';
 import { compile } from './matchers/compile.js';
@@ -72,25 +72,13 @@ export function listBuiltinSuites(): string[] {
 export function loadVars(files: string[] = [], inline?: string): Record<string, unknown> {
   const vars: Record<string, unknown> = {};
   for (const f of files) {
-    let text: string;
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch (err) {
-      throw new SuiteError(
-        `${f}: cannot read vars file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      );
-    }
+    const text = wrapYamlErrors(() => readTextCapped(f, MAX_YAML_BYTES, 78, 'vars file'));
     const doc = wrapYamlErrors(() => parseYamlText(f, text, 78));
     Object.assign(vars, asVarsMap(doc.data, `${f}`));
   }
   if (inline !== undefined && inline.trim() !== '') {
-    let data: unknown;
-    try {
-      data = parseYaml(inline);
-    } catch (err) {
-      throw new SuiteError(`--vars-inline: not valid JSON or YAML: ${(err as Error).message.split('\n')[0]}`);
-    }
-    Object.assign(vars, asVarsMap(data, '--vars-inline'));
+    const doc = wrapYamlErrors(() => parseYamlText('--vars-inline', inline, 78));
+    Object.assign(vars, asVarsMap(doc.data, '--vars-inline'));
   }
   return vars;
 }
@@ -137,6 +125,8 @@ interface LoadState {
   validate: ValidateFunction;
   /** Real paths of the files being loaded, outermost first, for cycle detection. */
   stack: string[];
+  /** Values templates took from this machine (readFile, .Env), kept out of messages. */
+  hostValues: Map<string, string>;
   /** Display name for the top-level file (keeps `builtin:NAME` readable). */
   display: (abs: string) => string;
 }
@@ -156,6 +146,7 @@ export async function loadSuite(file: string, opts: LoadOptions = {}): Promise<S
     hash: createHash('sha256'),
     resources: new Map(),
     warnings: [],
+    hostValues: new Map(),
     validate: gossValidator(),
     stack: [],
     display: (abs) => {
@@ -165,7 +156,13 @@ export async function loadSuite(file: string, opts: LoadOptions = {}): Promise<S
       return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
     },
   };
-  await loadFile(top, state);
+  try {
+    await loadFile(top, state);
+  } catch (err) {
+    if (err instanceof UserError) throw new SuiteError(redactHostValues(err.message, state.hostValues));
+    throw err;
+  }
+  state.warnings = state.warnings.map((w) => redactHostValues(w, state.hostValues));
   // goss refuses a suite without tests ("found 0 tests"); a suite whose every key is misspelt or
   // left empty would otherwise pass and promote an image nobody checked.
   const resources = [...state.resources.values()];
@@ -188,10 +185,16 @@ async function loadFile(abs: string, state: LoadState, from?: string): Promise<v
   let text: string;
   try {
     real = realpathSync(abs);
-    text = readFileSync(real, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new SuiteError(`${from ? `${from}: gossfile ` : ''}${name}: cannot read: ${code}`);
+  }
+  try {
+    text = readTextCapped(real, MAX_YAML_BYTES, 78);
+  } catch (err) {
+    // Name the file as the user wrote it (and the including line), never its content.
+    const why = err instanceof UserError ? err.message.slice(real.length + 2) : String(err);
+    throw new SuiteError(`${from ? `${from}: gossfile ` : ''}${name}: ${why}`);
   }
   if (state.stack.includes(real)) {
     const chain = [...state.stack.slice(state.stack.indexOf(real)), real]
@@ -201,7 +204,11 @@ async function loadFile(abs: string, state: LoadState, from?: string): Promise<v
   }
   state.stack.push(real);
 
-  const rendered = renderTemplate(text, name, state.data, { cwd: process.cwd() });
+  const rendered = renderTemplate(text, name, state.data, {
+    cwd: process.cwd(),
+    maxBytes: MAX_YAML_BYTES,
+    onHostValue: (source, value) => state.hostValues.set(value, source),
+  });
   // Positions below refer to the rendered text, which is the source itself unless templates ran.
   const label = rendered === text ? name : `${name} (rendered)`;
   const buf = Buffer.from(rendered);
@@ -270,6 +277,25 @@ async function loadFile(abs: string, state: LoadState, from?: string): Promise<v
     for (const p of paths) await loadFile(p, state, where);
   }
   state.stack.pop();
+}
+
+/**
+ * Replace text a template read from this machine (a `readFile`d file, an environment value)
+ * with a placeholder naming where it came from: a suite may read host files, but errors and
+ * warnings must never print their content (lines of /etc/shadow as "unknown key" warnings).
+ */
+export function redactHostValues(message: string, values: ReadonlyMap<string, string>): string {
+  const pieces: { text: string; source: string }[] = [];
+  for (const [value, source] of values) {
+    for (const piece of [value, ...value.split('\n')]) {
+      const text = piece.trim();
+      if (text.length >= 4) pieces.push({ text, source });
+    }
+  }
+  pieces.sort((a, b) => b.text.length - a.text.length);
+  let out = message;
+  for (const p of pieces) out = out.split(p.text).join(`<text from ${p.source}>`);
+  return out;
 }
 
 function escapePointer(key: string): string {
@@ -352,8 +378,14 @@ function assertSuite(validate: ValidateFunction, yaml: YamlFile, label: string):
     .sort((a, b) => a.line - b.line || a.column - b.column)[0];
   if (unknown) {
     const path = decodePointer(unknown.pointer);
+    // An included file that is not a gossfile (gossfile: /etc/app.conf) must not be echoed: an
+    // unknown top-level key is quoted only when it is a near miss of a resource type name.
+    const shown =
+      path.length === 1 && hint(path[0]!, [...RESOURCE_TYPES, 'gossfile']) === ''
+        ? 'a top-level key'
+        : path.join('.');
     throw new SuiteError(
-      `${label}:${unknown.line}:${unknown.column}: invalid gossfile: ${path.join('.')}: ${unknownKey(path)}`,
+      `${label}:${unknown.line}:${unknown.column}: invalid gossfile: ${shown}: ${unknownKey(path)}`,
     );
   }
   errors.sort((a, b) => depth(b) - depth(a));
