@@ -1,4 +1,5 @@
 import type { Frames } from '../frames.js';
+import { MAX_OUTPUT_BYTES } from '../limits.js';
 import type { Fact } from '../matchers/api.js';
 import type { ResourceSpec, ResourceType } from '../model.js';
 
@@ -89,4 +90,15 @@ export function toLines(text: string): string[] {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines;
+}
+
+/**
+ * The failure for an output the collector cut at MAX_OUTPUT_BYTES (it keeps one byte more), or
+ * undefined when the output is whole.
+ */
+export function oversized(what: string, bytes: Buffer | undefined): AttrFact | undefined {
+  if (bytes === undefined || bytes.length <= MAX_OUTPUT_BYTES) return undefined;
+  return failure(
+    `${what} is larger than imagegate's limit of ${MAX_OUTPUT_BYTES} bytes per check and was not read in full (see docs/suites.md#limits)`,
+  );
 }

@@ -1,7 +1,7 @@
 import type { LinesFact } from '../matchers/api.js';
 import { shQuote } from '../quote.js';
 import type { AttrFact, ResourceDef } from './api.js';
-import { allAttrs, failure, toLines, value } from './api.js';
+import { allAttrs, failure, oversized, toLines, value } from './api.js';
 
 /** `stat -c %F` wording → goss's filetype names. */
 const FILETYPES: Record<string, string> = {
@@ -54,7 +54,7 @@ export const file: ResourceDef = {
       lines.push(`  [ -h "$_igp" ] && readlink -- "$_igp" 2>/dev/null | _igb ${id} link`);
     }
     if (a.contents !== undefined || a.contains !== undefined) {
-      lines.push(`  if [ -r "$_igp" ] && [ ! -d "$_igp" ]; then _igb ${id} contents <"$_igp"; fi`);
+      lines.push(`  if [ -r "$_igp" ] && [ ! -d "$_igp" ]; then _igcap <"$_igp" | _igb ${id} contents; fi`);
     }
     for (const [attr, tool] of Object.entries(HASHES)) {
       if (a[attr] === undefined) continue;
@@ -97,7 +97,10 @@ export const file: ResourceDef = {
     out['linked-to'] =
       link === undefined ? failure(`readlink ${spec.key}: not a symlink`) : value(link.replace(/\n$/, ''));
     const contents = frames.text(id, 'contents');
-    if (contents !== undefined) {
+    const cut = oversized(`contents of ${spec.key}`, frames.bytes(id, 'contents'));
+    if (cut) {
+      out.contents = out.contains = cut;
+    } else if (contents !== undefined) {
       const fact: LinesFact = { kind: 'lines', lines: toLines(contents) };
       out.contents = value(fact);
       out.contains = value(fact);
