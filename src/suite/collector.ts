@@ -1,6 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MAX_OUTPUT_BYTES } from './limits.js';
 import type { ResourceSpec } from './model.js';
+import { effectiveSpec } from './resources/api.js';
 import { RESOURCES } from './resources/index.js';
 
 /**
@@ -91,7 +92,7 @@ _igtcp() {
   if command -v perl >/dev/null 2>&1; then
     perl -MIO::Socket::INET -e 'exit(IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Proto => "tcp", Timeout => $ARGV[2]) ? 0 : 1)' "$1" "$2" "$3" 2>/dev/null
   elif command -v nc >/dev/null 2>&1; then
-    nc -z -w "$(($(printf '%.0f' "$3") + 1))" "$1" "$2" >/dev/null 2>&1
+    nc -z -w "$(($(printf '%.0f' "$3") + 1))" -- "$1" "$2" >/dev/null 2>&1
   elif command -v bash >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then
     timeout "$3" bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" >/dev/null 2>&1
   else return 127; fi
@@ -108,7 +109,8 @@ export function buildCollector(items: CollectItem[], opts: CollectorOptions = {}
     if (spec.skip) continue;
     if (!/^[A-Za-z0-9_.-]+$/.test(id))
       throw new Error(`collector frame id must be a simple word, got ${JSON.stringify(id)}`);
-    RESOURCES[spec.type].plan(spec, id, {
+    const def = RESOURCES[spec.type];
+    def.plan(effectiveSpec(def, spec), id, {
       inline: (sh) => inline.push(sh),
       parallel: (sh, budgetMs) => parallel.push({ sh, budgetMs }),
       shared: (name, sh) => {

@@ -378,7 +378,7 @@ function truth(v: unknown): boolean {
 }
 
 /** Go's fmt %v for decoded YAML values. */
-function goPrint(v: unknown): string {
+export function goPrint(v: unknown): string {
   if (v === null || v === undefined) return '<nil>';
   if (typeof v === 'string') return v;
   if (typeof v === 'number' || typeof v === 'boolean') return String(v);

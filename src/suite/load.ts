@@ -14,6 +14,7 @@ import { compile } from './matchers/compile.js';
 import { MatchError } from './matchers/core.js';
 import { havePatterns } from './matchers/patterns.js';
 import type { ResourceSpec, ResourceType, Suite } from './model.js';
+import { effectiveSpec } from './resources/api.js';
 import { RESOURCES } from './resources/index.js';
 import { checkedAttributes } from './run.js';
 
@@ -245,6 +246,9 @@ async function loadFile(abs: string, state: LoadState, from?: string): Promise<v
         skip: body.skip === true,
         source: { file: label, line },
       };
+      const def = RESOURCES[type];
+      const unsafe = def.check?.(effectiveSpec(def, spec));
+      if (unsafe) throw new SuiteError(`${label}:${line}: invalid gossfile: ${type}.${key}: ${unsafe}`);
       const id = `${type}\u0000${key}`;
       const prev = state.resources.get(id);
       if (prev) {

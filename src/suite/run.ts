@@ -3,7 +3,7 @@ import { Frames, parseFrames } from './frames.js';
 import type { MatcherOutcome } from './matchers/api.js';
 import { evaluateMatcher } from './matchers/index.js';
 import type { ResourceSpec, Suite } from './model.js';
-import type { AttrFact, Attribute } from './resources/api.js';
+import { type AttrFact, type Attribute, effectiveSpec, resourceIdOf } from './resources/api.js';
 import { RESOURCES } from './resources/index.js';
 import type { SuiteRun, TestResult } from './result.js';
 import { gossTypeName, summaryLine } from './summary-line.js';
@@ -57,10 +57,7 @@ export async function runSuites(
     for (const item of pending) {
       results.set(
         item.id,
-        evaluateResource(
-          item.spec,
-          frames ? RESOURCES[item.spec.type].facts(item.spec, item.id, frames) : localFacts(item),
-        ),
+        evaluateResource(item.spec, frames ? factsOf(item.spec, item.id, frames) : localFacts(item)),
       );
     }
     pending = items.filter((it) => results.get(it.id)!.some((r) => r.result === 1));
@@ -87,6 +84,11 @@ export async function runSuites(
     execs,
     timedOut: Boolean(opts.retryTimeoutMs) && pending.length > 0,
   };
+}
+
+function factsOf(spec: ResourceSpec, id: string, frames: Frames): Record<string, AttrFact> {
+  const def = RESOURCES[spec.type];
+  return def.facts(effectiveSpec(def, spec), id, frames);
 }
 
 function localFacts(item: CollectItem): Record<string, AttrFact> {
@@ -125,8 +127,12 @@ export function checkedAttributes(spec: ResourceSpec): readonly Attribute[] {
  */
 export function evaluateResource(spec: ResourceSpec, facts: Record<string, AttrFact>): TestResult[] {
   const def = RESOURCES[spec.type];
-  const resourceId = def.resourceId?.(spec) ?? spec.key;
-  const known = new Set([...def.attributes.map((a) => a.key), ...def.options]);
+  const resourceId = resourceIdOf(def, spec);
+  const known = new Set([
+    ...def.attributes.map((a) => a.key),
+    ...def.options,
+    ...(def.keyAttr ? [def.keyAttr] : []),
+  ]);
   const results: TestResult[] = [];
   let skip = spec.skip;
   for (const attr of checkedAttributes(spec)) {

@@ -1,4 +1,4 @@
-import type { LinesFact } from '../matchers/api.js';
+import { type LinesFact, linesFact } from '../matchers/api.js';
 import { shQuote } from '../quote.js';
 import type { AttrFact, ResourceDef } from './api.js';
 import { allAttrs, failure, oversized, toLines, value } from './api.js';
@@ -23,6 +23,7 @@ const HASHES = { md5: 'md5sum', sha256: 'sha256sum', sha512: 'sha512sum' } as co
  */
 export const file: ResourceDef = {
   type: 'file',
+  keyAttr: 'path',
   required: 'exists',
   gate: 'exists',
   attributes: [
@@ -101,7 +102,7 @@ export const file: ResourceDef = {
     if (cut) {
       out.contents = out.contains = cut;
     } else if (contents !== undefined) {
-      const fact: LinesFact = { kind: 'lines', lines: toLines(contents) };
+      const fact: LinesFact = linesFact(contents);
       out.contents = value(fact);
       out.contains = value(fact);
     } else {

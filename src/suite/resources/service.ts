@@ -25,11 +25,14 @@ const INITS = new Set(['init', 'systemd', 'openrc-init', 'runit', 'runsvdir', 's
  */
 export const service: ResourceDef = {
   type: 'service',
+  keyAttr: 'name',
   attributes: [{ key: 'enabled' }, { key: 'running' }, { key: 'runlevels' }],
   options: ['name'],
-  resourceId(spec) {
-    const name = stringOption(spec, 'name');
-    return name && name !== spec.key ? `${spec.key}: ${name}` : spec.key;
+  check(spec) {
+    // A unit or init script name: /etc/init.d/NAME must stay inside /etc/init.d.
+    if (!/^[A-Za-z0-9@_.:+\\-]+$/.test(spec.key) || spec.key.startsWith('-') || /^\.\.?$/.test(spec.key))
+      return `service name "${spec.key}" is not a unit or init script name (letters, digits, @ _ . : + - \\, not starting with "-")`;
+    return undefined;
   },
   plan(spec, id, plan) {
     plan.shared(PROBE, PROBE_SH);

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LinesFact } from '../../../src/suite/matchers/api.js';
+import { type LinesFact, linesFact } from '../../../src/suite/matchers/api.js';
 import { evaluateMatcher } from '../../../src/suite/matchers/index.js';
 
 const lines = (...l: string[]): LinesFact => ({ kind: 'lines', lines: l });
@@ -177,6 +177,17 @@ describe('line patterns (io.Reader facts: file contents, command output, http bo
     expect(evaluateMatcher({ 'contain-substring': 'rocks\nnothing' }, content).ok).toBe(true);
     expect(evaluateMatcher('foo is here\nGoss rocks\nnothing else', content).ok).toBe(true);
     expect(evaluateMatcher({ 'have-patterns': ['/rocks$/'] }, content).ok).toBe(true);
+  });
+
+  it('keeps the final newline, as goss reads the raw bytes (YAML block scalars end in "\\n")', () => {
+    const raw = linesFact('root\nbin\n');
+    expect(evaluateMatcher('root\nbin\n', raw).ok).toBe(true);
+    expect(evaluateMatcher('root\nbin', raw).ok).toBe(false);
+    expect(evaluateMatcher({ 'have-len': 9 }, raw).ok).toBe(true);
+    expect(evaluateMatcher({ 'have-suffix': '\n' }, raw).ok).toBe(true);
+    // Line patterns still see two lines, not a third empty one.
+    expect(evaluateMatcher(['root', 'bin'], raw).ok).toBe(true);
+    expect(evaluateMatcher({ 'have-len': 0 }, linesFact('')).ok).toBe(true);
   });
 });
 

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest';
+import { resourceIdOf } from '../../../../src/suite/resources/api.js';
 import { service } from '../../../../src/suite/resources/service.js';
 import { frames, spec } from './helpers.js';
 
@@ -43,7 +44,7 @@ describe('service', () => {
   });
 
   it('names the resource "key: name" when name differs, like goss', () => {
-    expect(service.resourceId?.(spec('service', 'web', { name: 'nginx' }))).toBe('web: nginx');
-    expect(service.resourceId?.(spec('service', 'nginx'))).toBe('nginx');
+    expect(resourceIdOf(service, spec('service', 'web', { name: 'nginx' }))).toBe('web: nginx');
+    expect(resourceIdOf(service, spec('service', 'nginx'))).toBe('nginx');
   });
 });
