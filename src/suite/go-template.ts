@@ -1,6 +1,7 @@
 import { UserError } from '../core/errors.js';
 import { readTextCapped } from '../core/fs.js';
 import { SuiteError } from './errors.js';
+import { type GoRegex, goRegex } from './matchers/regex.js';
 
 /**
  * The subset of Go's text/template that gossfiles use, rendered BEFORE the YAML is parsed (as
@@ -437,11 +438,12 @@ function str(ctx: EvalCtx, fn: string, v: unknown): string {
   return v;
 }
 
-function goRegexp(ctx: EvalCtx, re: string): RegExp {
+/** Go's regexp (RE2) for regexMatch and findStringSubmatch, as goss compiles them. */
+function goRegexp(ctx: EvalCtx, re: string): GoRegex {
   try {
-    return new RegExp(re.replace(/\(\?P</g, '(?<'));
+    return goRegex(re);
   } catch (e) {
-    fail(ctx, `invalid regular expression ${JSON.stringify(re)}: ${(e as Error).message}`);
+    fail(ctx, (e as Error).message);
   }
 }
 
@@ -533,10 +535,12 @@ const FUNCS: Record<string, Fn> = {
   toUpper: (c, [s]) => str(c, 'toUpper', s).toUpperCase(),
   toLower: (c, [s]) => str(c, 'toLower', s).toLowerCase(),
   findStringSubmatch: (c, [re, s]) => {
-    const m = goRegexp(c, str(c, 'findStringSubmatch', re)).exec(str(c, 'findStringSubmatch', s));
+    // goss: named groups by name when there are any, else every group by index from "0".
+    const m = goRegexp(c, str(c, 'findStringSubmatch', re)).submatch(str(c, 'findStringSubmatch', s));
     if (!m) return {};
-    if (m.groups) return { ...m.groups };
-    return Object.fromEntries(m.slice(1).map((g, i) => [String(i + 1), g ?? '']));
+    if (m.names.size > 0)
+      return Object.fromEntries([...m.names].map(([name, i]) => [name, m.groups[i] ?? '']));
+    return Object.fromEntries(m.groups.map((g, i) => [String(i), g]));
   },
   // A few Sprig functions that gossfiles commonly use
   upper: (c, [s]) => str(c, 'upper', s).toUpperCase(),

@@ -283,3 +283,30 @@ describe('success results', () => {
     });
   });
 });
+
+describe('regular expressions are Go RE2: linear time, Go syntax, Go errors', () => {
+  it('a pattern that backtracks exponentially in JavaScript answers at once', () => {
+    const started = Date.now();
+    const out = evaluateMatcher({ 'match-regexp': '^(a+)+$' }, `${'a'.repeat(5000)}b`);
+    expect(out.ok).toBe(false);
+    expect(evaluateMatcher(['/^(a+)+$/'], lines(`${'a'.repeat(5000)}b`)).ok).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it.each([
+    ['\\Qa.b\\E', 'xa.by', true],
+    ['\\Qa.b\\E', 'xacby', false],
+    ['^\\pL+$', 'héllo', true],
+    ['^\\p{Greek}+$', 'αβγ', true],
+    ['(?U)^a+', 'aaa', true],
+    ['(?s)a.b', 'a\nb', true],
+    ['(?i)^ROOT', 'root', true],
+  ])('%s on %j: %s', (re, s, want) => {
+    expect(evaluateMatcher({ 'match-regexp': re }, s).ok).toBe(want);
+  });
+
+  it('lookaround and backreferences are errors, with Go wording', () => {
+    const out = evaluateMatcher({ 'match-regexp': 'a(?=b)' }, 'ab');
+    expect(out.error).toBe('error parsing regexp: invalid or unsupported Perl syntax: `(?=`');
+  });
+});
