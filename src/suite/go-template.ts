@@ -1,6 +1,7 @@
 import { UserError } from '../core/errors.js';
 import { readTextCapped } from '../core/fs.js';
 import { SuiteError } from './errors.js';
+import { goSprintf, goValue } from './go-printf.js';
 import { type GoRegex, goRegex } from './matchers/regex.js';
 
 /**
@@ -380,18 +381,7 @@ function truth(v: unknown): boolean {
 
 /** Go's fmt %v for decoded YAML values. */
 export function goPrint(v: unknown): string {
-  if (v === null || v === undefined) return '<nil>';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return `[${v.map(goPrint).join(' ')}]`;
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `map[${Object.keys(o)
-      .sort()
-      .map((k) => `${k}:${goPrint(o[k])}`)
-      .join(' ')}]`;
-  }
-  return String(v);
+  return goValue(v);
 }
 
 function fail(ctx: EvalCtx, msg: string): never {
@@ -448,25 +438,10 @@ function goRegexp(ctx: EvalCtx, re: string): GoRegex {
 }
 
 function printf(ctx: EvalCtx, format: string, args: unknown[]): string {
-  let n = 0;
-  return format.replace(/%([-+ 0#]*\d*(?:\.\d+)?)([svdqtfx%])/g, (_m, flags: string, verb: string) => {
-    if (verb === '%') return '%';
-    const a = present(ctx, args[n++]);
-    switch (verb) {
-      case 'q':
-        return JSON.stringify(goPrint(a));
-      case 'd':
-        return String(Math.trunc(Number(a)));
-      case 'f': {
-        const p = /\.(\d+)/.exec(flags);
-        return Number(a).toFixed(p ? Number(p[1]) : 6);
-      }
-      case 'x':
-        return typeof a === 'number' ? a.toString(16) : Buffer.from(goPrint(a)).toString('hex');
-      default:
-        return goPrint(a);
-    }
-  });
+  return goSprintf(
+    format,
+    args.map((a) => present(ctx, a)),
+  );
 }
 
 /** Every function a template may call. Names and behaviour follow Go, goss and Sprig. */
