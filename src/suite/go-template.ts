@@ -3,6 +3,7 @@ import { readTextCapped } from '../core/fs.js';
 import { SuiteError } from './errors.js';
 import { goSprintf, goValue } from './go-printf.js';
 import { type GoRegex, goRegex } from './matchers/regex.js';
+import { SPRIG } from './sprig.js';
 
 /**
  * The subset of Go's text/template that gossfiles use, rendered BEFORE the YAML is parsed (as
@@ -544,6 +545,34 @@ const FUNCS: Record<string, Fn> = {
     ),
   splitList: (c, [sep, s]) => str(c, 'splitList', s).split(str(c, 'splitList', sep)),
   list: (_c, a) => a,
+  env: (c, [k]) => {
+    const name = str(c, 'env', k);
+    const v = c.env[name] ?? '';
+    if (v) c.reveal(`$${name}`, v);
+    return v;
+  },
+  // os.ExpandEnv: $NAME and ${NAME}, unset names empty.
+  expandenv: (c, [x]) =>
+    str(c, 'expandenv', x).replace(/\$(?:\{([^}]*)\}|([A-Za-z0-9_]+))/g, (_m, a?: string, b?: string) => {
+      const name = a ?? b ?? '';
+      const v = c.env[name] ?? '';
+      if (v) c.reveal(`$${name}`, v);
+      return v;
+    }),
+  // The rest of Sprig's text functions, as goss registers them (sprig.ts).
+  ...Object.fromEntries(
+    Object.entries(SPRIG).map(([name, fn]): [string, Fn] => [
+      name,
+      (c, a) => {
+        const args = a.map((x) => present(c, x));
+        try {
+          return fn(args);
+        } catch (e) {
+          return fail(c, `error calling ${name}: ${(e as Error).message.replace(`${name}: `, '')}`);
+        }
+      },
+    ]),
+  ),
 };
 
 type Scope = Map<string, unknown>[];

@@ -162,8 +162,8 @@ describe('errors name file and line, never silent text', () => {
     ],
     [
       'unknown function',
-      'a\n\n{{ sha256sum "x" }}',
-      /^goss\.yaml:3: template: function "sha256sum" is not supported/,
+      'a\n\n{{ genPrivateKey "x" }}',
+      /^goss\.yaml:3: template: function "genPrivateKey" is not supported/,
     ],
     ['define', '{{ define "x" }}{{ end }}', /^goss\.yaml:1: template: "\{\{define\}\}" is not supported/],
     ['template', '\n{{ template "x" }}', /^goss\.yaml:2: template: "\{\{template\}\}" is not supported/],
