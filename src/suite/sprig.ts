@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { posix } from 'node:path';
+import { goJson } from './go-json.js';
 import { goValue } from './go-printf.js';
 import { goRegex } from './matchers/regex.js';
 
@@ -62,21 +63,8 @@ export function isEmpty(v: unknown): boolean {
   return false;
 }
 
-/** Go's encoding/json: keys sorted, `<`, `>`, `&` escaped unless raw. */
 function toJson(v: unknown, indent: string, raw: boolean): string {
-  const sortKeys = (x: unknown): unknown => {
-    if (Array.isArray(x)) return x.map(sortKeys);
-    if (x && typeof x === 'object')
-      return Object.fromEntries(
-        Object.keys(x)
-          .sort()
-          .map((k) => [k, sortKeys((x as Dict)[k])]),
-      );
-    return x;
-  };
-  const out = JSON.stringify(sortKeys(v) ?? null, null, indent) ?? 'null';
-  if (raw) return out;
-  return out.replace(/[<>&\u2028\u2029]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`);
+  return goJson(v, { indent, escapeHtml: !raw });
 }
 
 const words = (x: string) => x.split(/[\s_-]+|(?<=[a-z0-9])(?=[A-Z])/).filter((w) => w !== '');

@@ -194,14 +194,16 @@ describe('line patterns (io.Reader facts: file contents, command output, http bo
 describe("goss's failure wording", () => {
   it('equal: actual first, then expected, as JSON indented four spaces', () => {
     const out = evaluateMatcher('bar', 'foo');
-    expect(out.message).toBe('Expected\n    "foo"\nto equal\n    "bar"');
+    expect(out.message).toBe(
+      'Expected\n    "foo"\nto equal\n    "bar"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -bar\n    +foo',
+    );
     expect(out.result).toEqual({ message: 'to equal', actual: 'foo', expected: 'bar' });
   });
 
   it('the transformed kernel-param example from the docs, with and without the raw value', () => {
     const out = evaluateMatcher({ gt: 200 }, '128');
     expect(out.message).toBe(
-      'Expected\n    128\nto be >\n    200\nthe transform chain was\n    [{"to-numeric":{}}]\nthe raw value was\n    "128"',
+      'Expected\n    128\nto be numerically gt\n    200\nthe transform chain was\n    [{"to-numeric":{}}]\nthe raw value was\n    "128"',
     );
     expect(out.result['transform-chain']).toEqual([{ 'to-numeric': {} }]);
     expect(out.result['untransformed-value']).toBe('128');
@@ -234,7 +236,7 @@ describe("goss's failure wording", () => {
     [{ or: ['x', 'y'] }, 'abc', 'to satisfy at least one of these matchers'],
     [{ and: ['abc', { 'have-prefix': 'z' }] }, 'abc', 'to have prefix'],
     [{ 'semver-constraint': '>2.0.0' }, '1.0.0', 'to satisfy semver constraint'],
-    [{ lt: 1 }, 5, 'to be <'],
+    [{ lt: 1 }, 5, 'to be numerically lt'],
   ])('%j on %j says "%s"', (expected, actual, message) => {
     const out = evaluateMatcher(expected, actual);
     expect(out.ok).toBe(false);
