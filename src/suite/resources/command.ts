@@ -1,7 +1,7 @@
 import { type LinesFact, linesFact } from '../matchers/api.js';
 import { shQuote, shSeconds } from '../quote.js';
 import type { ResourceDef } from './api.js';
-import { allAttrs, failure, option, oversized, stringOption, toLines, value } from './api.js';
+import { allAttrs, failure, option, oversized, stringOption, value } from './api.js';
 
 /** goss's default command timeout. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;

@@ -1,7 +1,7 @@
 import { type LinesFact, linesFact } from '../matchers/api.js';
 import { shQuote } from '../quote.js';
 import type { AttrFact, ResourceDef } from './api.js';
-import { allAttrs, failure, oversized, toLines, value } from './api.js';
+import { allAttrs, failure, oversized, value } from './api.js';
 
 /** `stat -c %F` wording → goss's filetype names. */
 const FILETYPES: Record<string, string> = {

@@ -1,7 +1,7 @@
 import { type LinesFact, linesFact } from '../matchers/api.js';
 import { shQuote, shSeconds } from '../quote.js';
 import type { AttrFact, ResourceDef } from './api.js';
-import { allAttrs, failure, option, stringOption, toLines, value } from './api.js';
+import { allAttrs, failure, option, stringOption, value } from './api.js';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 

@@ -50,7 +50,7 @@ export const service: ResourceDef = {
       ].join('\n'),
     );
   },
-  facts(spec, id, frames) {
+  facts(_spec, id, frames) {
     const keys = this.attributes.map((a) => a.key);
     const kind = frames.text(ID, 'kind');
     if (kind === undefined)
