@@ -4,6 +4,9 @@ import { describeVersion, VERSION } from '../core/version.js';
 import { registerCommands } from './commands.js';
 import { describeOption } from './help.js';
 
+/** goss's exit code for bad input to validate; 2 there means nagios CRITICAL. */
+const VALIDATE_USAGE_EXIT = 78;
+
 const program = new Command('imagegate')
   .description(
     'The gate every machine image passes before production: lint Packer templates, build them, ' +
@@ -36,7 +39,8 @@ function wantsVersion(argv: string[]): boolean {
 function exitCodeFor(err: unknown): number {
   if (err instanceof CommanderError) {
     // commander already printed its message (or help/version, which exit 0).
-    return err.exitCode === 0 ? 0 : 2;
+    if (err.exitCode === 0) return 0;
+    return process.argv.slice(2).find((a) => !a.startsWith('-')) === 'validate' ? VALIDATE_USAGE_EXIT : 2;
   }
   if (err instanceof UserError) {
     process.stderr.write(`imagegate: ${err.message}\n`);

@@ -77,7 +77,7 @@ Examples:
 
 Formats: ${GOSS_FORMATS.join(', ')} (default rspecish)
 Exit codes: 0 all passed, 1 a check failed or the target could not be reached,
-            2 nagios CRITICAL, 3 --retry-timeout ran out, 78 suite error (YAML, schema, template).
+            2 nagios CRITICAL, 3 --retry-timeout ran out, 78 suite error (YAML, schema, template) or bad flag.
 Details: docs/validate.md; built-in suites: docs/suites-builtin.md`,
     )
     .action(async (opts: ValidateCliOptions) => {

@@ -1,6 +1,6 @@
-import { readFileSync } from 'node:fs';
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { UserError } from './errors.js';
+import { formatBytes, readTextCapped } from './fs.js';
 
 /**
  * A YAML (or JSON) file parsed with positions, so schema errors can name file, line and key.
@@ -15,20 +15,37 @@ export interface YamlFile {
   warnings: { message: string; line: number; column: number }[];
 }
 
+/**
+ * Largest YAML input read (a suite, --vars, imagegate.yaml, a policy): the parser needs about
+ * 2.5 s per MiB of block YAML, and real files are a few KiB.
+ */
+export const MAX_YAML_BYTES = 1 << 20;
+
+/** YAML alias expansions allowed per document (the `yaml` library's default, made explicit). */
+export const MAX_YAML_ALIASES = 100;
+
 export function readYamlFile(file: string, exitCode = 2): YamlFile {
-  let text: string;
-  try {
-    text = readFileSync(file, 'utf8');
-  } catch (err) {
-    throw new UserError(
-      `${file}: cannot read: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      exitCode,
-    );
-  }
+  const text = readTextCapped(file, MAX_YAML_BYTES, exitCode);
   return parseYamlText(file, text, exitCode);
 }
 
 export function parseYamlText(file: string, text: string, exitCode = 2): YamlFile {
+  if (Buffer.byteLength(text) > MAX_YAML_BYTES) {
+    throw new UserError(
+      `${file}: YAML text is larger than the limit of ${formatBytes(MAX_YAML_BYTES)} (see docs/suites.md#limits)`,
+      exitCode,
+    );
+  }
+  const nul = text.indexOf('\0');
+  if (nul !== -1) {
+    const before = text.slice(0, nul);
+    const line = before.split('\n').length;
+    const column = nul - before.lastIndexOf('\n');
+    throw new UserError(
+      `${file}:${line}:${column}: invalid YAML: a NUL byte is not allowed in YAML text`,
+      exitCode,
+    );
+  }
   const lineCounter = new LineCounter();
   const doc = parseDocument(text, { lineCounter, uniqueKeys: false, prettyErrors: false });
   const first = doc.errors[0];
@@ -39,6 +56,21 @@ export function parseYamlText(file: string, text: string, exitCode = 2): YamlFil
   }
   const warnings: YamlFile['warnings'] = [];
   collectDuplicateKeys(doc.contents, lineCounter, warnings);
+  // Key index per map node, built on first use: a suite with N resources is located N times,
+  // and a linear search per lookup made a 3 MB suite take minutes.
+  const keyIndex = new WeakMap<object, Map<string, { key: unknown; value: unknown }>>();
+  const pairOf = (map: { items: { key: unknown; value: unknown }[] }, key: string) => {
+    let index = keyIndex.get(map);
+    if (!index) {
+      index = new Map();
+      for (const p of map.items) {
+        const k = String((p.key as { value?: unknown })?.value ?? p.key);
+        if (!index.has(k)) index.set(k, p);
+      }
+      keyIndex.set(map, index);
+    }
+    return index.get(key);
+  };
   const locate = (pointer: string) => {
     const path = pointer
       .split('/')
@@ -48,7 +80,7 @@ export function parseYamlText(file: string, text: string, exitCode = 2): YamlFil
     let offset = (doc.contents as Node | null)?.range?.[0] ?? 0;
     for (const key of path) {
       if (isMap(node)) {
-        const pair = node.items.find((p) => String((p.key as { value?: unknown })?.value ?? p.key) === key);
+        const pair = pairOf(node, key);
         if (!pair) break;
         offset = (pair.key as Node | null)?.range?.[0] ?? offset;
         node = pair.value;
@@ -62,7 +94,18 @@ export function parseYamlText(file: string, text: string, exitCode = 2): YamlFil
     const { line, col } = lineCounter.linePos(offset);
     return { line, column: col };
   };
-  return { file, data: doc.toJS({ maxAliasCount: 100 }), locate, warnings };
+  let data: unknown;
+  try {
+    data = doc.toJS({ maxAliasCount: MAX_YAML_ALIASES });
+  } catch (err) {
+    // The yaml library throws a ReferenceError for an alias bomb ("billion laughs").
+    if (!(err instanceof ReferenceError)) throw err;
+    throw new UserError(
+      `${file}: invalid YAML: aliases expand more than ${MAX_YAML_ALIASES} times (an alias bomb?); refusing to expand it`,
+      exitCode,
+    );
+  }
+  return { file, data, locate, warnings };
 }
 
 function collectDuplicateKeys(node: unknown, lc: LineCounter, out: YamlFile['warnings']): void {

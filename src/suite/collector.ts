@@ -1,5 +1,7 @@
 import { randomBytes } from 'node:crypto';
+import { MAX_OUTPUT_BYTES } from './limits.js';
 import type { ResourceSpec } from './model.js';
+import { effectiveSpec } from './resources/api.js';
 import { RESOURCES } from './resources/index.js';
 
 /**
@@ -61,15 +63,21 @@ _iggetent() {
   elif [ "$1" = passwd ] || [ "$1" = group ]; then awk -F: -v n="$2" '$1 == n' "/etc/$1"
   else return 2; fi
 }
-# run a program with a deadline in its own session (so the whole process group dies):
+# at most $_igmax bytes of stdin, so one check cannot flood the run (head -c where present)
+if command -v head >/dev/null 2>&1; then _igcap() { head -c "$_igmax"; }; else _igcap() { cat; }; fi
+# run a program with a deadline in its own session (so the whole process group dies), keeping
+# at most $_igmax bytes of stdout and of stderr:
 # ID SECONDS PROGRAM ARGS... -> $T/ID.o, $T/ID.e, $T/ID.rc, and $T/ID.to when killed
 _igto() {
   _igid=$1; _igsec=$2; shift 2
-  $_igsid "$@" >"$T/$_igid.o" 2>"$T/$_igid.e" </dev/null &
+  $_igsid sh -c '_igo=$1; _igc=$2; shift 2
+if command -v head >/dev/null 2>&1; then _igh() { head -c "$_igc"; }; else _igh() { cat; }; fi
+{ { "$@" 3>&-; echo "$?" >"$_igo.rc"; } 2>&1 >&3 3>&- | _igh >"$_igo.e"; } 3>&1 | _igh >"$_igo.o"' \
+    _ "$T/$_igid" "$_igmax" "$@" </dev/null &
   _igp=$!
   $_igsid sh -c 'sleep "$1"; : >"$2"; kill -9 -"$3" 2>/dev/null || kill -9 "$3"' _ "$_igsec" "$T/$_igid.to" "$_igp" >/dev/null 2>&1 </dev/null &
   _igw=$!
-  wait "$_igp"; echo "$?" >"$T/$_igid.rc"
+  wait "$_igp"; _igrc=$?; [ -f "$T/$_igid.rc" ] || echo "$_igrc" >"$T/$_igid.rc"
   kill -9 -"$_igw" 2>/dev/null || kill -9 "$_igw" 2>/dev/null
   wait "$_igw" 2>/dev/null
 }
@@ -84,7 +92,7 @@ _igtcp() {
   if command -v perl >/dev/null 2>&1; then
     perl -MIO::Socket::INET -e 'exit(IO::Socket::INET->new(PeerAddr => $ARGV[0], PeerPort => $ARGV[1], Proto => "tcp", Timeout => $ARGV[2]) ? 0 : 1)' "$1" "$2" "$3" 2>/dev/null
   elif command -v nc >/dev/null 2>&1; then
-    nc -z -w "$(($(printf '%.0f' "$3") + 1))" "$1" "$2" >/dev/null 2>&1
+    nc -z -w "$(($(printf '%.0f' "$3") + 1))" -- "$1" "$2" >/dev/null 2>&1
   elif command -v bash >/dev/null 2>&1 && command -v timeout >/dev/null 2>&1; then
     timeout "$3" bash -c 'exec 3<>"/dev/tcp/$1/$2"' _ "$1" "$2" >/dev/null 2>&1
   else return 127; fi
@@ -101,7 +109,8 @@ export function buildCollector(items: CollectItem[], opts: CollectorOptions = {}
     if (spec.skip) continue;
     if (!/^[A-Za-z0-9_.-]+$/.test(id))
       throw new Error(`collector frame id must be a simple word, got ${JSON.stringify(id)}`);
-    RESOURCES[spec.type].plan(spec, id, {
+    const def = RESOURCES[spec.type];
+    def.plan(effectiveSpec(def, spec), id, {
       inline: (sh) => inline.push(sh),
       parallel: (sh, budgetMs) => parallel.push({ sh, budgetMs }),
       shared: (name, sh) => {
@@ -119,7 +128,7 @@ export function buildCollector(items: CollectItem[], opts: CollectorOptions = {}
     laneBudget[lane]! += p.budgetMs;
   });
 
-  const parts = ['{', `M=${marker}`, PREAMBLE];
+  const parts = ['{', `M=${marker}`, `_igmax=${MAX_OUTPUT_BYTES + 1}`, PREAMBLE];
   laneBodies.forEach((body, i) => {
     parts.push(`(\n${body.join('\n')}\n) >"$T/lane${i}" 2>/dev/null &`);
   });

@@ -1,5 +1,9 @@
-import { readFileSync } from 'node:fs';
+import { UserError } from '../core/errors.js';
+import { readTextCapped } from '../core/fs.js';
 import { SuiteError } from './errors.js';
+import { goSprintf, goValue } from './go-printf.js';
+import { type GoRegex, goRegex } from './matchers/regex.js';
+import { SPRIG } from './sprig.js';
 
 /**
  * The subset of Go's text/template that gossfiles use, rendered BEFORE the YAML is parsed (as
@@ -27,6 +31,13 @@ export interface TemplateData {
 export interface RenderOptions {
   /** Base directory for `readFile` with a relative path (goss: the working directory). */
   cwd?: string;
+  /** Refuse to render more than this many characters, or to read a larger file (default: no limit). */
+  maxBytes?: number;
+  /**
+   * Told of every value taken from the machine running imagegate (`readFile` content, `.Env`
+   * and `getEnv` values), so callers can keep it out of error messages.
+   */
+  onHostValue?: (source: string, value: string) => void;
 }
 
 // ---------------------------------------------------------------- lexing
@@ -348,11 +359,15 @@ class Missing {
 
 type Fn = (ctx: EvalCtx, args: unknown[]) => unknown;
 
+/** Largest file `readFile` reads (a template reading /dev/zero must not exhaust memory). */
+const READ_FILE_MAX = 1 << 20;
+
 interface EvalCtx {
   file: string;
   line: number;
   cwd: string;
   env: Record<string, string | undefined>;
+  reveal: (source: string, value: string) => void;
 }
 
 function truth(v: unknown): boolean {
@@ -366,19 +381,8 @@ function truth(v: unknown): boolean {
 }
 
 /** Go's fmt %v for decoded YAML values. */
-function goPrint(v: unknown): string {
-  if (v === null || v === undefined) return '<nil>';
-  if (typeof v === 'string') return v;
-  if (typeof v === 'number' || typeof v === 'boolean') return String(v);
-  if (Array.isArray(v)) return `[${v.map(goPrint).join(' ')}]`;
-  if (typeof v === 'object') {
-    const o = v as Record<string, unknown>;
-    return `map[${Object.keys(o)
-      .sort()
-      .map((k) => `${k}:${goPrint(o[k])}`)
-      .join(' ')}]`;
-  }
-  return String(v);
+export function goPrint(v: unknown): string {
+  return goValue(v);
 }
 
 function fail(ctx: EvalCtx, msg: string): never {
@@ -425,34 +429,20 @@ function str(ctx: EvalCtx, fn: string, v: unknown): string {
   return v;
 }
 
-function goRegexp(ctx: EvalCtx, re: string): RegExp {
+/** Go's regexp (RE2) for regexMatch and findStringSubmatch, as goss compiles them. */
+function goRegexp(ctx: EvalCtx, re: string): GoRegex {
   try {
-    return new RegExp(re.replace(/\(\?P</g, '(?<'));
+    return goRegex(re);
   } catch (e) {
-    fail(ctx, `invalid regular expression ${JSON.stringify(re)}: ${(e as Error).message}`);
+    fail(ctx, (e as Error).message);
   }
 }
 
 function printf(ctx: EvalCtx, format: string, args: unknown[]): string {
-  let n = 0;
-  return format.replace(/%([-+ 0#]*\d*(?:\.\d+)?)([svdqtfx%])/g, (_m, flags: string, verb: string) => {
-    if (verb === '%') return '%';
-    const a = present(ctx, args[n++]);
-    switch (verb) {
-      case 'q':
-        return JSON.stringify(goPrint(a));
-      case 'd':
-        return String(Math.trunc(Number(a)));
-      case 'f': {
-        const p = /\.(\d+)/.exec(flags);
-        return Number(a).toFixed(p ? Number(p[1]) : 6);
-      }
-      case 'x':
-        return typeof a === 'number' ? a.toString(16) : Buffer.from(goPrint(a)).toString('hex');
-      default:
-        return goPrint(a);
-    }
-  });
+  return goSprintf(
+    format,
+    args.map((a) => present(ctx, a)),
+  );
 }
 
 /** Every function a template may call. Names and behaviour follow Go, goss and Sprig. */
@@ -499,25 +489,34 @@ const FUNCS: Record<string, Fn> = {
   // goss's custom functions
   mkSlice: (_c, a) => a,
   getEnv: (c, [k, d]) => {
-    const v = c.env[str(c, 'getEnv', k)];
+    const name = str(c, 'getEnv', k);
+    const v = c.env[name];
+    if (v) c.reveal(`$${name}`, v);
     return v === undefined || v === '' ? (d === undefined ? '' : d) : v;
   },
   readFile: (c, [f]) => {
     const path = str(c, 'readFile', f);
+    let text: string;
     try {
-      return readFileSync(path.startsWith('/') ? path : `${c.cwd}/${path}`, 'utf8').trim();
+      text = readTextCapped(path.startsWith('/') ? path : `${c.cwd}/${path}`, READ_FILE_MAX, 78).trim();
     } catch (e) {
-      return fail(c, `readFile ${JSON.stringify(path)}: ${(e as NodeJS.ErrnoException).code ?? String(e)}`);
+      // Only the path and the reason: never the content of a file on the machine running imagegate.
+      const why = e instanceof UserError ? e.message.slice(e.message.lastIndexOf(': ') + 2) : String(e);
+      return fail(c, `readFile ${JSON.stringify(path)}: ${why}`);
     }
+    c.reveal(path, text);
+    return text;
   },
   regexMatch: (c, [re, s]) => goRegexp(c, str(c, 'regexMatch', re)).test(str(c, 'regexMatch', s)),
   toUpper: (c, [s]) => str(c, 'toUpper', s).toUpperCase(),
   toLower: (c, [s]) => str(c, 'toLower', s).toLowerCase(),
   findStringSubmatch: (c, [re, s]) => {
-    const m = goRegexp(c, str(c, 'findStringSubmatch', re)).exec(str(c, 'findStringSubmatch', s));
+    // goss: named groups by name when there are any, else every group by index from "0".
+    const m = goRegexp(c, str(c, 'findStringSubmatch', re)).submatch(str(c, 'findStringSubmatch', s));
     if (!m) return {};
-    if (m.groups) return { ...m.groups };
-    return Object.fromEntries(m.slice(1).map((g, i) => [String(i + 1), g ?? '']));
+    if (m.names.size > 0)
+      return Object.fromEntries([...m.names].map(([name, i]) => [name, m.groups[i] ?? '']));
+    return Object.fromEntries(m.groups.map((g, i) => [String(i), g]));
   },
   // A few Sprig functions that gossfiles commonly use
   upper: (c, [s]) => str(c, 'upper', s).toUpperCase(),
@@ -546,6 +545,34 @@ const FUNCS: Record<string, Fn> = {
     ),
   splitList: (c, [sep, s]) => str(c, 'splitList', s).split(str(c, 'splitList', sep)),
   list: (_c, a) => a,
+  env: (c, [k]) => {
+    const name = str(c, 'env', k);
+    const v = c.env[name] ?? '';
+    if (v) c.reveal(`$${name}`, v);
+    return v;
+  },
+  // os.ExpandEnv: $NAME and ${NAME}, unset names empty.
+  expandenv: (c, [x]) =>
+    str(c, 'expandenv', x).replace(/\$(?:\{([^}]*)\}|([A-Za-z0-9_]+))/g, (_m, a?: string, b?: string) => {
+      const name = a ?? b ?? '';
+      const v = c.env[name] ?? '';
+      if (v) c.reveal(`$${name}`, v);
+      return v;
+    }),
+  // The rest of Sprig's text functions, as goss registers them (sprig.ts).
+  ...Object.fromEntries(
+    Object.entries(SPRIG).map(([name, fn]): [string, Fn] => [
+      name,
+      (c, a) => {
+        const args = a.map((x) => present(c, x));
+        try {
+          return fn(args);
+        } catch (e) {
+          return fail(c, `error calling ${name}: ${(e as Error).message.replace(`${name}: `, '')}`);
+        }
+      },
+    ]),
+  ),
 };
 
 type Scope = Map<string, unknown>[];
@@ -630,7 +657,7 @@ function iterate(ctx: EvalCtx, v: unknown): [unknown, unknown][] {
   return fail(ctx, `range can't iterate over ${goPrint(v)}`);
 }
 
-function exec(ctx: EvalCtx, scope: Scope, dot: unknown, nodes: Node[], out: string[]): void {
+function exec(ctx: EvalCtx, scope: Scope, dot: unknown, nodes: Node[], out: Sink): void {
   for (const node of nodes) {
     switch (node.n) {
       case 'text':
@@ -690,10 +717,22 @@ export function renderTemplate(
 ): string {
   if (!hasActions(text)) return text;
   const nodes = parse(text, file);
-  const ctx: EvalCtx = { file, line: 1, cwd: opts.cwd ?? process.cwd(), env: data.Env };
+  const reveal = opts.onHostValue ?? (() => {});
+  const ctx: EvalCtx = {
+    file,
+    line: 1,
+    cwd: opts.cwd ?? process.cwd(),
+    env: data.Env,
+    reveal,
+  };
   // .Env behaves like goss's map[string]string: a missing variable is "", not an error.
   const env = new Proxy(data.Env, {
-    get: (t, k) => (typeof k === 'string' ? (t[k] ?? '') : undefined),
+    get: (t, k) => {
+      if (typeof k !== 'string') return undefined;
+      const v = t[k] ?? '';
+      if (v) reveal(`$${k}`, v);
+      return v;
+    },
     has: () => true,
     getOwnPropertyDescriptor: (t, k) =>
       typeof k === 'string'
@@ -701,7 +740,27 @@ export function renderTemplate(
         : undefined,
   });
   const root = { Vars: data.Vars, Env: env };
-  const out: string[] = [];
+  const out = new Sink(opts.maxBytes ?? Number.POSITIVE_INFINITY, () =>
+    fail(ctx, `rendered text is larger than the limit of ${opts.maxBytes} bytes (see docs/suites.md#limits)`),
+  );
   exec(ctx, [new Map([['$', root]])], root, nodes, out);
-  return out.join('');
+  return out.text();
+}
+
+/** Rendered text with a size cap, so a `range` inside a `range` cannot exhaust memory. */
+class Sink {
+  private readonly parts: string[] = [];
+  private length = 0;
+  constructor(
+    private readonly max: number,
+    private readonly overflow: () => never,
+  ) {}
+  push(s: string): void {
+    this.length += s.length;
+    if (this.length > this.max) this.overflow();
+    this.parts.push(s);
+  }
+  text(): string {
+    return this.parts.join('');
+  }
 }

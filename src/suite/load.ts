@@ -1,20 +1,22 @@
 import { createHash } from 'node:crypto';
-import { existsSync, readdirSync, readFileSync, realpathSync } from 'node:fs';
+import { existsSync, readdirSync, realpathSync } from 'node:fs';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
 import { glob, isDynamicPattern } from 'tinyglobby';
-import { parse as parseYaml } from 'yaml';
 import { UserError } from '../core/errors.js';
+import { readTextCapped } from '../core/fs.js';
 import { loadSchema, makeAjv } from '../core/schema-check.js';
-import { parseYamlText, type YamlFile } from '../core/yaml-document.js';
+import { MAX_YAML_BYTES, parseYamlText, type YamlFile } from '../core/yaml-document.js';
 import { SuiteError } from './errors.js';
 import { renderTemplate, type TemplateData } from './go-template.js';
 import { compile } from './matchers/compile.js';
 import { MatchError } from './matchers/core.js';
 import { havePatterns } from './matchers/patterns.js';
 import type { ResourceSpec, ResourceType, Suite } from './model.js';
+import { effectiveSpec } from './resources/api.js';
 import { RESOURCES } from './resources/index.js';
+import { checkedAttributes } from './run.js';
 
 export interface LoadOptions {
   /** `--vars FILE` (repeatable): YAML or JSON maps, merged key by key, later files winning. */
@@ -71,25 +73,13 @@ export function listBuiltinSuites(): string[] {
 export function loadVars(files: string[] = [], inline?: string): Record<string, unknown> {
   const vars: Record<string, unknown> = {};
   for (const f of files) {
-    let text: string;
-    try {
-      text = readFileSync(f, 'utf8');
-    } catch (err) {
-      throw new SuiteError(
-        `${f}: cannot read vars file: ${(err as NodeJS.ErrnoException).code ?? String(err)}`,
-      );
-    }
+    const text = wrapYamlErrors(() => readTextCapped(f, MAX_YAML_BYTES, 78, 'vars file'));
     const doc = wrapYamlErrors(() => parseYamlText(f, text, 78));
     Object.assign(vars, asVarsMap(doc.data, `${f}`));
   }
   if (inline !== undefined && inline.trim() !== '') {
-    let data: unknown;
-    try {
-      data = parseYaml(inline);
-    } catch (err) {
-      throw new SuiteError(`--vars-inline: not valid JSON or YAML: ${(err as Error).message.split('\n')[0]}`);
-    }
-    Object.assign(vars, asVarsMap(data, '--vars-inline'));
+    const doc = wrapYamlErrors(() => parseYamlText('--vars-inline', inline, 78));
+    Object.assign(vars, asVarsMap(doc.data, '--vars-inline'));
   }
   return vars;
 }
@@ -136,6 +126,8 @@ interface LoadState {
   validate: ValidateFunction;
   /** Real paths of the files being loaded, outermost first, for cycle detection. */
   stack: string[];
+  /** Values templates took from this machine (readFile, .Env), kept out of messages. */
+  hostValues: Map<string, string>;
   /** Display name for the top-level file (keeps `builtin:NAME` readable). */
   display: (abs: string) => string;
 }
@@ -155,6 +147,7 @@ export async function loadSuite(file: string, opts: LoadOptions = {}): Promise<S
     hash: createHash('sha256'),
     resources: new Map(),
     warnings: [],
+    hostValues: new Map(),
     validate: gossValidator(),
     stack: [],
     display: (abs) => {
@@ -164,25 +157,45 @@ export async function loadSuite(file: string, opts: LoadOptions = {}): Promise<S
       return rel && !rel.startsWith('..') && !isAbsolute(rel) ? rel : abs;
     },
   };
-  await loadFile(top, state, false);
+  try {
+    await loadFile(top, state);
+  } catch (err) {
+    if (err instanceof UserError) throw new SuiteError(redactHostValues(err.message, state.hostValues));
+    throw err;
+  }
+  state.warnings = state.warnings.map((w) => redactHostValues(w, state.hostValues));
+  // goss refuses a suite without tests ("found 0 tests"); a suite whose every key is misspelt or
+  // left empty would otherwise pass and promote an image nobody checked.
+  const resources = [...state.resources.values()];
+  if (!resources.some((r) => checkedAttributes(r).length > 0)) {
+    throw new SuiteError(
+      `${state.display(top)}:1: found 0 tests, source: ${file} (a suite must assert something; check the resource keys and attributes)`,
+    );
+  }
   return {
     name: file,
     digest: state.hash.digest('hex'),
-    resources: [...state.resources.values()],
+    resources,
     warnings: state.warnings,
   };
 }
 
-async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: string): Promise<void> {
+async function loadFile(abs: string, state: LoadState, from?: string): Promise<void> {
   const name = state.display(abs);
   let real: string;
   let text: string;
   try {
     real = realpathSync(abs);
-    text = readFileSync(real, 'utf8');
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code ?? String(err);
     throw new SuiteError(`${from ? `${from}: gossfile ` : ''}${name}: cannot read: ${code}`);
+  }
+  try {
+    text = readTextCapped(real, MAX_YAML_BYTES, 78);
+  } catch (err) {
+    // Name the file as the user wrote it (and the including line), never its content.
+    const why = err instanceof UserError ? err.message.slice(real.length + 2) : String(err);
+    throw new SuiteError(`${from ? `${from}: gossfile ` : ''}${name}: ${why}`);
   }
   if (state.stack.includes(real)) {
     const chain = [...state.stack.slice(state.stack.indexOf(real)), real]
@@ -192,7 +205,11 @@ async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: 
   }
   state.stack.push(real);
 
-  const rendered = renderTemplate(text, name, state.data, { cwd: process.cwd() });
+  const rendered = renderTemplate(text, name, state.data, {
+    cwd: process.cwd(),
+    maxBytes: MAX_YAML_BYTES,
+    onHostValue: (source, value) => state.hostValues.set(value, source),
+  });
   // Positions below refer to the rendered text, which is the source itself unless templates ran.
   const label = rendered === text ? name : `${name} (rendered)`;
   const buf = Buffer.from(rendered);
@@ -202,7 +219,7 @@ async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: 
   const yaml = wrapYamlErrors(() => parseYamlText(label, rendered, 78));
   for (const w of yaml.warnings) state.warnings.push(`${label}:${w.line}:${w.column}: ${w.message}`);
   checkMatchers(yaml, label);
-  const doc = assertSuite(state.validate, yaml, label, state.warnings);
+  const doc = assertSuite(state.validate, yaml, label);
 
   for (const type of RESOURCE_TYPES) {
     const entries = doc?.[type];
@@ -215,6 +232,10 @@ async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: 
       if (type === 'command' && (typeof attrs.exec === 'boolean' || typeof attrs.exec === 'number')) {
         attrs.exec = String(attrs.exec);
       }
+      // goss: "Backwards compatibility hack" — dns.resolveable stands in for resolvable.
+      if (type === 'dns' && attrs.resolvable == null && attrs.resolveable != null)
+        attrs.resolvable = attrs.resolveable;
+      delete attrs.resolveable;
       const line = yaml.locate(`/${type}/${escapePointer(key)}`).line;
       const spec: ResourceSpec = {
         type,
@@ -222,9 +243,12 @@ async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: 
         attrs,
         title: typeof body.title === 'string' ? body.title : '',
         meta: (body.meta as Record<string, unknown> | null | undefined) ?? null,
-        skip: skipAll || body.skip === true,
+        skip: body.skip === true,
         source: { file: label, line },
       };
+      const def = RESOURCES[type];
+      const unsafe = def.check?.(effectiveSpec(def, spec));
+      if (unsafe) throw new SuiteError(`${label}:${line}: invalid gossfile: ${type}.${key}: ${unsafe}`);
       const id = `${type}\u0000${key}`;
       const prev = state.resources.get(id);
       if (prev) {
@@ -237,8 +261,12 @@ async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: 
     }
   }
 
-  for (const [pattern, raw] of Object.entries(doc?.gossfile ?? {})) {
+  // goss merges includes in sorted key order, later files winning, and never reads a skipped
+  // one (so a skipped include may name a file that does not exist).
+  const includes = Object.entries(doc?.gossfile ?? {}).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
+  for (const [pattern, raw] of includes) {
     const opts = (raw ?? {}) as { file?: string; skip?: boolean };
+    if (opts.skip === true) continue;
     const line = yaml.locate(`/gossfile/${escapePointer(pattern)}`).line;
     const where = `${label}:${line}`;
     const target = opts.file ?? pattern;
@@ -246,10 +274,32 @@ async function loadFile(abs: string, state: LoadState, skipAll: boolean, from?: 
     const paths = isDynamicPattern(target)
       ? (await glob(target, { cwd: base, absolute: true, onlyFiles: true })).sort()
       : [resolve(base, target)];
-    if (paths.length === 0) state.warnings.push(`${where}: gossfile "${target}" matches no files`);
-    for (const p of paths) await loadFile(p, state, skipAll || opts.skip === true, where);
+    if (paths.length === 0)
+      throw new SuiteError(
+        `${where}: gossfile "${target}": no matched files were found (as goss, an include must match)`,
+      );
+    for (const p of paths) await loadFile(p, state, where);
   }
   state.stack.pop();
+}
+
+/**
+ * Replace text a template read from this machine (a `readFile`d file, an environment value)
+ * with a placeholder naming where it came from: a suite may read host files, but errors and
+ * warnings must never print their content (lines of /etc/shadow as "unknown key" warnings).
+ */
+export function redactHostValues(message: string, values: ReadonlyMap<string, string>): string {
+  const pieces: { text: string; source: string }[] = [];
+  for (const [value, source] of values) {
+    for (const piece of [value, ...value.split('\n')]) {
+      const text = piece.trim();
+      if (text.length >= 4) pieces.push({ text, source });
+    }
+  }
+  pieces.sort((a, b) => b.text.length - a.text.length);
+  let out = message;
+  for (const p of pieces) out = out.split(p.text).join(`<text from ${p.source}>`);
+  return out;
 }
 
 function escapePointer(key: string): string {
@@ -314,31 +364,35 @@ function checkMatchers(yaml: YamlFile, label: string): void {
 type GossDoc = Record<string, Record<string, unknown>> | null;
 
 /**
- * Schema check. goss ignores keys it does not know, so an unknown resource type or attribute
- * is a positioned warning (with the closest known name) and is dropped, and existing gossfiles
- * run unchanged; anything else (a wrong type, a bad enum value) is an error pointing at the key.
+ * Schema check. goss refuses a gossfile with an attribute its resource does not have
+ * (util.ValidateSections: "invalid Attribute for File:/etc/passwd: colour"), and a misspelt
+ * key would otherwise check nothing, so an unknown attribute or resource type is an error
+ * naming file:line:col and the closest known name; so is anything else the schema rejects.
  */
-function assertSuite(validate: ValidateFunction, yaml: YamlFile, label: string, warnings: string[]): GossDoc {
-  for (let pass = 0; pass < 3; pass++) {
-    if (validate(yaml.data)) return yaml.data as GossDoc;
-    const errors = validate.errors ?? [];
-    const unknown = errors.filter((e) => e.keyword === 'additionalProperties');
-    if (unknown.length === 0) break;
-    for (const e of unknown) {
+function assertSuite(validate: ValidateFunction, yaml: YamlFile, label: string): GossDoc {
+  if (validate(yaml.data)) return yaml.data as GossDoc;
+  const errors = [...(validate.errors ?? [])];
+  const unknown = errors
+    .filter((e) => e.keyword === 'additionalProperties')
+    .map((e) => {
       const extra = String((e.params as { additionalProperty: unknown }).additionalProperty);
       const pointer = `${e.instancePath}/${escapePointer(extra)}`;
-      const { line, column } = yaml.locate(pointer);
-      const path = decodePointer(pointer);
-      warnings.push(
-        `${label}:${line}:${column}: ${path.join('.')}: ${unknownKey(path)}; ignored, as goss does`,
-      );
-      const parent = path
-        .slice(0, -1)
-        .reduce<unknown>((o, k) => (o as Record<string, unknown>)[k], yaml.data);
-      delete (parent as Record<string, unknown>)[extra];
-    }
+      return { pointer, ...yaml.locate(pointer) };
+    })
+    .sort((a, b) => a.line - b.line || a.column - b.column)[0];
+  if (unknown) {
+    const path = decodePointer(unknown.pointer);
+    // An included file that is not a gossfile (gossfile: /etc/app.conf) must not be echoed: an
+    // unknown top-level key is quoted only when it is a near miss of a resource type name.
+    const shown =
+      path.length === 1 && hint(path[0]!, [...RESOURCE_TYPES, 'gossfile']) === ''
+        ? 'a top-level key'
+        : path.join('.');
+    throw new SuiteError(
+      `${label}:${unknown.line}:${unknown.column}: invalid gossfile: ${shown}: ${unknownKey(path)}`,
+    );
   }
-  const errors = [...(validate.errors ?? [])].sort((a, b) => depth(b) - depth(a));
+  errors.sort((a, b) => depth(b) - depth(a));
   const err = errors.find((e) => e.keyword !== 'anyOf' && e.keyword !== 'oneOf') ?? errors[0]!;
   const { line, column } = yaml.locate(err.instancePath);
   const path = decodePointer(err.instancePath);
@@ -366,8 +420,10 @@ function unknownKey(path: string[]): string {
   return `unknown attribute for ${path[0]}${hint(path[path.length - 1]!, known)}`;
 }
 
-/** ` (did you mean "exists"?)` for a near miss (edit distance at most 2). */
+/** ` (did you mean "exists"?)` for a near miss (edit distance at most 2, or a cut-short name). */
 function hint(word: string, known: string[]): string {
+  const prefix = word.length >= 3 ? known.find((k) => k.startsWith(word)) : undefined;
+  if (prefix) return ` (did you mean "${prefix}"?)`;
   const best = known.map((k) => ({ k, d: editDistance(word, k) })).sort((a, b) => a.d - b.d)[0];
   return best && best.d <= 2 ? ` (did you mean "${best.k}"?)` : '';
 }

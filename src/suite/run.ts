@@ -3,7 +3,7 @@ import { Frames, parseFrames } from './frames.js';
 import type { MatcherOutcome } from './matchers/api.js';
 import { evaluateMatcher } from './matchers/index.js';
 import type { ResourceSpec, Suite } from './model.js';
-import type { AttrFact } from './resources/api.js';
+import { type AttrFact, type Attribute, effectiveSpec, resourceIdOf } from './resources/api.js';
 import { RESOURCES } from './resources/index.js';
 import type { SuiteRun, TestResult } from './result.js';
 import { gossTypeName, summaryLine } from './summary-line.js';
@@ -57,10 +57,7 @@ export async function runSuites(
     for (const item of pending) {
       results.set(
         item.id,
-        evaluateResource(
-          item.spec,
-          frames ? RESOURCES[item.spec.type].facts(item.spec, item.id, frames) : localFacts(item),
-        ),
+        evaluateResource(item.spec, frames ? factsOf(item.spec, item.id, frames) : localFacts(item)),
       );
     }
     pending = items.filter((it) => results.get(it.id)!.some((r) => r.result === 1));
@@ -89,6 +86,11 @@ export async function runSuites(
   };
 }
 
+function factsOf(spec: ResourceSpec, id: string, frames: Frames): Record<string, AttrFact> {
+  const def = RESOURCES[spec.type];
+  return def.facts(effectiveSpec(def, spec), id, frames);
+}
+
 function localFacts(item: CollectItem): Record<string, AttrFact> {
   // Only `matching` (and skipped resources, whose facts are never read) need no collection.
   return item.spec.type === 'matching' ? RESOURCES.matching.facts(item.spec, item.id, new Frames()) : {};
@@ -105,9 +107,18 @@ async function collect(items: CollectItem[], transport: Transport, opts: RunOpti
   return frames;
 }
 
+/** goss's error for a required attribute (resource/gomega.go) left out of the gossfile. */
+export const MISSING_REQUIRED = 'Syntax Error: Missing required attribute';
+
 /** goss's isSet/isSetWarnEmpty: an absent, null or empty-list expectation asserts nothing. */
 function isSet(v: unknown): boolean {
   return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+}
+
+/** The attributes goss validates for a spec, in its order: the required one, then those set. */
+export function checkedAttributes(spec: ResourceSpec): readonly Attribute[] {
+  const def = RESOURCES[spec.type];
+  return def.attributes.filter((a) => a.key === def.required || isSet(spec.attrs[a.key]));
 }
 
 /**
@@ -116,12 +127,16 @@ function isSet(v: unknown): boolean {
  */
 export function evaluateResource(spec: ResourceSpec, facts: Record<string, AttrFact>): TestResult[] {
   const def = RESOURCES[spec.type];
-  const resourceId = def.resourceId?.(spec) ?? spec.key;
-  const known = new Set([...def.attributes.map((a) => a.key), ...def.options]);
+  const resourceId = resourceIdOf(def, spec);
+  const known = new Set([
+    ...def.attributes.map((a) => a.key),
+    ...def.options,
+    ...(def.keyAttr ? [def.keyAttr] : []),
+  ]);
   const results: TestResult[] = [];
   let skip = spec.skip;
-  for (const attr of def.attributes) {
-    if (!isSet(spec.attrs[attr.key])) continue;
+  for (const attr of checkedAttributes(spec)) {
+    const expected = spec.attrs[attr.key];
     const property = attr.property ?? attr.key;
     const start = new Date();
     const t0 = process.hrtime.bigint();
@@ -129,16 +144,20 @@ export function evaluateResource(spec: ResourceSpec, facts: Record<string, AttrF
     if (skip) {
       outcome = 'skip';
     } else {
-      const fact = facts[attr.key] ?? { error: `${attr.key} was not collected` };
+      const fact: AttrFact = facts[attr.key] ?? { error: `${attr.key} was not collected` };
+      // goss collects first, then builds the matcher: a collection error wins over a missing one.
+      let error: string | undefined;
+      if ('error' in fact) error = fact.error;
+      else if (expected === undefined || expected === null) error = MISSING_REQUIRED;
       outcome =
-        'error' in fact
-          ? {
+        error === undefined && 'value' in fact
+          ? evaluateMatcher(expected, fact.value)
+          : {
               ok: false,
-              message: fact.error,
-              result: { message: '', actual: null, expected: spec.attrs[attr.key] },
-              error: fact.error,
-            }
-          : evaluateMatcher(spec.attrs[attr.key], fact.value);
+              message: error ?? '',
+              result: { message: '', actual: null, expected: expected ?? null },
+              error: error ?? '',
+            };
     }
     results.push(toResult(spec, resourceId, property, outcome, start, Number(process.hrtime.bigint() - t0)));
     if (attr.key === def.gate && outcome !== 'skip' && (!outcome.ok || outcome.result.actual === false))

@@ -90,6 +90,18 @@ describe('exit codes and formats', () => {
     const badOption = validate('-g', join(fixtures, 'failing.yaml'), '-o', 'bogus');
     expect(badOption.code).toBe(78);
     expect(badOption.stderr).toMatch(/--format-options bogus: expected one of sort, pretty/);
+    // An unknown flag is bad input (78), never 2, which means nagios CRITICAL.
+    const unknownFlag = validate('-g', join(fixtures, 'failing.yaml'), '--no-such-flag');
+    expect(unknownFlag.code).toBe(78);
+    expect(unknownFlag.stderr).toMatch(/unknown option '--no-such-flag'/);
+    // A suite whose only key is misspelt checks nothing: refused with file:line, not passed.
+    const typo = join(work, 'typo.yaml');
+    writeFileSync(typo, 'port:\n  tcp:22:\n    listen: true\n');
+    const refused = validate('-g', typo, '--target', `docker://${box.name}`);
+    expect(refused.code).toBe(78);
+    expect(refused.stderr).toMatch(
+      /typo\.yaml:3:5: invalid gossfile: port\.tcp:22\.listen: unknown attribute for port \(did you mean "listening"\?\)/,
+    );
     const gone = validate(
       '-g',
       join(fixtures, 'failing.yaml'),

@@ -1,3 +1,4 @@
+import { goJson } from '../../suite/go-json.js';
 import type { SuiteRun, TestResult } from '../../suite/result.js';
 import { renderLine } from '../../suite/summary-line.js';
 
@@ -86,7 +87,7 @@ export function header(r: TestResult): string {
 }
 
 function goValue(v: unknown): string {
-  return typeof v === 'string' ? v : JSON.stringify(v);
+  return typeof v === 'string' ? v : goJson(v, { escapeHtml: false });
 }
 
 export function seconds(ns: number): string {

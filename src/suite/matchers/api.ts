@@ -21,6 +21,18 @@ export interface MatcherOutcome {
 export interface LinesFact {
   kind: 'lines';
   lines: string[];
+  /**
+   * The raw text, final newline included, for matchers that take the whole text (goss's
+   * ReaderToString); absent, the lines joined with "\n".
+   */
+  text?: string;
+}
+
+/** goss's io.Reader fact: line patterns see the lines, every other matcher the exact text. */
+export function linesFact(text: string): LinesFact {
+  const lines = text === '' ? [] : text.split('\n');
+  if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
+  return { kind: 'lines', lines, text };
 }
 
 export type Fact = unknown | LinesFact;

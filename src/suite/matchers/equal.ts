@@ -17,5 +17,5 @@ export function bareNumber(expected: number): Matcher {
 }
 
 function numericEq(expected: number): Matcher {
-  return simple('eq', 'to be ==', expected, (actual) => actual === expected, expected);
+  return simple('eq', 'to be numerically eq', expected, (actual) => actual === expected, expected);
 }

@@ -1,4 +1,6 @@
+import { goJson } from '../go-json.js';
 import type { MatcherResult } from '../result.js';
+import { unifiedDiff } from './diff.js';
 
 /**
  * goss v0.4's human rendering of a matcher result: each value as compact JSON, indented four spaces,
@@ -10,7 +12,7 @@ import type { MatcherResult } from '../result.js';
  */
 export function prettyValue(v: unknown, indent: boolean): string {
   // goss encodes with json.Encoder (compact, HTML characters unescaped) and then indents the line.
-  const s = v === undefined ? 'null' : (JSON.stringify(v) ?? String(v));
+  const s = v === undefined ? 'null' : goJson(v, { escapeHtml: false });
   return indent ? indentLines(s) : s;
 }
 
@@ -37,6 +39,9 @@ export function formatFailure(r: MatcherResult, err: string | null, opts: Format
     ss.push('Error', compact ? err.replace(/\s+/g, ' ') : indentLines(err));
   } else {
     ss.push('Expected', prettyValue(r.actual, !compact), r.message, prettyValue(r.expected, !compact));
+    // goss's maybeAddDiff: two different strings get a unified diff, except in compact output.
+    if (!compact && typeof r.expected === 'string' && typeof r.actual === 'string' && r.expected !== r.actual)
+      ss.push('diff', indentLines(unifiedDiff(r.expected, r.actual)));
   }
   if (r['missing-elements'] && r['missing-elements'].length > 0) {
     ss.push('the missing elements were', prettyValue(r['missing-elements'], !compact));

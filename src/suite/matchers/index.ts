@@ -19,7 +19,7 @@ export const evaluateMatcher: EvaluateMatcher = (expected, fact) => {
   let matcher: ReturnType<typeof compile> | undefined;
   try {
     if (isLines(fact)) {
-      actual = fact.lines.join('\n');
+      actual = fact.text ?? fact.lines.join('\n');
       matcher = Array.isArray(expected) ? havePatterns(expected) : compile(expected);
     } else {
       matcher = compile(expected);

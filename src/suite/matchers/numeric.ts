@@ -15,7 +15,7 @@ export function numericMatcher(name: string, value: unknown): Matcher {
   const test = TEST[name]!;
   return withTransform(
     toNumericT,
-    simple(name, `to be ${SYMBOL[name]}`, value, (a) => typeof a === 'number' && test(a, value)),
+    simple(name, `to be numerically ${name}`, value, (a) => typeof a === 'number' && test(a, value)),
   );
 }
 

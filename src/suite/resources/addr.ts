@@ -12,8 +12,16 @@ const DEFAULT_TIMEOUT_MS = 500;
  */
 export const addr: ResourceDef = {
   type: 'addr',
+  keyAttr: 'address',
+  required: 'reachable',
   attributes: [{ key: 'reachable' }],
   options: ['timeout', 'local-address'],
+  check(spec) {
+    const target = parseAddr(spec.key);
+    if (target?.host.startsWith('-'))
+      return `addr host "${target.host}" begins with "-" and would be read as an option`;
+    return undefined;
+  },
   plan(spec, id, plan) {
     const target = parseAddr(spec.key);
     if (!target) return;

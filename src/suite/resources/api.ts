@@ -1,4 +1,5 @@
 import type { Frames } from '../frames.js';
+import { MAX_OUTPUT_BYTES } from '../limits.js';
 import type { Fact } from '../matchers/api.js';
 import type { ResourceSpec, ResourceType } from '../model.js';
 
@@ -37,12 +38,22 @@ export interface ResourceDef {
   readonly type: ResourceType;
   /** Validated first; false, failed or errored skips every other attribute (goss's shouldSkip). */
   readonly gate?: string;
+  /**
+   * The attribute goss validates whether or not it is written (file `exists`, command
+   * `exit-status`, …); left out, it fails with "Syntax Error: Missing required attribute".
+   */
+  readonly required?: string;
   /** Expectation attributes, in the order goss validates them. */
   readonly attributes: readonly Attribute[];
   /** Keys that configure collection rather than assert anything (`timeout`, `exec`, `server`…). */
   readonly options: readonly string[];
-  /** goss's resource-id (usually the key). */
-  resourceId?(spec: ResourceSpec): string;
+  /**
+   * goss's key-override attribute (file `path`, user `username`, …): when set, it names what is
+   * checked and the key is only a label; goss's resource-id becomes `KEY: OVERRIDE`.
+   */
+  readonly keyAttr?: string;
+  /** Why the (effective) key cannot be checked safely, e.g. a name that would read as an option. */
+  check?(spec: ResourceSpec): string | undefined;
   /** Emit the shell that collects this resource's facts; frames use `id`. */
   plan(spec: ResourceSpec, id: string, plan: PlanBuilder): void;
   /** Facts for every attribute the spec asserts, from the parsed frames. */
@@ -84,4 +95,37 @@ export function toLines(text: string): string[] {
   const lines = text.split('\n');
   if (lines[lines.length - 1] === '') lines.pop();
   return lines;
+}
+
+/**
+ * The failure for an output the collector cut at MAX_OUTPUT_BYTES (it keeps one byte more), or
+ * undefined when the output is whole.
+ */
+export function oversized(what: string, bytes: Buffer | undefined): AttrFact | undefined {
+  if (bytes === undefined || bytes.length <= MAX_OUTPUT_BYTES) return undefined;
+  return failure(
+    `${what} is larger than imagegate's limit of ${MAX_OUTPUT_BYTES} bytes per check and was not read in full (see docs/suites.md#limits)`,
+  );
+}
+
+/** The spec with `key` replaced by goss's key-override attribute when one is set. */
+export function effectiveSpec(def: ResourceDef, spec: ResourceSpec): ResourceSpec {
+  const v = def.keyAttr ? spec.attrs[def.keyAttr] : undefined;
+  if (v === undefined || v === null || v === '') return spec;
+  return { ...spec, key: String(v) };
+}
+
+/** goss's ID(): the key, or `KEY: OVERRIDE` when a key-override attribute names something else. */
+export function resourceIdOf(def: ResourceDef, spec: ResourceSpec): string {
+  const target = effectiveSpec(def, spec).key;
+  return target !== spec.key && def.keyAttr !== 'exec' ? `${spec.key}: ${target}` : spec.key;
+}
+
+/** A name passed to a target command as an argument must not read as an option or a path. */
+export function checkName(what: string, name: string): string | undefined {
+  if (name === '') return `${what} is empty`;
+  if (name.startsWith('-')) return `${what} "${name}" begins with "-" and would be read as an option`;
+  if (/[/\s\0]/.test(name) || name === '.' || name === '..')
+    return `${what} "${name}" may not contain "/" or whitespace`;
+  return undefined;
 }

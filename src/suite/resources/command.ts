@@ -1,7 +1,7 @@
-import type { LinesFact } from '../matchers/api.js';
+import { type LinesFact, linesFact } from '../matchers/api.js';
 import { shQuote, shSeconds } from '../quote.js';
 import type { ResourceDef } from './api.js';
-import { allAttrs, failure, option, stringOption, toLines, value } from './api.js';
+import { allAttrs, failure, option, oversized, stringOption, value } from './api.js';
 
 /** goss's default command timeout. */
 export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
@@ -9,6 +9,8 @@ export const DEFAULT_COMMAND_TIMEOUT_MS = 10_000;
 /** goss `command`: run with `sh -c` on the target, in a parallel lane, killed at `timeout` (ms). */
 export const command: ResourceDef = {
   type: 'command',
+  keyAttr: 'exec',
+  required: 'exit-status',
   attributes: [{ key: 'exit-status' }, { key: 'stdout' }, { key: 'stderr' }],
   options: ['exec', 'timeout'],
   plan(spec, id, plan) {
@@ -24,7 +26,15 @@ export const command: ResourceDef = {
     }
     const rc = frames.text(id, 'rc');
     if (rc === undefined) return allAttrs(keys, failure('not collected: the collector script stopped early'));
-    const lines = (key: string): LinesFact => ({ kind: 'lines', lines: toLines(frames.text(id, key) ?? '') });
-    return { 'exit-status': value(Number(rc)), stdout: value(lines('out')), stderr: value(lines('err')) };
+    const lines = (key: string): LinesFact => linesFact(frames.text(id, key) ?? '');
+    const cutOut = oversized('stdout', frames.bytes(id, 'out'));
+    const cutErr = oversized('stderr', frames.bytes(id, 'err'));
+    // Cutting the output ends the command with SIGPIPE, so its exit status is not its own either.
+    const cut = cutOut ?? cutErr;
+    return {
+      'exit-status': cut ?? value(Number(rc)),
+      stdout: cutOut ?? value(lines('out')),
+      stderr: cutErr ?? value(lines('err')),
+    };
   },
 };

@@ -12,9 +12,17 @@ const TYPES = ['A', 'AAAA', 'CAA', 'CNAME', 'MX', 'NS', 'PTR', 'SRV', 'TXT'];
  */
 export const dns: ResourceDef = {
   type: 'dns',
+  keyAttr: 'resolve',
+  required: 'resolvable',
   gate: 'resolvable',
   attributes: [{ key: 'resolvable' }, { key: 'addrs' }],
   options: ['server', 'timeout'],
+  check(spec) {
+    const { host } = parseDnsKey(spec.key);
+    if (host.startsWith('-') || /\s/.test(host))
+      return `dns name "${host}" may not begin with "-" or contain whitespace`;
+    return undefined;
+  },
   plan(spec, id, plan) {
     const { type, host } = parseDnsKey(spec.key);
     const server = stringOption(spec, 'server');
@@ -28,7 +36,7 @@ export const dns: ResourceDef = {
     const wait = Math.max(1, Math.ceil(Number(secs)));
     plan.parallel(
       `if command -v dig >/dev/null 2>&1; then _igr ${id} tool dig; ` +
-        `_igto ${id} ${Number(secs) + 1} dig +short +time=${wait} +tries=1${at} ${type || 'A'} ${shQuote(host)}; _igcf ${id}; ` +
+        `_igto ${id} ${Number(secs) + 1} dig +short +time=${wait} +tries=1${at} -t ${type || 'A'} -q ${shQuote(host)}; _igcf ${id}; ` +
         `else _igr ${id} tool none; fi`,
       (Number(secs) + 1) * 1000,
     );

@@ -1,7 +1,7 @@
-import type { LinesFact } from '../matchers/api.js';
+import { type LinesFact, linesFact } from '../matchers/api.js';
 import { shQuote } from '../quote.js';
 import type { AttrFact, ResourceDef } from './api.js';
-import { allAttrs, failure, toLines, value } from './api.js';
+import { allAttrs, failure, oversized, value } from './api.js';
 
 /** `stat -c %F` wording → goss's filetype names. */
 const FILETYPES: Record<string, string> = {
@@ -23,6 +23,8 @@ const HASHES = { md5: 'md5sum', sha256: 'sha256sum', sha512: 'sha512sum' } as co
  */
 export const file: ResourceDef = {
   type: 'file',
+  keyAttr: 'path',
+  required: 'exists',
   gate: 'exists',
   attributes: [
     { key: 'exists' },
@@ -53,7 +55,7 @@ export const file: ResourceDef = {
       lines.push(`  [ -h "$_igp" ] && readlink -- "$_igp" 2>/dev/null | _igb ${id} link`);
     }
     if (a.contents !== undefined || a.contains !== undefined) {
-      lines.push(`  if [ -r "$_igp" ] && [ ! -d "$_igp" ]; then _igb ${id} contents <"$_igp"; fi`);
+      lines.push(`  if [ -r "$_igp" ] && [ ! -d "$_igp" ]; then _igcap <"$_igp" | _igb ${id} contents; fi`);
     }
     for (const [attr, tool] of Object.entries(HASHES)) {
       if (a[attr] === undefined) continue;
@@ -96,8 +98,11 @@ export const file: ResourceDef = {
     out['linked-to'] =
       link === undefined ? failure(`readlink ${spec.key}: not a symlink`) : value(link.replace(/\n$/, ''));
     const contents = frames.text(id, 'contents');
-    if (contents !== undefined) {
-      const fact: LinesFact = { kind: 'lines', lines: toLines(contents) };
+    const cut = oversized(`contents of ${spec.key}`, frames.bytes(id, 'contents'));
+    if (cut) {
+      out.contents = out.contains = cut;
+    } else if (contents !== undefined) {
+      const fact: LinesFact = linesFact(contents);
       out.contents = value(fact);
       out.contains = value(fact);
     } else {

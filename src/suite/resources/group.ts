@@ -1,13 +1,18 @@
 import { shQuote } from '../quote.js';
 import type { ResourceDef } from './api.js';
-import { allAttrs, failure, stringOption, value } from './api.js';
+import { allAttrs, checkName, failure, stringOption, value } from './api.js';
 
 /** goss `group`: one group entry (NSS via getent, /etc/group where getent is missing). */
 export const group: ResourceDef = {
   type: 'group',
+  keyAttr: 'groupname',
+  required: 'exists',
   gate: 'exists',
   attributes: [{ key: 'exists' }, { key: 'gid' }],
   options: ['name'],
+  check(spec) {
+    return checkName('group name', stringOption(spec, 'name') ?? spec.key);
+  },
   plan(spec, id, plan) {
     plan.inline(`_iggetent group ${shQuote(stringOption(spec, 'name') ?? spec.key)} | _igb ${id} gr`);
   },

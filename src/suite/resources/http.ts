@@ -1,9 +1,23 @@
-import type { LinesFact } from '../matchers/api.js';
+import { type LinesFact, linesFact } from '../matchers/api.js';
 import { shQuote, shSeconds } from '../quote.js';
 import type { AttrFact, ResourceDef } from './api.js';
-import { allAttrs, failure, option, stringOption, toLines, value } from './api.js';
+import { allAttrs, failure, option, stringOption, value } from './api.js';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
+
+/** Options the wget fallback does not pass on (busybox and GNU wget differ too much). */
+const WGET_CANNOT = [
+  'method',
+  'request-headers',
+  'request-body',
+  'username',
+  'password',
+  'no-follow-redirects',
+  'ca-file',
+  'cert-file',
+  'key-file',
+  'proxy',
+];
 
 /**
  * goss `http`, requested from the target itself (so `localhost` means the target) with curl,
@@ -12,6 +26,8 @@ const DEFAULT_TIMEOUT_MS = 5_000;
  */
 export const http: ResourceDef = {
   type: 'http',
+  keyAttr: 'url',
+  required: 'status',
   gate: 'status',
   attributes: [{ key: 'status' }, { key: 'headers', property: 'Headers' }, { key: 'body', property: 'Body' }],
   options: [
@@ -29,6 +45,16 @@ export const http: ResourceDef = {
     'proxy',
     'url',
   ],
+  check(spec) {
+    const url = stringOption(spec, 'url') ?? spec.key;
+    if (!/^https?:\/\/[^\s]+$/i.test(url)) return `http URL "${url}" must begin with http:// or https://`;
+    for (const h of (spec.attrs['request-headers'] as unknown[] | undefined) ?? []) {
+      // curl reads `-H @file` as a file of headers: a header must be `Name: value`.
+      if (!/^[A-Za-z0-9!#$%&'*+.^_`|~-]+:/.test(String(h)))
+        return `http request header "${String(h)}" must be "Name: value"`;
+    }
+    return undefined;
+  },
   plan(spec, id, plan) {
     const url = stringOption(spec, 'url') ?? spec.key;
     const ms = option(spec, 'timeout', 0) || DEFAULT_TIMEOUT_MS;
@@ -42,7 +68,8 @@ export const http: ResourceDef = {
     if (method) curl.push('-X', shQuote(method));
     for (const h of (a['request-headers'] as string[] | undefined) ?? []) curl.push('-H', shQuote(String(h)));
     const body = stringOption(spec, 'request-body');
-    if (body !== undefined) curl.push('--data-binary', shQuote(body));
+    // From a file the script writes: curl reads a body starting with "@" as a file name.
+    if (body !== undefined) curl.push('--data-binary', `@"$T/${id}.req"`);
     const username = stringOption(spec, 'username');
     if (username) curl.push('-u', shQuote(`${username}:${stringOption(spec, 'password') ?? ''}`));
     for (const [opt, flag] of [
@@ -65,10 +92,11 @@ export const http: ResourceDef = {
       String(Math.max(1, Math.ceil(ms / 1000))),
     ];
     if (a['allow-insecure'] === true) wget.push('--no-check-certificate');
-    wget.push(shQuote(url));
+    wget.push('--', shQuote(url));
     const guard = shSeconds(ms + 2_000);
     plan.parallel(
       [
+        ...(body === undefined ? [] : [`printf '%s' ${shQuote(body)} >"$T/${id}.req"`]),
         'if command -v curl >/dev/null 2>&1; then',
         `  _igr ${id} tool curl; _igto ${id} ${guard} ${curl.join(' ')}; _igcf ${id}; _igf ${id} hdr "$T/${id}.hdr"`,
         'elif command -v wget >/dev/null 2>&1; then',
@@ -86,6 +114,20 @@ export const http: ResourceDef = {
       return allAttrs(keys, failure('not collected: the collector script stopped early'));
     if (tool === 'none')
       return allAttrs(keys, failure('http needs curl or wget on the target; neither was found'));
+    if (tool === 'wget') {
+      // The wget fallback sends a plain GET; never drop an option the suite asked for.
+      const dropped = WGET_CANNOT.filter((o) => {
+        const v = spec.attrs[o];
+        return v !== undefined && v !== null && v !== false && v !== '' && !(o === 'method' && v === 'GET');
+      });
+      if (dropped.length > 0)
+        return allAttrs(
+          keys,
+          failure(
+            `http ${spec.key}: the target has wget but not curl, and the wget fallback cannot send ${dropped.join(', ')}; install curl in the target`,
+          ),
+        );
+    }
     if (frames.has(id, 'to')) return allAttrs(keys, failure(`http ${spec.key}: request timed out`));
     const rc = frames.text(id, 'rc');
     const err = (frames.text(id, 'err') ?? '').trim();
@@ -101,7 +143,7 @@ export const http: ResourceDef = {
     const out: Record<string, AttrFact> = {
       status: value(status),
       headers: value({ kind: 'lines', lines: headers } satisfies LinesFact),
-      body: value({ kind: 'lines', lines: toLines(frames.text(id, 'body') ?? '') } satisfies LinesFact),
+      body: value(linesFact(frames.text(id, 'body') ?? '')),
     };
     return out;
   },

@@ -1,7 +1,7 @@
 import { formatIpv6, ipv4FromProc } from '../ipaddr.js';
 import { shQuote } from '../quote.js';
 import type { ResourceDef } from './api.js';
-import { allAttrs, failure, sharedId, value } from './api.js';
+import { allAttrs, checkName, failure, sharedId, value } from './api.js';
 
 const PROBE = 'interfaces';
 const ID = sharedId(PROBE);
@@ -18,9 +18,14 @@ const PROBE_SH = [
 /** goss `interface`: exists and mtu from /sys/class/net, addrs as CIDR strings. */
 export const iface: ResourceDef = {
   type: 'interface',
+  keyAttr: 'name',
+  required: 'exists',
   gate: 'exists',
   attributes: [{ key: 'exists' }, { key: 'addrs' }, { key: 'mtu' }],
   options: [],
+  check(spec) {
+    return checkName('interface name', spec.key);
+  },
   plan(spec, id, plan) {
     if (spec.attrs.addrs !== undefined) plan.shared(PROBE, PROBE_SH);
     const dir = shQuote(`/sys/class/net/${spec.key}`);

@@ -5,6 +5,8 @@ import { failure, value } from './api.js';
 /** goss `kernel-param`: `net.ipv4.ip_forward` is read from /proc/sys/net/ipv4/ip_forward. */
 export const kernelParam: ResourceDef = {
   type: 'kernel-param',
+  keyAttr: 'name',
+  required: 'value',
   attributes: [{ key: 'value' }],
   options: [],
   plan(spec, id, plan) {

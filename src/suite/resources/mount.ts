@@ -15,6 +15,8 @@ interface MountEntry {
 /** goss `mount`: from /proc/self/mountinfo (read once); `usage` from `df -P` per mount asked. */
 export const mount: ResourceDef = {
   type: 'mount',
+  keyAttr: 'mountpoint',
+  required: 'exists',
   gate: 'exists',
   attributes: [
     { key: 'exists' },

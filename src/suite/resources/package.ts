@@ -25,6 +25,8 @@ const PROBE_SH = [
 /** goss `package` for dpkg, rpm, apk and pacman, auto-detected on the target. */
 export const pkg: ResourceDef = {
   type: 'package',
+  keyAttr: 'name',
+  required: 'installed',
   gate: 'installed',
   attributes: [{ key: 'installed' }, { key: 'versions' }],
   options: ['name'],

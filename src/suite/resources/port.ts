@@ -12,6 +12,8 @@ const LISTEN_STATE: Record<Table, string> = { tcp: '0A', tcp6: '0A', udp: '07', 
 /** goss `port`: `tcp:22`, `tcp6:443`, `udp:53`, `udp6:53` or a bare port (tcp), from /proc/net. */
 export const port: ResourceDef = {
   type: 'port',
+  keyAttr: 'port',
+  required: 'listening',
   gate: 'listening',
   attributes: [{ key: 'listening' }, { key: 'ip' }],
   options: [],

@@ -9,6 +9,8 @@ const COMM_LENGTH = 15;
 /** goss `process`: running when some process's executable name (comm) equals the key. */
 export const proc: ResourceDef = {
   type: 'process',
+  keyAttr: 'comm',
+  required: 'running',
   attributes: [{ key: 'running' }],
   options: ['name'],
   plan(_spec, _id, plan) {

@@ -14,22 +14,22 @@ const PROBE_SH = [
   `_igr ${ID} kind "$_igi"`,
 ].join('\n');
 
-/** A PID 1 with one of these names is an init that could run services. */
-const INITS = new Set(['init', 'systemd', 'openrc-init', 'runit', 'runsvdir', 's6-svscan', 'upstart']);
-
 /**
  * goss `service`. systemd (`systemctl is-enabled/is-active`), OpenRC (`rc-service`, runlevel
- * links), SysV (`/etc/init.d/NAME status`, `/etc/rcN.d/S*NAME`). Where nothing manages
- * services (a container whose PID 1 is the application) the result is an explicit error
- * instead of a guessed `false`.
+ * links), else goss's SysV fallback (`service NAME status`, or `/etc/init.d/NAME status`
+ * where `service` is missing; `/etc/rcN.d/S??NAME` links). As in goss, a service nothing
+ * manages (a container whose PID 1 is the application) is not enabled and not running.
  */
 export const service: ResourceDef = {
   type: 'service',
+  keyAttr: 'name',
   attributes: [{ key: 'enabled' }, { key: 'running' }, { key: 'runlevels' }],
   options: ['name'],
-  resourceId(spec) {
-    const name = stringOption(spec, 'name');
-    return name && name !== spec.key ? `${spec.key}: ${name}` : spec.key;
+  check(spec) {
+    // A unit or init script name: /etc/init.d/NAME must stay inside /etc/init.d.
+    if (!/^[A-Za-z0-9@_.:+\\-]+$/.test(spec.key) || spec.key.startsWith('-') || /^\.\.?$/.test(spec.key))
+      return `service name "${spec.key}" is not a unit or init script name (letters, digits, @ _ . : + - \\, not starting with "-")`;
+    return undefined;
   },
   plan(spec, id, plan) {
     plan.shared(PROBE, PROBE_SH);
@@ -42,18 +42,19 @@ export const service: ResourceDef = {
         `  systemctl -q is-active -- "$_ign" >/dev/null 2>&1; _igr ${id} running $? ;;`,
         `openrc) rc-service "$_ign" status >/dev/null 2>&1; _igr ${id} running $?`,
         `  for _igl in /etc/runlevels/*/"$_ign"; do [ -e "$_igl" ] && _igr ${id} level "\${_igl#/etc/runlevels/}"; done ;;`,
-        `*) if [ -x /etc/init.d/"$_ign" ]; then _igr ${id} script 1; /etc/init.d/"$_ign" status >/dev/null 2>&1; _igr ${id} running $?; fi`,
-        `  for _igl in /etc/rc[0-6S].d/S[0-9][0-9]"$_ign"; do [ -e "$_igl" ] && _igr ${id} level "\${_igl#/etc/rc}"; done ;;`,
+        // goss's SysV fallback: `service NAME status`, start links in /etc/rcN.d.
+        `*) if command -v service >/dev/null 2>&1; then service "$_ign" status >/dev/null 2>&1; _igr ${id} running $?`,
+        `  elif [ -x /etc/init.d/"$_ign" ]; then /etc/init.d/"$_ign" status >/dev/null 2>&1; _igr ${id} running $?; fi`,
+        `  for _igl in /etc/rc[0-9].d/S[0-9][0-9]"$_ign"; do [ -e "$_igl" ] && _igr ${id} level "\${_igl#/etc/rc}"; done ;;`,
         'esac',
       ].join('\n'),
     );
   },
-  facts(spec, id, frames) {
+  facts(_spec, id, frames) {
     const keys = this.attributes.map((a) => a.key);
     const kind = frames.text(ID, 'kind');
     if (kind === undefined)
       return allAttrs(keys, failure('not collected: the collector script stopped early'));
-    const name = stringOption(spec, 'name') ?? spec.key;
     // One `level` frame per start link found (rc2.d/S01x → 2, runlevels/default/x → default).
     const levels = frames
       .all(id, 'level')
@@ -71,16 +72,7 @@ export const service: ResourceDef = {
       out.running = value(frames.text(id, 'running') === '0');
       return out;
     }
-    const pid1 = frames.text(ID, 'pid1') ?? '';
-    if (!frames.has(id, 'script') && !INITS.has(pid1)) {
-      return allAttrs(
-        keys,
-        failure(
-          `no init system on the target (PID 1 is "${pid1}") and no /etc/init.d/${name}: ` +
-            'cannot tell whether the service is enabled or running; test its process or port instead',
-        ),
-      );
-    }
+    // As goss: without an init system a service is simply not enabled and not running.
     out.enabled = value(levels.length > 0);
     out.running = value(frames.text(id, 'running') === '0');
     return out;

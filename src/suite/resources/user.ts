@@ -1,10 +1,12 @@
 import { shQuote } from '../quote.js';
 import type { ResourceDef } from './api.js';
-import { allAttrs, failure, stringOption, value } from './api.js';
+import { allAttrs, checkName, failure, stringOption, value } from './api.js';
 
 /** goss `user`: one passwd entry (NSS via getent, /etc/passwd where getent is missing) plus `id -Gn`. */
 export const user: ResourceDef = {
   type: 'user',
+  keyAttr: 'username',
+  required: 'exists',
   gate: 'exists',
   attributes: [
     { key: 'exists' },
@@ -15,6 +17,9 @@ export const user: ResourceDef = {
     { key: 'shell' },
   ],
   options: ['name'],
+  check(spec) {
+    return checkName('user name', stringOption(spec, 'name') ?? spec.key);
+  },
   plan(spec, id, plan) {
     const name = shQuote(stringOption(spec, 'name') ?? spec.key);
     const lines = [`_iggetent passwd ${name} | _igb ${id} pw`];

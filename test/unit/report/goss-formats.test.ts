@@ -69,7 +69,7 @@ describe('summaryLine', () => {
       'KernelParam: vm.swappiness: value: skipped',
     );
     expect(summaryLine('file', '/etc/passwd', 'mode', evaluateMatcher('0644', '0600'))).toBe(
-      'File: /etc/passwd: mode:\nExpected\n    "0600"\nto equal\n    "0644"',
+      'File: /etc/passwd: mode:\nExpected\n    "0600"\nto equal\n    "0644"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -0644\n    +0600',
     );
   });
 });
@@ -80,7 +80,7 @@ describe('rspecish (default)', () => {
     const lines = text.split('\n');
     expect(lines[0]).toBe('.FFSF');
     expect(text).toContain(
-      'Failures/Skipped:\n\nTitle: passwd\nMeta:\n    id: 7\n    owner: sec\nFile: /etc/passwd: mode:\nExpected\n    "0600"\nto equal\n    "0644"\n\n',
+      'Failures/Skipped:\n\nTitle: passwd\nMeta:\n    id: 7\n    owner: sec\nFile: /etc/passwd: mode:\nExpected\n    "0600"\nto equal\n    "0644"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -0644\n    +0600\n\n',
     );
     expect(text).toContain('the raw value was\n    "128"');
     expect(text).toContain('User: nobody: exists: skipped');
@@ -110,7 +110,9 @@ describe('documentation', () => {
         'Title: passwd\nMeta:\n    id: 7\n    owner: sec\nFile: /etc/passwd: exists: matches expectation: true\n',
       ),
     ).toBe(true);
-    expect(text).toContain('KernelParam: net.core.somaxconn: value:\nExpected\n    128\nto be >\n    200');
+    expect(text).toContain(
+      'KernelParam: net.core.somaxconn: value:\nExpected\n    128\nto be numerically gt\n    200',
+    );
     expect(text).toContain('Failures/Skipped:');
     expect(exitCode).toBe(1);
   });
@@ -140,7 +142,9 @@ describe('json', () => {
       err: null,
       'matcher-result': { message: 'to equal', actual: '0600', expected: '0644' },
     });
-    expect(mode['summary-line']).toBe('File: /etc/passwd: mode:\nExpected\n    "0600"\nto equal\n    "0644"');
+    expect(mode['summary-line']).toBe(
+      'File: /etc/passwd: mode:\nExpected\n    "0600"\nto equal\n    "0644"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -0644\n    +0600',
+    );
     expect(doc.results[4]!.err).toMatch(/to-numeric/);
     expect(exitCode).toBe(1);
   });
@@ -182,7 +186,7 @@ describe('structured', () => {
     });
     expect(doc['summary-line']).toBe('Count: 5, Failed: 3, Skipped: 1, Duration: 0.123s');
     expect(doc.results[1]!['summary-line']).toBe(
-      'File: /etc/passwd: mode:\nExpected\n    "0600"\nto equal\n    "0644"',
+      'File: /etc/passwd: mode:\nExpected\n    "0600"\nto equal\n    "0644"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -0644\n    +0600',
     );
     expect(renderGoss('structured', mixed, { pretty: true }).text).toContain('\n  "results": [');
     expect(exitCode).toBe(1);

@@ -138,7 +138,8 @@ describe('buildCollector', () => {
       }),
     ]);
     syntaxOk(script);
-    expect(script).toContain("-X 'POST' -H 'X-Token: a'\\''b' --data-binary '{\"x\": 1}' -u 'u:p w'");
+    expect(script).toContain(`printf '%s' '{"x": 1}' >"$T/r0.req"`);
+    expect(script).toContain("-X 'POST' -H 'X-Token: a'\\''b' --data-binary @\"$T/r0.req\" -u 'u:p w'");
     expect(script).toContain("-- 'https://example.test/a?b=1&c=2'");
     expect(script).toContain('--max-time 2 -k ');
     expect(script).not.toMatch(/ -L /);

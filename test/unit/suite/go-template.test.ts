@@ -138,6 +138,19 @@ describe('goss helper functions', () => {
       render('{{ $m := findStringSubmatch "(?P<u>[a-z]+)@(?P<h>[a-z]+)" "bob@host" }}{{ $m.u }}/{{ $m.h }}'),
     ).toBe('bob/host');
   });
+
+  it('findStringSubmatch without names indexes groups from "0" (the whole match), as goss', () => {
+    expect(
+      render(
+        '{{ $m := findStringSubmatch "([a-z]+)@([a-z]+)" "to bob@host" }}{{ index $m "0" }}|{{ index $m "2" }}',
+      ),
+    ).toBe('bob@host|host');
+  });
+
+  it('regexMatch is RE2: Go syntax, linear time', () => {
+    expect(render('{{ regexMatch `^\\pL+$` "héllo" }}')).toBe('true');
+    expect(render(`{{ regexMatch "^(a+)+$" "${'a'.repeat(3000)}b" }}`)).toBe('false');
+  });
 });
 
 describe('errors name file and line, never silent text', () => {
@@ -149,8 +162,8 @@ describe('errors name file and line, never silent text', () => {
     ],
     [
       'unknown function',
-      'a\n\n{{ sha256sum "x" }}',
-      /^goss\.yaml:3: template: function "sha256sum" is not supported/,
+      'a\n\n{{ genPrivateKey "x" }}',
+      /^goss\.yaml:3: template: function "genPrivateKey" is not supported/,
     ],
     ['define', '{{ define "x" }}{{ end }}', /^goss\.yaml:1: template: "\{\{define\}\}" is not supported/],
     ['template', '\n{{ template "x" }}', /^goss\.yaml:2: template: "\{\{template\}\}" is not supported/],

@@ -121,16 +121,16 @@ describe('loadSuite: vars and templates', () => {
 });
 
 describe('loadSuite: includes', () => {
-  it('follows gossfile globs relative to the including file, skip applies to included resources', async () => {
+  it('follows gossfile globs relative to the including file; a skipped include is never read', async () => {
     const suite = await loadSuite(`${F}/includes/goss.yaml`, {});
     const got = suite.resources.map((r) => [`${r.type}:${r.key}`, r.skip, r.source.file]);
-    expect(got).toEqual(
-      expect.arrayContaining([
-        ['user:root', false, `${F}/includes/sub/a.yaml`],
-        ['group:root', false, `${F}/includes/sub/b.yaml`],
-        ['service:ssh', true, `${F}/includes/other.yaml`],
-      ]),
-    );
+    // goss merges includes in sorted key order: other.yaml before sub/*.yaml.
+    expect(got).toEqual([
+      ['file:/etc/hosts', false, `${F}/includes/other.yaml`],
+      ['service:ssh', false, `${F}/includes/other.yaml`],
+      ['user:root', false, `${F}/includes/sub/a.yaml`],
+      ['group:root', false, `${F}/includes/sub/b.yaml`],
+    ]);
   });
 
   it('a resource defined twice warns and the last definition wins', async () => {
@@ -139,8 +139,18 @@ describe('loadSuite: includes', () => {
     expect(hosts).toHaveLength(1);
     expect(hosts[0]!.attrs).toEqual({ exists: false });
     expect(suite.warnings).toEqual([
-      `${F}/includes/other.yaml:5: file "/etc/hosts" is also defined at ${F}/includes/goss.yaml:6; the last definition wins (as in goss)`,
+      `${F}/includes/other.yaml:5: file "/etc/hosts" is also defined at ${F}/includes/goss.yaml:8; the last definition wins (as in goss)`,
     ]);
+  });
+
+  it('an include glob that matches nothing refuses the suite, as goss does', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ig-glob-'));
+    writeFileSync(
+      join(dir, 'goss.yaml'),
+      'user:\n  root:\n    exists: true\ngossfile:\n  "parts/*.yaml": {}\n',
+    );
+    const err = await loadError(join(dir, 'goss.yaml'));
+    expect(err.message).toMatch(/goss\.yaml:5: gossfile "parts\/\*\.yaml": no matched files were found/);
   });
 
   it('a duplicate key in one file is warned about with its position', async () => {
@@ -200,25 +210,40 @@ describe('loadSuite: what goss accepts, imagegate accepts', () => {
     expect(byKey['package:curl']!.attrs.versions).toEqual(['7.88.1-10']);
   });
 
-  it('unknown attributes and resource types are dropped with a positioned warning, as goss ignores them', async () => {
-    const suite = await loadSuite(`${F}/compat/goss.yaml`, {
-      varsInline: '{"debian": {"packages": {}}}',
-      env: { OS: 'debian' },
-    });
-    const http = suite.resources.find((r) => r.type === 'http')!;
-    expect(http.attrs).toEqual({ status: 200 });
-    expect(suite.warnings).toEqual([
-      `${F}/compat/goss.yaml (rendered):24:5: http.https://example.com/headers.header: unknown attribute for http (did you mean "headers"?); ignored, as goss does`,
-    ]);
-    const attr = await loadSuite(`${F}/bad/unknown-attr.yaml`, {});
-    expect(attr.warnings).toEqual([
-      `${F}/bad/unknown-attr.yaml:4:5: file./etc/passwd.colour: unknown attribute for file; ignored, as goss does`,
-    ]);
-    const type = await loadSuite(`${F}/bad/unknown-type.yaml`, {});
-    expect(type.resources).toEqual([]);
-    expect(type.warnings[0]).toMatch(
-      /^test\/fixtures\/suite\/bad\/unknown-type\.yaml:1:1: files: unknown resource type \(did you mean "file"\?\) \(known: addr, /,
+  it('refuses unknown attributes and resource types with file:line:col, as goss refuses them', async () => {
+    const attr = await loadError(`${F}/bad/unknown-attr.yaml`);
+    expect(attr.message).toBe(
+      `${F}/bad/unknown-attr.yaml:4:5: invalid gossfile: file./etc/passwd.colour: unknown attribute for file`,
     );
+    const near = await loadError(`${F}/bad/misspelt-attr.yaml`);
+    expect(near.message).toBe(
+      `${F}/bad/misspelt-attr.yaml:3:5: invalid gossfile: port.tcp:22.listen: unknown attribute for port (did you mean "listening"?)`,
+    );
+    const type = await loadError(`${F}/bad/unknown-type.yaml`);
+    expect(type.message).toMatch(
+      /^test\/fixtures\/suite\/bad\/unknown-type\.yaml:1:1: invalid gossfile: files: unknown resource type \(did you mean "file"\?\) \(known: addr, /,
+    );
+  });
+
+  it('refuses a suite that checks nothing (goss: "found 0 tests")', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ig-empty-'));
+    for (const [name, text] of [
+      ['empty.yaml', ''],
+      ['comments.yaml', '# nothing yet\n'],
+      ['no-assertions.yaml', 'service:\n  sshd: {}\n'],
+      ['only-skipped-include.yaml', 'gossfile:\n  other.yaml:\n    skip: true\n'],
+    ]) {
+      writeFileSync(join(dir, name!), text!);
+      const err = await loadError(join(dir, name!));
+      expect(err.message).toMatch(new RegExp(`${name!.replace('.', '\\.')}:1: found 0 tests`));
+    }
+  });
+
+  it('a resource without its required attribute still counts: goss fails it as a syntax error', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ig-req-'));
+    writeFileSync(join(dir, 'goss.yaml'), 'command:\n  echo hi:\n    stdout: [hi]\n');
+    const suite = await loadSuite(join(dir, 'goss.yaml'));
+    expect(suite.resources).toHaveLength(1);
   });
 });
 

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import type { LinesFact } from '../../../src/suite/matchers/api.js';
+import { type LinesFact, linesFact } from '../../../src/suite/matchers/api.js';
 import { evaluateMatcher } from '../../../src/suite/matchers/index.js';
 
 const lines = (...l: string[]): LinesFact => ({ kind: 'lines', lines: l });
@@ -178,19 +178,32 @@ describe('line patterns (io.Reader facts: file contents, command output, http bo
     expect(evaluateMatcher('foo is here\nGoss rocks\nnothing else', content).ok).toBe(true);
     expect(evaluateMatcher({ 'have-patterns': ['/rocks$/'] }, content).ok).toBe(true);
   });
+
+  it('keeps the final newline, as goss reads the raw bytes (YAML block scalars end in "\\n")', () => {
+    const raw = linesFact('root\nbin\n');
+    expect(evaluateMatcher('root\nbin\n', raw).ok).toBe(true);
+    expect(evaluateMatcher('root\nbin', raw).ok).toBe(false);
+    expect(evaluateMatcher({ 'have-len': 9 }, raw).ok).toBe(true);
+    expect(evaluateMatcher({ 'have-suffix': '\n' }, raw).ok).toBe(true);
+    // Line patterns still see two lines, not a third empty one.
+    expect(evaluateMatcher(['root', 'bin'], raw).ok).toBe(true);
+    expect(evaluateMatcher({ 'have-len': 0 }, linesFact('')).ok).toBe(true);
+  });
 });
 
 describe("goss's failure wording", () => {
   it('equal: actual first, then expected, as JSON indented four spaces', () => {
     const out = evaluateMatcher('bar', 'foo');
-    expect(out.message).toBe('Expected\n    "foo"\nto equal\n    "bar"');
+    expect(out.message).toBe(
+      'Expected\n    "foo"\nto equal\n    "bar"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -bar\n    +foo',
+    );
     expect(out.result).toEqual({ message: 'to equal', actual: 'foo', expected: 'bar' });
   });
 
   it('the transformed kernel-param example from the docs, with and without the raw value', () => {
     const out = evaluateMatcher({ gt: 200 }, '128');
     expect(out.message).toBe(
-      'Expected\n    128\nto be >\n    200\nthe transform chain was\n    [{"to-numeric":{}}]\nthe raw value was\n    "128"',
+      'Expected\n    128\nto be numerically gt\n    200\nthe transform chain was\n    [{"to-numeric":{}}]\nthe raw value was\n    "128"',
     );
     expect(out.result['transform-chain']).toEqual([{ 'to-numeric': {} }]);
     expect(out.result['untransformed-value']).toBe('128');
@@ -223,7 +236,7 @@ describe("goss's failure wording", () => {
     [{ or: ['x', 'y'] }, 'abc', 'to satisfy at least one of these matchers'],
     [{ and: ['abc', { 'have-prefix': 'z' }] }, 'abc', 'to have prefix'],
     [{ 'semver-constraint': '>2.0.0' }, '1.0.0', 'to satisfy semver constraint'],
-    [{ lt: 1 }, 5, 'to be <'],
+    [{ lt: 1 }, 5, 'to be numerically lt'],
   ])('%j on %j says "%s"', (expected, actual, message) => {
     const out = evaluateMatcher(expected, actual);
     expect(out.ok).toBe(false);
@@ -270,5 +283,32 @@ describe('success results', () => {
       message: '',
       result: { message: 'matches expectation', actual: 'root', expected: { 'have-prefix': 'ro' } },
     });
+  });
+});
+
+describe('regular expressions are Go RE2: linear time, Go syntax, Go errors', () => {
+  it('a pattern that backtracks exponentially in JavaScript answers at once', () => {
+    const started = Date.now();
+    const out = evaluateMatcher({ 'match-regexp': '^(a+)+$' }, `${'a'.repeat(5000)}b`);
+    expect(out.ok).toBe(false);
+    expect(evaluateMatcher(['/^(a+)+$/'], lines(`${'a'.repeat(5000)}b`)).ok).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2_000);
+  });
+
+  it.each([
+    ['\\Qa.b\\E', 'xa.by', true],
+    ['\\Qa.b\\E', 'xacby', false],
+    ['^\\pL+$', 'héllo', true],
+    ['^\\p{Greek}+$', 'αβγ', true],
+    ['(?U)^a+', 'aaa', true],
+    ['(?s)a.b', 'a\nb', true],
+    ['(?i)^ROOT', 'root', true],
+  ])('%s on %j: %s', (re, s, want) => {
+    expect(evaluateMatcher({ 'match-regexp': re }, s).ok).toBe(want);
+  });
+
+  it('lookaround and backreferences are errors, with Go wording', () => {
+    const out = evaluateMatcher({ 'match-regexp': 'a(?=b)' }, 'ab');
+    expect(out.error).toBe('error parsing regexp: invalid or unsupported Perl syntax: `(?=`');
   });
 });

@@ -18,14 +18,14 @@ describe('file', () => {
     expect(file.facts(spec('file', '/etc'), 'r0', d).mode).toEqual({ value: '0755' });
   });
 
-  it('keeps contents as lines and reports an absent file on every other attribute', () => {
+  it('keeps contents as lines and as raw text, final newline included, and reports an absent file on every other attribute', () => {
     const f = frames(
       ['r0', 'exists', 'true'],
       ['r0', 'stat', '644|6|0|0|root|root|regular file'],
       ['r0', 'contents', 'a\nb\n'],
     );
     expect(file.facts(spec('file', '/x'), 'r0', f).contents).toEqual({
-      value: { kind: 'lines', lines: ['a', 'b'] },
+      value: { kind: 'lines', lines: ['a', 'b'], text: 'a\nb\n' },
     });
     const gone = file.facts(spec('file', '/y'), 'r0', frames(['r0', 'exists', 'false']));
     expect(gone.exists).toEqual({ value: false });

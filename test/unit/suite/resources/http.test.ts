@@ -19,7 +19,7 @@ describe('http', () => {
     const f = http.facts(spec('http', 'http://h/'), 'r0', wget);
     expect(f.status).toEqual({ value: 404 });
     expect(f.headers).toEqual({ value: { kind: 'lines', lines: ['Server: x'] } });
-    expect(f.body).toEqual({ value: { kind: 'lines', lines: ['nope'] } });
+    expect(f.body).toEqual({ value: { kind: 'lines', lines: ['nope'], text: 'nope\n' } });
     const refused = frames(
       ['r0', 'tool', 'curl'],
       ['r0', 'rc', '7'],
@@ -28,5 +28,24 @@ describe('http', () => {
     expect(http.facts(spec('http', 'http://h/'), 'r0', refused).status).toEqual({
       error: 'http http://h/: curl: (7) Failed to connect to h port 80',
     });
+  });
+
+  it('with only wget on the target, an option wget cannot send fails the check instead of being dropped', () => {
+    const wget = frames(
+      ['r0', 'tool', 'wget'],
+      ['r0', 'rc', '0'],
+      ['r0', 'err', '  HTTP/1.1 200 OK\n'],
+      ['r0', 'body', 'ok'],
+    );
+    const put = http.facts(
+      spec('http', 'http://h/', { status: 200, method: 'PUT', 'request-body': 'x' }),
+      'r0',
+      wget,
+    );
+    expect(put.status).toEqual({
+      error: expect.stringMatching(/wget fallback cannot send method, request-body; install curl/),
+    });
+    const get = http.facts(spec('http', 'http://h/', { status: 200, method: 'GET' }), 'r0', wget);
+    expect(get.status).toEqual({ value: 200 });
   });
 });

@@ -69,4 +69,22 @@ describe('evaluateResource', () => {
     });
     expect(r.map((x) => x.result)).toEqual([1, 0]);
   });
+
+  it('fails a required attribute left out, as goss ("Missing required attribute"), and gates on it', () => {
+    const r = evaluateResource(spec('file', '/x', { mode: '0644' }), exists(true));
+    expect(r.map((x) => [x.property, x.result, x.err])).toEqual([
+      ['exists', 1, 'Syntax Error: Missing required attribute'],
+      ['mode', 2, null],
+    ]);
+    const cmd = evaluateResource(spec('command', 'x', { stdout: ['ok'] }), {
+      'exit-status': { value: 0 },
+      stdout: { value: { kind: 'lines', lines: ['ok'] } },
+    });
+    expect(cmd.map((x) => [x.property, x.result])).toEqual([
+      ['exit-status', 1],
+      ['stdout', 0],
+    ]);
+    // service has no required attribute in goss: nothing written, nothing checked.
+    expect(evaluateResource(spec('service', 's', {}), {})).toEqual([]);
+  });
 });

@@ -1,0 +1,64 @@
+import { readdirSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { type GossFormat, renderGoss } from '../../../src/report/goss/index.js';
+import { loadSuite } from '../../../src/suite/load.js';
+import { runSuites } from '../../../src/suite/run.js';
+import type { Transport } from '../../../src/suite/transport.js';
+
+/**
+ * goss's own golden outputs (test/fixtures/goss, from goss v0.4.10): each suite is run and
+ * rendered as goss's matcher_test.go does (`-o sort -o pretty`), then compared byte for byte
+ * after goss's own sanitising (durations and trailing spaces removed), exit code included.
+ */
+const dir = 'test/fixtures/goss/testdata';
+const goldens = readdirSync(dir)
+  .filter((f) => f.startsWith('out_'))
+  .sort();
+
+/** `matching` needs no target: a transport that must never be called. */
+const nowhere: Transport = {
+  exec: () => Promise.reject(new Error('matching suites collect nothing')),
+  close: async () => {},
+  describe: () => 'nowhere',
+};
+
+const sanitize = (s: string) => s.replace(/\d\.\d\d\ds/g, '').replace(/ +\n/g, '\n');
+
+async function render(golden: string): Promise<{ text: string; code: number }> {
+  const [name, code, format] = golden.slice('out_'.length).split('.') as [string, string, GossFormat];
+  void code;
+  const suite = await loadSuite(`${dir}/${name}.yaml`);
+  const { run } = await runSuites([suite], nowhere);
+  const out = renderGoss(format, run, { sort: true, pretty: true, color: false });
+  return { text: out.text, code: out.exitCode };
+}
+
+/**
+ * Goldens imagegate does not reproduce yet, and why. `it.fails` keeps them honest: the day one
+ * starts matching, its test fails until it is removed from this list.
+ */
+const READER =
+  'goss prints an io.Reader content as "object: *strings.Reader", a nested numeric matcher as {"eq":42}, and fails `not: [list]` on a reader with a ContainElements type error';
+const TRANSFORM_ERROR =
+  'goss prefixes a transform error with the Go value (matchers.Gjson{Path:"@this"}: …) and prints the transform chain and raw value under it';
+const KNOWN_DIFFERENCES: Record<string, string> = {
+  'out_matching_basic_failing.1.documentation': READER,
+  'out_matching_basic_failing.1.rspecish': READER,
+  'out_matching_basic_failing.1.tap': READER,
+  'out_matching_basic_failing.2.nagios': READER,
+  'out_matching_transformers_failing.1.documentation': TRANSFORM_ERROR,
+  'out_matching_transformers_failing.1.rspecish': TRANSFORM_ERROR,
+  'out_matching_transformers_failing.1.tap': TRANSFORM_ERROR,
+};
+
+describe('goss v0.4.10 goldens, byte for byte', () => {
+  const check = async (golden: string) => {
+    const want = sanitize(readFileSync(`${dir}/${golden}`, 'utf8'));
+    const got = await render(golden);
+    expect(sanitize(got.text)).toBe(want);
+    expect(got.code).toBe(Number(golden.split('.')[1]));
+  };
+  const known = (g: string) => KNOWN_DIFFERENCES[g];
+  it.each(goldens.filter((g) => !known(g)))('%s', check);
+  it.fails.each(goldens.filter((g) => known(g)))('%s (known difference)', check);
+});
