@@ -37,17 +37,34 @@ function verdict(checks) {
     image: 'web',
     template: { path: 'packer/web', digest: 'a'.repeat(64) },
     git: { sha: 'b'.repeat(40), dirty: false },
-    lint: { errors: 0, warnings: 2, infos: 1, findings: [{ policy: 'p', message: 'm', file: 'f', line: 1 }], notApplicable: [] },
+    lint: {
+      errors: 0,
+      warnings: 2,
+      infos: 1,
+      findings: [{ policy: 'p', message: 'm', file: 'f', line: 1 }],
+      notApplicable: [],
+    },
     suites: [0, 1, 2].map((s) => ({
       name: `goss/suite-${s}.yaml`,
       digest: 'c'.repeat(64),
       run: {
         results: Array.from({ length: per }, (_, i) => result(s * per + i)),
-        summary: { 'test-count': per, 'failed-count': 0, 'skipped-count': 0, 'total-duration': 1e6, 'summary-line': '' },
+        summary: {
+          'test-count': per,
+          'failed-count': 0,
+          'skipped-count': 0,
+          'total-duration': 1e6,
+          'summary-line': '',
+        },
       },
     })),
     target: { kind: 'docker', container: 'x' },
-    timings: { startedAt: '2026-12-05T10:00:00Z', finishedAt: '2026-12-05T10:00:05Z', bootMs: 900, suiteMs: 2000 },
+    timings: {
+      startedAt: '2026-12-05T10:00:00Z',
+      finishedAt: '2026-12-05T10:00:05Z',
+      bootMs: 900,
+      suiteMs: 2000,
+    },
     passed: true,
     promotions: [],
     tool: { name: 'imagegate', version: '0.1.0' },
@@ -83,26 +100,61 @@ const fakeKms = {
 };
 const kms = kmsSigner('arn:aws:kms:eu-west-1:111111111111:key/bench', fakeKms);
 // For verification, an ECDSA P-256 envelope with a real signature over the PAE (what KMS returns).
-const ecSigner = { keyId: 'arn:aws:kms:eu-west-1:111111111111:key/bench', describe: 'p256', sign: async (m) => sign('sha256', m, p256.privateKey) };
+const ecSigner = {
+  keyId: 'arn:aws:kms:eu-west-1:111111111111:key/bench',
+  describe: 'p256',
+  sign: async (m) => sign('sha256', m, p256.privateKey),
+};
 const ecTrust = [{ keyId: ecSigner.keyId, publicKey: p256.publicKey, label: 'kms' }];
 
 const edBytes = encodeEnvelope(await signVerdict(v, edSigner));
 const ecBytes = encodeEnvelope(await signVerdict(v, ecSigner));
 const payloadKb = (Buffer.from(JSON.parse(edBytes).payload, 'base64').length / 1024).toFixed(0);
 
-let t = performance.now();
+const t = performance.now();
 const first = verifyVerdict(edBytes, { trust: edTrust, artifact: { kind: 'docker-image', id: ID } });
 const firstMs = performance.now() - t;
 if (!first.ok) throw new Error(`bench envelope did not verify: ${first.reason}`);
 
 const rows = [
-  ['verdict size', `${v.suites.reduce((n, s) => n + s.run.results.length, 0)} checks, statement ${payloadKb} KiB, envelope ${(edBytes.length / 1024).toFixed(0)} KiB`],
-  ['sign, local Ed25519 (canonical JSON + PAE + signature)', ms(await median(200, () => signVerdict(v, edSigner)))],
-  [`sign, AWS KMS ECDSA P-256, simulated ${RTT} ms round trip`, ms(await median(40, () => signVerdict(v, kms)))],
+  [
+    'verdict size',
+    `${v.suites.reduce((n, s) => n + s.run.results.length, 0)} checks, statement ${payloadKb} KiB, envelope ${(edBytes.length / 1024).toFixed(0)} KiB`,
+  ],
+  [
+    'sign, local Ed25519 (canonical JSON + PAE + signature)',
+    ms(await median(200, () => signVerdict(v, edSigner))),
+  ],
+  [
+    `sign, AWS KMS ECDSA P-256, simulated ${RTT} ms round trip`,
+    ms(await median(40, () => signVerdict(v, kms))),
+  ],
   ['verify, first in a process (includes ajv compiling 4 schemas)', `${firstMs.toFixed(1)} ms`],
-  ['verify, Ed25519 (parse, PAE, signature, ajv, consistency, subject)', ms(await median(200, () => verifyVerdict(edBytes, { trust: edTrust, artifact: { kind: 'docker-image', id: ID } })))],
-  ['verify, ECDSA P-256 (a KMS signature; public key already fetched)', ms(await median(200, () => verifyVerdict(ecBytes, { trust: ecTrust, artifact: { kind: 'docker-image', id: ID } })))],
-  ['sha256 of the envelope (the attestation digest tags and records cite)', ms(await median(200, () => createHash('sha256').update(edBytes).digest()))],
+  [
+    'verify, Ed25519 (parse, PAE, signature, ajv, consistency, subject)',
+    ms(
+      await median(200, () =>
+        verifyVerdict(edBytes, { trust: edTrust, artifact: { kind: 'docker-image', id: ID } }),
+      ),
+    ),
+  ],
+  [
+    'verify, ECDSA P-256 (a KMS signature; public key already fetched)',
+    ms(
+      await median(200, () =>
+        verifyVerdict(ecBytes, { trust: ecTrust, artifact: { kind: 'docker-image', id: ID } }),
+      ),
+    ),
+  ],
+  [
+    'sha256 of the envelope (the attestation digest tags and records cite)',
+    ms(await median(200, () => createHash('sha256').update(edBytes).digest())),
+  ],
 ];
 for (const [k, val] of rows) console.log(`| ${k} | ${val} |`);
-console.log(`\n(host: ${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os')).loadavg().map((x) => x.toFixed(1)).join(' ')}; key id example ${keyIdOf(ed.publicKey).slice(0, 16)}…)`);
+console.log(
+  `\n(host: ${(await import('node:os')).cpus().length} cores, load average ${(await import('node:os'))
+    .loadavg()
+    .map((x) => x.toFixed(1))
+    .join(' ')}; key id example ${keyIdOf(ed.publicKey).slice(0, 16)}…)`,
+);

@@ -39,7 +39,8 @@ const stageFor = (regions) =>
   const t0 = performance.now();
   const n = 20;
   let actions = 0;
-  for (let i = 0; i < n; i++) actions = planAws({ verdict, attestationSha256: 'f'.repeat(64), stage, state, at: 'now' }).actions.length;
+  for (let i = 0; i < n; i++)
+    actions = planAws({ verdict, attestationSha256: 'f'.repeat(64), stage, state, at: 'now' }).actions.length;
   console.log(
     `plan, 1000 accounts x 4 regions (${actions} actions): ${((performance.now() - t0) / n).toFixed(1)} ms`,
   );
@@ -101,7 +102,13 @@ for (const [n, concurrency] of [
   const t0 = performance.now();
   const state = await discoverAws(ctx, stage, { id: 'ami-00000000000000001', region: 'eu-west-1' });
   const t1 = performance.now();
-  const plan = planAws({ verdict, attestationSha256: 'f'.repeat(64), stage, state, at: new Date().toISOString() });
+  const plan = planAws({
+    verdict,
+    attestationSha256: 'f'.repeat(64),
+    stage,
+    state,
+    at: new Date().toISOString(),
+  });
   await executeAws(ctx, plan, state);
   const t2 = performance.now();
   console.log(
