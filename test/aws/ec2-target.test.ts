@@ -63,6 +63,8 @@ describe('Ec2Target against moto', () => {
       bootDeadlineMs: 1_000,
       sleep: async () => {},
       teardownWaitMs: 1_000,
+      // moto's console output has no host key fingerprints: without this the target never tries SSH.
+      insecureIgnoreHostKey: true,
     });
     const booted = await target.boot({ kind: 'ami', id: image.id, region: REGION, reference: image.id }).then(
       () => 'booted',
