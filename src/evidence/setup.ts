@@ -23,6 +23,11 @@ export interface EvidenceSettings {
 export interface EvidenceContext {
   configDir: string;
   stateDir: string;
+  /**
+   * Where the development key lives (`.imagegate` beside imagegate.yaml), when that is not
+   * `stateDir`: gate writes its state to `--out` but signs with the repository's key.
+   */
+  keyDir?: string;
   clients?: AwsClients;
   /** Told once, when the development key is created. */
   notice?: (message: string) => void;
@@ -33,7 +38,7 @@ export const DEV_KEY_NOTICE =
 
 export function signerFor(setting: SignerSetting | undefined, ctx: EvidenceContext): Signer {
   if (setting === undefined || setting === 'local-dev') {
-    const key = ensureDevKey(ctx.stateDir);
+    const key = ensureDevKey(ctx.keyDir ?? ctx.stateDir);
     if (key.created) {
       ctx.notice?.(
         DEV_KEY_NOTICE.replace('%FILE%', key.privateKeyFile).replace('%ID%', key.keyId.slice(0, 16)),
@@ -62,7 +67,7 @@ export async function trustFor(
   const cache = new Map<string, Promise<KeyObject>>();
   return resolveTrust(stage.trust, {
     configDir: ctx.configDir,
-    stateDir: ctx.stateDir,
+    stateDir: ctx.keyDir ?? ctx.stateDir,
     kmsPublicKey: (arn) => {
       let hit = cache.get(arn);
       if (!hit) {

@@ -106,6 +106,7 @@ export async function defaultGateDeps(
         stages: loaded.config.stages,
         ...(loaded.config.evidence ? { evidenceConfig: loaded.config.evidence } : {}),
         configDir: loaded.dir,
+        keyDir: join(loaded.dir, '.imagegate'),
       });
     },
   };
@@ -149,6 +150,9 @@ export async function runGate(req: GateRequest, deps: GateDeps): Promise<GateSum
     signerFor(loaded.config.evidence?.signer, {
       configDir: loaded.dir,
       stateDir: req.outDir,
+      // The repository's development key sits beside imagegate.yaml, wherever --out points:
+      // promote, verify and report look for it there.
+      keyDir: join(loaded.dir, '.imagegate'),
       ...(req.notice ? { notice: req.notice } : {}),
     });
   const ctx: GateContext = {

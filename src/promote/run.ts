@@ -67,6 +67,8 @@ export interface PromoteRequest {
   configDir?: string;
   /** `.imagegate` directory: verdicts/ is searched there, promotions.jsonl written there. */
   stateDir: string;
+  /** Where the development key lives, when not in `stateDir` (gate: beside imagegate.yaml). */
+  keyDir?: string;
   /** Evidence file (DSSE envelope); default: the newest matching one in `<stateDir>/verdicts/`. */
   evidence?: string;
   /** AMI region, when the verdict does not say. */
@@ -117,6 +119,7 @@ export async function promoteArtifact(req: PromoteRequest): Promise<PromoteResul
   const ectx: EvidenceContext = {
     configDir: req.configDir ?? dirname(req.stateDir),
     stateDir: req.stateDir,
+    ...(req.keyDir ? { keyDir: req.keyDir } : {}),
     ...(req.awsClients ? { clients: req.awsClients } : {}),
     ...(req.notice ? { notice: req.notice } : {}),
   };

@@ -93,7 +93,6 @@ export async function writeComplianceReports(r: {
     pruneFiles: [],
     policyDirs: [],
     title: r.title,
-    stateDir: r.outDir,
   });
   const html = join(r.outDir, 'report.html');
   const markdown = join(r.outDir, 'report.md');

@@ -1,4 +1,4 @@
-import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, relative, resolve } from 'node:path';
 import { describe, expect, it } from 'vitest';
@@ -284,5 +284,20 @@ describe('runGate: templates no image builds', () => {
     ]);
     const lintJson = JSON.parse(readFileSync(join(out, 'lint.json'), 'utf8'));
     expect(lintJson.summary.templates).toBe(3);
+  });
+});
+
+describe('runGate: the development key', () => {
+  it('signs with the key beside imagegate.yaml, wherever --out points, so promote and verify find it', async () => {
+    const repo = tmp();
+    const out = tmp();
+    writeFileSync(join(repo, 'imagegate.yaml'), 'version: 1\n');
+    const { deps } = fakes();
+    const { signer: _fixed, ...req } = request([worker(suite(out, PASSING))], out);
+    const s = await runGate({ ...req, loaded: loadConfig(join(repo, 'imagegate.yaml')) }, deps);
+    const file = s.images[0]?.artifacts[0]?.verdictFile ?? '';
+    expect(existsSync(join(repo, '.imagegate', 'keys', 'dev-signing.key.pub'))).toBe(true);
+    expect(existsSync(join(out, 'keys'))).toBe(false);
+    expect(readSignedVerdict(file, join(repo, '.imagegate')).verified).toBe(true);
   });
 });
