@@ -141,7 +141,10 @@ describe('imagegate gate on a small image monorepo', () => {
     expect(artifact?.status).toBe('fail');
     expect(artifact?.checks.failed).toBe(1);
     expect(artifact?.promotion.status).toBe('skipped');
-    const { verdict, verified } = readSignedVerdict(artifact?.verdictFile as string, join(repo, 'out'));
+    const { verdict, verified } = readSignedVerdict(
+      artifact?.verdictFile as string,
+      join(repo, '.imagegate'),
+    );
     expect(verified).toBe(true);
     expect(verdict.passed).toBe(false);
   });
@@ -151,8 +154,11 @@ describe('imagegate gate on a small image monorepo', () => {
     const [artifact] = good.artifacts;
     expect(artifact?.status).toBe('pass');
     expect(artifact?.promotion).toEqual({ stage: 'dev', status: 'promoted' });
-    // Signed by the development key the first run created under out/keys/.
-    const { verdict, verified } = readSignedVerdict(artifact?.verdictFile as string, join(repo, 'out'));
+    // Signed by the development key the first run created beside imagegate.yaml (.imagegate/keys/), not under --out.
+    const { verdict, verified } = readSignedVerdict(
+      artifact?.verdictFile as string,
+      join(repo, '.imagegate'),
+    );
     expect(verified).toBe(true);
     expect(attestationDigest(readFileSync(artifact?.verdictFile as string))).toBe(artifact?.verdictSha256);
     // A docker-only template: the AMI policies judged nothing, so the evidence says n/a, not pass.
