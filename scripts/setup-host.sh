@@ -15,9 +15,11 @@ need_root() {
 }
 
 install_packages() {
-  # apache2-utils: htpasswd, for the test registry that requires a login.
+  # apache2-utils: htpasswd, for the test registry that requires a login. skopeo and openssl:
+  # tools that are not imagegate find and verify the attestations it pushes (the evidence tests).
   local pkgs=(docker.io packer openssh-server openssh-client docker-registry debootstrap
-              shellcheck git ca-certificates curl iproute2 procps chromium apache2-utils)
+              shellcheck git ca-certificates curl iproute2 procps chromium apache2-utils
+              skopeo openssl)
   local missing=()
   for p in "${pkgs[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q 'install ok installed' || missing+=("$p")
