@@ -170,15 +170,7 @@ function describeStage(text: MappedText, stage: Node): { name: string; args: str
 function command(state: State, node: Node, ctx: Walk): void {
   const argv = unwrap(words(state.text, node));
   const [name = '', ...args] = argv.map((w) => w.value);
-  state.scan.commands.push({
-    name,
-    args,
-    text: display(state.text, node),
-    pipeline: ctx.pipe?.stages ?? [{ name, args }],
-    pipelineIndex: ctx.pipe?.index ?? 0,
-    guarded: ctx.guarded,
-    pos: textSpan(state.text, node.startIndex, node.endIndex),
-  });
+  record(state, node, ctx, name, args);
   // `sh -c '…'` runs a script of its own: scan it, positions still pointing into the file.
   const dashC = argv.findIndex((w, i) => i > 0 && /^-[a-z]*c[a-z]*$/.test(w.value));
   const script = argv[dashC + 1];
@@ -193,6 +185,10 @@ function declaration(state: State, node: Node, ctx: Walk): void {
   if (!keyword) return;
   const name = display(state.text, keyword);
   const args = rest.filter((k) => k.type !== 'comment').map((k) => display(state.text, k));
+  record(state, node, ctx, name, args);
+}
+
+function record(state: State, node: Node, ctx: Walk, name: string, args: string[]): void {
   state.scan.commands.push({
     name,
     args,
