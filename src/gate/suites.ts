@@ -1,7 +1,7 @@
 import { relative, resolve } from 'node:path';
 import type { ImageEntry } from '../config/images.js';
 import type { ImageTestConfig, ReadinessConfig } from '../config/types.js';
-import { durationSeconds } from '../core/duration.js';
+import { timerMilliseconds } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
 import type { ArtifactRef } from '../evidence/verdict.js';
 import type { Suite } from '../suite/model.js';
@@ -37,9 +37,16 @@ export async function loadReadiness(
   const suite = await loadSuiteForTest(suiteName(r.suite, dir), vars, varsInline);
   return {
     suite,
-    retryTimeoutMs: (durationSeconds(r.retryTimeout ?? '60s') ?? 60) * 1000,
-    sleepMs: (durationSeconds(r.sleep ?? '1s') ?? 1) * 1000,
+    retryTimeoutMs: timer(r.retryTimeout ?? '60s', 'readiness.retryTimeout'),
+    sleepMs: timer(r.sleep ?? '1s', 'readiness.sleep'),
   };
+}
+
+/** A readiness duration is a timer: past Node's limit it would fire at once, so it is bad input. */
+function timer(text: string, key: string): number {
+  const t = timerMilliseconds(text);
+  if ('problem' in t) throw new UserError(`test.*.${key}: ${t.problem}`);
+  return t.ms;
 }
 
 /** The suites imagegate.yaml lists for an image; none at all is bad input, never a pass. */

@@ -1,7 +1,7 @@
 import { readFileSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { ImageTestConfig } from '../config/types.js';
-import { durationSeconds } from '../core/duration.js';
+import { timerMilliseconds } from '../core/duration.js';
 import { UserError } from '../core/errors.js';
 import type { ArtifactRef } from '../evidence/verdict.js';
 import type { Target } from './target.js';
@@ -35,8 +35,10 @@ export async function ec2TargetFactory(
   return (ami) => {
     if (!ami.region)
       throw new UserError(`${ami.reference}: no region for this AMI: pass --region or set AWS_REGION`);
-    // The schema allows only `N(s|m|h)` here, so the parse cannot fail.
-    const bootSeconds = settings.ec2?.bootTimeout ? durationSeconds(settings.ec2.bootTimeout) : undefined;
+    // The schema allows only `N(s|m|h)` here; past Node's timer limit it would fire at once.
+    const boot = settings.ec2?.bootTimeout ? timerMilliseconds(settings.ec2.bootTimeout) : undefined;
+    if (boot && 'problem' in boot) throw new UserError(`test.ec2.bootTimeout: ${boot.problem}`);
+    const bootSeconds = boot ? boot.ms / 1000 : undefined;
     return new Ec2Target({
       ec2: clients.ec2({ region: ami.region }),
       region: ami.region,
