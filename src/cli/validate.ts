@@ -2,6 +2,7 @@ import type { Command } from 'commander';
 import { UserError } from '../core/errors.js';
 import { GOSS_FORMAT_OPTIONS, GOSS_FORMATS, type GossFormat, renderGoss } from '../report/goss/index.js';
 import { ExecTimeoutError } from '../suite/transport.js';
+import { interruptSignal } from './interrupt.js';
 import { collect } from './options.js';
 import { terminalOutput } from './output.js';
 
@@ -129,14 +130,23 @@ async function runValidate(opts: ValidateCliOptions): Promise<number> {
     if (err instanceof TargetError) throw new UserError(err.message, err.kind === 'bad-input' ? 78 : 1);
     throw err;
   }
+  // Ctrl-C / SIGTERM: stop waiting, and let close() kill what the collector started on the target.
+  const interrupt = interruptSignal();
+  const interrupted = new Promise<never>((_, reject) =>
+    interrupt.signal.addEventListener('abort', () => reject(interrupt.signal.reason), { once: true }),
+  );
+  interrupted.catch(() => {});
   try {
-    const { run, timedOut } = await runSuites(suites, transport, {
-      retryTimeoutMs,
-      sleepMs,
-      maxConcurrent,
-      onRetry: (attempt, failing) =>
-        out.progress(`imagegate: retrying ${failing} failing resource(s), attempt ${attempt}`),
-    });
+    const { run, timedOut } = await Promise.race([
+      interrupted,
+      runSuites(suites, transport, {
+        retryTimeoutMs,
+        sleepMs,
+        maxConcurrent,
+        onRetry: (attempt, failing) =>
+          out.progress(`imagegate: retrying ${failing} failing resource(s), attempt ${attempt}`),
+      }),
+    ]);
     const o = new Set(opts.formatOptions ?? []);
     const rendered = renderGoss(opts.format as GossFormat, run, {
       sort: o.has('sort'),
@@ -153,10 +163,19 @@ async function runValidate(opts: ValidateCliOptions): Promise<number> {
     }
     return rendered.exitCode;
   } catch (err) {
+    const sig = interrupt.received();
+    if (sig) {
+      await transport.close();
+      throw new UserError(
+        `interrupted by ${sig}: what the collector started on the target was stopped`,
+        sig === 'SIGINT' ? 130 : 143,
+      );
+    }
     if (err instanceof CollectError || err instanceof TargetError) throw new UserError(err.message, 1);
     if (err instanceof ExecTimeoutError) throw new UserError(err.message, 1);
     throw err;
   } finally {
+    interrupt.dispose();
     await transport.close();
   }
 }

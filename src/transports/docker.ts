@@ -11,6 +11,9 @@ import { wrapScript } from './wrap.js';
  * never inside a command string. Exit code comes from exec inspect.
  */
 export class DockerTransport implements Transport {
+  /** Tokens of execs still running: close() kills them, so an interrupt leaves nothing behind. */
+  private readonly running = new Set<string>();
+
   constructor(
     private readonly container: Docker.Container,
     private readonly name: string,
@@ -18,6 +21,7 @@ export class DockerTransport implements Transport {
 
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const token = randomBytes(16).toString('hex');
+    this.running.add(token);
     const exec = await this.container.exec({
       Cmd: ['sh', '-s'],
       Env: [`${EXEC_TOKEN_VAR}=${token}`],
@@ -48,6 +52,7 @@ export class DockerTransport implements Transport {
       await done;
     } finally {
       clearTimeout(timer);
+      this.running.delete(token);
     }
     if (timedOut) throw new ExecTimeoutError(this.describe(), opts.timeoutMs ?? 0);
     return {
@@ -77,7 +82,10 @@ export class DockerTransport implements Transport {
     }
   }
 
-  async close(): Promise<void> {}
+  async close(): Promise<void> {
+    await Promise.all([...this.running].map((t) => this.killTagged(t)));
+    this.running.clear();
+  }
 
   describe(): string {
     return `docker://${this.name}`;

@@ -108,8 +108,12 @@ export class SshTransport implements Transport {
     }
   }
 
+  /** Tokens of execs still running: close() kills them, so an interrupt leaves nothing behind. */
+  private readonly running = new Set<string>();
+
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const token = randomBytes(16).toString('hex');
+    this.running.add(token);
     const channel = await this.channel(`env ${EXEC_TOKEN_VAR}=${token} sh -s`);
     const out: Buffer[] = [];
     const err: Buffer[] = [];
@@ -135,6 +139,7 @@ export class SshTransport implements Transport {
       });
     } finally {
       clearTimeout(timer);
+      this.running.delete(token);
     }
     if (timedOut) throw new ExecTimeoutError(this.describe(), opts.timeoutMs ?? 0);
     return {
@@ -166,6 +171,8 @@ export class SshTransport implements Transport {
   }
 
   async close(): Promise<void> {
+    await Promise.all([...this.running].map((t) => this.killTagged(t)));
+    this.running.clear();
     this.client.end();
     this.jumpClient?.end();
   }

@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -266,5 +266,34 @@ describe('built-in suites', () => {
     const keep = await builtin('cleanup', dirty, '{"keepSshHostKeys": true}');
     expect(keep.failed.has('imagegate-cleanup-ssh-host-keys')).toBe(false);
     expect(keep.failed.has('imagegate-cleanup-authorized-keys')).toBe(true);
+  });
+});
+
+describe('interrupted', () => {
+  it('Ctrl-C stops the collector and the commands it started inside the container, exit 130', async () => {
+    const suite = join(work, 'slow.yaml');
+    const PROCS = `for p in /proc/[0-9]*; do tr '\\0' ' ' < "$p/cmdline" 2>/dev/null; echo; done | grep -c '^sleep 4242 ' || true`;
+    // A marker argument that no other process in the container has.
+    writeFileSync(
+      suite,
+      'command:\n  slow:\n    exec: sleep 4242\n    exit-status: 0\n    timeout: 120000\n',
+    );
+    const inContainer = () =>
+      // minbase has no ps: read /proc.
+      spawnSync('docker', ['exec', box.name, 'sh', '-c', PROCS], {
+        encoding: 'utf8',
+      }).stdout.trim();
+    const child = spawn(bin, ['validate', '-g', suite, '--target', `docker://${box.name}`], {
+      stdio: 'ignore',
+    });
+    const exited = new Promise<number | null>((resolve) => child.on('exit', (code) => resolve(code)));
+    const deadline = Date.now() + 60_000;
+    while (inContainer() !== '1') {
+      if (Date.now() > deadline) throw new Error('the slow command never started in the container');
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(inContainer()).toBe('0');
   });
 });
