@@ -45,13 +45,12 @@ function frame(
   const gutter = String(f.line).length;
   const start = f.column - 1;
   const end = f.endLine === f.line ? Math.max(f.endColumn, f.column) : text.length;
-  // Secrets: the finding's span is replaced, never printed.
-  const shown = mask ? text.slice(0, start) + '*'.repeat(Math.max(end - start, 1)) + text.slice(end) : text;
-  const caret = ' '.repeat(start) + '^'.repeat(Math.max(end - start, 1));
-  return [
-    `${paint(2, `  ${f.line} |`)} ${shown}`,
-    `${paint(2, `  ${' '.repeat(gutter)} |`)} ${paint(31, caret)}`,
-  ];
+  // Secrets: the line is not printed at all. Masking only the finding's span left the secret
+  // readable when it stood beside the span (the span is the command, the secret one of its words).
+  const shown = mask ? paint(2, '(line not shown: it holds a secret)') : text;
+  const caret = mask ? '' : ' '.repeat(start) + '^'.repeat(Math.max(end - start, 1));
+  const first = `${paint(2, `  ${f.line} |`)} ${shown}`;
+  return mask ? [first] : [first, `${paint(2, `  ${' '.repeat(gutter)} |`)} ${paint(31, caret)}`];
 }
 
 function summaryLine(report: LintReport, paint: (c: number, s: string) => string): string {

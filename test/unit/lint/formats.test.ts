@@ -125,11 +125,30 @@ describe('text', () => {
     );
   });
 
-  it('code frames point at the span and mask secrets', () => {
+  it('code frames point at the span, and never show a line that holds a secret', () => {
     const out = formatText(run, { color: false, frames: true, quiet: true });
     expect(out).toContain('  7 |   ssh_username  = "root"');
     const secret = out.split('\n').findIndex((l) => l.includes('secret-in-template'));
-    expect(out.split('\n')[secret + 1]).toMatch(/^ {2}16 \| +"\*+/);
+    expect(out.split('\n')[secret + 1]).toBe('  16 | (line not shown: it holds a secret)');
     expect(out).not.toContain('hunter2');
+  });
+
+  it('keeps a secret that stands beside the finding span out of the frame', () => {
+    const text = ['build {', '  x = ["DB_PASSWORD=s3cr3t-value ./run.sh"]', '}'].join('\n');
+    const finding = {
+      policy: 'secret-in-template',
+      severity: 'error' as const,
+      message: 'm',
+      file: 'a.pkr.hcl',
+      line: 2,
+      column: 27,
+      endLine: 2,
+      endColumn: 35,
+    };
+    const out = formatText(
+      { ...run, findings: [finding], templates: [{ ...run.templates[0]!, text: { 'a.pkr.hcl': text } }] },
+      { color: false, frames: true, quiet: true },
+    );
+    expect(out).not.toContain('s3cr3t-value');
   });
 });
