@@ -43,15 +43,19 @@ export function signVerdict(verdict: Verdict, signer: Signer): Promise<Envelope>
   );
 }
 
-export function signPromotion(record: PromotionPredicate, signer: Signer): Promise<Envelope> {
+/** The artifact a promotion record is about, as its attestation's subject. */
+export function promotionSubject(record: PromotionPredicate): ReturnType<typeof subjectFor> {
   const a = record.artifact;
-  const subject = subjectFor({
+  return subjectFor({
     kind: a.kind,
     id: a.id,
     ...(a.region ? { region: a.region } : {}),
     ...(a.account ? { account: a.account } : {}),
   });
-  return signStatement(makeStatement(subject, PROMOTION_PREDICATE, record), signer);
+}
+
+export function signPromotion(record: PromotionPredicate, signer: Signer): Promise<Envelope> {
+  return signStatement(makeStatement(promotionSubject(record), PROMOTION_PREDICATE, record), signer);
 }
 
 /** What producers call: sign the verdict and write its envelope to the verdicts directory. */

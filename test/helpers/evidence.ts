@@ -8,7 +8,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname } from 'node:path';
 import { type Envelope, encodeEnvelope, IN_TOTO_PAYLOAD_TYPE, pae } from '../../src/evidence/dsse.js';
 import { devKeyFile, keyIdOf } from '../../src/evidence/keys.js';
-import { verdictSubject } from '../../src/evidence/sign.js';
+import { promotionSubject, verdictSubject } from '../../src/evidence/sign.js';
 import { ed25519Signer, type Signer } from '../../src/evidence/signer.js';
 import {
   makeStatement,
@@ -88,14 +88,7 @@ export function writeSignedVerdictFile(dir: string, verdict: Verdict, key: TestK
 }
 
 export function signPromotionSync(record: PromotionPredicate, key: TestKey = TEST_KEY): Envelope {
-  const a = record.artifact;
-  const subject = subjectFor({
-    kind: a.kind,
-    id: a.id,
-    ...(a.region ? { region: a.region } : {}),
-    ...(a.account ? { account: a.account } : {}),
-  });
-  return signStatementSync(makeStatement(subject, PROMOTION_PREDICATE, record), key);
+  return signStatementSync(makeStatement(promotionSubject(record), PROMOTION_PREDICATE, record), key);
 }
 
 /** Re-encode an envelope with its payload replaced, keeping the old signature (a forgery). */
