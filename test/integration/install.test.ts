@@ -1,5 +1,5 @@
 import { execFileSync, spawnSync } from 'node:child_process';
-import { cpSync, mkdtempSync, readdirSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readdirSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -16,7 +16,14 @@ let project: string;
 beforeAll(() => {
   requireDocker();
   const work = mkdtempSync(join(tmpdir(), 'imagegate-install-'));
-  execFileSync('npm', ['pack', '--pack-destination', work, '--silent'], { cwd: repo, stdio: 'pipe' });
+  // dist/ is what `npm test` just built; packing must not rebuild it (npm pack runs `prepare`)
+  // while other test projects are running the CLI from it.
+  if (!existsSync(join(repo, 'dist', 'cli', 'main.js')))
+    throw new Error('dist/ is missing: run `npm run build` first');
+  execFileSync('npm', ['pack', '--ignore-scripts', '--pack-destination', work, '--silent'], {
+    cwd: repo,
+    stdio: 'pipe',
+  });
   const tarball = readdirSync(work).find((f) => f.endsWith('.tgz'));
   if (!tarball) throw new Error('npm pack wrote no tarball');
   const prefix = join(work, 'prefix');
