@@ -14,7 +14,6 @@ import {
   type Tag,
 } from '@aws-sdk/client-ec2';
 // ssh2 is CommonJS: Node's ESM loader exposes only its default export (vitest hides this).
-import ssh2 from 'ssh2';
 import { errorCode, THROTTLING, withRetry } from '../aws/retry.js';
 import type { Ec2TestConfig } from '../config/types.js';
 import type { ArtifactRef } from '../evidence/verdict.js';
@@ -25,6 +24,7 @@ import { checkCidr, detectCallerCidr } from './caller-ip.js';
 import { consoleFingerprints } from './console-fingerprints.js';
 import { deleteKeyPair, deleteSecurityGroup, terminateAndWait } from './ec2-cleanup.js';
 import { type EphemeralMark, ephemeralTags } from './labels.js';
+import { launchKey } from './launch-key.js';
 import { type Booted, InfraError, type Target } from './target.js';
 
 export interface Ec2TargetOptions {
@@ -85,7 +85,7 @@ export class Ec2Target implements Target {
     const name = `imagegate-${this.opts.mark.runId}-${randomBytes(3).toString('hex')}`;
     const named: Tag[] = [...tags, { Key: 'Name', Value: name }];
 
-    const keys = ssh2.utils.generateKeyPairSync('ed25519', { comment: name });
+    const keys = launchKey(name);
     const key = await this.call(() =>
       ec2.send(
         new ImportKeyPairCommand({

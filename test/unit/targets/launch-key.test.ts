@@ -1,0 +1,17 @@
+import ssh2 from 'ssh2';
+import { describe, expect, it } from 'vitest';
+import { launchKey } from '../../../src/targets/launch-key.js';
+
+describe('launchKey', () => {
+  // ssh2 alone yields an unparsable key about once in 256 draws; 2,000 draws would hit one
+  // with probability above 99.9% if the discard were missing.
+  it('never returns a key pair ssh2 cannot parse', () => {
+    for (let i = 0; i < 2000; i++) {
+      const key = launchKey(`imagegate-run-${i}`);
+      expect(ssh2.utils.parseKey(key.private)).not.toBeInstanceOf(Error);
+      const pub = ssh2.utils.parseKey(key.public);
+      expect(pub).not.toBeInstanceOf(Error);
+      expect(key.public).toMatch(new RegExp(`^ssh-ed25519 \\S+ imagegate-run-${i}$`));
+    }
+  });
+});
