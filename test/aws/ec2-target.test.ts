@@ -2,8 +2,8 @@
  * The EC2 side of `imagegate test ami-…` against moto: what Ec2Target creates (an imported key
  * pair, a security group open to the caller's /32 only, an instance with IMDSv2 required),
  * every one tagged ephemeral with the run id, and that teardown removes all of it even when
- * the boot failed (here: nothing answers SSH, so boot gives up). SSH itself and the suites are
- * covered with a real sshd in test/integration/; moto runs no instance.
+ * the boot failed (here: nothing answers SSH, so boot gives up). SSH itself and the suites, with
+ * sshd containers standing in for the instance, are in ec2-target-ssh and test-command-ec2.
  */
 
 import type { AddressInfo } from 'node:net';
