@@ -2,7 +2,8 @@ import { defineConfig } from 'vitest/config';
 
 // Three projects: `unit` is pure and offline; `integration` talks to real engines (Docker,
 // Packer, sshd, registry) that .ci/run starts; `aws` runs the AWS half against a moto server
-// (scripts/setup-host.sh starts it). Engine tests must fail, not skip, when an engine is missing
+// (scripts/setup-host.sh starts it), with sshd containers (Docker) standing in for EC2
+// instances. Engine tests must fail, not skip, when an engine is missing
 // (see test/helpers/engines.ts and test/aws/helpers/moto.ts).
 export default defineConfig({
   test: {

@@ -107,26 +107,31 @@ writeFileSync(
   ssmParameters: [/golden/]
 stages:
   prod:
+    trust: [local-dev]
     regions: [${REGION}, us-east-1]
     ssmParameter: /images/web/prod
     tags: { Team: platform }
 `,
 );
-// A passing verdict for the newest image, as \`imagegate test\` would write it.
-const { sealVerdict, writeVerdict } = await import(join(ROOT, 'dist/evidence/seal.js'));
-writeVerdict(
+// A passing verdict for the newest image, signed with the demo's development key as
+// \`imagegate test\` signs it (the stage trusts \`local-dev\`).
+const { writeSignedVerdict } = await import(join(ROOT, 'dist/evidence/sign.js'));
+const { signerFor } = await import(join(ROOT, 'dist/evidence/setup.js'));
+const at = new Date().toISOString();
+await writeSignedVerdict(
   join(DEMO, '.imagegate', 'verdicts'),
-  sealVerdict({
+  {
     schema: 'imagegate.verdict/v1',
     artifact: { kind: 'ami', id: web.new, region: REGION, reference: web.new },
     git: { sha: '0'.repeat(40), dirty: false },
     suites: [],
     target: { kind: 'ec2' },
-    timings: { startedAt: new Date().toISOString(), finishedAt: new Date().toISOString() },
+    timings: { startedAt: at, finishedAt: at },
     passed: true,
     promotions: [],
     tool: { name: 'imagegate', version: 'demo' },
-  }),
+  },
+  signerFor('local-dev', { configDir: DEMO, stateDir: join(DEMO, '.imagegate') }),
 );
 
 // Two things moto lacks, served here for the demo only (the product is not changed to fit moto):

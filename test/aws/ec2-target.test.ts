@@ -2,8 +2,8 @@
  * The EC2 side of `imagegate test ami-…` against moto: what Ec2Target creates (an imported key
  * pair, a security group open to the caller's /32 only, an instance with IMDSv2 required),
  * every one tagged ephemeral with the run id, and that teardown removes all of it even when
- * the boot failed (here: nothing answers SSH, so boot gives up). SSH itself and the suites are
- * covered with a real sshd in test/integration/; moto runs no instance.
+ * the boot failed (here: nothing answers SSH, so boot gives up). SSH itself and the suites, with
+ * sshd containers standing in for the instance, are in ec2-target-ssh and test-command-ec2.
  */
 
 import type { AddressInfo } from 'node:net';
@@ -17,36 +17,27 @@ import {
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { Ec2Target } from '../../src/targets/ec2.js';
 import { InfraError } from '../../src/targets/target.js';
-import { awsEnv, CREDENTIALS, MANAGEMENT, MOTO_ENDPOINT, resetMoto, useEnv } from './helpers/moto.js';
-import { type MotoProxy, startMotoProxy } from './helpers/proxy.js';
-import { MotoWorld, type SeededImage } from './helpers/world.js';
+import { CREDENTIALS, MANAGEMENT } from './helpers/moto.js';
+import { useMoto } from './helpers/session.js';
+import type { SeededImage } from './helpers/world.js';
 
 const REGION = 'eu-west-1';
 const RUN = '20261205T101500-0badc0de';
-let proxy: MotoProxy;
-let world: MotoWorld;
-let restoreEnv: () => void;
+const moto = useMoto({ region: REGION });
 let image: SeededImage;
 /** Accepts and closes at once: an "instance" whose sshd is not up. */
 let closed: Server;
 
 beforeAll(async () => {
-  proxy = await startMotoProxy(MOTO_ENDPOINT);
-  world = new MotoWorld(MOTO_ENDPOINT, proxy.age);
-  restoreEnv = useEnv(awsEnv(proxy.endpoint, REGION));
   closed = createServer((s) => s.destroy());
   await new Promise<void>((r) => closed.listen(0, '127.0.0.1', r));
 });
 afterAll(async () => {
-  restoreEnv();
   closed.close();
-  await proxy.close();
 });
 beforeEach(async () => {
-  await resetMoto();
-  proxy.reset();
-  proxy.instanceAddress('127.0.0.1');
-  image = await world.image(MANAGEMENT, REGION, 'web-under-test');
+  moto.proxy.instanceAddress('127.0.0.1');
+  image = await moto.world.image(MANAGEMENT, REGION, 'web-under-test');
 });
 
 const tagsOf = (tags: Array<{ Key?: string; Value?: string }> | undefined) =>
@@ -55,7 +46,7 @@ const tagsOf = (tags: Array<{ Key?: string; Value?: string }> | undefined) =>
 describe('Ec2Target against moto', () => {
   it('launches with its own key pair and /32 security group, IMDSv2, tags; teardown removes everything', async () => {
     const target = new Ec2Target({
-      ec2: new EC2Client({ region: REGION, endpoint: proxy.endpoint, credentials: CREDENTIALS }),
+      ec2: new EC2Client({ region: REGION, endpoint: moto.proxy.endpoint, credentials: CREDENTIALS }),
       region: REGION,
       mark: { runId: RUN, ttlSeconds: 3600 },
       detectCidr: async () => '203.0.113.7/32',
@@ -73,7 +64,7 @@ describe('Ec2Target against moto', () => {
     expect(booted).toBeInstanceOf(InfraError);
     expect(String(booted)).toMatch(/SSH to i-\w+ at 127\.0\.0\.1:\d+ did not answer/);
 
-    const ec2 = world.ec2(MANAGEMENT, REGION);
+    const ec2 = moto.world.ec2(MANAGEMENT, REGION);
     const [instance] =
       (await ec2.send(new DescribeInstancesCommand({}))).Reservations?.flatMap((r) => r.Instances ?? []) ??
       [];

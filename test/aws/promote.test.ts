@@ -14,23 +14,22 @@ import {
 } from '@aws-sdk/client-ec2';
 import { CloseAccountCommand } from '@aws-sdk/client-organizations';
 import { GetParameterCommand } from '@aws-sdk/client-ssm';
-import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+import { beforeEach, describe, expect, it } from 'vitest';
 import type { StagesConfig } from '../../src/config/types.js';
 import { UserError } from '../../src/core/errors.js';
 import { readPromotionLines } from '../../src/promote/records.js';
 import { promoteArtifact } from '../../src/promote/run.js';
 import { installDevKey } from '../helpers/evidence.js';
 import { makeVerdict, storeVerdict } from '../helpers/verdicts.js';
-import { awsEnv, MANAGEMENT, MOTO_ENDPOINT, resetMoto, useEnv } from './helpers/moto.js';
-import { isMutating, type MotoProxy, startMotoProxy } from './helpers/proxy.js';
-import { MotoWorld, type SeededImage } from './helpers/world.js';
+import { MANAGEMENT, useEnv } from './helpers/moto.js';
+import { isMutating } from './helpers/proxy.js';
+import { useMoto } from './helpers/session.js';
+import type { SeededImage } from './helpers/world.js';
 
 const ROLE = 'arn:aws:iam::{account}:role/imagegate-promote';
 const SSM = '/images/web/prod';
+const moto = useMoto();
 
-let proxy: MotoProxy;
-let world: MotoWorld;
-let restoreEnv: () => void;
 let stateDir: string;
 let source: SeededImage;
 let accounts: Record<string, string>;
@@ -41,29 +40,17 @@ function passingEvidence(image: SeededImage, passed = true): void {
   storeVerdict(stateDir, makeVerdict({ kind: 'ami', id: image.id, region: image.region }, passed));
 }
 
-beforeAll(async () => {
-  proxy = await startMotoProxy(MOTO_ENDPOINT);
-  world = new MotoWorld(MOTO_ENDPOINT, proxy.age);
-  restoreEnv = useEnv(awsEnv(proxy.endpoint));
-});
-afterAll(async () => {
-  restoreEnv();
-  await proxy.close();
-});
-
 beforeEach(async () => {
-  await resetMoto();
-  proxy.reset();
   stateDir = mkdtempSync(join(tmpdir(), 'aws-promote-'));
   installDevKey(stateDir);
-  const org = await world.organization([
+  const org = await moto.world.organization([
     { name: 'member', ou: 'prod' },
     { name: 'child', ou: 'prod/child' },
     { name: 'suspended', ou: 'prod' },
     { name: 'outside' },
   ]);
   accounts = org.accounts;
-  await world.organizations().send(new CloseAccountCommand({ AccountId: accounts.suspended }));
+  await moto.world.organizations().send(new CloseAccountCommand({ AccountId: accounts.suspended }));
   stages = {
     prod: {
       trust: ['local-dev'],
@@ -73,7 +60,7 @@ beforeEach(async () => {
       ssmParameter: SSM,
     },
   };
-  source = await world.image(MANAGEMENT, 'eu-west-1', 'web-20261128', { tags: { OS: 'debian-12' } });
+  source = await moto.world.image(MANAGEMENT, 'eu-west-1', 'web-20261128', { tags: { OS: 'debian-12' } });
 });
 
 const promote = (extra: Partial<Parameters<typeof promoteArtifact>[0]> = {}) =>
@@ -84,7 +71,7 @@ describe('imagegate promote against moto', () => {
     await expect(promote()).rejects.toThrow(/verdict|evidence/i);
     passingEvidence(source, false);
     await expect(promote()).rejects.toThrow(/refused: .* records a failed test/);
-    expect(proxy.calls.filter(isMutating)).toEqual([]);
+    expect(moto.proxy.calls.filter(isMutating)).toEqual([]);
   });
 
   it('dry run: the OU and its child OU receive it, the suspended and outside accounts do not', async () => {
@@ -94,18 +81,18 @@ describe('imagegate promote against moto', () => {
     if (r.plan.kind !== 'aws') return;
     expect(r.plan.recipients.map((x) => x.account).sort()).toEqual([accounts.child, accounts.member].sort());
     expect(r.plan.actions.map((a) => a.kind)).toContain('copy');
-    expect(proxy.calls.filter(isMutating)).toEqual([]);
+    expect(moto.proxy.calls.filter(isMutating)).toEqual([]);
   });
 
   it('copies to the second region, shares with the OU, tags, sets SSM; a re-run copies nothing again', async () => {
     passingEvidence(source);
     const first = await promote();
     expect(first.changed).toBe(true);
-    const copies = proxy.calls.filter((c) => c.action === 'CopyImage');
+    const copies = moto.proxy.calls.filter((c) => c.action === 'CopyImage');
     expect(copies).toHaveLength(1);
     expect(copies[0]?.region).toBe('us-east-1');
 
-    const us = world.ec2(MANAGEMENT, 'us-east-1');
+    const us = moto.world.ec2(MANAGEMENT, 'us-east-1');
     const [copy] =
       (
         await us.send(
@@ -128,7 +115,7 @@ describe('imagegate promote against moto', () => {
       ['eu-west-1', source.id],
       ['us-east-1', copy?.ImageId as string],
     ] as const) {
-      const ec2 = world.ec2(MANAGEMENT, region);
+      const ec2 = moto.world.ec2(MANAGEMENT, region);
       const lp = await ec2.send(
         new DescribeImageAttributeCommand({ ImageId: id, Attribute: 'launchPermission' }),
       );
@@ -144,23 +131,23 @@ describe('imagegate promote against moto', () => {
         const users = (perm.CreateVolumePermissions ?? []).map((p) => p.UserId).sort();
         expect(users).toEqual([accounts.child, accounts.member].sort());
       }
-      const param = await world.ssm(MANAGEMENT, region).send(new GetParameterCommand({ Name: SSM }));
+      const param = await moto.world.ssm(MANAGEMENT, region).send(new GetParameterCommand({ Name: SSM }));
       expect(param.Parameter?.Value).toBe(id);
     }
     // Each receiving account wrote the promotion tags on its own view, through its role.
-    const viewTags = proxy.calls.filter((c) => c.action === 'CreateTags' && c.account !== MANAGEMENT);
+    const viewTags = moto.proxy.calls.filter((c) => c.action === 'CreateTags' && c.account !== MANAGEMENT);
     expect(new Set(viewTags.map((c) => c.account))).toEqual(new Set([accounts.member, accounts.child]));
     expect(readPromotionLines(stateDir)).toHaveLength(1);
 
-    proxy.calls.length = 0;
+    moto.proxy.calls.length = 0;
     await promote();
-    expect(proxy.calls.filter((c) => c.action === 'CopyImage')).toEqual([]);
-    expect(proxy.calls.filter(isMutating)).toEqual([]);
+    expect(moto.proxy.calls.filter((c) => c.action === 'CopyImage')).toEqual([]);
+    expect(moto.proxy.calls.filter(isMutating)).toEqual([]);
   });
 
   it('a copy that ends failed is reported (exit 3) and not tagged as promoted', async () => {
     passingEvidence(source);
-    proxy.failCopies();
+    moto.proxy.failCopies();
     const err = await promote().then(
       () => undefined,
       (e: unknown) => e,
@@ -168,9 +155,9 @@ describe('imagegate promote against moto', () => {
     expect(err).toBeInstanceOf(UserError);
     expect((err as UserError).exitCode).toBe(3);
     expect((err as Error).message).toMatch(/copy ami-\w+ in \d{12}\/us-east-1 is failed/);
-    const copyId = proxy.calls.find((c) => c.action === 'CopyImage')?.imageId;
+    const copyId = moto.proxy.calls.find((c) => c.action === 'CopyImage')?.imageId;
     expect(copyId).toMatch(/^ami-/);
-    const taggedCopy = proxy.calls.filter(
+    const taggedCopy = moto.proxy.calls.filter(
       (c) => c.action === 'CreateTags' && Object.values(c.params).includes(String(copyId)),
     );
     expect(taggedCopy).toEqual([]);
@@ -179,7 +166,7 @@ describe('imagegate promote against moto', () => {
 
   it('from a member account, listing the OU is refused: promotion stops before changing anything', async () => {
     // Organizations answers OU listings only in the management account or a delegated admin.
-    source = await world.image(accounts.member as string, 'eu-west-1', 'member-web-20261128');
+    source = await moto.world.image(accounts.member as string, 'eu-west-1', 'member-web-20261128');
     passingEvidence(source);
     const restore = useEnv({ AWS_ACCESS_KEY_ID: `as-${accounts.member}` });
     try {
@@ -189,6 +176,6 @@ describe('imagegate promote against moto', () => {
     } finally {
       restore();
     }
-    expect(proxy.calls.filter(isMutating)).toEqual([]);
+    expect(moto.proxy.calls.filter(isMutating)).toEqual([]);
   });
 });

@@ -9,17 +9,15 @@ import { type ChildProcess, execFileSync, spawn } from 'node:child_process';
 import { existsSync, mkdtempSync, readdirSync, readFileSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { afterAll, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../../src/cli/prune.js';
 import { runCommand } from '../helpers/cli.js';
-import { awsEnv, MANAGEMENT, MOTO_ENDPOINT, resetMoto, useEnv } from './helpers/moto.js';
-import { type MotoProxy, startMotoProxy } from './helpers/proxy.js';
-import { MotoWorld, type SeededImage } from './helpers/world.js';
+import { MANAGEMENT } from './helpers/moto.js';
+import { useMoto } from './helpers/session.js';
+import type { SeededImage } from './helpers/world.js';
 
 const ROOT = new URL('../../', import.meta.url).pathname;
-let proxy: MotoProxy;
-let world: MotoWorld;
-let restoreEnv: () => void;
+const moto = useMoto();
 let dir: string;
 let old: SeededImage;
 
@@ -46,22 +44,13 @@ function ensureBuilt(): void {
 
 beforeAll(async () => {
   ensureBuilt();
-  proxy = await startMotoProxy(MOTO_ENDPOINT);
-  world = new MotoWorld(MOTO_ENDPOINT, proxy.age);
-  restoreEnv = useEnv(awsEnv(proxy.endpoint));
 }, 180_000);
-afterAll(async () => {
-  restoreEnv();
-  await proxy.close();
-});
 
 beforeEach(async () => {
-  await resetMoto();
-  proxy.reset();
   dir = mkdtempSync(join(tmpdir(), 'aws-prune-kill-'));
   const family = { 'imagegate:family': 'web' };
-  await world.image(MANAGEMENT, 'eu-west-1', 'web-new', { tags: family });
-  old = await world.image(MANAGEMENT, 'eu-west-1', 'web-old', { ageDays: 400, tags: family });
+  await moto.world.image(MANAGEMENT, 'eu-west-1', 'web-new', { tags: family });
+  old = await moto.world.image(MANAGEMENT, 'eu-west-1', 'web-old', { ageDays: 400, tags: family });
   writeFileSync(
     join(dir, 'imagegate.yaml'),
     [
@@ -85,7 +74,7 @@ const events = (log: string) =>
 describe('prune --apply killed mid-deregistration', () => {
   it('the next run with the same audit log deletes the snapshot the killed one left', async () => {
     const log = join(dir, 'audit.jsonl');
-    proxy.fault({ action: 'DeleteSnapshot', hang: true, code: 'unused' });
+    moto.proxy.fault({ action: 'DeleteSnapshot', hang: true, code: 'unused' });
     const child: ChildProcess = spawn(
       process.execPath,
       [
@@ -101,14 +90,15 @@ describe('prune --apply killed mid-deregistration', () => {
       { env: { ...process.env }, stdio: 'ignore' },
     );
     const exited = new Promise<NodeJS.Signals | null>((r) => child.on('exit', (_code, signal) => r(signal)));
-    await proxy.nextCall('DeleteSnapshot');
+    await moto.proxy.nextCall('DeleteSnapshot');
     child.kill('SIGKILL');
     expect(await exited).toBe('SIGKILL');
-    proxy.clearFaults();
+    moto.proxy.clearFaults();
 
     // Killed after the deregistration, before its snapshot: the image is gone, its snapshot is not.
-    expect(await world.imageIds(MANAGEMENT, 'eu-west-1')).not.toContain(old.id);
-    for (const s of old.snapshotIds) expect(await world.snapshotIds(MANAGEMENT, 'eu-west-1')).toContain(s);
+    expect(await moto.world.imageIds(MANAGEMENT, 'eu-west-1')).not.toContain(old.id);
+    for (const s of old.snapshotIds)
+      expect(await moto.world.snapshotIds(MANAGEMENT, 'eu-west-1')).toContain(s);
     const before = events(log);
     expect(before.map((e) => e.event)).toContain('intent');
     expect(before.map((e) => e.event)).not.toContain('snapshots-done');
@@ -127,7 +117,7 @@ describe('prune --apply killed mid-deregistration', () => {
     };
     expect(report.apply.resumed).toEqual([expect.objectContaining({ imageId: old.id, status: 'done' })]);
     for (const s of old.snapshotIds)
-      expect(await world.snapshotIds(MANAGEMENT, 'eu-west-1')).not.toContain(s);
+      expect(await moto.world.snapshotIds(MANAGEMENT, 'eu-west-1')).not.toContain(s);
     expect(events(log).filter((e) => e.event === 'snapshots-done' && e.imageId === old.id)).toHaveLength(1);
   });
 });

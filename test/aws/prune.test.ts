@@ -27,40 +27,27 @@ import {
   TerminateInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../../src/cli/prune.js';
 import { runCommand } from '../helpers/cli.js';
-import { awsEnv, MANAGEMENT, MOTO_ENDPOINT, resetMoto, useEnv } from './helpers/moto.js';
-import { isMutating, type MotoProxy, startMotoProxy } from './helpers/proxy.js';
-import { MotoWorld, type SeededImage } from './helpers/world.js';
+import { MANAGEMENT } from './helpers/moto.js';
+import { isMutating } from './helpers/proxy.js';
+import { useMoto } from './helpers/session.js';
+import type { SeededImage } from './helpers/world.js';
 
 const REGIONS = ['eu-west-1', 'us-east-1'];
 const FAMILY = 'imagegate:family';
+const moto = useMoto();
 
-let proxy: MotoProxy;
-let restoreEnv: () => void;
-let world: MotoWorld;
 let dir: string;
 let A: string; // owns the images
 let B: string; // runs workloads from them
 let img: Record<string, SeededImage>;
 let orgId: string;
 
-beforeAll(async () => {
-  proxy = await startMotoProxy(MOTO_ENDPOINT);
-  world = new MotoWorld(MOTO_ENDPOINT, proxy.age);
-  restoreEnv = useEnv(awsEnv(proxy.endpoint));
-});
-afterAll(async () => {
-  restoreEnv();
-  await proxy.close();
-});
-
 beforeEach(async () => {
-  await resetMoto();
-  proxy.reset();
   dir = mkdtempSync(join(tmpdir(), 'aws-prune-'));
-  const org = await world.organization([{ name: 'images' }, { name: 'apps' }]);
+  const org = await moto.world.organization([{ name: 'images' }, { name: 'apps' }]);
   A = org.accounts.images as string;
   B = org.accounts.apps as string;
   orgId = org.id;
@@ -97,7 +84,7 @@ async function seed(): Promise<Record<string, SeededImage>> {
   const web = { [FAMILY]: 'web' };
   const out: Record<string, SeededImage> = {};
   const batch = async (region: string, ageDays: number, specs: Array<[string, Record<string, string>]>) => {
-    const made = await world.images(
+    const made = await moto.world.images(
       A,
       region,
       ageDays,
@@ -136,7 +123,7 @@ async function seed(): Promise<Record<string, SeededImage>> {
   ]);
   await batch('us-east-1', 400, [['api-old', api]]);
 
-  const ec2A = world.ec2(A, eu);
+  const ec2A = moto.world.ec2(A, eu);
   await ec2A.send(new RunInstancesCommand({ ImageId: out['web-running']?.id, MinCount: 1, MaxCount: 1 }));
   const stopped = await ec2A.send(
     new RunInstancesCommand({ ImageId: out['web-stopped']?.id, MinCount: 1, MaxCount: 1 }),
@@ -155,13 +142,13 @@ async function seed(): Promise<Record<string, SeededImage>> {
       LaunchTemplateData: { ImageId: out['web-lt-nondefault']?.id },
     }),
   );
-  await world.ec2(B, eu).send(
+  await moto.world.ec2(B, eu).send(
     new CreateLaunchTemplateCommand({
       LaunchTemplateName: 'consumer',
       LaunchTemplateData: { ImageId: out['web-lt-other-account']?.id },
     }),
   );
-  const asg = world.asg(A, eu);
+  const asg = moto.world.asg(A, eu);
   await asg.send(
     new CreateLaunchConfigurationCommand({
       LaunchConfigurationName: 'web-lc',
@@ -178,7 +165,7 @@ async function seed(): Promise<Record<string, SeededImage>> {
       AvailabilityZones: ['eu-west-1a'],
     }),
   );
-  await world
+  await moto.world
     .ssm(B, eu)
     .send(
       new PutParameterCommand({ Name: '/golden/web/current', Value: out['web-ssm']?.id, Type: 'String' }),
@@ -224,8 +211,8 @@ async function seed(): Promise<Record<string, SeededImage>> {
  */
 async function seedIssue14Sources(out: Record<string, SeededImage>): Promise<void> {
   const eu = 'eu-west-1';
-  const ec2A = world.ec2(A, eu);
-  const ec2B = world.ec2(B, eu);
+  const ec2A = moto.world.ec2(A, eu);
+  const ec2B = moto.world.ec2(B, eu);
   await ec2A.send(
     new RequestSpotInstancesCommand({
       Type: 'persistent',
@@ -270,12 +257,12 @@ async function seedIssue14Sources(out: Record<string, SeededImage>): Promise<voi
     );
     if (ids?.length) await ec2.send(new TerminateInstancesCommand({ InstanceIds: ids }));
   }
-  await world.iamRole(A, 'batch-service');
-  await world.iamRole(A, 'batch-instance');
+  await moto.world.iamRole(A, 'batch-service');
+  await moto.world.iamRole(A, 'batch-instance');
   const subnet = (await ec2A.send(new DescribeSubnetsCommand({}))).Subnets?.[0]?.SubnetId as string;
   const group = (await ec2A.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups?.[0]
     ?.GroupId as string;
-  await world.batch(A, eu).send(
+  await moto.world.batch(A, eu).send(
     new CreateComputeEnvironmentCommand({
       computeEnvironmentName: 'gpu-jobs',
       type: 'MANAGED',
@@ -293,12 +280,12 @@ async function seedIssue14Sources(out: Record<string, SeededImage>): Promise<voi
       },
     }),
   );
-  proxy.imageBuilder.recipe(B, eu, {
+  moto.proxy.imageBuilder.recipe(B, eu, {
     name: 'app-on-web',
     parentImage: out['web-image-builder']?.id as string,
     pipeline: 'nightly-app',
   });
-  const ssmA = world.ssm(A, eu);
+  const ssmA = moto.world.ssm(A, eu);
   await ssmA.send(
     new PutParameterCommand({
       Name: '/golden/web/secure',
@@ -346,7 +333,7 @@ const retiring = (r: JsonReport) =>
 describe('imagegate prune against moto', () => {
   it('dry run: plans exactly the unused old images, says why each other one stays, changes nothing', async () => {
     const accounts = [MANAGEMENT, A, B];
-    const before = await world.state(accounts, REGIONS);
+    const before = await moto.world.state(accounts, REGIONS);
     const { report, exitCode } = await prune();
 
     expect(exitCode).toBe(0);
@@ -389,13 +376,13 @@ describe('imagegate prune against moto', () => {
       expect(why(k)).not.toMatch(/in-use: instance/);
     expect(why('api-new')).toMatch(/newest/);
 
-    expect(proxy.calls.filter(isMutating)).toEqual([]);
+    expect(moto.proxy.calls.filter(isMutating)).toEqual([]);
     // Every member account was reached by assuming the configured role, never by other means.
-    const assumed = proxy.calls.filter((c) => c.action === 'AssumeRole').map((c) => c.params.RoleArn);
+    const assumed = moto.proxy.calls.filter((c) => c.action === 'AssumeRole').map((c) => c.params.RoleArn);
     for (const a of accounts) expect(assumed).toContain(`arn:aws:iam::${a}:role/imagegate-prune`);
     // One session per account-region, shared by the EC2, Auto Scaling and SSM clients there.
     expect(assumed).toHaveLength(accounts.length * REGIONS.length);
-    expect(await world.state(accounts, REGIONS)).toEqual(before);
+    expect(await moto.world.state(accounts, REGIONS)).toEqual(before);
   });
 
   it('--apply deregisters exactly the planned images and their snapshots; a second run is a no-op', async () => {
@@ -409,8 +396,8 @@ describe('imagegate prune against moto', () => {
     const gone = RETIRED.map((k) => img[k] as SeededImage);
     const kept = Object.values(img).filter((i) => !gone.includes(i));
     for (const region of REGIONS) {
-      const left = await world.imageIds(A, region);
-      const snaps = await world.snapshotIds(A, region);
+      const left = await moto.world.imageIds(A, region);
+      const snaps = await moto.world.snapshotIds(A, region);
       for (const i of gone.filter((g) => g.region === region)) {
         expect(left).not.toContain(i.id);
         for (const s of i.snapshotIds) expect(snaps).not.toContain(s);
@@ -431,11 +418,11 @@ describe('imagegate prune against moto', () => {
         .sort(),
     ).toEqual([...RETIRED].sort());
 
-    proxy.calls.length = 0;
+    moto.proxy.calls.length = 0;
     const again = await prune('--apply', '--audit-log', log);
     expect(again.exitCode).toBe(0);
     expect(retiring(again.report)).toEqual([]);
-    expect(proxy.calls.filter(isMutating)).toEqual([]);
+    expect(moto.proxy.calls.filter(isMutating)).toEqual([]);
   });
 
   it('staged retirement: --apply deprecates, and re-running changes nothing until the next stage is due', async () => {
@@ -445,23 +432,25 @@ describe('imagegate prune against moto', () => {
     expect(first.report.apply?.outcomes.map((o) => [name(o.imageId), o.status]).sort()).toEqual(
       [...RETIRED].sort().map((k) => [k, 'done']),
     );
-    expect(proxy.calls.filter((c) => c.action === 'EnableImageDeprecation')).toHaveLength(RETIRED.length);
-    expect(proxy.calls.filter((c) => c.action === 'DeregisterImage')).toEqual([]);
+    expect(moto.proxy.calls.filter((c) => c.action === 'EnableImageDeprecation')).toHaveLength(
+      RETIRED.length,
+    );
+    expect(moto.proxy.calls.filter((c) => c.action === 'DeregisterImage')).toEqual([]);
 
     // The deprecation time is the next whole minute; run again once it has passed.
     vi.useFakeTimers({ toFake: ['Date'], now: Date.now() + 2 * 60_000 });
-    proxy.calls.length = 0;
+    moto.proxy.calls.length = 0;
     const second = await prune('--apply', '--audit-log', log).finally(() => vi.useRealTimers());
     expect(second.exitCode).toBe(0);
     expect(retiring(second.report)).toEqual([]);
     for (const k of RETIRED) {
       expect(byName(second.report)[k]?.reasons.map((r) => r.code)).toContain('retiring');
     }
-    expect(proxy.calls.filter(isMutating)).toEqual([]);
+    expect(moto.proxy.calls.filter(isMutating)).toEqual([]);
   });
 
   it('a role that cannot be assumed closes that account: its shares stay, exit 3', async () => {
-    proxy.fault({
+    moto.proxy.fault({
       action: 'AssumeRole',
       when: (p) => String(p.RoleArn).includes(`::${B}:`),
       code: 'AccessDenied',
@@ -474,16 +463,16 @@ describe('imagegate prune against moto', () => {
     // Shared with B, whose usage is unknown: kept. Images no one else can launch still go.
     expect(byName(report)['web-shared-in-scope']?.action).toBe('keep');
     expect(byName(report)['web-shared-in-scope']?.reasons.map((r) => r.code)).toContain('scope-incomplete');
-    expect(await world.imageIds(A, 'eu-west-1')).toContain(img['web-shared-in-scope']?.id);
-    expect(await world.imageIds(A, 'eu-west-1')).not.toContain(img['web-free-1']?.id);
+    expect(await moto.world.imageIds(A, 'eu-west-1')).toContain(img['web-shared-in-scope']?.id);
+    expect(await moto.world.imageIds(A, 'eu-west-1')).not.toContain(img['web-free-1']?.id);
   });
 
   it('an API failing mid-listing closes that account-region only, exit 3', async () => {
     // The first launch template version listing in A/eu-west-1 answers; the next one is denied.
-    await world
+    await moto.world
       .ec2(A, 'eu-west-1')
       .send(new CreateLaunchTemplateCommand({ LaunchTemplateName: 'second', LaunchTemplateData: {} }));
-    proxy.fault({
+    moto.proxy.fault({
       action: 'DescribeLaunchTemplateVersions',
       account: A,
       region: 'eu-west-1',
@@ -497,14 +486,14 @@ describe('imagegate prune against moto', () => {
       expect.objectContaining({ account: A, region: 'eu-west-1', source: 'launch-template' }),
     ]);
     expect(retiring(report)).toEqual(['api-old']);
-    const left = await world.imageIds(A, 'eu-west-1');
+    const left = await moto.world.imageIds(A, 'eu-west-1');
     for (const k of RETIRED.filter((r) => r !== 'api-old')) expect(left).toContain(img[k]?.id);
-    expect(await world.imageIds(A, 'us-east-1')).not.toContain(img['api-old']?.id);
+    expect(await moto.world.imageIds(A, 'us-east-1')).not.toContain(img['api-old']?.id);
   });
 
   it("a usage source failing only at --apply's re-check is reported: exit 3, failures, skipped images", async () => {
     // The survey's listing in B answers; the re-check right before acting is denied.
-    proxy.fault({
+    moto.proxy.fault({
       action: 'DescribeLaunchConfigurations',
       account: B,
       region: 'eu-west-1',
@@ -523,12 +512,12 @@ describe('imagegate prune against moto', () => {
     const outcome = (k: string) => report.apply?.outcomes.find((o) => o.imageId === img[k]?.id)?.status;
     expect(outcome('web-shared-in-scope')).toBe('skipped');
     for (const k of ['web-free-1', 'web-free-2', 'api-old']) expect(outcome(k)).toBe('done');
-    expect(await world.imageIds(A, 'eu-west-1')).toContain(img['web-shared-in-scope']?.id);
+    expect(await moto.world.imageIds(A, 'eu-west-1')).toContain(img['web-shared-in-scope']?.id);
   });
 
   it('the last instance check before a deregistration failing is reported too: exit 3', async () => {
     // Only the per-image check (one image-id value) fails; the batch re-check names several.
-    proxy.fault({
+    moto.proxy.fault({
       action: 'DescribeInstances',
       account: A,
       region: 'eu-west-1',
@@ -545,6 +534,6 @@ describe('imagegate prune against moto', () => {
     const skipped = report.apply?.outcomes.filter((o) => o.status === 'skipped') ?? [];
     expect(skipped).toHaveLength(1);
     expect(skipped[0]?.detail).toMatch(/instances could not be re-checked: .*UnauthorizedOperation/);
-    expect(await world.imageIds(A, 'eu-west-1')).toContain(skipped[0]?.imageId);
+    expect(await moto.world.imageIds(A, 'eu-west-1')).toContain(skipped[0]?.imageId);
   });
 });

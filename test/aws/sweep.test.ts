@@ -13,30 +13,18 @@ import {
   RunInstancesCommand,
   type Tag,
 } from '@aws-sdk/client-ec2';
-import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
+import { afterEach, beforeEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../../src/cli/sweep.js';
 import { ephemeralTags } from '../../src/targets/labels.js';
 import { runCommand } from '../helpers/cli.js';
-import { awsEnv, MANAGEMENT, MOTO_ENDPOINT, resetMoto, useEnv } from './helpers/moto.js';
-import { isMutating, type MotoProxy, startMotoProxy } from './helpers/proxy.js';
-import { MotoWorld } from './helpers/world.js';
+import { MANAGEMENT } from './helpers/moto.js';
+import { isMutating } from './helpers/proxy.js';
+import { useMoto } from './helpers/session.js';
 
 const REGION = 'eu-west-1';
-let proxy: MotoProxy;
-let world: MotoWorld;
-let restoreEnv: () => void;
+const moto = useMoto({ region: REGION });
 let leaked: { instance: string; key: string; group: string };
 let kept: { untagged: string; young: string };
-
-beforeAll(async () => {
-  proxy = await startMotoProxy(MOTO_ENDPOINT);
-  world = new MotoWorld(MOTO_ENDPOINT, proxy.age);
-  restoreEnv = useEnv(awsEnv(proxy.endpoint, REGION));
-});
-afterAll(async () => {
-  restoreEnv();
-  await proxy.close();
-});
 
 /** The tags `imagegate test` writes, as a run `hoursAgo` hours old with a two-hour TTL. */
 function runTags(runId: string, hoursAgo: number): Tag[] {
@@ -49,10 +37,8 @@ function runTags(runId: string, hoursAgo: number): Tag[] {
 }
 
 beforeEach(async () => {
-  await resetMoto();
-  proxy.reset();
-  const ec2 = world.ec2(MANAGEMENT, REGION);
-  const image = await world.image(MANAGEMENT, REGION, 'under-test');
+  const ec2 = moto.world.ec2(MANAGEMENT, REGION);
+  const image = await moto.world.image(MANAGEMENT, REGION, 'under-test');
   const old = runTags('20261205T010000-deadbeef', 5);
   const group = await ec2.send(
     new CreateSecurityGroupCommand({
@@ -88,7 +74,7 @@ afterEach(() => {
 });
 
 async function liveInstances(): Promise<string[]> {
-  const out = await world.ec2(MANAGEMENT, REGION).send(new DescribeInstancesCommand({}));
+  const out = await moto.world.ec2(MANAGEMENT, REGION).send(new DescribeInstancesCommand({}));
   return (out.Reservations ?? [])
     .flatMap((r) => r.Instances ?? [])
     .filter((i) => i.State?.Name !== 'terminated')
@@ -119,7 +105,7 @@ describe('imagegate sweep --region against moto', () => {
     );
     expect(report.found.find((c) => c.id === kept.young)?.expiry.expired).toBe(false);
     expect(report.found.some((c) => c.id === kept.untagged)).toBe(false);
-    expect(proxy.calls.filter(isMutating)).toEqual([]);
+    expect(moto.proxy.calls.filter(isMutating)).toEqual([]);
   });
 
   it('--apply removes exactly the expired instance, key pair and security group', async () => {
@@ -127,7 +113,7 @@ describe('imagegate sweep --region against moto', () => {
     expect(exitCode).toBe(0);
     expect(report.outcomes.every((o) => o.removed)).toBe(true);
     expect(await liveInstances()).toEqual([kept.untagged, kept.young].sort());
-    const ec2 = world.ec2(MANAGEMENT, REGION);
+    const ec2 = moto.world.ec2(MANAGEMENT, REGION);
     const keys = (await ec2.send(new DescribeKeyPairsCommand({}))).KeyPairs?.map((k) => k.KeyPairId) ?? [];
     expect(keys).not.toContain(leaked.key);
     const groups = (await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups?.map(
@@ -135,9 +121,9 @@ describe('imagegate sweep --region against moto', () => {
     );
     expect(groups).not.toContain(leaked.group);
 
-    proxy.calls.length = 0;
+    moto.proxy.calls.length = 0;
     const again = await sweep('--apply');
     expect(expiredIds(again.report)).toEqual([]);
-    expect(proxy.calls.filter(isMutating)).toEqual([]);
+    expect(moto.proxy.calls.filter(isMutating)).toEqual([]);
   });
 });

@@ -3,7 +3,9 @@
  * account-region: pagination with MaxResults/NextToken (no token after the last page), the
  * filters we send, IncludeDisabled/IncludeDeprecated, and mutations that change later answers.
  * Tests wire it in with aws-sdk-client-mock; the benchmark wires it straight into `send` with
- * latency (sinon would keep every response alive).
+ * latency (sinon would keep every response alive). It is the one shared fake for what moto
+ * cannot do in test time (thousands of images, pacing at scale); behaviour at small scale is
+ * tested against moto in test/aws/.
  */
 import type { Image, Instance, LaunchPermission } from '@aws-sdk/client-ec2';
 

@@ -46,6 +46,13 @@
  * 11. **Instance addresses.** moto's instances have made-up addresses nothing answers on;
  *    after `instanceAddress(ip)` DescribeInstances reports that address instead, so an SSH
  *    attempt fails at once (or reaches a container standing in for the instance).
+ * 12. **Console output.** moto answers GetConsoleOutput with a fixed 2006 kernel log and no
+ *    SSH host key fingerprints; after `consoleOutput(text)` every instance's console is `text`
+ *    (a test prints the fingerprints of the sshd standing in for the instance, as cloud-init does).
+ * 13. **Boot states.** moto's instances are `running` at once and never fail to boot. After
+ *    `bootStates(steps, reason)` each DescribeInstances answer shows the next state of `steps`
+ *    (the last one stays), `terminated` with `reason` as AWS reports a failed launch, until the
+ *    product calls TerminateInstances; from then on moto's own state shows.
  *
  * It also records every call (service, action, account, region) so tests can assert that a dry
  * run made no mutating call.
@@ -105,8 +112,15 @@ export interface MotoProxy {
       r: { name: string; parentImage: string; pipeline?: string },
     ): void;
   };
-  /** Report every instance's public and private address as `ip` (see 11. above). */
-  instanceAddress(ip: string): void;
+  /** Report every instance's public address as `ip`, its private one as `privateIp` (see 11. above). */
+  instanceAddress(ip: string, privateIp?: string): void;
+  /** Every instance's console output, as plain text; undefined: moto's own (see 12. above). */
+  consoleOutput(text: string | undefined): void;
+  /** States DescribeInstances shows, one per answer, until TerminateInstances (see 13. above). */
+  bootStates(
+    steps: Array<'pending' | 'running' | 'terminated'>,
+    reason?: { code: string; message: string },
+  ): void;
   /** From now on every CopyImage result ends `failed` (see 7. above). */
   failCopies(): void;
   /** Report `imageId` as created `days` ago from now on (see 4. above). */
@@ -129,7 +143,9 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
   const created = new Map<string, string>();
   const failing = new Set<string>();
   let failNewCopies = false;
-  let address: string | undefined;
+  let address: { public: string; private: string } | undefined;
+  let consoleText: string | undefined;
+  let boot: { steps: string[]; reason?: { code: string; message: string } } | undefined;
   const shares = new Map<string, { owner: string; region: string; grants: string[] }>();
   const viewTags = new Map<string, Map<string, string>>(); // `${account}|${imageId}` → tags
   const recipes = new Map<string, Array<{ name: string; parentImage: string; pipeline?: string }>>();
@@ -342,13 +358,32 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       }
       text = JSON.stringify(out);
     }
+    if (up.ok && service === 'ec2' && action === 'TerminateInstances') boot = undefined;
+    if (up.ok && boot && service === 'ec2' && action === 'DescribeInstances') {
+      const step = (boot.steps.length > 1 ? boot.steps.shift() : boot.steps[0]) ?? 'running';
+      const code = { pending: 0, running: 16, terminated: 48 }[step] ?? 16;
+      const reason = step === 'terminated' && boot.reason ? boot.reason : { code: '', message: '' };
+      text = text
+        .replace(
+          /<instanceState><code>\d+<\/code><name>[^<]*<\/name><\/instanceState>/g,
+          `<instanceState><code>${code}</code><name>${step}</name></instanceState>`,
+        )
+        .replace(
+          /<stateReason>.*?<\/stateReason>/g,
+          `<stateReason><code>${reason.code}</code><message>${reason.message}</message></stateReason>`,
+        );
+    }
     if (up.ok && address && service === 'ec2' && action === 'DescribeInstances') {
       text = text
-        .replace(/<ipAddress>[^<]*<\/ipAddress>/g, `<ipAddress>${address}</ipAddress>`)
+        .replace(/<ipAddress>[^<]*<\/ipAddress>/g, `<ipAddress>${address.public}</ipAddress>`)
         .replace(
           /<privateIpAddress>[^<]*<\/privateIpAddress>/g,
-          `<privateIpAddress>${address}</privateIpAddress>`,
+          `<privateIpAddress>${address.private}</privateIpAddress>`,
         );
+    }
+    if (up.ok && consoleText !== undefined && service === 'ec2' && action === 'GetConsoleOutput') {
+      const encoded = Buffer.from(consoleText).toString('base64');
+      text = text.replace(/<output>[^<]*<\/output>/, `<output>${encoded}</output>`);
     }
     if (up.ok && dataTypeFilter) {
       const out = JSON.parse(text) as { Parameters?: Array<{ DataType?: string }> };
@@ -385,12 +420,20 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       failing.clear();
       failNewCopies = false;
       address = undefined;
+      consoleText = undefined;
+      boot = undefined;
       shares.clear();
       viewTags.clear();
       keyAccount.clear();
     },
-    instanceAddress: (ip) => {
-      address = ip;
+    instanceAddress: (ip, privateIp = ip) => {
+      address = { public: ip, private: privateIp };
+    },
+    consoleOutput: (text) => {
+      consoleText = text;
+    },
+    bootStates: (steps, reason) => {
+      boot = { steps: [...steps], ...(reason ? { reason } : {}) };
     },
     failCopies: () => {
       failNewCopies = true;

@@ -9,6 +9,8 @@ import {
   DescribeImageAttributeCommand,
   DescribeImagesCommand,
   DescribeInstancesCommand,
+  DescribeKeyPairsCommand,
+  DescribeSecurityGroupsCommand,
   DescribeSnapshotsCommand,
   EC2Client,
   RegisterImageCommand,
@@ -245,5 +247,24 @@ export class MotoWorld {
       }
     }
     return out;
+  }
+
+  /**
+   * What a test run left alive in an account-region: instances not terminated, key pairs, and
+   * security groups other than the VPC's `default`. Empty after a clean teardown.
+   */
+  async leftovers(account: string, region: string): Promise<string[]> {
+    const ec2 = this.ec2(account, region);
+    const instances = ((await ec2.send(new DescribeInstancesCommand({}))).Reservations ?? [])
+      .flatMap((r) => r.Instances ?? [])
+      .filter((i) => i.State?.Name !== 'terminated')
+      .map((i) => i.InstanceId as string);
+    const keys = ((await ec2.send(new DescribeKeyPairsCommand({}))).KeyPairs ?? []).map(
+      (k) => k.KeyName as string,
+    );
+    const groups = ((await ec2.send(new DescribeSecurityGroupsCommand({}))).SecurityGroups ?? [])
+      .filter((g) => g.GroupName !== 'default')
+      .map((g) => g.GroupId as string);
+    return [...instances, ...keys, ...groups];
   }
 }

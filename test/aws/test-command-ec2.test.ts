@@ -1,46 +1,35 @@
+/**
+ * `imagegate test ami-…` end to end against moto, in-process: the command's own wiring
+ * (imagegate.yaml settings, AwsClients reading AWS_ENDPOINT_URL, Ec2Target, testArtifact,
+ * verdict, report, exit code). moto keeps the key pair, security group and instance; the
+ * instance's network endpoint is one real sshd container (the proxy reports its Docker network
+ * address as the instance's, port 22 as the command reaches a public IP), which receives the
+ * launch key as cloud-init would and whose host key fingerprint the console shows.
+ */
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { EC2Client, RunInstancesCommand, type RunInstancesCommandInput } from '@aws-sdk/client-ec2';
-import { mockClient } from 'aws-sdk-client-mock';
+import { DescribeInstancesCommand } from '@aws-sdk/client-ec2';
 import ssh2 from 'ssh2';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it, vi } from 'vitest';
 import { register } from '../../src/cli/test.js';
-import { fingerprint } from '../../src/transports/known-hosts.js';
 import { runCommand } from '../helpers/cli.js';
-import { consoleOutput, Ec2TargetWorld, type Ec2TargetWorldOptions } from '../helpers/ec2-target-world.js';
 import { requireDocker } from '../helpers/engines.js';
 import { readSignedVerdict } from '../helpers/evidence.js';
-import { authorizeKey, type SshdServer, startSshd } from '../helpers/sshd.js';
+import { type SshdServer, startSshd } from '../helpers/sshd.js';
+import { consoleText, hostFingerprint, installLaunchKeys } from './helpers/instance.js';
+import { MANAGEMENT } from './helpers/moto.js';
+import { useMoto } from './helpers/session.js';
+import type { SeededImage } from './helpers/world.js';
 
-/**
- * `imagegate test ami-…` end to end, in-process: the command's own wiring (imagegate.yaml
- * settings, AwsClients, Ec2Target, testArtifact, verdict, report, exit code). EC2 is mocked
- * (Ec2TargetWorld answers as the API documents); the "instance" is one real sshd container,
- * reached at its Docker network address on port 22 as the command would reach a public IP.
- */
-const ec2Mock = mockClient(EC2Client);
-const AMI = 'ami-0123456789abcdef0';
+const REGION = 'eu-west-1';
+const moto = useMoto({ region: REGION });
 const fixtures = new URL('../fixtures/targets/suites/', import.meta.url).pathname;
 let server: SshdServer;
 let dir: string;
-let world: Ec2TargetWorld;
+let image: SeededImage;
 /** Private halves of the launch keys the command generated, to prove none is printed. */
 let privateKeys: string[];
-
-function fakeEc2(opts: Ec2TargetWorldOptions = {}) {
-  const [, blob] = server.hostPublicKey.split(' ');
-  world = new Ec2TargetWorld(ec2Mock, {
-    // Like any EC2 instance just launched: unknown to Describe for a moment, then pending.
-    boot: ['NotFound', 'pending', 'running'],
-    publicIp: server.internalIp,
-    privateIp: server.internalIp,
-    console: consoleOutput(fingerprint(Buffer.from(blob!, 'base64'))),
-    onKeyImported: (key) => authorizeKey(server, key),
-    eniLinger: 0,
-    ...opts,
-  });
-}
 
 async function imagegateTest(args: string[]) {
   let stderr = '';
@@ -49,9 +38,9 @@ async function imagegateTest(args: string[]) {
     return true;
   });
   const r = await runCommand(register, 'test', [
-    AMI,
+    image.id,
     '--region',
-    'eu-west-1',
+    REGION,
     '--config',
     join(dir, 'imagegate.yaml'),
     '--out',
@@ -66,10 +55,16 @@ async function imagegateTest(args: string[]) {
   };
 }
 
-function runInstancesInput(): RunInstancesCommandInput {
-  const call = ec2Mock.commandCalls(RunInstancesCommand)[0];
+/** What the product sent to RunInstances, as the proxy saw it (query parameters). */
+function runInstancesParams(): Record<string, unknown> {
+  const call = moto.proxy.calls.find((c) => c.action === 'RunInstances');
   if (!call) throw new Error('RunInstances was never called');
-  return call.args[0].input;
+  return call.params;
+}
+
+async function instances() {
+  const out = await moto.world.ec2(MANAGEMENT, REGION).send(new DescribeInstancesCommand({}));
+  return (out.Reservations ?? []).flatMap((r) => r.Instances ?? []);
 }
 
 function expectNoSecret(...texts: string[]) {
@@ -85,6 +80,7 @@ function expectNoSecret(...texts: string[]) {
 beforeAll(async () => {
   requireDocker();
   server = await startSshd();
+  installLaunchKeys(moto.proxy, () => [server]);
   dir = mkdtempSync(join(tmpdir(), 'imagegate-test-ec2-'));
   writeFileSync(join(dir, 'user-data.yaml'), '#cloud-config\npackage_update: false\n');
   writeFileSync(join(dir, 'known_hosts'), `${server.knownHostsLine}\n`);
@@ -104,10 +100,9 @@ beforeAll(async () => {
 afterAll(() => {
   server?.stop();
   if (dir) rmSync(dir, { recursive: true, force: true });
-  ec2Mock.restore();
 });
 
-beforeEach(() => {
+beforeEach(async () => {
   privateKeys = [];
   const generate = ssh2.utils.generateKeyPairSync;
   vi.spyOn(ssh2.utils, 'generateKeyPairSync').mockImplementation((...args: Parameters<typeof generate>) => {
@@ -115,7 +110,20 @@ beforeEach(() => {
     privateKeys.push(keys.private);
     return keys;
   });
-  fakeEc2();
+  image = await moto.world.image(MANAGEMENT, REGION, 'base-20261205');
+  moto.proxy.instanceAddress(server.internalIp);
+  // moto's console is a fixed kernel log without host key fingerprints; cloud-init prints them.
+  moto.proxy.consoleOutput(consoleText(hostFingerprint(server)));
+  // Like any EC2 instance just launched: unknown to DescribeInstances for a moment (moto knows
+  // it at once, so the proxy answers the first look NotFound), then pending, then running.
+  moto.proxy.fault({
+    action: 'DescribeInstances',
+    when: (p) => 'InstanceId.1' in p,
+    times: 1,
+    code: 'InvalidInstanceID.NotFound',
+    status: 400,
+  });
+  moto.proxy.bootStates(['pending', 'running']);
 });
 
 afterEach(() => {
@@ -123,7 +131,7 @@ afterEach(() => {
   process.exitCode = undefined;
 });
 
-describe('imagegate test ami-…', () => {
+describe('imagegate test ami-… against moto, SSH to a stand-in sshd', () => {
   it('passes: boots with ephemeral tags, runs the suite over SSH, reports PASS, exits 0, removes everything', async () => {
     const r = await imagegateTest([
       '--image',
@@ -134,40 +142,42 @@ describe('imagegate test ami-…', () => {
       'ci-4711',
     ]);
     expect(r.verdict?.error ?? r.exitCode).toBe(0);
-    expect(r.stdout).toMatch(
-      new RegExp(`^PASS ${AMI} \\(${AMI}\\): 3 checks, 0 failed\\n  verdict: \\S+\\n$`),
-    );
+    const id = image.id;
+    expect(r.stdout).toMatch(new RegExp(`^PASS ${id} \\(${id}\\): 3 checks, 0 failed\\n  verdict: \\S+\\n$`));
+    const [instance] = await instances();
     expect(r.verdict).toMatchObject({
       passed: true,
       image: 'base',
-      artifact: { kind: 'ami', id: AMI, region: 'eu-west-1' },
+      artifact: { kind: 'ami', id, region: REGION },
       target: {
         kind: 'ec2',
-        instanceId: 'i-0cc',
+        instanceId: instance?.InstanceId,
         instanceType: 't3.small',
         sshAllowedFrom: '198.51.100.23/32',
         address: `${server.internalIp}:22`,
         hostKey: { verifiedBy: 'expected-fingerprint' },
       },
     });
-    const run = runInstancesInput();
-    expect(run.ImageId).toBe(AMI);
-    expect(Buffer.from(run.UserData ?? '', 'base64').toString()).toBe(
+    // The instance as moto holds it: the AMI, the type, the user data, IMDSv2, the run's tags.
+    expect(instance).toMatchObject({ ImageId: id, InstanceType: 't3.small' });
+    expect(instance?.MetadataOptions?.HttpTokens).toBe('required');
+    expect(Buffer.from(String(runInstancesParams().UserData), 'base64').toString()).toBe(
       readFileSync(join(dir, 'user-data.yaml'), 'utf8'),
     );
-    expect(run.TagSpecifications?.map((s) => s.ResourceType)).toEqual(['instance', 'volume']);
-    for (const spec of run.TagSpecifications ?? []) {
-      const tags = Object.fromEntries((spec.Tags ?? []).map((t) => [t.Key, t.Value]));
-      expect(tags).toMatchObject({
-        'imagegate:ephemeral': 'true',
-        'imagegate:run-id': 'ci-4711',
-        'imagegate:ttl': String(45 * 60),
-        'imagegate:artifact': AMI,
-      });
-      expect(Math.abs(Date.now() - Date.parse(tags['imagegate:created-at'] ?? ''))).toBeLessThan(60_000);
-    }
-    expect([...world.instances.keys(), ...world.keyPairs.keys(), ...world.groups.keys()]).toEqual(['i-0cc']);
-    expect(world.leftovers()).toEqual([]);
+    const tags = Object.fromEntries((instance?.Tags ?? []).map((t) => [t.Key, t.Value]));
+    expect(tags).toMatchObject({
+      'imagegate:ephemeral': 'true',
+      'imagegate:run-id': 'ci-4711',
+      'imagegate:ttl': String(45 * 60),
+      'imagegate:artifact': id,
+    });
+    expect(Math.abs(Date.now() - Date.parse(tags['imagegate:created-at'] ?? ''))).toBeLessThan(60_000);
+    expect(runInstancesParams()).toMatchObject({
+      'TagSpecification.1.ResourceType': 'instance',
+      'TagSpecification.2.ResourceType': 'volume',
+    });
+    expect(moto.proxy.calls.filter((c) => c.action === 'RunInstances')).toHaveLength(1);
+    expect(await moto.world.leftovers(MANAGEMENT, REGION)).toEqual([]);
     expect(r.stderr).toContain('imagegate test: tearing down');
     expectNoSecret(r.stdout, r.stderr, JSON.stringify(r.verdict));
   });
@@ -175,57 +185,57 @@ describe('imagegate test ami-…', () => {
   it('fails: reports FAIL with the failed check and the console log, exits 1, still removes everything', async () => {
     const r = await imagegateTest(['--image', 'base', '-g', join(fixtures, 'fail.yaml')]);
     expect(r.exitCode).toBe(1);
-    expect(r.stdout).toMatch(new RegExp(`^FAIL ${AMI} \\(${AMI}\\): 2 checks, 1 failed\\n`));
+    expect(r.stdout).toMatch(new RegExp(`^FAIL ${image.id} \\(${image.id}\\): 2 checks, 1 failed\\n`));
     expect(r.stdout).toMatch(/\n {2}✗ \S+\/fail\.yaml: File: \/opt\/app\/config\.yaml: exists:/);
     expect(r.verdict?.passed).toBe(false);
     expect(r.verdict?.logs).toContain('cloud-init: booting');
-    expect(ec2Mock.commandCalls(RunInstancesCommand)).toHaveLength(1);
-    expect(world.leftovers()).toEqual([]);
+    expect(await moto.world.leftovers(MANAGEMENT, REGION)).toEqual([]);
     expectNoSecret(r.stdout, r.stderr, JSON.stringify(r.verdict));
   });
 
   it('boot failure: an instance that never reaches running is a one-line infrastructure error, exit 2, torn down', async () => {
-    fakeEc2({
-      boot: ['NotFound', 'pending', 'terminated'],
-      stateReason: {
-        Code: 'Server.InternalError',
-        Message: 'Server.InternalError: Internal error on launch',
-      },
+    // moto never fails a launch: the proxy shows the instance terminated with AWS's reason.
+    moto.proxy.bootStates(['pending', 'terminated'], {
+      code: 'Server.InternalError',
+      message: 'Server.InternalError: Internal error on launch',
     });
     const r = await imagegateTest(['--image', 'base', '-g', join(fixtures, 'pass.yaml')]);
     expect(r.exitCode).toBe(2);
+    const [instance] = await instances();
     const lines = r.stdout.trimEnd().split('\n');
     expect(lines[0]).toBe(
-      `ERROR (infrastructure, not a verdict on the image) ${AMI} (${AMI}): 0 checks, 0 failed`,
+      `ERROR (infrastructure, not a verdict on the image) ${image.id} (${image.id}): 0 checks, 0 failed`,
     );
     expect(lines[1]).toBe(
-      '  boot failed: i-0cc terminated during boot: Server.InternalError: Internal error on launch',
+      `  boot failed: ${instance?.InstanceId} terminated during boot: Server.InternalError: Internal error on launch`,
     );
     expect(lines[2]).toMatch(/^ {2}verdict: /);
     expect(lines).toHaveLength(3);
     expect(r.verdict).toMatchObject({ passed: false, suites: [] });
-    expect(world.keyPairs.size + world.groups.size).toBe(0);
-    expect(world.leftovers()).toEqual([]);
+    expect(await moto.world.leftovers(MANAGEMENT, REGION)).toEqual([]);
     expectNoSecret(r.stdout, r.stderr, JSON.stringify(r.verdict));
   });
 
   it('boot timeout: an instance still pending after test.ec2.bootTimeout is an infrastructure error, torn down', async () => {
-    fakeEc2({ boot: ['NotFound', 'pending'] });
+    // moto's instances run at once: the proxy keeps this one pending.
+    moto.proxy.bootStates(['pending']);
     const started = Date.now();
     const r = await imagegateTest(['--image', 'slow', '-g', join(fixtures, 'pass.yaml')]);
     expect(r.exitCode).toBe(2);
     // The configured 3 s, not the 10 min default (teardown waits for shutting-down too).
     expect(Date.now() - started).toBeLessThan(60_000);
-    const lines = r.stdout.trimEnd().split('\n');
-    expect(lines[1]).toBe(
-      '  boot failed: i-0cc not running within 3s (state pending): raise test.ec2.bootTimeout if the AMI boots slowly',
+    const [instance] = await instances();
+    expect(r.stdout.trimEnd().split('\n')[1]).toBe(
+      `  boot failed: ${instance?.InstanceId} not running within 3s (state pending): raise test.ec2.bootTimeout if the AMI boots slowly`,
     );
-    expect(world.leftovers()).toEqual([]);
+    expect(await moto.world.leftovers(MANAGEMENT, REGION)).toEqual([]);
     expectNoSecret(r.stdout, r.stderr, JSON.stringify(r.verdict));
   });
 
   it('reaches a private instance through the bastion named in imagegate.yaml, trusting it via --known-hosts', async () => {
-    // The longest run id the command accepts: the launch must still be idempotent and valid.
+    // A public address nothing answers on: only the private one (the sshd) may be used.
+    moto.proxy.instanceAddress('192.0.2.1', server.internalIp);
+    // The longest run id the command accepts: the launch must still be valid.
     const runId = 'r'.repeat(64);
     const r = await imagegateTest([
       '--image',
@@ -243,10 +253,8 @@ describe('imagegate test ami-…', () => {
       bastion: `${server.user}@127.0.0.1:${server.port}`,
       hostKey: { verifiedBy: 'expected-fingerprint' },
     });
-    const tags = Object.fromEntries(
-      (runInstancesInput().TagSpecifications?.[0]?.Tags ?? []).map((t) => [t.Key, t.Value]),
-    );
-    expect(tags['imagegate:run-id']).toBe(runId);
-    expect(world.leftovers()).toEqual([]);
+    const [instance] = await instances();
+    expect(instance?.Tags).toContainEqual({ Key: 'imagegate:run-id', Value: runId });
+    expect(await moto.world.leftovers(MANAGEMENT, REGION)).toEqual([]);
   });
 });
