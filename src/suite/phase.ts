@@ -21,18 +21,26 @@ export type Phase = 'boot' | 'live';
 
 const PHASES: readonly Phase[] = ['boot', 'live'];
 
+/** `meta.imagegate.when` as written: a phase, nothing, or a value that is neither. */
+export function phaseInMeta(meta: Record<string, unknown> | null): Phase | undefined | { invalid: unknown } {
+  const ig = meta?.imagegate;
+  if (ig === undefined || ig === null || typeof ig !== 'object' || Array.isArray(ig)) return undefined;
+  const when = (ig as Record<string, unknown>).when;
+  if (when === undefined) return undefined;
+  return typeof when === 'string' && (PHASES as readonly string[]).includes(when)
+    ? (when as Phase)
+    : { invalid: when };
+}
+
 /** The phase a check is restricted to, or undefined when it applies in both. */
 export function checkPhase(spec: ResourceSpec): Phase | undefined {
-  const ig = spec.meta?.imagegate;
-  if (ig === undefined || ig === null) return undefined;
-  const when = typeof ig === 'object' && !Array.isArray(ig) ? (ig as Record<string, unknown>).when : ig;
-  if (when === undefined) return undefined;
-  if (typeof when !== 'string' || !(PHASES as readonly string[]).includes(when)) {
+  const p = phaseInMeta(spec.meta);
+  if (typeof p === 'object') {
     throw new SuiteError(
-      `${spec.source.file}:${spec.source.line}: meta.imagegate.when is ${JSON.stringify(when)}: expected boot or live (see docs/drift.md#boot-only-and-live-only-checks)`,
+      `${spec.source.file}:${spec.source.line}: meta.imagegate.when is ${JSON.stringify(p.invalid)}: expected boot or live (see docs/drift.md#boot-only-and-live-only-checks)`,
     );
   }
-  return when as Phase;
+  return p;
 }
 
 /** Why a check does not run in this phase (shown beside "skipped"), or undefined when it runs. */
