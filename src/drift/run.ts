@@ -195,7 +195,8 @@ async function evidenceOf(
       return { verified: r.verified, id: r.artifact.id };
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
-      refusal ||= err.message.replace(/^refused: /, '');
+      // drift has no --evidence flag: the advice to pass one does not apply here.
+      refusal ||= err.message.replace(/^refused: /, '').replace(/ or pass --evidence FILE$/, '');
     }
   }
   return { refused: refusal };
