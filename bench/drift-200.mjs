@@ -37,7 +37,8 @@ command:
     stdout: ["1"]
 `;
 
-const sh = (cmd, args, opts = {}) => execFileSync(cmd, args, { encoding: 'utf8', ...opts });
+const sh = (cmd, args, opts = {}) =>
+  execFileSync(cmd, args, { encoding: 'utf8', stdio: ['pipe', 'pipe', 'pipe'], ...opts });
 
 function cleanup() {
   const ids = sh('docker', ['ps', '-aq', '--filter', `label=bench=${run}`])
