@@ -25,6 +25,8 @@ export interface Host {
   source: string;
   /** Set when the image itself is retired or deprecated (AMI deprecation time passed, deregistered). */
   retired?: string;
+  /** The image no longer exists (a deregistered AMI): there is no evidence left to look up. */
+  imageGone?: boolean;
 }
 
 /** A finding about a host; `ok` when there is none. */

@@ -51,6 +51,8 @@ export interface DriftRequest {
   now?: () => Date;
 }
 
+const INFRA_EXIT = 3;
+
 /** Verdict entries that are not the image's suites (the readiness wait before them). */
 const READINESS = /^readiness:/;
 
@@ -107,7 +109,10 @@ async function checkHost(host: Host, ctx: HostContext): Promise<HostOutcome> {
     if (!image)
       return { host, unreachable: `${host.target}: no such container, or the Docker Engine did not answer` };
   }
+  // A deregistered AMI has no evidence left to find: `retired` already says what matters.
+  if (host.imageGone) return { host, image };
   const found = await evidenceOf(image, ctx);
+  if ('lookupFailed' in found) return { host, image, unreachable: found.lookupFailed };
   if ('refused' in found) return { host, image, refused: found.refused };
   const { verified } = found;
   const verdict = verified.verdict;
@@ -167,7 +172,7 @@ async function checkHost(host: Host, ctx: HostContext): Promise<HostOutcome> {
 async function evidenceOf(
   image: HostImage,
   ctx: HostContext,
-): Promise<{ verified: VerifiedEvidence; id: string } | { refused: string }> {
+): Promise<{ verified: VerifiedEvidence; id: string } | { refused: string } | { lookupFailed: string }> {
   const attempts = [image.kind === 'ami' || !image.id ? image.reference : image.id];
   if (
     image.kind === 'docker-image' &&
@@ -195,6 +200,9 @@ async function evidenceOf(
       return { verified: r.verified, id: r.artifact.id };
     } catch (err) {
       if (!(err instanceof UserError)) throw err;
+      // Exit 3 is infrastructure (Docker, EC2, the evidence store did not answer): the host
+      // could not be checked, which is not the same as its image having no evidence.
+      if (err.exitCode === INFRA_EXIT) return { lookupFailed: `cannot look up evidence: ${err.message}` };
       // drift has no --evidence flag: the advice to pass one does not apply here.
       refusal ||= err.message.replace(/^refused: /, '').replace(/ or pass --evidence FILE$/, '');
     }

@@ -94,7 +94,7 @@ export async function instancesOf(clients: AwsClients, sel: Ec2Selection): Promi
         target: `ssh://${sel.sshUser}@${address ?? 'no-address'}`,
         image: { kind: 'ami' as const, id: imageId, reference: imageId, region: sel.region },
         source: `ec2 ${sel.region}`,
-        ...(why ? { retired: why } : {}),
+        ...(why ? { retired: why.reason, ...(why.gone ? { imageGone: true } : {}) } : {}),
       };
     })
     .sort((a, b) => a.name.localeCompare(b.name));
@@ -102,7 +102,7 @@ export async function instancesOf(clients: AwsClients, sel: Ec2Selection): Promi
 
 /** AMIs that are deprecated (time passed) or no longer visible (deregistered), with why. */
 async function retiredImages(clients: AwsClients, region: string, ids: string[], now = new Date()) {
-  const out = new Map<string, string>();
+  const out = new Map<string, { reason: string; gone: boolean }>();
   for (const part of chunk(ids.filter(Boolean), FILTER_VALUES)) {
     const res = await clients
       .ec2({ region })
@@ -125,12 +125,20 @@ async function retiredImages(clients: AwsClients, region: string, ids: string[],
     for (const img of res.Images ?? []) {
       if (!img.ImageId) continue;
       seen.add(img.ImageId);
-      if (img.State && img.State !== 'available') out.set(img.ImageId, `${img.ImageId} is ${img.State}`);
+      if (img.State && img.State !== 'available')
+        out.set(img.ImageId, {
+          reason: `${img.ImageId} is ${img.State}`,
+          gone: img.State === 'deregistered',
+        });
       else if (img.DeprecationTime && new Date(img.DeprecationTime) <= now)
-        out.set(img.ImageId, `${img.ImageId} was deprecated at ${img.DeprecationTime}`);
+        out.set(img.ImageId, {
+          reason: `${img.ImageId} was deprecated at ${img.DeprecationTime}`,
+          gone: false,
+        });
     }
     for (const id of part)
-      if (!seen.has(id)) out.set(id, `${id} is deregistered (no longer visible in ${region})`);
+      if (!seen.has(id))
+        out.set(id, { reason: `${id} is deregistered (no longer visible in ${region})`, gone: true });
   }
   return out;
 }

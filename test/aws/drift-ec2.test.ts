@@ -122,6 +122,7 @@ describe('drift: EC2 host selection (moto)', () => {
     const retired = hosts.filter((h) => h.retired);
     expect(retired.map((h) => h.image?.id)).toEqual([ids.gone]);
     expect(retired[0]?.retired).toMatch(/deregistered/);
+    expect(retired[0]?.imageGone).toBe(true);
   });
 
   it('by Auto Scaling group: its instances; a group that does not exist is bad input', async () => {
@@ -159,8 +160,15 @@ describe('drift: EC2 host selection (moto)', () => {
     process.exitCode = 0;
     expect(r.exitCode).toBe(1);
     const report = JSON.parse(r.stdout) as DriftReport;
-    expect(report.summary).toMatchObject({ hosts: 3, unpromoted: 3, retired: 1, unreachable: 0 });
-    for (const h of report.hosts)
-      expect(h.reasons[0]).toMatch(/no imagegate:attestation-sha256 tag|no such AMI/);
+    expect(report.summary).toMatchObject({ hosts: 3, unpromoted: 2, retired: 1, unreachable: 0 });
+    const byImage = (id: string) => report.hosts.filter((h) => h.imageId === id);
+    for (const h of byImage(ids.kept)) {
+      expect(h.findings).toEqual(['unpromoted']);
+      expect(h.reasons).toEqual([expect.stringMatching(/has no imagegate:attestation-sha256 tag/)]);
+    }
+    // Its AMI is gone: nothing to verify, and retired (not unpromoted) is what it is.
+    expect(byImage(ids.gone).map((h) => [h.findings, h.reasons])).toEqual([
+      [['retired'], [expect.stringMatching(/deregistered/)]],
+    ]);
   });
 });
