@@ -2,6 +2,7 @@ import { join } from 'node:path';
 import { type Command, Option } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { UserError } from '../core/errors.js';
+import { interruptSignal } from './interrupt.js';
 import { collect, concurrencyOption, configOption, quietOption } from './options.js';
 import { terminalOutput } from './output.js';
 
@@ -52,7 +53,9 @@ async function run(opts: DriftOpts): Promise<void> {
       : {}),
   });
   out.progress(`imagegate drift: checking ${hosts.length} host(s), ${opts.concurrency} at a time`);
+  const interrupt = interruptSignal();
   const report = await runDrift({
+    signal: interrupt.signal,
     hosts,
     concurrency: opts.concurrency,
     stages: loaded.config.stages,
@@ -69,7 +72,16 @@ async function run(opts: DriftOpts): Promise<void> {
       onWarning: (m) => out.progress(`imagegate: ${m}`),
     },
     progress: (m) => out.progress(`imagegate drift: ${m}`),
-  });
+  })
+    .catch((err: unknown) => {
+      const sig = interrupt.received();
+      if (!sig) throw err;
+      throw new UserError(
+        `interrupted by ${sig}: no report; the collectors running on hosts were stopped`,
+        sig === 'SIGINT' ? 130 : 143,
+      );
+    })
+    .finally(() => interrupt.dispose());
   out.result(opts.format === 'json' ? JSON.stringify(report, null, 2) : renderDriftText(report));
   process.exitCode = exitCodeOf(report);
 }
@@ -123,7 +135,7 @@ Inventory (fleet.yaml):
 Run it from the directory \`imagegate test\` ran in: verdicts name their suites by path, and
 local verdicts are read from .imagegate/verdicts beside imagegate.yaml.
 Exit codes: 0 no drift; 1 drift, or an unpromoted or retired image; 2 bad input;
-3 hosts unreachable (listed) and nothing else found. See docs/drift.md.`,
+3 hosts unreachable (listed) and nothing else found; 130/143 interrupted. See docs/drift.md.`,
     )
     .action(run);
 }

@@ -20,6 +20,7 @@ import { verificationTrust, verifiedEvidenceFor } from '../promote/verify-artifa
 import { loadSuite } from '../suite/load.js';
 import type { Suite } from '../suite/model.js';
 import { runSuites } from '../suite/run.js';
+import type { Transport } from '../suite/transport.js';
 import { type OpenOptions, openTransport } from '../transports/open.js';
 import {
   type Candidate,
@@ -49,6 +50,8 @@ export interface DriftRequest {
   awsClients?: AwsClients;
   progress?: (message: string) => void;
   now?: () => Date;
+  /** Ctrl-C / SIGTERM: start no more hosts, close the open transports (stopping their collectors). */
+  signal?: AbortSignal;
 }
 
 const INFRA_EXIT = 3;
@@ -79,12 +82,20 @@ export async function runDrift(req: DriftRequest): Promise<DriftReport> {
       return candidates;
     },
   };
+  const open = new Set<Transport>();
+  const stop = () => {
+    for (const t of open) void t.close().catch(() => {});
+  };
+  req.signal?.addEventListener('abort', stop, { once: true });
   let done = 0;
   const hosts = await mapLimit(req.hosts, Math.max(1, req.concurrency), async (host) => {
-    const report = classifyHost(await checkHost(host, ctx));
+    req.signal?.throwIfAborted();
+    const report = classifyHost(await checkHost(host, ctx, open));
     req.progress?.(`[${++done}/${req.hosts.length}] ${host.name}: ${report.status}`);
     return report;
-  });
+  }).finally(() => req.signal?.removeEventListener('abort', stop));
+  // Hosts cut short by the interrupt would read as unreachable: report nothing rather than that.
+  req.signal?.throwIfAborted();
   return {
     schema: 'imagegate.drift/v1',
     at: (req.now?.() ?? new Date()).toISOString(),
@@ -101,7 +112,7 @@ interface HostContext {
   candidates(): Promise<Candidate[]>;
 }
 
-async function checkHost(host: Host, ctx: HostContext): Promise<HostOutcome> {
+async function checkHost(host: Host, ctx: HostContext, open: Set<Transport>): Promise<HostOutcome> {
   let image = host.image;
   if (!image) {
     const container = host.target.replace(/^docker:\/\//, '');
@@ -142,6 +153,8 @@ async function checkHost(host: Host, ctx: HostContext): Promise<HostOutcome> {
   let transport: Awaited<ReturnType<typeof openTransport>> | undefined;
   try {
     transport = await openTransport(host.target, ctx.req.open);
+    open.add(transport);
+    ctx.req.signal?.throwIfAborted();
     // Every suite in one collection: one round trip per host.
     const { run } = await runSuites(suites, transport, { phase: 'live' });
     return {
@@ -158,9 +171,10 @@ async function checkHost(host: Host, ctx: HostContext): Promise<HostOutcome> {
       },
     };
   } catch (err) {
-    if (err instanceof UserError) throw err;
+    if (err instanceof UserError || ctx.req.signal?.aborted) throw err;
     return { ...base, unreachable: (err as Error).message };
   } finally {
+    if (transport) open.delete(transport);
     await transport?.close().catch(() => {});
   }
 }

@@ -6,13 +6,14 @@
 
 import { execFileSync, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriftReport, HostReport } from '../../src/drift/model.js';
 import { requireDocker } from '../helpers/engines.js';
+import { readSignedVerdict } from '../helpers/evidence.js';
 import { removeFixtureImages } from '../helpers/fixture-image.js';
 import { authorizeKey, type SshdServer, sshdImage, startSshd } from '../helpers/sshd.js';
 
@@ -254,6 +255,22 @@ describe('imagegate drift', () => {
     }
     expect(report.summary).toMatchObject({ hosts: 9, ok: 3, drift: 5, unpromoted: 1, unreachable: 0 });
   }, 240_000);
+
+  it('the image test ran the boot-only check and skipped the live-only one, saying why', () => {
+    const [file] = readdirSync(join(dir, '.imagegate/verdicts')).filter((f) => f.endsWith('.json'));
+    const { verdict, verified } = readSignedVerdict(
+      join(dir, '.imagegate/verdicts', file!),
+      join(dir, '.imagegate'),
+    );
+    expect(verified).toBe(true);
+    const results = verdict.suites.flatMap((s) => s.run.results);
+    const one = (id: string) =>
+      results.filter((r) => r['resource-id'] === id).map((r) => [r.result, r['summary-line']]);
+    expect(one('/etc/machine-id')).toEqual([
+      [0, expect.stringMatching(/exists: matches expectation: false/)],
+    ]);
+    expect(one('machine-id-set')).toEqual([[2, expect.stringMatching(/skipped \(live-only check/)]]);
+  });
 
   it('exits 0 with a text summary when the selected hosts match their promoted image', () => {
     const r = imagegate(['drift', '--label', `fleet=${run}`, '--label', 'role=clean']);
