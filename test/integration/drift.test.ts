@@ -4,7 +4,7 @@
  * image never promoted. Drift must find exactly the changed ones, and nothing on the others.
  */
 
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -314,6 +314,40 @@ describe('imagegate drift', () => {
     );
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
+
+  it('Ctrl-C stops the collectors running on hosts and exits 130 without a report', async () => {
+    const slowImage = `imagegate-drift-test/slow:${run}`;
+    build(slowImage, `FROM ${FLEET}\nLABEL imagegate-drift-test=slow\n`);
+    // Quick when the image is tested, slow on a host that has the marker file.
+    writeFileSync(
+      join(dir, 'slow.yaml'),
+      'command:\n  slow-on-hosts:\n    exec: "if [ -e /etc/slow-host ]; then sleep 300; fi; true"\n    exit-status: 0\n    timeout: 400000\n',
+    );
+    expect(imagegate(['test', slowImage, '-g', 'slow.yaml', '--out', '.imagegate/verdicts']).code).toBe(0);
+    const id = startHost('slow', slowImage, ['role=slow']);
+    sh(id, 'touch /etc/slow-host');
+    const child = spawn(bin, ['drift', '--label', 'role=slow', '--label', `fleet=${run}`], { cwd: dir });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    const exited = new Promise<number | null>((r) => child.on('exit', (code) => r(code)));
+    const sleeping = () =>
+      execFileSync('docker', ['top', id, '-eo', 'pid,args'], { encoding: 'utf8' }).includes('sleep 300');
+    const deadline = Date.now() + 60_000;
+    while (!sleeping()) {
+      if (Date.now() > deadline) throw new Error(`drift never started its collector: ${stderr}`);
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    child.kill('SIGINT');
+    expect(await exited).toBe(130);
+    expect(stderr).toMatch(/interrupted by SIGINT/);
+    expect(stdout).toBe('');
+    // The collector and its sleep are gone from the host.
+    const until = Date.now() + 10_000;
+    while (sleeping() && Date.now() < until) await new Promise((r) => setTimeout(r, 200));
+    expect(sleeping()).toBe(false);
+  }, 240_000);
 
   it('reports a newer promoted successor of the same image without failing the run', () => {
     const v2 = build(FLEET_V2, `FROM ${FLEET}\nLABEL imagegate-drift-test=v2\n`);
