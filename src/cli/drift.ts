@@ -12,6 +12,9 @@ interface DriftOpts {
   region?: string;
   tag?: string[];
   asg?: string[];
+  accounts?: string;
+  ou?: string;
+  role?: string;
   sshUser: string;
   publicIp?: boolean;
   stage?: string;
@@ -27,8 +30,13 @@ interface DriftOpts {
 
 async function run(opts: DriftOpts): Promise<void> {
   const out = terminalOutput({ quiet: opts.quiet });
-  if ((opts.tag?.length || opts.asg?.length) && !opts.region)
-    throw new UserError('--tag and --asg select EC2 instances: pass --region REGION too');
+  if ((opts.tag?.length || opts.asg?.length || opts.accounts) && !opts.region)
+    throw new UserError('--tag, --asg and --accounts select EC2 instances: pass --region REGION too');
+  if (opts.accounts && !opts.role)
+    throw new UserError(
+      '--accounts: pass --role PATTERN too (the role to assume in each account, {account} replaced)',
+    );
+  if (opts.ou && opts.accounts !== 'organization') throw new UserError('--ou needs --accounts organization');
   const loaded = loadConfig(opts.config);
   // Loaded on use: dockerode, ssh2 and the AWS SDK cost seconds of start-up.
   const [{ selectHosts }, { runDrift }, { renderDriftText }, { exitCodeOf }] = await Promise.all([
@@ -48,6 +56,21 @@ async function run(opts: DriftOpts): Promise<void> {
             asgs: opts.asg ?? [],
             sshUser: opts.sshUser,
             address: opts.publicIp ? ('public' as const) : ('private' as const),
+          },
+        }
+      : {}),
+    ...(opts.accounts && opts.role
+      ? {
+          accounts: {
+            accounts:
+              opts.accounts === 'organization'
+                ? ('organization' as const)
+                : opts.accounts
+                    .split(',')
+                    .map((a) => a.trim())
+                    .filter(Boolean),
+            ...(opts.ou ? { ou: opts.ou } : {}),
+            role: opts.role,
           },
         }
       : {}),
@@ -107,6 +130,12 @@ export function register(program: Command): void {
     .option('--region <region>', 'EC2: running instances in this region (narrow with --tag, --asg)')
     .option('--tag <key=value>', 'EC2: instances with this tag; repeatable, all must match', collect)
     .option('--asg <name>', 'EC2: instances of this Auto Scaling group; repeatable', collect)
+    .option(
+      '--accounts <ids>',
+      'EC2: comma-separated account ids, or `organization` (every ACTIVE account); needs --role',
+    )
+    .option('--ou <id>', 'EC2: with --accounts organization, only accounts under this OU')
+    .option('--role <pattern>', 'EC2: role to assume in each account, {account} replaced')
     .option('--ssh-user <user>', 'EC2: login user on the instances', 'ec2-user')
     .option('--public-ip', 'EC2: connect to public addresses (default: private, from inside the VPC)')
     .option('--stage <stage>', "trust only this stage's keys for the verdicts (default: any stage's)")
@@ -125,6 +154,8 @@ Examples:
   imagegate drift --label app=web                         # containers on this Docker host
   imagegate drift --inventory fleet.yaml --identity ~/.ssh/drift --format json > drift.json
   imagegate drift --region eu-west-1 --tag env=prod --asg web-prod --concurrency 16
+  imagegate drift --region eu-west-1 --tag env=prod --accounts organization \
+      --role 'arn:aws:iam::{account}:role/imagegate-drift'
 
 Inventory (fleet.yaml):
   hosts:

@@ -10,13 +10,15 @@ import {
   type Instance,
 } from '@aws-sdk/client-ec2';
 import { paginate } from '../aws/call.js';
-import type { AwsClients } from '../aws/clients.js';
+import type { AwsClients, AwsScope } from '../aws/clients.js';
 import { UserError } from '../core/errors.js';
 import { chunk } from '../core/pool.js';
 import type { Host } from './model.js';
 
 export interface Ec2Selection {
   region: string;
+  /** Another account, reached by assuming this role; omitted = the caller's own account. */
+  account?: { id: string; roleArn: string };
   /** `Key=Value` (or `Key` for any value); all must match. */
   tags: readonly string[];
   /** Auto Scaling group names: their in-service instances. */
@@ -39,9 +41,13 @@ export function tagFilter(tag: string): Filter {
 }
 
 export async function instancesOf(clients: AwsClients, sel: Ec2Selection): Promise<Host[]> {
-  const scope = { region: sel.region };
+  const scope = {
+    region: sel.region,
+    ...(sel.account ? { roleArn: sel.account.roleArn, accountId: sel.account.id } : {}),
+  };
+  const where = sel.account ? `${sel.account.id}/${sel.region}` : sel.region;
   const fail = (what: string) => (err: unknown) => {
-    throw new UserError(`${what} in ${sel.region} failed: ${(err as Error).message}`, 3);
+    throw new UserError(`${what} in ${where} failed: ${(err as Error).message}`, 3);
   };
   let ids: string[] | undefined;
   if (sel.asgs.length > 0) {
@@ -52,7 +58,7 @@ export async function instancesOf(clients: AwsClients, sel: Ec2Selection): Promi
     const found = new Set((out.AutoScalingGroups ?? []).map((g) => g.AutoScalingGroupName));
     const missing = sel.asgs.filter((n) => !found.has(n));
     if (missing.length)
-      throw new UserError(`--asg ${missing.join(', ')}: no such Auto Scaling group in ${sel.region}`);
+      throw new UserError(`--asg ${missing.join(', ')}: no such Auto Scaling group in ${where}`);
     ids = (out.AutoScalingGroups ?? []).flatMap((g) => (g.Instances ?? []).map((i) => i.InstanceId ?? ''));
     if (ids.length === 0) return [];
   }
@@ -79,9 +85,7 @@ export async function instancesOf(clients: AwsClients, sel: Ec2Selection): Promi
       },
     );
   }
-  const retired = await retiredImages(clients, sel.region, [
-    ...new Set(instances.map((i) => i.ImageId ?? '')),
-  ]);
+  const retired = await retiredImages(clients, scope, [...new Set(instances.map((i) => i.ImageId ?? ''))]);
   return instances
     .filter((i) => i.InstanceId && i.ImageId)
     .map((i) => {
@@ -93,7 +97,7 @@ export async function instancesOf(clients: AwsClients, sel: Ec2Selection): Promi
         // No address: the host is reported unreachable by the transport, with this target.
         target: `ssh://${sel.sshUser}@${address ?? 'no-address'}`,
         image: { kind: 'ami' as const, id: imageId, reference: imageId, region: sel.region },
-        source: `ec2 ${sel.region}`,
+        source: `ec2 ${where}`,
         ...(why ? { retired: why.reason, ...(why.gone ? { imageGone: true } : {}) } : {}),
       };
     })
@@ -101,11 +105,12 @@ export async function instancesOf(clients: AwsClients, sel: Ec2Selection): Promi
 }
 
 /** AMIs that are deprecated (time passed) or no longer visible (deregistered), with why. */
-async function retiredImages(clients: AwsClients, region: string, ids: string[], now = new Date()) {
+async function retiredImages(clients: AwsClients, scope: AwsScope, ids: string[], now = new Date()) {
+  const region = scope.region;
   const out = new Map<string, { reason: string; gone: boolean }>();
   for (const part of chunk(ids.filter(Boolean), FILTER_VALUES)) {
     const res = await clients
-      .ec2({ region })
+      .ec2(scope)
       .send(new DescribeImagesCommand({ ImageIds: part }))
       .catch((err: unknown) => {
         // One deregistered id fails the whole call: describe one by one to find which.
@@ -118,7 +123,7 @@ async function retiredImages(clients: AwsClients, region: string, ids: string[],
       });
     if (!res) {
       for (const id of part)
-        for (const [k, v] of await retiredImages(clients, region, [id], now)) out.set(k, v);
+        for (const [k, v] of await retiredImages(clients, scope, [id], now)) out.set(k, v);
       continue;
     }
     const seen = new Set<string>();

@@ -17,6 +17,7 @@ import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { AwsClients } from '../../src/aws/clients.js';
 import { register } from '../../src/cli/drift.js';
 import type { DriftReport } from '../../src/drift/model.js';
+import { selectHosts } from '../../src/drift/select.js';
 import { instancesOf } from '../../src/drift/select-ec2.js';
 import { runCommand } from '../helpers/cli.js';
 import { installDevKey } from '../helpers/evidence.js';
@@ -137,6 +138,42 @@ describe('drift: EC2 host selection (moto)', () => {
   it('by region alone: every running instance', async () => {
     const hosts = await select({});
     expect(hosts).toHaveLength(ids.prod.length + 1 + 2);
+  });
+
+  it('across the organization: every ACTIVE account through the role, each host named by its account', async () => {
+    const org = await world.organization([{ name: 'web-prod' }, { name: 'web-dev' }]);
+    const found: Record<string, string> = {};
+    for (const [name, account] of Object.entries(org.accounts)) {
+      const image = await world.image(account, REGION, `base-${name}`);
+      const made = await world
+        .ec2(account, REGION)
+        .send(
+          new RunInstancesCommand({
+            ImageId: image.id,
+            MinCount: 1,
+            MaxCount: 1,
+            TagSpecifications: tags({ env: 'prod' }),
+          }),
+        );
+      found[made.Instances?.[0]?.InstanceId as string] = `ec2 ${account}/${REGION}`;
+    }
+    const hosts = await selectHosts(
+      {
+        labels: [],
+        ec2: { region: REGION, tags: ['env=prod'], asgs: [], sshUser: 'admin', address: 'private' },
+        accounts: { accounts: 'organization', role: 'arn:aws:iam::{account}:role/imagegate-drift' },
+      },
+      {
+        docker: () => {
+          throw new Error('no docker here');
+        },
+        aws: () => new AwsClients(),
+      },
+    );
+    const sources = Object.fromEntries(hosts.map((h) => [h.name, h.source]));
+    for (const [instance, source] of Object.entries(found)) expect(sources[instance]).toBe(source);
+    // The management account is a member too: its prod instances are in the fleet as well.
+    for (const id of ids.prod) expect(sources[id]).toBe(`ec2 ${MANAGEMENT}/${REGION}`);
   });
 
   it('the command reports unpromoted and retired AMIs without connecting, exit 1', async () => {
