@@ -145,16 +145,14 @@ describe('drift: EC2 host selection (moto)', () => {
     const found: Record<string, string> = {};
     for (const [name, account] of Object.entries(org.accounts)) {
       const image = await world.image(account, REGION, `base-${name}`);
-      const made = await world
-        .ec2(account, REGION)
-        .send(
-          new RunInstancesCommand({
-            ImageId: image.id,
-            MinCount: 1,
-            MaxCount: 1,
-            TagSpecifications: tags({ env: 'prod' }),
-          }),
-        );
+      const made = await world.ec2(account, REGION).send(
+        new RunInstancesCommand({
+          ImageId: image.id,
+          MinCount: 1,
+          MaxCount: 1,
+          TagSpecifications: tags({ env: 'prod' }),
+        }),
+      );
       found[made.Instances?.[0]?.InstanceId as string] = `ec2 ${account}/${REGION}`;
     }
     const hosts = await selectHosts(

@@ -278,6 +278,20 @@ describe('imagegate drift', () => {
     expect(r.stdout).toMatch(/2 hosts: 2 ok, 0 drifted/);
   }, 120_000);
 
+  it('an inventory docker:// host without image: the image is read from the container', () => {
+    writeFileSync(
+      join(dir, 'containers.yaml'),
+      `- docker://${run}-clean-2\n- target: docker://${run}-file-changed\n`,
+    );
+    const r = imagegate(['drift', '--inventory', 'containers.yaml', '--format', 'json']);
+    expect(r.code).toBe(1);
+    const hosts = (JSON.parse(r.stdout) as DriftReport).hosts;
+    expect(hosts.map((h) => [h.host, h.imageId, h.findings])).toEqual([
+      [`docker://${run}-clean-2`, fleetId, []],
+      [`docker://${run}-file-changed`, fleetId, ['drift']],
+    ]);
+  }, 120_000);
+
   it('a live-only check failing on a host is drift; the image test skipped it by design', () => {
     const id = startHost('no-machine-id', FLEET, ['role=bare']);
     sh(id, 'rm /etc/machine-id');
