@@ -10,6 +10,7 @@ type Registrar = { register(program: Command): void };
 const COMMANDS: Record<string, () => Promise<Registrar>> = {
   build: () => import('./build.js'),
   doctor: () => import('./doctor.js'),
+  drift: () => import('./drift.js'),
   gate: () => import('./gate.js'),
   keygen: () => import('./keygen.js'),
   lint: () => import('./lint.js'),

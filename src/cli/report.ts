@@ -15,6 +15,7 @@ interface ReportOpts {
   promotions?: string[];
   prune?: string[];
   policies?: string[];
+  drift?: string[];
   format: Format;
   json?: boolean;
   out?: string;
@@ -35,6 +36,7 @@ async function run(verdictPaths: string[], opts: ReportOpts): Promise<void> {
     pruneFiles: opts.prune ?? [],
     policyDirs: opts.policies ?? [],
     title: opts.title,
+    ...(opts.drift ? { driftFiles: opts.drift } : {}),
   });
   const text = RENDERERS[format](model);
 
@@ -79,6 +81,11 @@ export function register(program: Command): void {
     .option('--lint <file>', 'lint results from `imagegate lint --format json` (repeatable)', collect)
     .option('--promotions <file>', 'promotion records, JSON or JSONL (repeatable)', collect)
     .option('--prune <file>', 'prune plan or retention audit log, JSON or JSONL (repeatable)', collect)
+    .option(
+      '--drift <file>',
+      'fleet section (hosts × drift) from `imagegate drift --format json` (repeatable)',
+      collect,
+    )
     .option('--policies <dir>', 'more policy YAML files to describe findings with (repeatable)', collect)
     .option('--title <text>', 'report title', 'imagegate compliance report')
     .option('--fail-on-failure', 'exit 1 when any verdict failed (tampering always exits 1)')

@@ -76,6 +76,7 @@ export async function testArtifact(opts: TestArtifactOptions): Promise<TestOutco
           runSuites([opts.readiness.suite], booted.transport, {
             retryTimeoutMs: opts.readiness.retryTimeoutMs,
             sleepMs: opts.readiness.sleepMs,
+            phase: 'boot',
           }),
           booted.exited,
         ),
@@ -94,7 +95,7 @@ export async function testArtifact(opts: TestArtifactOptions): Promise<TestOutco
     for (const suite of status === 'pass' ? opts.suites : []) {
       say(`running ${suite.name} on ${booted.transport.describe()}`);
       const { run } = await abortable(
-        whileRunning(runSuites([suite], booted.transport), booted.exited),
+        whileRunning(runSuites([suite], booted.transport, { phase: 'boot' }), booted.exited),
         signal,
       );
       evidence.push({ name: suite.name, digest: suite.digest, run });

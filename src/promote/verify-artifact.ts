@@ -61,7 +61,10 @@ export interface VerifyResult {
 
 const AMI = /^ami-[0-9a-f]{8,17}$/;
 
-export async function verifyArtifact(req: VerifyRequest): Promise<VerifyResult> {
+/** The keys `verify` (and `drift`) accept: the named stage's, else any stage's; none is bad input. */
+export async function verificationTrust(
+  req: Pick<VerifyRequest, 'stage' | 'stages' | 'configDir' | 'stateDir' | 'awsClients'>,
+): Promise<TrustedKey[]> {
   const ectx: EvidenceContext = {
     configDir: req.configDir,
     stateDir: req.stateDir,
@@ -70,18 +73,35 @@ export async function verifyArtifact(req: VerifyRequest): Promise<VerifyResult> 
   const trust = req.stage
     ? await trustFor(findStage(req.stages, req.stage), ectx)
     : await trustOfAllStages(stageLadder(req.stages), ectx);
-  const trustedBy = req.stage ? `stage "${req.stage}"` : 'any stage';
   if (trust.length === 0) {
     throw new UserError(
       'no trusted keys: no stage in imagegate.yaml has a `trust` list (or its keys do not exist yet); see docs/evidence.md#trust-policy',
     );
   }
+  return trust;
+}
+
+/**
+ * Find the newest evidence of an artifact and verify it under `trust`, as `verify` does, and
+ * return the verified verdict itself (drift needs its suites and results). Refusals throw
+ * UserError with the exit code of their kind.
+ */
+export async function verifiedEvidenceFor(
+  req: VerifyRequest,
+  trust: readonly TrustedKey[],
+): Promise<{ artifact: ResolvedArtifact; verified: VerifiedEvidence }> {
   const { artifact, evidence } = await locate(req);
-  const verified = check(evidence, artifact, trust, req.stage);
+  return { artifact, verified: check(evidence, artifact, trust, req.stage) };
+}
+
+export async function verifyArtifact(req: VerifyRequest): Promise<VerifyResult> {
+  const trust = await verificationTrust(req);
+  const trustedBy = req.stage ? `stage "${req.stage}"` : 'any stage';
+  const { artifact, verified } = await verifiedEvidenceFor(req, trust);
   const v = verified.verdict;
   return {
     artifact,
-    source: evidence.file,
+    source: verified.file,
     signer: verified.signer.label,
     attestationSha256: verified.digest,
     trustedBy,

@@ -6,6 +6,7 @@ import { VERSION } from '../core/version.js';
 import { trustOfAllStages } from '../evidence/setup.js';
 import type { TrustedKey } from '../evidence/trust.js';
 import { buildReportModel } from './compliance/assemble.js';
+import { loadFleet } from './compliance/fleet.js';
 import { renderHtml } from './compliance/html.js';
 import { renderJson } from './compliance/json.js';
 import { renderJunit } from './compliance/junit.js';
@@ -38,6 +39,8 @@ export interface ModelRequest {
   pruneFiles: string[];
   policyDirs: string[];
   title: string;
+  /** `imagegate drift --format json` files: the report's fleet section. */
+  driftFiles?: string[];
   /** `.imagegate` directory holding the development key; default beside imagegate.yaml. */
   stateDir?: string;
 }
@@ -74,7 +77,13 @@ export async function complianceModel(loaded: LoadedConfig, r: ModelRequest): Pr
   // A disabled policy never ran, so its silence is no evidence for the controls it names.
   const disabled = new Set(loaded.config.lint?.disable ?? []);
   inputs.policies = inputs.policies.filter((p) => !disabled.has(p.id));
-  return buildReportModel(inputs, { title: r.title, generatedAt: generatedAt(), toolVersion: VERSION });
+  const model = buildReportModel(inputs, {
+    title: r.title,
+    generatedAt: generatedAt(),
+    toolVersion: VERSION,
+  });
+  if (r.driftFiles?.length) model.fleet = r.driftFiles.map(loadFleet);
+  return model;
 }
 
 /** `gate`'s reports: HTML and Markdown side by side in `outDir`; returns their paths. */

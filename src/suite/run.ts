@@ -3,6 +3,7 @@ import { Frames, parseFrames } from './frames.js';
 import type { MatcherOutcome } from './matchers/api.js';
 import { evaluateMatcher } from './matchers/index.js';
 import type { ResourceSpec, Suite } from './model.js';
+import { type Phase, phaseSkipReason } from './phase.js';
 import { type AttrFact, type Attribute, effectiveSpec, resourceIdOf } from './resources/api.js';
 import { RESOURCES } from './resources/index.js';
 import type { SuiteRun, TestResult } from './result.js';
@@ -18,6 +19,11 @@ export interface RunOptions {
   maxConcurrent?: number;
   /** Called before each collection after the first, for progress output. */
   onRetry?: (attempt: number, failing: number) => void;
+  /**
+   * Where the suite runs: `boot` (test/gate) skips live-only checks, `live` (drift) skips
+   * boot-only ones, each reported as skipped with the reason; unset (validate) runs every check.
+   */
+  phase?: Phase;
 }
 
 export interface RunOutcome {
@@ -45,7 +51,16 @@ export async function runSuites(
   opts: RunOptions = {},
 ): Promise<RunOutcome> {
   const started = process.hrtime.bigint();
-  const items: CollectItem[] = suites.flatMap((s) => s.resources).map((spec, i) => ({ id: `r${i}`, spec }));
+  const reasons = new Map<string, string>();
+  const items: CollectItem[] = suites
+    .flatMap((s) => s.resources)
+    .map((spec, i) => {
+      const id = `r${i}`;
+      const reason = phaseSkipReason(spec, opts.phase);
+      if (reason === undefined) return { id, spec };
+      reasons.set(id, reason);
+      return { id, spec: { ...spec, skip: true } };
+    });
   const results = new Map<string, TestResult[]>();
   let execs = 0;
   let pending = items;
@@ -55,9 +70,16 @@ export async function runSuites(
     const frames = toCollect.length > 0 ? await collect(toCollect, transport, opts) : null;
     if (frames) execs++;
     for (const item of pending) {
+      const evaluated = evaluateResource(
+        item.spec,
+        frames ? factsOf(item.spec, item.id, frames) : localFacts(item),
+      );
+      const reason = reasons.get(item.id);
       results.set(
         item.id,
-        evaluateResource(item.spec, frames ? factsOf(item.spec, item.id, frames) : localFacts(item)),
+        reason === undefined
+          ? evaluated
+          : evaluated.map((r) => ({ ...r, 'summary-line': `${r['summary-line']} (${reason})` })),
       );
     }
     pending = items.filter((it) => results.get(it.id)!.some((r) => r.result === 1));

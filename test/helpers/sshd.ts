@@ -63,14 +63,16 @@ export function sshdImage(): string {
 }
 
 export async function startSshd(
-  opts: { user?: string; password?: string; network?: string } = {},
+  opts: { user?: string; password?: string; network?: string; image?: string; labels?: string[] } = {},
 ): Promise<SshdServer> {
-  const image = sshdImage();
+  // Another image built FROM sshdImage() serves too: drift tests start hosts from a promoted one.
+  const image = opts.image ?? sshdImage();
   const user = opts.user ?? 'tester';
   const dir = mkdtempSync(join(tmpdir(), 'imagegate-sshd-'));
   const keyFile = join(dir, 'id_ed25519');
   execFileSync('ssh-keygen', ['-q', '-t', 'ed25519', '-N', '', '-C', 'imagegate-test', '-f', keyFile]);
   const args = ['run', '-d', '--label', SSHD_LABEL, '-p', '127.0.0.1::22'];
+  for (const l of opts.labels ?? []) args.push('--label', l);
   if (opts.network) args.push('--network', opts.network);
   args.push(
     '-e',

@@ -10,7 +10,7 @@ import { describe, expect, it } from 'vitest';
 const LAYERS: string[][] = [
   ['cli'],
   ['gate'],
-  ['promote', 'retention', 'report', 'lint', 'packer', 'targets'],
+  ['promote', 'retention', 'report', 'lint', 'packer', 'targets', 'drift'],
   ['transports', 'suite', 'template', 'config', 'evidence'],
   ['aws', 'core'],
 ];
@@ -22,6 +22,7 @@ const SIDEWAYS: Record<string, string> = {
   'config→template': 'image inputs (for --changed-since) are read from the parsed template',
   'report→lint': 'report renders lint findings',
   'report→retention': 'report renders prune plans and apply results',
+  'drift→promote': "drift finds and verifies a host image's evidence exactly as `verify` does",
 };
 
 /** Packages a folder must never load: offline, provider-neutral cores stay that way. */
@@ -77,6 +78,7 @@ function violation(e: Edge): string | undefined {
   if (e.to === 'cli') return 'nothing imports cli/';
   if (e.from === 'retention' && (e.to === 'targets' || e.to === 'transports'))
     return 'retention never boots anything';
+  if (e.from === 'drift' && e.to === 'targets') return 'drift never boots anything: it checks running hosts';
   const [a, b] = [layerOf(e.from), layerOf(e.to)];
   if (a < 0 || b < 0)
     return `folder ${a < 0 ? e.from : e.to} is not in the graph (add it to DESIGN.md and here)`;

@@ -5,6 +5,7 @@
  */
 import { createHash } from 'node:crypto';
 import { html, safeUrl, truncate } from './escape.js';
+import { fleetHtml } from './fleet.js';
 import { duration, location, plural, shortHash } from './format.js';
 import { CSS } from './html-style.js';
 import { stackedBarChart } from './svg-charts.js';
@@ -419,6 +420,7 @@ export function renderHtml(m: ReportModel): string {
     overview(m),
     controlTable(m),
     ...m.artifacts.map((a) => artifactSection(a, policies)),
+    fleetHtml(m.fleet ?? []),
     policyAppendix(m),
     unattachedFindings(m, policies),
     recordTable(

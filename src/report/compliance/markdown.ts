@@ -4,6 +4,7 @@
  * the HTML report.
  */
 import { md } from './escape.js';
+import { fleetMarkdown } from './fleet.js';
 import { duration, location, plural, shortHash } from './format.js';
 import type { ArtifactSection, ArtifactStatus, ControlStatus, PolicyUse, ReportModel } from './types.js';
 
@@ -213,6 +214,7 @@ export function renderMarkdown(m: ReportModel): string {
     overview(m),
     controls(m),
     ...m.artifacts.map((a) => artifact(a, policies)),
+    fleetMarkdown(m.fleet ?? []),
   ];
   if (m.unattachedFindings.length > 0) {
     const { shown, more } = capped(m.unattachedFindings);

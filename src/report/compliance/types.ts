@@ -4,6 +4,7 @@
  * simply the model, and so that renderers never decide anything an auditor would care about.
  */
 import type { Verdict } from '../../evidence/verdict.js';
+import type { FleetSection } from './fleet.js';
 
 export type FindingSeverity = 'error' | 'warning' | 'info';
 
@@ -264,4 +265,6 @@ export interface ReportModel {
   retention: RecordRow[];
   inputs: InputFile[];
   notes: string[];
+  /** Hosts × drift, from `imagegate drift --format json` files (`report --drift FILE`). */
+  fleet?: FleetSection[];
 }
