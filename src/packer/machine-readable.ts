@@ -55,12 +55,24 @@ export type BuildEvent =
 /** Lines of a failing step's output kept to show the user: the apt error, not only the exit status. */
 export const TAIL_LINES = 15;
 
+/** What a build created that its cleanup would remove: what `-on-error=abort` leaves behind. */
+export interface BuildResource {
+  kind: 'docker-container' | 'ec2-instance';
+  id: string;
+}
+
 /** Where a build was when it failed, and what it printed last. */
 export interface StepContext {
   /** `provisioner 2 (shell script)`, counted in the order Packer ran them. */
   step?: string;
   tail: string[];
 }
+
+/** Packer's docker and amazon builders say what they started; nothing else names it. */
+const RESOURCE_LINES: [RegExp, BuildResource['kind']][] = [
+  [/^Container ID: ([0-9a-f]{12,64})$/, 'docker-container'],
+  [/^Instance ID: (i-[0-9a-f]{8,17})$/, 'ec2-instance'],
+];
 
 export class MachineReadableState {
   readonly artifacts: MachineArtifact[] = [];
@@ -70,6 +82,12 @@ export class MachineReadableState {
     string,
     { count: number; step?: string; tail: string[]; over?: boolean }
   >();
+  private readonly resources = new Map<string, BuildResource[]>();
+
+  /** The container or instance a build started, in the order Packer named them. */
+  resourcesOf(build: string): BuildResource[] {
+    return [...(this.resources.get(build) ?? [])];
+  }
 
   /** The step each build was on and the last lines it printed there. */
   context(build: string): StepContext | undefined {
@@ -85,6 +103,10 @@ export class MachineReadableState {
 
   private track(build: string, kind: 'say' | 'output' | 'error', text: string): void {
     if (!build) return;
+    for (const [pattern, resource] of RESOURCE_LINES) {
+      const id = pattern.exec(text.trim())?.[1];
+      if (id) this.resources.set(build, [...(this.resources.get(build) ?? []), { kind: resource, id }]);
+    }
     const s = this.steps.get(build) ?? { count: 0, tail: [] };
     // After "Build 'x' errored" Packer only repeats the error in its closing summary.
     if (s.over) return;
@@ -93,7 +115,11 @@ export class MachineReadableState {
       s.count++;
       s.step = `provisioner ${s.count} (${provisioning[1]})`;
       s.tail = [];
-    } else if (kind !== 'say' || !/^Provisioning step had errors/.test(text)) {
+    } else if (
+      (kind !== 'say' || !/^Provisioning step had errors/.test(text)) &&
+      // -on-error=abort narrates each skipped cleanup: not part of what went wrong.
+      !/^(aborted: skipping cleanup of step|Step "\w+" failed, aborting)/.test(text)
+    ) {
       s.tail.push(text);
       if (s.tail.length > TAIL_LINES) s.tail.shift();
     }
