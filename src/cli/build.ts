@@ -12,7 +12,7 @@ import { makeStamp } from '../packer/stamp.js';
 import { interruptSignal } from './interrupt.js';
 import { concurrencyOption, configOption, quietOption } from './options.js';
 import { terminalOutput } from './output.js';
-import { makeProgress } from './progress.js';
+import { makeProgress, outputLine } from './progress.js';
 
 interface BuildOptions {
   config?: string;
@@ -22,6 +22,7 @@ interface BuildOptions {
   json?: boolean;
   quiet?: boolean;
   keepOnError?: boolean;
+  verbose?: boolean;
 }
 
 /** How to look inside what a failed build left, and how to remove it: one command each. */
@@ -58,6 +59,10 @@ export function register(program: Command): void {
       '--keep-on-error',
       "local debugging: a failed build keeps its container/instance (Packer -on-error=abort) and imagegate prints how to look inside and remove it; don't use in CI",
     )
+    .option(
+      '-v, --verbose',
+      'stream each line the provisioners print (apt, scripts) to stderr as it comes; it is always in the log',
+    )
     .addOption(quietOption())
     .addHelpText(
       'after',
@@ -84,7 +89,8 @@ async function runBuild(names: string[], opts: BuildOptions): Promise<number> {
   const concurrency = opts.concurrency;
   const packer = await findPacker();
   const stamp = makeStamp(loaded.dir, randomBytes(4).toString('hex'));
-  const progress = makeProgress(process.stderr, { quiet: opts.quiet ?? false });
+  const verbose = Boolean(opts.verbose && !opts.quiet);
+  const progress = makeProgress(process.stderr, { quiet: opts.quiet ?? false, plain: verbose });
   if (opts.keepOnError && process.env.CI)
     out.progress(
       'imagegate: --keep-on-error in CI: a failed build leaves its container or instance running until you remove it',
@@ -98,6 +104,7 @@ async function runBuild(names: string[], opts: BuildOptions): Promise<number> {
         signal: interrupt.signal,
         ...(opts.keepOnError ? { keepOnError: true } : {}),
         onEvent: (e) => {
+          if (verbose && e.kind === 'output') process.stderr.write(outputLine(img.name, e.build, e.text));
           const line = describeEvent(e);
           if (!line) return;
           const key = `${img.name} ${line.key}`;

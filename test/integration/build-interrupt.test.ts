@@ -22,7 +22,7 @@ build {
   sources = ["source.null.slow"]
 
   provisioner "shell-local" {
-    inline = ["touch ${marker}", "sleep ${sleepArg}"]
+    inline = ["echo streamed-before-sleep", "touch ${marker}", "sleep ${sleepArg}"]
   }
 }
 `;
@@ -51,6 +51,7 @@ describe('an interrupted Packer build', () => {
     command: string[],
     name: string,
     signal: 'SIGINT' | 'SIGTERM',
+    whileRunning?: (stderr: () => string) => Promise<void>,
   ): Promise<{ code: number | null; stdout: string; stderr: string; sleepArg: string }> {
     const dir = join(repo, name);
     // A random duration no other process on the machine is sleeping.
@@ -79,6 +80,7 @@ describe('an interrupted Packer build', () => {
         throw new Error(`the provisioner never started:\n${stderr.slice(-2000)}\n${stdout.slice(-2000)}`);
       await new Promise((r) => setTimeout(r, 200));
     }
+    await whileRunning?.(() => stderr);
     child.kill(signal);
     const code = await exited;
     return { code, stdout, stderr, sleepArg };
@@ -106,6 +108,20 @@ describe('an interrupted Packer build', () => {
     expect(r.code, r.stderr).toBe(143);
     expect(r.stderr).not.toMatch(/null\.slow built\b/);
     expect(sleepers(r.sleepArg)).toBe(0);
+  });
+
+  it('`build -v` streams provisioner output while the provisioner is still running', async () => {
+    const r = await interrupt(['build', '-v'], 'build-verbose', 'SIGINT', async (stderr) => {
+      const deadline = Date.now() + 30_000;
+      while (!/\] slow null\.slow \| streamed-before-sleep$/m.test(stderr())) {
+        if (Date.now() > deadline) throw new Error(`no streamed output while building:\n${stderr()}`);
+        await new Promise((res) => setTimeout(res, 200));
+      }
+    });
+    expect(r.code, r.stderr).toBe(130);
+    // Without -v the same line stays in the log only.
+    const quiet = await interrupt(['build'], 'build-not-verbose', 'SIGINT');
+    expect(quiet.stderr).not.toContain('streamed-before-sleep');
   });
 
   it('`gate` interrupted during the build exits 130, not GATE FAILED', async () => {

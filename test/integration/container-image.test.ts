@@ -99,6 +99,66 @@ describe('the imagegate container image', () => {
     }
   });
 
+  it("gates a repository with the host's Docker socket, as docs/container.md shows", () => {
+    const gateRepo = join(work, 'gate-repo');
+    const packerTmp = join(work, 'packer-tmp');
+    mkdirSync(join(gateRepo, 'packer/app/files'), { recursive: true });
+    mkdirSync(join(gateRepo, 'goss'));
+    mkdirSync(packerTmp);
+    writeFileSync(join(gateRepo, 'packer/app/files/ready'), 'ready\n');
+    writeFileSync(
+      join(gateRepo, 'packer/app/app.pkr.hcl'),
+      [
+        'source "docker" "app" {\n  image  = "debian:bookworm"\n  pull   = false\n  commit = true\n}',
+        'build {\n  sources = ["source.docker.app"]',
+        // A file upload goes through the directory Packer shares with the build container.
+        '  provisioner "file" {\n    source      = "files/ready"\n    destination = "/etc/app-ready"\n  }',
+        '  provisioner "shell" {\n    inline = ["rm -f /root/.ssh/authorized_keys", ": > /etc/machine-id", "rm -rf /tmp/* /var/tmp/*"]\n  }',
+        '  post-processor "manifest" { output = "manifest.json" }\n}\n',
+      ].join('\n'),
+    );
+    writeFileSync(
+      join(gateRepo, 'goss/app.yaml'),
+      'file:\n  /etc/app-ready:\n    exists: true\n    contents: [ready]\n',
+    );
+    writeFileSync(
+      join(gateRepo, 'imagegate.yaml'),
+      'version: 1\nimages:\n  app: { template: packer/app, suites: [goss/app.yaml] }\n',
+    );
+    const r = docker(
+      [
+        'run',
+        '--rm',
+        '--network',
+        'host',
+        '-v',
+        `${gateRepo}:${gateRepo}`,
+        '-w',
+        gateRepo,
+        '-v',
+        '/var/run/docker.sock:/var/run/docker.sock',
+        '-v',
+        `${packerTmp}:${packerTmp}`,
+        '-e',
+        `PACKER_TMP_DIR=${packerTmp}`,
+        TAG,
+        'gate',
+        '--no-promote',
+        '--json',
+      ],
+      600_000,
+    );
+    const summary = JSON.parse(r.stdout) as {
+      passed: boolean;
+      images: { artifacts: { id: string; status: string }[] }[];
+    };
+    const ids = summary.images.flatMap((i) => i.artifacts.map((a) => a.id));
+    if (ids.length) docker(['rmi', '-f', ...ids]);
+    expect(r.code, r.stderr).toBe(0);
+    expect(summary.passed).toBe(true);
+    expect(summary.images[0]?.artifacts[0]?.status).toBe('pass');
+  });
+
   it("validates a running container through the host's Docker socket", () => {
     box = `imagegate-container-test-${process.pid}`;
     execFileSync('docker', ['run', '-d', '--name', box, 'debian:bookworm', 'sleep', '600'], {
