@@ -45,7 +45,7 @@ export function register(program: Command): void {
     .command('build')
     .summary('run Packer for images in imagegate.yaml and collect their artifacts')
     .description(
-      'Build images with Packer (-machine-readable, -on-error=cleanup) and list what each produced. ' +
+      'Build images with Packer (-machine-readable; -on-error=cleanup unless --keep-on-error) and list what each produced. ' +
         "GIT_SHA, IMAGEGATE_BUILD_TIME, IMAGEGATE_BUILDER and IMAGEGATE_RUN_ID are set in Packer's " +
         'environment so templates can label images with where they came from (read them with env() in variable defaults).',
     )
@@ -136,6 +136,7 @@ async function runBuild(names: string[], opts: BuildOptions): Promise<number> {
           out.result(
             `  ${a.kind} ${a.id}${a.kind === 'ami' ? ` (${a.region})` : a.tags.length ? ` (${a.tags.join(', ')})` : ''}`,
           );
+        if (r.failures.length === 0) for (const e of r.templateErrors) out.result(`  error: ${e}`);
         for (const f of r.failures) {
           out.result(`  error: ${f.build}${f.step ? ` ${f.step}` : ''}: ${f.error}`);
           for (const line of f.tail) out.result(`    ${line}`);

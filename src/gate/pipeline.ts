@@ -273,6 +273,7 @@ export function buildFailure(build: ImageBuild, log: string): string {
   if (!f) {
     const why =
       build.errors[0]?.text ??
+      build.templateErrors?.[0] ??
       (build.ok ? 'Packer produced no testable artifact' : `packer exited ${build.exitCode}`);
     return `${why} (log: ${log})`;
   }

@@ -77,6 +77,11 @@ const RESOURCE_LINES: [RegExp, BuildResource['kind']][] = [
 export class MachineReadableState {
   readonly artifacts: MachineArtifact[] = [];
   readonly errors: { build: string; text: string }[] = [];
+  /**
+   * Errors that belong to no build: Packer refusing the template before building (an unknown
+   * argument, a bad reference), condensed to one line each.
+   */
+  readonly templateErrors: string[] = [];
   private readonly pending = new Map<string, MachineArtifact>();
   private readonly steps = new Map<
     string,
@@ -141,6 +146,7 @@ export class MachineReadableState {
         } else {
           out.push({ kind: 'error', build, text: clean });
           this.track(build, 'error', withoutBuild(clean, build));
+          if (!build && /^Error\b/.test(clean)) this.templateErrors.push(oneLine(clean));
         }
       } else {
         const done = /^Build '([^']+)' finished/.exec(clean);
@@ -173,6 +179,15 @@ export class MachineReadableState {
     }
     return out;
   }
+}
+
+/** Packer's multi-line HCL diagnostics as one line, without its "source code not available". */
+function oneLine(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && l !== '(source code not available)')
+    .join(' ');
 }
 
 function withoutBuild(text: string, build: string): string {

@@ -62,6 +62,8 @@ export interface BuildResult {
   exitCode: number | null;
   artifacts: BuiltArtifact[];
   errors: { build: string; text: string }[];
+  /** Packer refused the template before any build ran (one line each). */
+  templateErrors: string[];
   durationMs: number;
   timedOut: boolean;
   aborted: boolean;
@@ -164,6 +166,7 @@ export async function packerBuild(packer: PackerInfo, req: BuildRequest): Promis
     exitCode,
     artifacts: testableArtifacts(state.artifacts),
     errors: state.errors,
+    templateErrors: [...state.templateErrors],
     durationMs: Date.now() - started,
     timedOut,
     aborted,

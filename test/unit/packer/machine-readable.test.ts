@@ -39,6 +39,18 @@ describe('machine-readable stream', () => {
     expect(state.resourcesOf('docker.other')).toEqual([]);
   });
 
+  it('keeps the reason Packer refused a template before any build ran (Packer 1.6.6), on one line', () => {
+    const state = new MachineReadableState();
+    const line =
+      '1796493406,,ui,error,Error: Failed preparing provisioner-block "file" ""\\n\\n  on app.pkr.hcl line 8:\\n  (source code not available)\\n\\napp.pkr.hcl:9%!(PACKER_COMMA)5-12: Unsupported argument; An argument named "content" is not\\nexpected here.\\n\\n';
+    state.feed(parseMachineLine(line)!);
+    state.feed(parseMachineLine('1796493406,,ui,say,\\n==> Builds finished but no artifacts were created.')!);
+    expect(state.templateErrors).toEqual([
+      'Error: Failed preparing provisioner-block "file" "" on app.pkr.hcl line 8: app.pkr.hcl:9,5-12: Unsupported argument; An argument named "content" is not expected here.',
+    ]);
+    expect(state.errors).toEqual([]);
+  });
+
   it('remembers the instance an amazon build launched', () => {
     const state = new MachineReadableState();
     for (const line of [
