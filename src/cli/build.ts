@@ -136,7 +136,8 @@ async function runBuild(names: string[], opts: BuildOptions): Promise<number> {
           out.result(
             `  ${a.kind} ${a.id}${a.kind === 'ami' ? ` (${a.region})` : a.tags.length ? ` (${a.tags.join(', ')})` : ''}`,
           );
-        if (r.failures.length === 0) for (const e of r.templateErrors) out.result(`  error: ${e}`);
+        if (r.failures.length === 0)
+          for (const e of r.templateErrors) out.result(`  error: ${e.replace(/^Error: /, '')}`);
         for (const f of r.failures) {
           out.result(`  error: ${f.build}${f.step ? ` ${f.step}` : ''}: ${f.error}`);
           for (const line of f.tail) out.result(`    ${line}`);
