@@ -19,7 +19,7 @@ import {
   runIdOption,
 } from './options.js';
 import { paint, terminalOutput } from './output.js';
-import { makeProgress } from './progress.js';
+import { makeProgress, outputLine } from './progress.js';
 
 interface GateOptions {
   config: string;
@@ -33,10 +33,12 @@ interface GateOptions {
   insecureIgnoreHostKey?: boolean;
   json?: boolean;
   quiet?: boolean;
+  verbose?: boolean;
 }
 
 async function run(names: string[], opts: GateOptions): Promise<number> {
   const out = terminalOutput({ quiet: Boolean(opts.quiet || opts.json) });
+  const verbose = Boolean(opts.verbose && !opts.quiet);
   const loaded = loadConfig(opts.config);
   let images = selectImages(imageEntries(loaded), names, loaded.file);
   if (opts.changedSince) {
@@ -59,7 +61,10 @@ async function run(names: string[], opts: GateOptions): Promise<number> {
         ...(opts.failOn ? { failOn: opts.failOn } : {}),
         promote: opts.promote,
         ...(opts.runId ? { runId: opts.runId } : {}),
-        progress: makeProgress(process.stderr, { quiet: Boolean(opts.quiet) }),
+        progress: makeProgress(process.stderr, { quiet: Boolean(opts.quiet), plain: verbose }),
+        ...(verbose
+          ? { buildOutput: (image, build, text) => process.stderr.write(outputLine(image, build, text)) }
+          : {}),
         signal: interrupt.signal,
         toolVersion: VERSION,
         notice: (m) => process.stderr.write(`imagegate: ${m}\n`),
@@ -130,6 +135,10 @@ export function register(program: Command): void {
     .addOption(knownHostsOption())
     .addOption(insecureHostKeyOption())
     .option('--json', 'print the summary as JSON on stdout')
+    .option(
+      '-v, --verbose',
+      "stream each line Packer's provisioners print (apt, scripts) to stderr as it comes",
+    )
     .addOption(quietOption())
     .addHelpText(
       'after',

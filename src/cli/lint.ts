@@ -8,7 +8,7 @@ import { collect, configOption, failOnOption, quietOption } from './options.js';
 import { terminalOutput } from './output.js';
 
 interface LintCliOptions {
-  format: 'text' | 'json' | 'sarif' | 'junit' | 'github';
+  format: 'text' | 'json' | 'sarif' | 'junit' | 'github' | 'gitlab';
   failOn?: Severity;
   policyDir: string[];
   config?: string;
@@ -28,7 +28,7 @@ export function register(program: Command): void {
     .argument('[paths...]', 'template directories or files; directories are searched', ['.'])
     .addOption(
       new Option('-f, --format <format>', 'output format')
-        .choices(['text', 'json', 'sarif', 'junit', 'github'])
+        .choices(['text', 'json', 'sarif', 'junit', 'github', 'gitlab'])
         .default('text'),
     )
     .addOption(
@@ -54,6 +54,7 @@ Examples:
   imagegate lint packer/                          # every template under packer/
   imagegate lint --fail-on warning web.pkr.hcl
   imagegate lint --format sarif . > lint.sarif     # for code scanning
+  imagegate lint --format gitlab . > gl-code-quality.json   # GitLab Code Quality
   imagegate lint --policy-dir ./policies-local --list-policies
 
 Suppress one finding with a reason, on its line or the line above:
@@ -134,6 +135,8 @@ async function render(
       return (await import('../report/lint/junit.js')).formatJunit(run);
     case 'github':
       return (await import('../report/lint/github.js')).formatGithub(run);
+    case 'gitlab':
+      return (await import('../report/lint/gitlab.js')).formatGitlab(run);
     default:
       return (await import('../report/lint/text.js')).formatText(run, {
         color,

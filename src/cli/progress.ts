@@ -7,11 +7,19 @@ type State = { status: string; detail: string; started: number };
 
 export function makeProgress(
   stream: NodeJS.WriteStream,
-  opts: { quiet?: boolean; heartbeatMs?: number } = {},
+  opts: { quiet?: boolean; heartbeatMs?: number; plain?: boolean } = {},
 ): Progress {
   if (opts.quiet) return { update: () => {}, done: () => {} };
-  if (!stream.isTTY) return plainProgress(stream, opts.heartbeatMs);
+  // plain: other lines (verbose build output) share the stream, so nothing is redrawn.
+  if (!stream.isTTY || opts.plain) return plainProgress(stream, opts.heartbeatMs);
   return ttyProgress(stream);
+}
+
+/** `-v` build output: one line per provisioner line, prefixed so concurrent builds stay apart. */
+export function outputLine(image: string, build: string, text: string): string {
+  // Packer prefixes each line with `null.slow:` (or `docker.web (docker-tag):`); the prefix here says it.
+  const own = text.startsWith(build) ? text.slice(build.length).replace(/^(?: \([^)]*\))?: ?/, '') : text;
+  return `[${stamp()}] ${image} ${build} | ${own}\n`;
 }
 
 function stamp(d = new Date()): string {

@@ -1,6 +1,7 @@
 import { isMap, isSeq, LineCounter, type Node, parseDocument } from 'yaml';
 import { UserError } from './errors.js';
 import { formatBytes, readTextCapped } from './fs.js';
+import { yamlHint } from './yaml-hints.js';
 
 /**
  * A YAML (or JSON) file parsed with positions, so schema errors can name file, line and key.
@@ -51,8 +52,12 @@ export function parseYamlText(file: string, text: string, exitCode = 2): YamlFil
   const first = doc.errors[0];
   if (first) {
     const { line, col } = lineCounter.linePos(first.pos[0]);
-    const reason = first.message.split('\n')[0] ?? first.message;
-    throw new UserError(`${file}:${line}:${col}: invalid YAML: ${reason}`, exitCode);
+    const reason = (first.message.split('\n')[0] ?? first.message).replace(/\.$/, '');
+    const hint = yamlHint(text, { code: first.code, message: reason, line, column: col });
+    throw new UserError(
+      `${file}:${line}:${col}: invalid YAML: ${reason}${hint ? `; ${hint}` : ''}`,
+      exitCode,
+    );
   }
   const warnings: YamlFile['warnings'] = [];
   collectDuplicateKeys(doc.contents, lineCounter, warnings);

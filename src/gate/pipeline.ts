@@ -72,6 +72,8 @@ export interface GateRequest {
   signer?: Signer;
   /** Told once, when the development key is created. */
   notice?: (message: string) => void;
+  /** `-v`: each line a provisioner prints (apt, scripts), as it prints it. */
+  buildOutput?: (image: string, build: string, text: string) => void;
 }
 
 /** The real parts: Packer found once up front (a missing Packer is bad input for the whole run). */
@@ -271,6 +273,7 @@ export function buildFailure(build: ImageBuild, log: string): string {
   if (!f) {
     const why =
       build.errors[0]?.text ??
+      build.templateErrors?.[0] ??
       (build.ok ? 'Packer produced no testable artifact' : `packer exited ${build.exitCode}`);
     return `${why} (log: ${log})`;
   }
@@ -353,6 +356,7 @@ async function gateImage(img: ImageEntry, ctx: GateContext): Promise<ImageOutcom
     logDir: join(ctx.outDir, 'logs'),
     signal: ctx.signal,
     onEvent: (e) => {
+      if (e.kind === 'output') ctx.buildOutput?.(img.name, e.build, e.text);
       const line = describeEvent(e);
       if (line?.status === 'building') ctx.progress.update(key, 'building', `${line.key}: ${line.detail}`);
     },

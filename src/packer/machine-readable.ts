@@ -55,6 +55,12 @@ export type BuildEvent =
 /** Lines of a failing step's output kept to show the user: the apt error, not only the exit status. */
 export const TAIL_LINES = 15;
 
+/** What a build created that its cleanup would remove: what `-on-error=abort` leaves behind. */
+export interface BuildResource {
+  kind: 'docker-container' | 'ec2-instance';
+  id: string;
+}
+
 /** Where a build was when it failed, and what it printed last. */
 export interface StepContext {
   /** `provisioner 2 (shell script)`, counted in the order Packer ran them. */
@@ -62,14 +68,31 @@ export interface StepContext {
   tail: string[];
 }
 
+/** Packer's docker and amazon builders say what they started; nothing else names it. */
+const RESOURCE_LINES: [RegExp, BuildResource['kind']][] = [
+  [/^Container ID: ([0-9a-f]{12,64})$/, 'docker-container'],
+  [/^Instance ID: (i-[0-9a-f]{8,17})$/, 'ec2-instance'],
+];
+
 export class MachineReadableState {
   readonly artifacts: MachineArtifact[] = [];
   readonly errors: { build: string; text: string }[] = [];
+  /**
+   * Errors that belong to no build: Packer refusing the template before building (an unknown
+   * argument, a bad reference), condensed to one line each.
+   */
+  readonly templateErrors: string[] = [];
   private readonly pending = new Map<string, MachineArtifact>();
   private readonly steps = new Map<
     string,
     { count: number; step?: string; tail: string[]; over?: boolean }
   >();
+  private readonly resources = new Map<string, BuildResource[]>();
+
+  /** The container or instance a build started, in the order Packer named them. */
+  resourcesOf(build: string): BuildResource[] {
+    return [...(this.resources.get(build) ?? [])];
+  }
 
   /** The step each build was on and the last lines it printed there. */
   context(build: string): StepContext | undefined {
@@ -85,6 +108,10 @@ export class MachineReadableState {
 
   private track(build: string, kind: 'say' | 'output' | 'error', text: string): void {
     if (!build) return;
+    for (const [pattern, resource] of RESOURCE_LINES) {
+      const id = pattern.exec(text.trim())?.[1];
+      if (id) this.resources.set(build, [...(this.resources.get(build) ?? []), { kind: resource, id }]);
+    }
     const s = this.steps.get(build) ?? { count: 0, tail: [] };
     // After "Build 'x' errored" Packer only repeats the error in its closing summary.
     if (s.over) return;
@@ -93,7 +120,11 @@ export class MachineReadableState {
       s.count++;
       s.step = `provisioner ${s.count} (${provisioning[1]})`;
       s.tail = [];
-    } else if (kind !== 'say' || !/^Provisioning step had errors/.test(text)) {
+    } else if (
+      (kind !== 'say' || !/^Provisioning step had errors/.test(text)) &&
+      // -on-error=abort narrates each skipped cleanup: not part of what went wrong.
+      !/^(aborted: skipping cleanup of step|Step "\w+" failed, aborting)/.test(text)
+    ) {
       s.tail.push(text);
       if (s.tail.length > TAIL_LINES) s.tail.shift();
     }
@@ -115,6 +146,7 @@ export class MachineReadableState {
         } else {
           out.push({ kind: 'error', build, text: clean });
           this.track(build, 'error', withoutBuild(clean, build));
+          if (!build && /^Error\b/.test(clean)) this.templateErrors.push(oneLine(clean));
         }
       } else {
         const done = /^Build '([^']+)' finished/.exec(clean);
@@ -147,6 +179,15 @@ export class MachineReadableState {
     }
     return out;
   }
+}
+
+/** Packer's multi-line HCL diagnostics as one line, without its "source code not available". */
+function oneLine(text: string): string {
+  return text
+    .split('\n')
+    .map((l) => l.trim())
+    .filter((l) => l !== '' && l !== '(source code not available)')
+    .join(' ');
 }
 
 function withoutBuild(text: string, build: string): string {

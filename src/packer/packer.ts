@@ -7,6 +7,7 @@ import { UserError } from '../core/errors.js';
 import { type BuiltArtifact, testableArtifacts } from './artifacts.js';
 import {
   type BuildEvent,
+  type BuildResource,
   MachineReadableState,
   parseMachineLine,
   type StepContext,
@@ -49,6 +50,11 @@ export interface BuildRequest {
   onEvent?: (e: BuildEvent) => void;
   /** Aborting stops Packer's process group: SIGINT first so it cleans up, SIGKILL after a grace period. */
   signal?: AbortSignal;
+  /**
+   * `-on-error=abort`: a failed build keeps its container/instance for inspection instead of
+   * cleaning up. For local debugging; the caller tells the user how to remove what is left.
+   */
+  keepOnError?: boolean;
 }
 
 export interface BuildResult {
@@ -56,25 +62,37 @@ export interface BuildResult {
   exitCode: number | null;
   artifacts: BuiltArtifact[];
   errors: { build: string; text: string }[];
+  /** Packer refused the template before any build ran (one line each). */
+  templateErrors: string[];
   durationMs: number;
   timedOut: boolean;
   aborted: boolean;
   /** Packer's output as a person reads it; `machineLogFile` keeps the -machine-readable stream. */
   logFile: string;
   machineLogFile: string;
-  /** Per failed build: the step it was on and the last lines it printed (the real error). */
-  failures: ({ build: string; error: string } & StepContext)[];
+  /**
+   * Per failed build: the step it was on and the last lines it printed (the real error); with
+   * `keepOnError`, what it left running.
+   */
+  failures: ({ build: string; error: string; kept?: BuildResource[] } & StepContext)[];
 }
 
 /** The argument vector for `packer build`; pure so it can be checked without running Packer. */
-export function packerArgs(req: Pick<BuildRequest, 'template' | 'varFiles' | 'vars' | 'only'>): {
+export function packerArgs(
+  req: Pick<BuildRequest, 'template' | 'varFiles' | 'vars' | 'only' | 'keepOnError'>,
+): {
   cwd: string;
   args: string[];
 } {
   const abs = resolve(req.template);
   const isDir = statSync(abs, { throwIfNoEntry: false })?.isDirectory() ?? false;
   const cwd = isDir ? abs : dirname(abs);
-  const args = ['build', '-machine-readable', '-color=false', '-on-error=cleanup'];
+  const args = [
+    'build',
+    '-machine-readable',
+    '-color=false',
+    req.keepOnError ? '-on-error=abort' : '-on-error=cleanup',
+  ];
   if (req.only?.length) args.push(`-only=${req.only.join(',')}`);
   for (const f of req.varFiles ?? []) args.push(`-var-file=${resolve(f)}`);
   for (const [k, v] of Object.entries(req.vars ?? {})) args.push('-var', `${k}=${String(v)}`);
@@ -148,6 +166,7 @@ export async function packerBuild(packer: PackerInfo, req: BuildRequest): Promis
     exitCode,
     artifacts: testableArtifacts(state.artifacts),
     errors: state.errors,
+    templateErrors: [...state.templateErrors],
     durationMs: Date.now() - started,
     timedOut,
     aborted,
@@ -157,6 +176,7 @@ export async function packerBuild(packer: PackerInfo, req: BuildRequest): Promis
       build: e.build,
       error: e.text,
       ...(state.context(e.build) ?? { tail: [] }),
+      ...(req.keepOnError && state.resourcesOf(e.build).length ? { kept: state.resourcesOf(e.build) } : {}),
     })),
   };
 }

@@ -13,7 +13,7 @@ export async function buildImage(
   img: ImageEntry,
   packer: PackerInfo,
   stamp: Stamp,
-  opts: { logDir: string; onEvent?: (e: BuildEvent) => void; signal?: AbortSignal },
+  opts: { logDir: string; onEvent?: (e: BuildEvent) => void; signal?: AbortSignal; keepOnError?: boolean },
 ): Promise<ImageBuild> {
   const result = await packerBuild(packer, {
     template: img.template,
@@ -25,6 +25,7 @@ export async function buildImage(
     logFile: join(opts.logDir, `${img.name}-${stamp.runId}.log`),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.keepOnError ? { keepOnError: true } : {}),
   });
   return { ...result, image: img.name };
 }

@@ -5,8 +5,9 @@ import type { Hit } from '../types.js';
 
 /**
  * Image tags that trace an artifact back to its build (STOB: SHA, Time, OS, Builder). Each
- * required tag is satisfied by any of its key spellings, compared case- and
- * punctuation-insensitively (`Git-SHA` = `git_sha`). Tags built from variables or functions
+ * required tag is satisfied by its name itself (the docs call them `SHA`, `Time`, `OS`,
+ * `Builder`, so a tag literally named so counts) or any of its key spellings, compared case-
+ * and punctuation-insensitively (`Git-SHA` = `git_sha`). Tags built from variables or functions
  * that lint cannot see into are given the benefit of the doubt.
  */
 export interface TagsMissingParams {
@@ -56,7 +57,7 @@ export const tagsMissing: CheckModule<TagsMissingParams> = {
     const required = p.requiredTags.map((t) =>
       typeof t === 'string'
         ? { name: t, keys: [normalize(t)] }
-        : { name: t.name, keys: t.anyOf.map(normalize) },
+        : { name: t.name, keys: [t.name, ...t.anyOf].map(normalize) },
     );
     return (template) => {
       const hits: Hit[] = [];

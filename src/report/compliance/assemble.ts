@@ -7,7 +7,7 @@ import type { TestResult } from '../../suite/result.js';
 import { buildControls, metaControls } from './controls.js';
 import { findingKey, inTemplate, parseFinding, samePath, severityRank } from './findings.js';
 import { identityOf } from './identity.js';
-import { normalizeId, pick, recordRow, regionsOf, subjectsOf } from './records.js';
+import { normalizeId, pick, pushedDigestOf, recordRow, regionsOf, subjectsOf } from './records.js';
 import type {
   ArtifactSection,
   CheckRow,
@@ -200,6 +200,42 @@ function durationMs(from: string, to: string): number | undefined {
   return Number.isFinite(ms) && ms >= 0 ? ms : undefined;
 }
 
+/**
+ * What makes two verdicts about the same thing: the reference the user named (a tag such as
+ * `web:dev`), or the same configured image's same Packer build in the same region (each gate
+ * run of an AMI gives a new id, but it replaces the last one).
+ */
+function currentKeys(v: Verdict): string[] {
+  const keys = [`ref\u0000${v.artifact?.kind}\u0000${v.artifact?.reference}`];
+  if (v.image && v.artifact?.builder)
+    keys.push(`build\u0000${v.image}\u0000${v.artifact.builder}\u0000${v.artifact.region ?? ''}`);
+  return keys;
+}
+
+/** Marks every intact verdict a newer intact one replaces; the newest of each group is current. */
+function markSuperseded(artifacts: ArtifactSection[], verdicts: readonly Verdict[]): void {
+  const when = (i: number) => verdicts[i]?.timings?.finishedAt ?? '';
+  const newest = new Map<string, number>();
+  artifacts.forEach((a, i) => {
+    if (!a.intact) return;
+    for (const k of currentKeys(verdicts[i]!)) {
+      const best = newest.get(k);
+      // Later in time wins; on a tie the later input does, so the choice is stable.
+      if (best === undefined || when(i) >= when(best)) newest.set(k, i);
+    }
+  });
+  artifacts.forEach((a, i) => {
+    if (!a.intact) return;
+    const newer = currentKeys(verdicts[i]!)
+      .map((k) => newest.get(k)!)
+      .filter((j) => j !== i)
+      .sort((x, y) => when(y).localeCompare(when(x)))[0];
+    if (newer === undefined) return;
+    const by = artifacts[newer]!;
+    a.supersededBy = { anchor: by.anchor, reference: by.identity.reference, finishedAt: when(newer) };
+  });
+}
+
 export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): ReportModel {
   const policyById = new Map(inputs.policies.map((p) => [p.id, p]));
   const lintInputFindings = inputs.lint.flatMap((l) => l.findings);
@@ -280,6 +316,7 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
       identity: identityOf(
         v,
         [...promotions, ...retention].flatMap((r) => regionsOf(r.record)),
+        promotions.map((r) => pushedDigestOf(r.record)).filter((d): d is string => d !== undefined),
       ),
       timings,
       lint: {
@@ -297,6 +334,11 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
     if (v.logs) section.logs = tail(v.logs);
     return section;
   });
+
+  markSuperseded(
+    artifacts,
+    inputs.verdicts.map((x) => x.verdict),
+  );
 
   const statusOrder = { tampered: 0, failed: 1, passed: 2 } as const;
   const ordered = artifacts
@@ -349,6 +391,7 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
       passed: ordered.filter((a) => a.status === 'passed').length,
       failed: ordered.filter((a) => a.status === 'failed').length,
       tampered: ordered.filter((a) => a.status === 'tampered').length,
+      superseded: ordered.filter((a) => a.supersededBy).length,
       checks: sumCounts(intactArtifacts.map((a) => a.checks)),
       findings: severityCounts(allFindings),
       controls: {
@@ -356,6 +399,7 @@ export function buildReportModel(inputs: ReportInputs, opts: ReportOptions): Rep
         pass: controls.filter((c) => c.status === 'pass').length,
         fail: controls.filter((c) => c.status === 'fail').length,
         notCovered: controls.filter((c) => c.status === 'not-covered').length,
+        notApplicable: controls.filter((c) => c.status === 'not-applicable').length,
       },
     },
     artifacts: ordered,

@@ -11,7 +11,8 @@
  * `*` matches any run of characters in a selector.
  *
  * A policy the lint found not applicable to an artifact's template (an AMI policy on a docker
- * image) counts neither pass nor fail there: a control with only such evidence is not covered.
+ * image) counts neither pass nor fail there: a control whose evidence is only such policies is
+ * not applicable (n/a); one with evidence that applied but judged nothing is not covered.
  */
 import type {
   ArtifactSection,
@@ -197,7 +198,18 @@ export function buildControls(
     });
     const total = { pass: 0, fail: 0, skip: 0 };
     for (const status of counted.values()) total[status]++;
-    const status = total.fail > 0 ? 'fail' : total.pass > 0 ? 'pass' : 'not-covered';
+    // n/a only when nothing could apply: no check matched and every policy was n/a everywhere.
+    const onlyNotApplicable =
+      evidence.some((e) => (e.notApplicable ?? 0) > 0) &&
+      evidence.every((e) => e.pass + e.fail + e.skip === 0);
+    const status =
+      total.fail > 0
+        ? 'fail'
+        : total.pass > 0
+          ? 'pass'
+          : onlyNotApplicable
+            ? 'not-applicable'
+            : 'not-covered';
     rows.push({ id, status, evidence, coveredArtifacts: covered.size, ...total });
   }
   return rows.sort((a, b) => a.id.localeCompare(b.id, 'en', { numeric: true }));

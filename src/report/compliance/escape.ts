@@ -33,6 +33,28 @@ export function md(text: string | number | undefined | null): string {
     .replace(/\r?\n/g, '<br>');
 }
 
+/** `code` spans in prose written for people (policy rationale and remediation). */
+const CODE_SPAN = /`([^`\r\n]+)`/;
+
+/** Splits prose into text and code spans: odd indexes are the code. */
+function spans(text: string): string[] {
+  return String(text).split(CODE_SPAN);
+}
+
+/** Prose for HTML: escaped, with its `code` spans shown as code rather than as backticks. */
+export function htmlProse(text: string | undefined | null): string {
+  return spans(text ?? '')
+    .map((part, i) => (i % 2 === 1 ? `<code>${html(part)}</code>` : html(part)))
+    .join('');
+}
+
+/** Prose for Markdown (table cells too): escaped text, `code` spans kept as code spans. */
+export function mdProse(text: string | undefined | null): string {
+  return spans(text ?? '')
+    .map((part, i) => (i % 2 === 1 ? `\`${part.replace(/\|/g, '\\|')}\`` : md(part)))
+    .join('');
+}
+
 /** Only http(s) links are rendered as links; anything else stays text. */
 export function safeUrl(url: string): string | undefined {
   return /^https?:\/\/[^\s"'<>]+$/i.test(url) ? url : undefined;

@@ -42,7 +42,7 @@ th.result{width:90px}
 .pill{display:inline-block;padding:1px 9px;border-radius:999px;font-size:11.5px;font-weight:700;letter-spacing:.4px;text-transform:uppercase;white-space:nowrap}
 .pill.pass,.pill.passed{background:var(--pass-bg);color:var(--pass)}
 .pill.fail,.pill.failed{background:var(--fail-bg);color:var(--fail)}
-.pill.skip,.pill.not-covered{background:var(--skip-bg);color:var(--skip)}
+.pill.skip,.pill.not-covered,.pill.not-applicable,.pill.superseded{background:var(--skip-bg);color:var(--skip)}
 .pill.tampered{background:var(--fail);color:#fff}
 .pill.error{background:var(--fail-bg);color:var(--fail)}.pill.warning{background:var(--warn-bg);color:var(--warn)}
 .pill.info{background:#e0e7ff;color:#3730a3}

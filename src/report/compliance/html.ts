@@ -4,7 +4,7 @@
  * so even a missed escape could neither run script nor fetch anything.
  */
 import { createHash } from 'node:crypto';
-import { html, safeUrl, truncate } from './escape.js';
+import { html, htmlProse, safeUrl, truncate } from './escape.js';
 import { fleetHtml } from './fleet.js';
 import { duration, location, plural, shortHash } from './format.js';
 import { CSS } from './html-style.js';
@@ -73,7 +73,13 @@ function summary(m: ReportModel): string {
   const f = s.findings;
   return (
     `<section class="block" id="summary"><h2>Summary</h2><div class="cards">` +
-    card('', 'Artifacts', s.artifacts, 'verdicts in this report', 'sum-artifacts') +
+    card(
+      '',
+      'Artifacts',
+      s.artifacts,
+      s.superseded > 0 ? `verdicts in this report, ${s.superseded} superseded` : 'verdicts in this report',
+      'sum-artifacts',
+    ) +
     card('pass', 'Passed', s.passed, 'intact and passing', 'sum-passed') +
     card(s.failed > 0 ? 'fail' : '', 'Failed', s.failed, 'intact, gate failed', 'sum-failed') +
     card(s.tampered > 0 ? 'tampered' : '', 'Tampered', s.tampered, 'failed verification', 'sum-tampered') +
@@ -95,7 +101,7 @@ function summary(m: ReportModel): string {
       '',
       'Controls',
       `${s.controls.pass}/${s.controls.total}`,
-      `passing · ${s.controls.fail} failing · ${s.controls.notCovered} not covered`,
+      `passing · ${s.controls.fail} failing · ${s.controls.notCovered} not covered · ${s.controls.notApplicable} n/a`,
       'sum-controls',
     ) +
     `</div></section>`
@@ -136,7 +142,7 @@ function overview(m: ReportModel): string {
     .map((a) => {
       const f = a.lint.counts;
       return (
-        `<tr><td>${pill(a.status)}</td><td class="wrap"><a href="#${a.anchor}">${html(a.identity.reference)}</a><br>` +
+        `<tr${a.supersededBy ? ' class="superseded"' : ''}><td>${pill(a.status)}${a.supersededBy ? `<br>${pill('superseded')}` : ''}</td><td class="wrap"><a href="#${a.anchor}">${html(a.identity.reference)}</a><br>` +
         `<span class="muted mono">${html(truncate(a.identity.id, 40))}</span></td>` +
         `<td class="wrap">${html(a.identity.template?.path ?? '—')}</td><td class="mono nowrap">${html(a.identity.git ? shortHash(a.identity.git.sha) : '—')}</td>` +
         `${countsCell(a.checks)}<td class="num">${f.error + f.warning + f.info}</td>` +
@@ -197,6 +203,7 @@ function identity(a: ArtifactSection): string {
     ['Build time', html(id.buildTime ?? 'not recorded')],
     ['Base OS', html(id.baseOs ?? 'not recorded')],
     ['Builder', html(id.builder ?? 'not recorded')],
+    ['Packer build', html(id.packerBuild ?? '—')],
     ['Image', html(id.image ?? '—')],
     ['Verdict file', `<span class="mono">${html(a.file)}</span>`],
     ['Attestation sha256', `<span class="mono">${html(a.evidence.digest)}</span>`],
@@ -218,8 +225,8 @@ function guidance(f: FindingRow, policies: ReadonlyMap<string, PolicyUse>): stri
   }
   return (
     `<div class="guidance"><h4><code>${html(info.id)}</code> ${html(info.title ?? '')}</h4>` +
-    (info.rationale ? `<p><strong>Why it matters:</strong> ${html(info.rationale)}</p>` : '') +
-    (info.remediation ? `<p><strong>How to fix:</strong> ${html(info.remediation)}</p>` : '') +
+    (info.rationale ? `<p><strong>Why it matters:</strong> ${htmlProse(info.rationale)}</p>` : '') +
+    (info.remediation ? `<p><strong>How to fix:</strong> ${htmlProse(info.remediation)}</p>` : '') +
     references(info.references) +
     `</div>`
   );
@@ -315,9 +322,12 @@ function artifactSection(a: ArtifactSection, policies: ReadonlyMap<string, Polic
     ? ''
     : `<div class="alert" role="alert"><strong>⚠ Not verified:</strong> ${html(a.evidence.reason ?? '')} ` +
       `(attestation sha256 <code>${html(a.evidence.digest)}</code>)${a.claimedPassed ? '; it claims to have passed' : ''}. Treat everything below as untrusted.</div>`;
+  const superseded = a.supersededBy
+    ? `<p class="muted"><strong>Superseded:</strong> a newer verdict for the same image, <a href="#${a.supersededBy.anchor}">${html(a.supersededBy.reference)}</a> (finished ${html(a.supersededBy.finishedAt)}), is the current one; this one is history.</p>`
+    : '';
   return (
-    `<section class="block artifact" id="${a.anchor}"><div class="artifact-head">${pill(a.status)}<h2>${html(a.identity.reference)}</h2></div>` +
-    `${tamper}${identity(a)}` +
+    `<section class="block artifact" id="${a.anchor}"><div class="artifact-head">${pill(a.status)}${a.supersededBy ? pill('superseded') : ''}<h2>${html(a.identity.reference)}</h2></div>` +
+    `${tamper}${superseded}${identity(a)}` +
     (a.error ? `<p class="failure"><strong>Error:</strong> ${html(a.error)}</p>` : '') +
     (a.logs
       ? `<details class="logs"><summary>Target logs (last lines)</summary><pre>${html(a.logs)}</pre></details>`
@@ -341,7 +351,7 @@ function policyAppendix(m: ReportModel): string {
       const i = p.info;
       return (
         `<tr><td><code>${html(p.id)}</code>${i?.title ? `<br>${html(i.title)}` : ''}</td><td>${i?.severity ? pill(i.severity) : '—'}</td>` +
-        `<td class="num">${p.total}</td><td class="msg">${i ? `${html(i.rationale ?? '')}${i.remediation ? `<br><strong>Fix:</strong> ${html(i.remediation)}` : ''}` : '<span class="muted">policy file not found</span>'}</td>` +
+        `<td class="num">${p.total}</td><td class="msg">${i ? `${htmlProse(i.rationale)}${i.remediation ? `<br><strong>Fix:</strong> ${htmlProse(i.remediation)}` : ''}` : '<span class="muted">policy file not found</span>'}</td>` +
         `<td class="mono">${html(i?.controls.join(', ') ?? '')}</td></tr>`
       );
     })
@@ -358,7 +368,7 @@ function unattachedFindings(m: ReportModel, policies: ReadonlyMap<string, Policy
     .map(
       (f) =>
         `<tr><td>${pill(f.severity)}</td><td><code>${html(f.policy)}</code></td><td class="mono loc">${where(f)}</td>` +
-        `<td class="msg">${html(f.message)}</td><td class="msg">${html(policies.get(f.policy)?.info?.remediation ?? '')}</td></tr>`,
+        `<td class="msg">${html(f.message)}</td><td class="msg">${htmlProse(policies.get(f.policy)?.info?.remediation)}</td></tr>`,
     )
     .join('');
   return (

@@ -65,7 +65,35 @@ function lookup(sources: Record<string, unknown>[], keys: readonly string[]): st
   return undefined;
 }
 
-export function identityOf(v: Verdict, extraRegions: readonly string[]): Identity {
+/** `repo@sha256:…` → `sha256:…`; a bare digest stays as it is. */
+function digestPart(ref: string): string {
+  const at = ref.lastIndexOf('@');
+  return at >= 0 ? ref.slice(at + 1) : ref;
+}
+
+/**
+ * The content digest of a docker image: the verdict's own, else the repo digest the engine
+ * reported when it was tested, else the one a promotion pushed it as. An image built locally
+ * and never pushed has none (its ID is the config digest, shown as the ID).
+ */
+function dockerDigest(
+  v: Verdict,
+  target: Record<string, unknown>,
+  pushed: readonly string[],
+): string | undefined {
+  const repoDigests = target.repoDigests;
+  const fromTarget = Array.isArray(repoDigests)
+    ? repoDigests.find((d): d is string => typeof d === 'string' && d.includes('@'))
+    : undefined;
+  const found = fromTarget ?? pushed.find((d) => d !== '');
+  return found === undefined || v.artifact.kind !== 'docker-image' ? undefined : digestPart(found);
+}
+
+export function identityOf(
+  v: Verdict,
+  extraRegions: readonly string[],
+  pushedDigests: readonly string[] = [],
+): Identity {
   const art = v.artifact as unknown as Record<string, unknown>;
   const target = asRecord(v.target) ?? {};
   const sources: Record<string, unknown>[] = [art, target];
@@ -82,7 +110,8 @@ export function identityOf(v: Verdict, extraRegions: readonly string[]): Identit
     reference: v.artifact.reference,
     regions,
   };
-  if (v.artifact.digest) id.digest = v.artifact.digest;
+  const digest = v.artifact.digest || dockerDigest(v, target, pushedDigests);
+  if (digest) id.digest = digest;
   if (v.image) id.image = v.image;
   if (v.template) id.template = v.template;
   if (v.git) id.git = v.git;
@@ -90,7 +119,10 @@ export function identityOf(v: Verdict, extraRegions: readonly string[]): Identit
   if (buildTime) id.buildTime = buildTime;
   const baseOs = lookup(sources, BASE_OS_KEYS);
   if (baseOs) id.baseOs = baseOs;
-  const builder = v.artifact.builder ?? lookup(sources, BUILDER_KEYS);
+  // The builder is who built it (the stamp a template writes, e.g. `dev.imagegate.builder`);
+  // the Packer build that made it (`docker.web`) is a different fact, kept beside it.
+  const builder = lookup(sources.slice(2), BUILDER_KEYS) ?? lookup([target], BUILDER_KEYS);
   if (builder) id.builder = builder;
+  if (v.artifact.builder) id.packerBuild = v.artifact.builder;
   return id;
 }

@@ -3,10 +3,17 @@
  * what failed is listed in full, what passed is counted, long lists are capped and point to
  * the HTML report.
  */
-import { md } from './escape.js';
+import { md, mdProse } from './escape.js';
 import { fleetMarkdown } from './fleet.js';
 import { duration, location, plural, shortHash } from './format.js';
-import type { ArtifactSection, ArtifactStatus, ControlStatus, PolicyUse, ReportModel } from './types.js';
+import type {
+  ArtifactSection,
+  ArtifactStatus,
+  ControlStatus,
+  PolicyUse,
+  RecordRow,
+  ReportModel,
+} from './types.js';
 
 /** Per artifact, at most this many failed checks and findings are listed. */
 const MAX_ROWS = 50;
@@ -18,6 +25,7 @@ const ICON: Record<ArtifactStatus | ControlStatus, string> = {
   pass: '✅',
   fail: '❌',
   'not-covered': '➖',
+  'not-applicable': '⚪',
 };
 
 /** A code span when the text allows one (no backticks or newlines), escaped text otherwise. */
@@ -59,10 +67,10 @@ function summaryLine(m: ReportModel): string {
   const c = s.checks;
   const f = s.findings;
   return (
-    `**${plural(s.artifacts, 'artifact')}:** ✅ ${s.passed} passed · ❌ ${s.failed} failed · ⚠️ ${s.tampered} tampered  \n` +
+    `**${plural(s.artifacts, 'artifact')}:** ✅ ${s.passed} passed · ❌ ${s.failed} failed · ⚠️ ${s.tampered} tampered${s.superseded ? ` · ${s.superseded} superseded by a newer verdict` : ''}  \n` +
     `**Checks:** ${c.pass} pass · ${c.fail} fail · ${c.skip} skip  \n` +
     `**Lint findings:** ${f.error} error · ${f.warning} warning · ${f.info} info  \n` +
-    `**Controls:** ${s.controls.pass}/${s.controls.total} passing · ${s.controls.fail} failing · ${s.controls.notCovered} not covered`
+    `**Controls:** ${s.controls.pass}/${s.controls.total} passing · ${s.controls.fail} failing · ${s.controls.notCovered} not covered · ${s.controls.notApplicable} n/a`
   );
 }
 
@@ -70,7 +78,7 @@ function overview(m: ReportModel): string {
   return table(
     ['Status', 'Artifact', 'Template', 'Git', 'Pass', 'Fail', 'Skip', 'Findings', 'Time'],
     m.artifacts.map((a) => [
-      `${ICON[a.status]} ${a.status}`,
+      `${ICON[a.status]} ${a.status}${a.supersededBy ? ' (superseded)' : ''}`,
       md(a.identity.reference),
       a.identity.template ? code(a.identity.template.path) : '—',
       a.identity.git ? code(shortHash(a.identity.git.sha)) : '—',
@@ -114,11 +122,17 @@ function artifact(a: ArtifactSection, policies: ReadonlyMap<string, PolicyUse>):
   const facts = [
     `- **ID:** ${code(id.id)}${id.digest ? ` · **digest:** ${code(id.digest)}` : ''}${id.regions.length > 0 ? ` · **regions:** ${md(id.regions.join(', '))}` : ''}`,
     `- **Template:** ${id.template ? code(id.template.path) : '—'} · **git:** ${id.git ? code(id.git.sha) + (id.git.dirty ? ' (dirty)' : '') : '—'}`,
-    `- **Built:** ${md(id.buildTime ?? 'not recorded')} · **base OS:** ${md(id.baseOs ?? 'not recorded')} · **builder:** ${md(id.builder ?? 'not recorded')}`,
+    `- **Built:** ${md(id.buildTime ?? 'not recorded')} · **base OS:** ${md(id.baseOs ?? 'not recorded')} · **builder:** ${md(id.builder ?? 'not recorded')}${id.packerBuild ? ` · **Packer build:** ${code(id.packerBuild)}` : ''}`,
     `- **Verdict:** ${code(a.file)} sha256 ${code(shortHash(a.evidence.digest))} · **signed by:** ${md(a.evidence.signer ?? 'no signer named')} · ${a.intact ? 'verified' : `**not verified (${md(a.evidence.code ?? 'rejected')}): ${md(a.evidence.reason ?? '')}**`}`,
     `- **Timings:** total ${duration(a.timings.totalMs)} · boot ${duration(a.timings.bootMs)} · suites ${duration(a.timings.suiteMs)} · teardown ${duration(a.timings.teardownMs)}`,
   ];
-  const parts = [`### ${ICON[a.status]} ${md(id.reference)}`, '', ...facts];
+  const parts = [`### ${ICON[a.status]} ${md(id.reference)}${a.supersededBy ? ' (superseded)' : ''}`, ''];
+  if (a.supersededBy)
+    parts.push(
+      `> **Superseded** by a newer verdict for the same image, ${md(a.supersededBy.reference)} (finished ${md(a.supersededBy.finishedAt)}): that one is current, this one is history.`,
+      '',
+    );
+  parts.push(...facts);
   if (a.error) parts.push('', `**Error:** ${md(a.error)}`);
 
   const failed = a.suites.flatMap((s) =>
@@ -170,7 +184,7 @@ function artifact(a: ArtifactSection, policies: ReadonlyMap<string, PolicyUse>):
           code(f.policy),
           code(location(f)),
           md(f.message),
-          md(policies.get(f.policy)?.info?.remediation ?? '—'),
+          mdProse(policies.get(f.policy)?.info?.remediation ?? '—'),
         ]),
       ) + more,
     );
@@ -205,6 +219,26 @@ function artifact(a: ArtifactSection, policies: ReadonlyMap<string, PolicyUse>):
   return parts.join('\n');
 }
 
+function recordTable(title: string, rows: readonly RecordRow[]): string {
+  if (rows.length === 0) return '';
+  const { shown, more } = capped(rows);
+  return [
+    `### ${title}`,
+    '',
+    table(
+      ['When', 'Subject', 'Action', 'Status', 'Detail', 'Source'],
+      shown.map((r) => [
+        md(r.at ?? '—'),
+        r.subject ? code(r.subject) : '',
+        md(r.action ?? ''),
+        md(r.status ?? ''),
+        md(r.detail ?? ''),
+        code(r.source),
+      ]),
+    ) + more,
+  ].join('\n');
+}
+
 export function renderMarkdown(m: ReportModel): string {
   const policies = new Map(m.policies.map((p) => [p.id, p]));
   const sections = [
@@ -221,11 +255,22 @@ export function renderMarkdown(m: ReportModel): string {
     sections.push(
       '### Lint findings for templates without a verdict',
       table(
-        ['Severity', 'Policy', 'Where', 'Message'],
-        shown.map((f) => [f.severity, code(f.policy), code(location(f)), md(f.message)]),
+        ['Severity', 'Policy', 'Where', 'Message', 'How to fix'],
+        shown.map((f) => [
+          f.severity,
+          code(f.policy),
+          code(location(f)),
+          md(f.message),
+          mdProse(policies.get(f.policy)?.info?.remediation ?? '—'),
+        ]),
       ) + more,
     );
   }
+  // The same record lists the HTML report shows, so a PR comment hides nothing it has.
+  sections.push(
+    recordTable('Promotion records for artifacts not in this report', m.unattachedPromotions),
+    recordTable('Retention (prune plans and audit log)', m.retention),
+  );
   if (m.notes.length > 0) sections.push(`**Notes:**\n${m.notes.map((n) => `- ${md(n)}`).join('\n')}`);
   sections.push(`<sub>Generated ${md(m.generatedAt)} by imagegate ${md(m.tool.version)}</sub>`);
   return `${sections.filter((s) => s !== '').join('\n\n')}\n`;

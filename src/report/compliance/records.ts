@@ -77,6 +77,12 @@ export function regionsOf(record: Record<string, unknown>): string[] {
   return out;
 }
 
+/** The registry digest a promotion pushed the image as (`imagegate promote` records). */
+export function pushedDigestOf(record: Record<string, unknown>): string | undefined {
+  const digest = asObject(record.registry)?.digest;
+  return typeof digest === 'string' && digest !== '' ? digest : undefined;
+}
+
 function asObject(value: unknown): Record<string, unknown> | undefined {
   return value && typeof value === 'object' && !Array.isArray(value)
     ? (value as Record<string, unknown>)

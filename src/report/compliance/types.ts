@@ -99,7 +99,10 @@ export interface Identity {
   git?: { sha: string; dirty: boolean };
   buildTime?: string;
   baseOs?: string;
+  /** Who built it, from the image's stamps (`dev.imagegate.builder`, a `Builder` tag). */
   builder?: string;
+  /** The Packer build that produced it (`docker.web`), from the manifest. */
+  packerBuild?: string;
 }
 
 export interface CheckRow {
@@ -193,6 +196,11 @@ export interface ArtifactSection {
   suites: SuiteSection[];
   history: HistoryEvent[];
   tool: string;
+  /**
+   * A newer intact verdict for the same artifact reference (tag) or the same image's Packer
+   * build: this one is history, that one is current. Still shown and counted.
+   */
+  supersededBy?: { anchor: string; reference: string; finishedAt: string };
 }
 
 export interface ControlEvidence {
@@ -208,7 +216,11 @@ export interface ControlEvidence {
   notApplicable?: number;
 }
 
-export type ControlStatus = 'pass' | 'fail' | 'not-covered';
+/**
+ * `not-applicable`: every piece of evidence was a policy with nothing to judge in the artifacts'
+ * templates (an AMI control in a docker-only repository), so there is nothing to cover.
+ */
+export type ControlStatus = 'pass' | 'fail' | 'not-covered' | 'not-applicable';
 
 export interface ControlRow {
   id: string;
@@ -233,9 +245,11 @@ export interface Summary {
   passed: number;
   failed: number;
   tampered: number;
+  /** Verdicts a newer one replaced (see `ArtifactSection.supersededBy`). */
+  superseded: number;
   checks: Counts;
   findings: Record<FindingSeverity, number>;
-  controls: { total: number; pass: number; fail: number; notCovered: number };
+  controls: { total: number; pass: number; fail: number; notCovered: number; notApplicable: number };
 }
 
 export interface RecordRow {

@@ -13,7 +13,8 @@ describe('registerCommands', () => {
   it('loads only the named command', async () => {
     expect(await registered('lint', '-q', 'examples')).toEqual(['lint']);
     expect(await registered('gate', '--config', 'x.yaml')).toEqual(['gate']);
-  });
+    // The first import of lint and gate under vitest's transform: seconds on a loaded 2-core runner.
+  }, 60_000);
 
   it('loads nothing for a bare --version or -V', async () => {
     expect(await registered('--version')).toEqual([]);

@@ -47,6 +47,7 @@ function built(overrides: Partial<ImageBuild> = {}): ImageBuild {
       { kind: 'docker-image', build: 'docker.worker', id: `sha256:${'a'.repeat(64)}`, tags: ['w:1'] },
     ],
     errors: [],
+    templateErrors: [],
     durationMs: 5,
     timedOut: false,
     aborted: false,

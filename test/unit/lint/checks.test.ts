@@ -187,6 +187,13 @@ describe('tags-missing', () => {
     expect(run(spec, t).map((h) => h.message)).toEqual(['SHA']);
   });
 
+  it('a tag literally named as the requirement satisfies it, whatever spellings anyOf lists', () => {
+    const t = template({
+      sources: [source('amazon-ebs', 'a', 1, { tags: obj({ Team: lit('x'), SHA: lit('y') }) })],
+    });
+    expect(run(spec, t)).toEqual([]);
+  });
+
   it('gives tags it cannot see into the benefit of the doubt', () => {
     const t = template({ sources: [source('amazon-ebs', 'a', 1, { tags: ref('var.tags') })] });
     expect(run(spec, t)).toEqual([]);

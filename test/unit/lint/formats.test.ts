@@ -2,6 +2,7 @@ import { XMLParser } from 'fast-xml-parser';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { type LintRun, lintPaths } from '../../../src/lint/run.js';
 import { formatGithub } from '../../../src/report/lint/github.js';
+import { formatGitlab } from '../../../src/report/lint/gitlab.js';
 import { formatJson } from '../../../src/report/lint/json.js';
 import { formatJunit } from '../../../src/report/lint/junit.js';
 import { formatSarif } from '../../../src/report/lint/sarif.js';
@@ -150,5 +151,55 @@ describe('text', () => {
       { color: false, frames: true, quiet: true },
     );
     expect(out).not.toContain('s3cr3t-value');
+  });
+});
+
+describe('gitlab', () => {
+  type Issue = {
+    type: string;
+    check_name: string;
+    description: string;
+    severity: string;
+    fingerprint: string;
+    location: { path: string; lines: { begin: number; end: number } };
+  };
+  const finding = (line: number, severity: 'error' | 'warning' | 'info' = 'error') => ({
+    policy: 'remote-script-piped',
+    severity,
+    message: 'curl | sh runs unverified code',
+    file: `${process.cwd()}/packer/web/web.pkr.hcl`,
+    line,
+    column: 1,
+    endLine: line,
+    endColumn: 9,
+  });
+
+  it('writes Code Quality issues with project-relative paths and GitLab severities', () => {
+    const issues = JSON.parse(
+      formatGitlab({ ...run, findings: [finding(3), finding(9, 'warning'), finding(12, 'info')] }),
+    ) as Issue[];
+    expect(issues[0]).toEqual({
+      type: 'issue',
+      check_name: 'remote-script-piped',
+      description: 'curl | sh runs unverified code',
+      categories: ['Security'],
+      severity: 'critical',
+      fingerprint: expect.stringMatching(/^[0-9a-f]{32}$/),
+      location: { path: 'packer/web/web.pkr.hcl', lines: { begin: 3, end: 3 } },
+    });
+    expect(issues.map((i) => i.severity)).toEqual(['critical', 'major', 'info']);
+    // Same policy, file and message: still one fingerprint each, so GitLab counts them all.
+    expect(new Set(issues.map((i) => i.fingerprint)).size).toBe(3);
+  });
+
+  it('keeps a fingerprint when the finding moves to another line', () => {
+    const at = (line: number) =>
+      (JSON.parse(formatGitlab({ ...run, findings: [finding(line)] })) as Issue[])[0]!;
+    expect(at(3).fingerprint).toBe(at(40).fingerprint);
+  });
+
+  it('has one issue per finding of a real lint run, and [] for none', () => {
+    expect((JSON.parse(formatGitlab(run)) as Issue[]).length).toBe(run.findings.length);
+    expect(formatGitlab({ ...run, findings: [] })).toBe('[]\n');
   });
 });

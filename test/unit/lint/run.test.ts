@@ -93,6 +93,23 @@ describe('configuration', () => {
     );
   });
 
+  it('the built-in tags-missing accepts the tags its docs name: SHA / Time / OS / Builder', async () => {
+    const dir = tempDir();
+    const tags = (keys: string[]) =>
+      `source "amazon-ebs" "x" {\n  region = "eu-west-1"\n  tags = {\n${keys.map((k) => `    ${k} = "v"\n`).join('')}  }\n}\nbuild { sources = ["source.amazon-ebs.x"] }\n`;
+    writeFileSync(join(dir, 'stob.pkr.hcl'), tags(['SHA', 'Time', 'OS', 'Builder']));
+    mkdirSync(join(dir, 'partial'));
+    writeFileSync(join(dir, 'partial/p.pkr.hcl'), tags(['SHA', 'OS']));
+    const run = await lintPaths([dir], { policies: builtin });
+    const tagFindings = run.findings.filter((f) => f.policy === 'tags-missing');
+    expect(tagFindings.map((f) => [f.file.replace(`${dir}/`, ''), f.message])).toEqual([
+      [
+        'partial/p.pkr.hcl',
+        'amazon-ebs.x: tags lack Time, Builder; tag every image with git SHA, build time, base OS and builder',
+      ],
+    ]);
+  });
+
   it('invalid settings and unknown policy ids are bad input naming the key', async () => {
     await expect(
       lintPaths([footguns], {

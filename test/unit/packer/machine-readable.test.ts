@@ -21,6 +21,48 @@ function replay(fixture: string) {
 }
 
 describe('machine-readable stream', () => {
+  it('remembers the container a docker build started (what -on-error=abort leaves behind)', () => {
+    const { state } = replay('docker-fail-1.6.6.machine.txt');
+    const aborted = new MachineReadableState();
+    for (const line of [
+      '1,,ui,say,==> docker.app: Provisioning with shell script: /tmp/x',
+      '1,,ui,error,==> docker.app: E: Unable to locate package nope',
+      '1,,ui,error,==> docker.app: Step "StepProvision" failed%!(PACKER_COMMA) aborting...',
+      '1,,ui,error,==> docker.app: aborted: skipping cleanup of step "StepRun"',
+    ])
+      aborted.feed(parseMachineLine(line)!);
+    // The abort narration is not the failure's story.
+    expect(aborted.context('docker.app')?.tail).toEqual(['E: Unable to locate package nope']);
+    expect(state.resourcesOf('docker.app')).toEqual([
+      { kind: 'docker-container', id: 'faf059dc70e2525dcd772efe4d17c3aba1b5a7b79e8a191a5451ce9072a8c61a' },
+    ]);
+    expect(state.resourcesOf('docker.other')).toEqual([]);
+  });
+
+  it('keeps the reason Packer refused a template before any build ran (Packer 1.6.6), on one line', () => {
+    const state = new MachineReadableState();
+    const line =
+      '1796493406,,ui,error,Error: Failed preparing provisioner-block "file" ""\\n\\n  on app.pkr.hcl line 8:\\n  (source code not available)\\n\\napp.pkr.hcl:9%!(PACKER_COMMA)5-12: Unsupported argument; An argument named "content" is not\\nexpected here.\\n\\n';
+    state.feed(parseMachineLine(line)!);
+    state.feed(parseMachineLine('1796493406,,ui,say,\\n==> Builds finished but no artifacts were created.')!);
+    expect(state.templateErrors).toEqual([
+      'Error: Failed preparing provisioner-block "file" "" on app.pkr.hcl line 8: app.pkr.hcl:9,5-12: Unsupported argument; An argument named "content" is not expected here.',
+    ]);
+    expect(state.errors).toEqual([]);
+  });
+
+  it('remembers the instance an amazon build launched', () => {
+    const state = new MachineReadableState();
+    for (const line of [
+      '1,,ui,say,==> amazon-ebs.base: Launching a source AWS instance...',
+      '1,,ui,message,    amazon-ebs.base: Instance ID: i-0123456789abcdef0',
+    ])
+      state.feed(parseMachineLine(line)!);
+    expect(state.resourcesOf('amazon-ebs.base')).toEqual([
+      { kind: 'ec2-instance', id: 'i-0123456789abcdef0' },
+    ]);
+  });
+
   it('keeps the failing step of a real failed Packer 1.6.6 build and what it printed there', () => {
     const { state } = replay('docker-fail-1.6.6.machine.txt');
     expect(state.errors).toEqual([
@@ -97,6 +139,11 @@ describe('packer arguments', () => {
       'image_tag=x y',
       '.',
     ]);
+  });
+
+  it('--keep-on-error asks Packer to abort instead of cleaning up', () => {
+    expect(packerArgs({ template: dir, keepOnError: true }).args).toContain('-on-error=abort');
+    expect(packerArgs({ template: dir, keepOnError: true }).args).not.toContain('-on-error=cleanup');
   });
 
   it('builds a single file from its directory and passes var files as absolute paths', () => {

@@ -69,7 +69,7 @@ describe('buildReportModel', () => {
       regions: ['eu-west-1'],
       buildTime: '2026-11-27T14:52:10Z',
       baseOs: 'Ubuntu 22.04.5 LTS',
-      builder: 'amazon-ebs.base',
+      packerBuild: 'amazon-ebs.base',
       git: { sha: '8c41f0e2b7d94a1c5e3f6a8b0d2c4e6f8a1b3c5d', dirty: true },
     });
     expect(byId(WEB_ID).identity).toMatchObject({
@@ -78,6 +78,8 @@ describe('buildReportModel', () => {
       digest: 'web@sha256:9d0e1f2a3b4c',
     });
     expect(byId(LEGACY_AMI).identity.baseOs).toBeUndefined();
+    // The Packer build is not who built it: with no builder stamp, the builder is not recorded.
+    expect(byId(BASE_AMI).identity.builder).toBeUndefined();
   });
 
   it('reads OCI and imagegate label stamps the docker target records', () => {
@@ -90,13 +92,49 @@ describe('buildReportModel', () => {
         'dev.imagegate.builder': 'ci#4711',
       },
     };
-    delete v.artifact.builder;
+    // The label wins over the Packer build name the manifest gave (`docker.web`), which stays beside it.
     const m = buildReportModel(inputs({ verdicts: [{ file: 'w', verdict: v, check: REJECTED }] }), OPTS);
     expect(m.artifacts[0]!.identity).toMatchObject({
       buildTime: '2026-11-27T10:00:00Z',
       baseOs: 'debian:bookworm',
       builder: 'ci#4711',
+      packerBuild: 'docker.web',
     });
+  });
+
+  it('a docker image without its own digest shows the repo digest it was tested or promoted under', () => {
+    const tested = webVerdict();
+    delete tested.artifact.digest;
+    tested.target = { kind: 'docker', repoDigests: ['127.0.0.1:5001/web@sha256:aaaa'] };
+    const promoted = webVerdict();
+    delete promoted.artifact.digest;
+    promoted.target = { kind: 'docker' };
+    const local = webVerdict();
+    delete local.artifact.digest;
+    local.artifact.id = 'sha256:0123';
+    local.target = { kind: 'docker' };
+    const m = buildReportModel(
+      inputs({
+        verdicts: [
+          { file: 'a', verdict: tested, check: VERIFIED },
+          { file: 'b', verdict: promoted, check: VERIFIED },
+          { file: 'c', verdict: local, check: VERIFIED },
+        ],
+        promotions: [
+          {
+            file: 'p.jsonl',
+            line: 1,
+            record: {
+              stage: 'dev',
+              artifact: { id: WEB_ID },
+              registry: { repository: 'reg/web', digest: 'sha256:bbbb', tags: ['dev'] },
+            },
+          },
+        ],
+      }),
+      OPTS,
+    );
+    expect(m.artifacts.map((a) => a.identity.digest)).toEqual(['sha256:aaaa', 'sha256:bbbb', undefined]);
   });
 
   it('builds promotion history from the verdict, promotion records and retention decisions, in time order', () => {

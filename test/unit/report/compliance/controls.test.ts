@@ -80,7 +80,7 @@ describe('control view', () => {
 
   it('calls a control with only skipped evidence not covered', () => {
     expect(row('ORG-LOG-1')).toMatchObject({ status: 'not-covered', skip: 1, coveredArtifacts: 0 });
-    expect(model.summary.controls).toEqual({ total: 9, pass: 4, fail: 4, notCovered: 1 });
+    expect(model.summary.controls).toEqual({ total: 9, pass: 4, fail: 4, notCovered: 1, notApplicable: 0 });
   });
 
   it('leaves tampered verdicts out of the evidence', () => {

@@ -42,12 +42,15 @@ const dockerNa = () => withLint(webVerdict(), { notApplicable: ['tags-missing'] 
 const amiClean = () => withLint(baseVerdict(), { findings: [], errors: 0, notApplicable: [] });
 
 describe('not-applicable lint evidence in the compliance report', () => {
-  it('a control backed only by n/a evidence is not covered', () => {
+  it('a control backed only by n/a evidence is n/a, not "not covered" (an AMI control in a docker-only repo)', () => {
     const m = model([dockerNa()]);
     const row = m.controls.find((c) => c.id === 'ORG-TAG-1')!;
-    expect(row).toMatchObject({ status: 'not-covered', pass: 0, fail: 0, coveredArtifacts: 0 });
+    expect(row).toMatchObject({ status: 'not-applicable', pass: 0, fail: 0, coveredArtifacts: 0 });
     expect(row.evidence[0]).toMatchObject({ ref: 'tags-missing', pass: 0, fail: 0, notApplicable: 1 });
-    expect(m.controls.filter((c) => c.status === 'not-covered').map((c) => c.id)).toEqual(['ORG-TAG-1']);
+    expect(m.summary.controls).toMatchObject({ notCovered: 0, notApplicable: 1 });
+    expect(renderMarkdown(m)).toContain('| ORG-TAG-1 | ⚪ not-applicable |');
+    expect(renderMarkdown(m)).toContain('0 not covered · 1 n/a');
+    expect(renderHtml(m)).toContain('<span class="pill not-applicable">not applicable</span>');
     expect(m.artifacts[0]!.lint.notApplicable).toEqual(['tags-missing']);
   });
 
@@ -133,7 +136,28 @@ describe('not-applicable lint evidence in the compliance report', () => {
     const m = buildReportModel(inputs, { title: 't', generatedAt: 'now', toolVersion: '0' });
     // Only the entry for the verdict's own template counts.
     expect(m.artifacts[0]!.lint.notApplicable).toEqual(['tags-missing']);
-    expect(m.controls.find((c) => c.id === 'ORG-TAG-1')).toMatchObject({ status: 'not-covered' });
+    expect(m.controls.find((c) => c.id === 'ORG-TAG-1')).toMatchObject({ status: 'not-applicable' });
+  });
+
+  it('n/a policies beside a selector that matched nothing stay n/a; a check that ran decides', () => {
+    const m = buildReportModel(
+      inputs({
+        verdicts: [{ file: 'v.verdict.json', verdict: dockerNa(), check: VERIFIED }],
+        policies: [TAGS],
+        controls: { 'ORG-TAG-1': ['file:/nonexistent-in-fixture'] },
+      }),
+      { title: 't', generatedAt: 'now', toolVersion: '0' },
+    );
+    expect(m.controls.find((c) => c.id === 'ORG-TAG-1')!.status).toBe('not-applicable');
+    const skipped = buildReportModel(
+      inputs({
+        verdicts: [{ file: 'v.verdict.json', verdict: dockerNa(), check: VERIFIED }],
+        policies: [TAGS],
+        controls: { 'ORG-TAG-1': ['file:/etc/passwd'] },
+      }),
+      { title: 't', generatedAt: 'now', toolVersion: '0' },
+    );
+    expect(skipped.controls.find((c) => c.id === 'ORG-TAG-1')!.status).toBe('pass');
   });
 
   it('shows n/a in Markdown, HTML and JUnit', () => {
