@@ -59,8 +59,8 @@ export function parseSshEndpoint(text: string, original = text): SshEndpoint {
 
 /**
  * Open the transport a target string names: `local`, `docker://CONTAINER`, `ssh://user@host[:port]`.
- * Each kind imports its client when used: dockerode (with grpc and protobufjs) and ssh2 cost a
- * few hundred ms of start-up, which a run over the other transport should not pay.
+ * Each kind imports its client when used: the docker and ssh2 clients cost a few hundred ms of
+ * start-up, which a run over the other transport should not pay.
  */
 export async function openTransport(target: string, opts: OpenOptions = {}): Promise<Transport> {
   const parsed = parseTarget(target);
@@ -85,11 +85,11 @@ export async function openTransport(target: string, opts: OpenOptions = {}): Pro
 }
 
 async function openDocker(name: string): Promise<Transport> {
-  const [{ default: Docker }, { DockerTransport }] = await Promise.all([
-    import('dockerode'),
+  const [{ containerHandle }, { DockerTransport }] = await Promise.all([
+    import('./docker-client.js'),
     import('./docker.js'),
   ]);
-  const container = new Docker().getContainer(name);
+  const container = containerHandle(name);
   let running: boolean;
   try {
     running = (await container.inspect()).State.Running;
