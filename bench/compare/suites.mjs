@@ -22,10 +22,16 @@ const users = lines(sh('getent passwd')).map((l) => l.split(':'));
 const groups = lines(sh('getent group')).map((l) => l.split(':'));
 // biome-ignore lint/suspicious/noTemplateCurlyInString: dpkg-query's own ${field} syntax
 const packages = lines(sh("dpkg-query -W -f '${Package} ${Version}\\n'")).map((l) => l.split(' '));
-const files = lines(sh("find /usr/bin /usr/lib /etc -maxdepth 2 -type f -printf '%p|%u\\n' | head -n 1200")).map(
-  (l) => l.split('|'),
-);
-const params = ['kernel.ostype', 'kernel.pid_max', 'kernel.threads-max', 'vm.max_map_count', 'net.ipv4.ip_forward'];
+const files = lines(
+  sh("find /usr/bin /usr/lib /etc -maxdepth 2 -type f -printf '%p|%u\\n' | head -n 1200"),
+).map((l) => l.split('|'));
+const params = [
+  'kernel.ostype',
+  'kernel.pid_max',
+  'kernel.threads-max',
+  'vm.max_map_count',
+  'net.ipv4.ip_forward',
+];
 const paramValues = params.map((p) => sh(`cat /proc/sys/${p.replaceAll('.', '/')}`).trim());
 
 /** Resources in a fixed mix, until CHECKS checks; files fill whatever is left. */
@@ -44,7 +50,11 @@ const share = (list, per, frac) => {
 r.user = share(users, 3, 0.15);
 r.group = share(groups, 2, 0.1);
 r.package = share(packages, 2, 0.15);
-r.param = share(params.map((p, i) => [p, paramValues[i]]), 1, 0.05);
+r.param = share(
+  params.map((p, i) => [p, paramValues[i]]),
+  1,
+  0.05,
+);
 r.command = share(
   Array.from({ length: CHECKS }, (_, i) => `echo bench-${i}`),
   2,
@@ -117,7 +127,7 @@ const py = [
   '    for cmd in COMMANDS:',
   '        c = host.run(cmd)',
   '        assert c.rc == 0, cmd',
-  "        assert c.stdout.strip() == cmd[5:], cmd",
+  '        assert c.stdout.strip() == cmd[5:], cmd',
   '',
 ].join('\n');
 
@@ -131,7 +141,9 @@ const rb = [
     (u) =>
       `describe user(${q(u[0])}) do\n  it { should exist }\n  it { should have_uid ${u[2]} }\n  it { should have_home_directory ${q(u[5])} }\nend`,
   ),
-  ...r.group.map((g) => `describe group(${q(g[0])}) do\n  it { should exist }\n  it { should have_gid ${g[2]} }\nend`),
+  ...r.group.map(
+    (g) => `describe group(${q(g[0])}) do\n  it { should exist }\n  it { should have_gid ${g[2]} }\nend`,
+  ),
   ...r.package.map(
     ([p, v]) =>
       `describe package(${q(p)}) do\n  it { should be_installed }\n  it { should be_installed.with_version(${q(v)}) }\nend`,
@@ -152,4 +164,8 @@ writeFileSync(join(out, 'goss.yaml'), yaml);
 writeFileSync(join(out, 'test_suite.py'), py);
 mkdirSync(join(out, 'spec'), { recursive: true });
 writeFileSync(join(out, 'spec', 'suite_spec.rb'), rb);
-console.log(`${out}: ${CHECKS} checks (${Object.entries(r).map(([k, v]) => `${v.length} ${k}`).join(', ')})`);
+console.log(
+  `${out}: ${CHECKS} checks (${Object.entries(r)
+    .map(([k, v]) => `${v.length} ${k}`)
+    .join(', ')})`,
+);

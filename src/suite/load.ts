@@ -4,7 +4,6 @@ import { createRequire } from 'node:module';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { glob, isDynamicPattern } from 'tinyglobby';
 import { UserError } from '../core/errors.js';
 import { readTextCapped } from '../core/fs.js';
 import { loadSchema } from '../core/schema-check.js';
@@ -271,6 +270,8 @@ async function loadFile(abs: string, state: LoadState, from?: string): Promise<v
     const where = `${label}:${line}`;
     const target = opts.file ?? pattern;
     const base = dirname(real);
+    // tinyglobby (with picomatch) loads only for suites that include others.
+    const { glob, isDynamicPattern } = await import('tinyglobby');
     const paths = isDynamicPattern(target)
       ? (await glob(target, { cwd: base, absolute: true, onlyFiles: true })).sort()
       : [resolve(base, target)];
