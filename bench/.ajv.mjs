@@ -1,0 +1,13 @@
+import { readFileSync } from 'node:fs';
+let t = performance.now();
+const { Ajv } = await import('ajv');
+const a = performance.now() - t;
+const schema = JSON.parse(readFileSync('schemas/goss.schema.json', 'utf8'));
+schema.$defs.matcher = {};
+t = performance.now();
+const v = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true }).compile(schema);
+const c = performance.now() - t;
+t = performance.now();
+const { parse } = await import('yaml');
+const y = performance.now() - t;
+console.log('import ajv', a.toFixed(0), 'compile goss', c.toFixed(0), 'import yaml', y.toFixed(0));

@@ -1,0 +1,13 @@
+const t0 = performance.now();
+const lap = (l) => console.log(l.padEnd(28), (performance.now() - t0).toFixed(0));
+await import('commander'); lap('commander');
+await import('../dist/cli/validate.js'); lap('cli/validate');
+const { loadSuite } = await import('../dist/suite/load.js'); lap('suite/load import');
+await import('../dist/suite/run.js'); lap('suite/run import');
+const { openTransport } = await import('../dist/transports/open.js'); lap('transports/open import');
+const s = await loadSuite('/tmp/igb/60/goss.yaml'); lap('loadSuite (ajv compile)');
+const tr = await openTransport('docker://ig-cost-bench'); lap('openTransport (dockerode)');
+const { runSuites } = await import('../dist/suite/run.js');
+await runSuites([s], tr); lap('runSuites');
+await tr.close(); lap('close');
+console.log('rss MiB', (process.memoryUsage().rss / 1048576).toFixed(0));
