@@ -1,5 +1,6 @@
 import { readFileSync } from 'node:fs';
-import { Ajv, type AnySchema, type ErrorObject, type ValidateFunction } from 'ajv';
+import { createRequire } from 'node:module';
+import type { Ajv, AnySchema, ErrorObject, ValidateFunction } from 'ajv';
 import { UserError } from './errors.js';
 import type { YamlFile } from './yaml-document.js';
 
@@ -12,6 +13,9 @@ export function loadSchema(relative: string): AnySchema {
 
 /** One ajv for all shipped schemas, so `$ref`s between them resolve by `$id`. */
 export function makeAjv(extra: string[] = []): Ajv {
+  // Required when first used, not imported: a suite load runs a precompiled validator and need
+  // not pay ajv's ~0.25 s import (this module's error formatting serves both).
+  const { Ajv } = createRequire(import.meta.url)('ajv') as typeof import('ajv');
   // verbose: errors carry their schema, so a pattern error can quote the field's description.
   const ajv = new Ajv({ allErrors: true, strict: false, useDefaults: true, verbose: true });
   for (const rel of extra) ajv.addSchema(loadSchema(rel));

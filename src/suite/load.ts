@@ -1,12 +1,12 @@
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, realpathSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { dirname, isAbsolute, relative, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { ErrorObject, ValidateFunction } from 'ajv';
-import { glob, isDynamicPattern } from 'tinyglobby';
 import { UserError } from '../core/errors.js';
 import { readTextCapped } from '../core/fs.js';
-import { loadSchema, makeAjv } from '../core/schema-check.js';
+import { loadSchema } from '../core/schema-check.js';
 import { MAX_YAML_BYTES, parseYamlText, type YamlFile } from '../core/yaml-document.js';
 import { SuiteError } from './errors.js';
 import { renderTemplate, type TemplateData } from './go-template.js';
@@ -105,16 +105,15 @@ function wrapYamlErrors<T>(fn: () => T): T {
 
 let validator: ValidateFunction | undefined;
 /**
- * Compiled once per process: ajv compilation costs far more than validating a suite. Matcher
- * values are checked by compiling them (checkMatchers, with better messages), so the runtime
- * copy of the schema accepts any value there; that makes compilation about 3x cheaper.
+ * The schema check, generated ahead of time by scripts/gen-suite-validator.mjs (ajv standalone
+ * code): compiling schemas/goss.schema.json with ajv at run time cost 0.3–1 s per process. The
+ * generated copy accepts any value where a matcher goes: matchers are checked by compiling them
+ * (checkMatchers), with better messages.
  */
 function gossValidator(): ValidateFunction {
-  if (!validator) {
-    const schema = loadSchema('goss.schema.json') as { $defs: Record<string, unknown> };
-    schema.$defs.matcher = {};
-    validator = makeAjv().compile(schema);
-  }
+  validator ??= createRequire(import.meta.url)(
+    '../../schemas/goss.validate.generated.cjs',
+  ) as ValidateFunction;
   return validator;
 }
 
@@ -271,6 +270,8 @@ async function loadFile(abs: string, state: LoadState, from?: string): Promise<v
     const where = `${label}:${line}`;
     const target = opts.file ?? pattern;
     const base = dirname(real);
+    // tinyglobby (with picomatch) loads only for suites that include others.
+    const { glob, isDynamicPattern } = await import('tinyglobby');
     const paths = isDynamicPattern(target)
       ? (await glob(target, { cwd: base, absolute: true, onlyFiles: true })).sort()
       : [resolve(base, target)];

@@ -1,3 +1,4 @@
+import { setTimeout as sleep } from 'node:timers/promises';
 import Docker from 'dockerode';
 import type { DockerTestConfig } from '../config/types.js';
 import type { ArtifactRef } from '../evidence/verdict.js';
@@ -9,10 +10,21 @@ import { type Booted, ImageFailure, InfraError, type Target } from './target.js'
 /** PID 1 when the image's own command would exit at once: sleep in a loop, die with the container. */
 export const KEEP_ALIVE = ['sh', '-c', 'trap "exit 0" TERM INT; while :; do sleep 3600 & wait $!; done'];
 
-/** How long the image's own command must survive to count as a long-running service. */
+/**
+ * The longest the image's own command is watched before it counts as a long-running service;
+ * one that settles (see `settles`) counts sooner.
+ */
 const SETTLE_MS = 1500;
-/** A configured service command is watched this long for an immediate crash. */
+/** A configured service command is watched at most this long for an immediate crash. */
 const COMMAND_SETTLE_MS = 500;
+/**
+ * A command has settled when every process of the container was seen blocked waiting (ps state
+ * S: on a socket, a timer, a child) on looks spanning this long: a service idling, not a
+ * one-shot still at work (running, or in disk I/O), which would go on to exit.
+ */
+const QUIET_MS = 250;
+/** Between two looks at the container: one inspect and one `ps` on the engine's host each. */
+const LOOK_EVERY_MS = 50;
 /** Log lines quoted when a service dies at boot: enough to see why, short enough for a terminal. */
 const CRASH_LINES = 10;
 
@@ -51,7 +63,7 @@ export class DockerTarget implements Target {
       nothingToRun && keepAlive ? 'the image has no command' : undefined;
     this.container = await this.create(image.Id, keepAlive === true, command);
     await this.container.start();
-    if (keepAlive === undefined && !(await this.stillRunning(SETTLE_MS))) {
+    if (keepAlive === undefined && !(await this.settles(SETTLE_MS))) {
       const { ExitCode: status } = (await this.container.inspect()).State;
       this.earlyExit = await this.logs();
       if (status !== 0) {
@@ -69,7 +81,7 @@ export class DockerTarget implements Target {
       await this.container.start();
     }
     // A configured command that dies at once (missing config, bad flag) is the image failing.
-    if (keepAlive === false) await this.stillRunning(COMMAND_SETTLE_MS);
+    if (keepAlive === false) await this.settles(COMMAND_SETTLE_MS);
     const info = await this.container.inspect();
     if (!info.State.Running) {
       const logs = await this.logs();
@@ -180,13 +192,27 @@ export class DockerTarget implements Target {
     return created;
   }
 
-  private async stillRunning(ms: number): Promise<boolean> {
+  /**
+   * Watch the started container until its command exits (false) or has settled (true): still
+   * running, every process seen waiting for QUIET_MS. A command still busy after `ms` counts as
+   * running, as a fixed wait would have judged it; a service no longer pays the whole wait.
+   */
+  private async settles(ms: number): Promise<boolean> {
+    const container = this.container!;
     const deadline = Date.now() + ms;
-    while (Date.now() < deadline) {
-      if (!(await this.container!.inspect()).State.Running) return false;
-      await new Promise((r) => setTimeout(r, 100));
+    let quietSince: number | undefined;
+    for (;;) {
+      if (!(await container.inspect()).State.Running) return false;
+      const now = Date.now();
+      if (now >= deadline) return true;
+      if (await allWaiting(container)) {
+        quietSince ??= now;
+        if (now - quietSince >= QUIET_MS) return true;
+      } else {
+        quietSince = undefined;
+      }
+      await sleep(LOOK_EVERY_MS);
     }
-    return true;
   }
 
   async logs(): Promise<string | undefined> {
@@ -217,6 +243,22 @@ export class DockerTarget implements Target {
     } catch (err) {
       if ((err as { statusCode?: number }).statusCode !== 404) throw err;
     }
+  }
+}
+
+/** Every process of the container is asleep waiting for something (ps STAT S: Ss, Sl, S+, …). */
+async function allWaiting(container: Docker.Container): Promise<boolean> {
+  try {
+    const top = (await container.top({ ps_args: '-o pid,stat' })) as {
+      Titles?: string[];
+      Processes?: string[][];
+    };
+    const stat = top.Titles?.indexOf('STAT') ?? -1;
+    const procs = top.Processes ?? [];
+    return stat >= 0 && procs.length > 0 && procs.every((p) => p[stat]?.startsWith('S'));
+  } catch {
+    // Exited between the two calls, or an engine whose `top` cannot take ps options: not settled.
+    return false;
   }
 }
 

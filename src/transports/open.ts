@@ -1,9 +1,7 @@
-import Docker from 'dockerode';
 import type { Transport } from '../suite/transport.js';
-import { DockerTransport } from './docker.js';
 import { TargetError } from './errors.js';
 import { LocalTransport } from './local.js';
-import { type SshEndpoint, SshTransport } from './ssh.js';
+import type { SshEndpoint } from './ssh.js';
 
 export interface OpenOptions {
   identity?: string;
@@ -59,7 +57,11 @@ export function parseSshEndpoint(text: string, original = text): SshEndpoint {
   return { user, host: rawHost.replace(/^\[|\]$/g, ''), port };
 }
 
-/** Open the transport a target string names: `local`, `docker://CONTAINER`, `ssh://user@host[:port]`. */
+/**
+ * Open the transport a target string names: `local`, `docker://CONTAINER`, `ssh://user@host[:port]`.
+ * Each kind imports its client when used: the docker and ssh2 clients cost a few hundred ms of
+ * start-up, which a run over the other transport should not pay.
+ */
 export async function openTransport(target: string, opts: OpenOptions = {}): Promise<Transport> {
   const parsed = parseTarget(target);
   switch (parsed.kind) {
@@ -67,7 +69,8 @@ export async function openTransport(target: string, opts: OpenOptions = {}): Pro
       return new LocalTransport();
     case 'docker':
       return openDocker(parsed.container);
-    case 'ssh':
+    case 'ssh': {
+      const { SshTransport } = await import('./ssh.js');
       return SshTransport.connect(parsed.endpoint, {
         ...opts,
         // The user's flag covers the whole route they named, jump host included.
@@ -77,11 +80,16 @@ export async function openTransport(target: string, opts: OpenOptions = {}): Pro
             ? undefined
             : parseSshEndpoint(opts.jump.replace(/^ssh:\/\//, ''), opts.jump),
       });
+    }
   }
 }
 
 async function openDocker(name: string): Promise<Transport> {
-  const container = new Docker().getContainer(name);
+  const [{ containerHandle }, { DockerTransport }] = await Promise.all([
+    import('./docker-client.js'),
+    import('./docker.js'),
+  ]);
+  const container = containerHandle(name);
   let running: boolean;
   try {
     running = (await container.inspect()).State.Running;

@@ -1,6 +1,24 @@
-import { DOMParser, type Node as XmlNode } from '@xmldom/xmldom';
-import xpath from 'xpath';
+import { createRequire } from 'node:module';
+import type { DOMParser as XmlDomParser, Node as XmlNode } from '@xmldom/xmldom';
+import type xpathModule from 'xpath';
 import { invalidArg, isRecord, MatchError, type Matcher } from './core.js';
+
+type XmlLibraries = { DOMParser: typeof XmlDomParser; xpath: typeof xpathModule };
+let libraries: XmlLibraries | undefined;
+
+/**
+ * The XML parser and XPath engine load on the first XML match, not with the suite engine: a
+ * suite without an `xml` matcher should not pay their ~90 ms of imports. Both are CommonJS, so
+ * a synchronous require keeps `match` synchronous.
+ */
+function xmlLibraries(): XmlLibraries {
+  if (!libraries) {
+    const require = createRequire(import.meta.url);
+    const { DOMParser } = require('@xmldom/xmldom') as typeof import('@xmldom/xmldom');
+    libraries = { DOMParser, xpath: require('xpath') as typeof xpathModule };
+  }
+  return libraries;
+}
 
 /**
  * `xml: {xpath: EXPR, result: TEXT}` (goss's XML matcher): the fact is parsed as XML and the
@@ -17,7 +35,8 @@ export function xml(value: unknown): Matcher {
     match(actual) {
       if (typeof actual !== 'string')
         throw new MatchError(`XML expect pattern to be a string: ${JSON.stringify(actual)}`);
-      let doc: ReturnType<DOMParser['parseFromString']>;
+      const { DOMParser, xpath } = xmlLibraries();
+      let doc: ReturnType<XmlDomParser['parseFromString']>;
       try {
         // onError throws on errors, so malformed XML never yields a half-parsed document.
         doc = new DOMParser({

@@ -1,12 +1,12 @@
 import { Command } from 'commander';
 import { beforeAll, describe, expect, it } from 'vitest';
-import { registerCommands } from '../../../src/cli/commands.js';
+import { registerAllCommands } from '../../../src/cli/commands.js';
 import { describeOption } from '../../../src/cli/help.js';
 
 /** Every command's --help, as main.ts configures it. */
 async function helps(): Promise<[string, string][]> {
   const program = new Command('imagegate').configureHelp({ optionDescription: describeOption });
-  await registerCommands(program, ['node', 'imagegate', '--help']);
+  await registerAllCommands(program);
   return program.commands.map((c) => [c.name(), c.helpInformation({ error: false })]);
 }
 

@@ -1,3 +1,4 @@
+import { spawnSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
@@ -52,5 +53,15 @@ describe('schemas/goss.schema.json', () => {
   it("filetype offers goss's names but accepts any matcher, as goss does", () => {
     expect(validate({ file: { '/x': { filetype: 'directory' } } })).toBe(true);
     expect(validate({ file: { '/x': { filetype: { 'have-prefix': 'dir' } } } })).toBe(true);
+  });
+});
+
+describe('schemas/goss.validate.generated.cjs', () => {
+  it('is generated from the current goss.schema.json (gen-suite-validator --check)', () => {
+    const r = spawnSync(process.execPath, ['scripts/gen-suite-validator.mjs', '--check'], {
+      encoding: 'utf8',
+    });
+    expect(r.stderr).toBe('');
+    expect(r.status).toBe(0);
   });
 });
