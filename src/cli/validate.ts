@@ -31,7 +31,7 @@ export const RETRY_TIMEOUT_EXIT = 3;
 export function register(program: Command): void {
   program
     .command('validate')
-    .summary('run goss suites on this host, a container or an SSH host')
+    .summary('run goss suites on this host, a container, an SSH host or an instance via SSM')
     .description(
       'Run goss-compatible suites against this host, a running container or an SSH host. ' +
         'The whole suite is collected by one shell script in one round trip; matchers are evaluated locally.',
@@ -43,7 +43,7 @@ export function register(program: Command): void {
     )
     .option('--vars <file>', 'YAML/JSON file of template vars (repeatable, later files win)', collect)
     .option('--vars-inline <json>', 'template vars as inline JSON/YAML; wins over --vars files')
-    .option('-t, --target <target>', 'local, docker://CONTAINER or ssh://user@host[:port]', 'local')
+    .option('-t, --target <target>', 'local, docker://CONTAINER, ssh://user@host[:port] or ssm://INSTANCE-ID[?region=R]', 'local')
     .option('--identity <file>', 'SSH private key (default: ssh-agent via $SSH_AUTH_SOCK)')
     .option(
       '--known-hosts <file>',
