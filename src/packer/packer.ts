@@ -5,6 +5,7 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { UserError } from '../core/errors.js';
 import { type BuiltArtifact, testableArtifacts } from './artifacts.js';
+import { type DockerBaseInfo, withBases } from './bases.js';
 import {
   type BuildEvent,
   MachineReadableState,
@@ -146,7 +147,7 @@ export async function packerBuild(packer: PackerInfo, req: BuildRequest): Promis
   return {
     ok: exitCode === 0 && !timedOut && !aborted,
     exitCode,
-    artifacts: testableArtifacts(state.artifacts),
+    artifacts: await withBases(testableArtifacts(state.artifacts), state.bases, inspectDockerBase),
     errors: state.errors,
     durationMs: Date.now() - started,
     timedOut,
@@ -159,4 +160,11 @@ export async function packerBuild(packer: PackerInfo, req: BuildRequest): Promis
       ...(state.context(e.build) ?? { tail: [] }),
     })),
   };
+}
+
+/** The engine's view of a base image the docker builder pulled; undefined when it cannot tell. */
+async function inspectDockerBase(reference: string): Promise<DockerBaseInfo | undefined> {
+  const { default: Docker } = await import('dockerode');
+  const info = await new Docker().getImage(reference).inspect();
+  return { id: info.Id, repoDigests: info.RepoDigests ?? [] };
 }
