@@ -27,6 +27,7 @@ import { type ArtifactOutcome, FAILED_CHECKS_SHOWN, type GateSummary, type Image
 import type { Progress } from './progress.js';
 import { imageSuites, readinessFor } from './suites.js';
 import { recordTest } from './test-artifact.js';
+import { dockerBaseRefs } from './stale.js';
 import { ttlSeconds } from './test-run.js';
 
 /**
@@ -37,7 +38,12 @@ export interface GateDeps {
   build(
     img: ImageEntry,
     stamp: Stamp,
-    opts: { logDir: string; signal: AbortSignal; onEvent: Parameters<typeof buildImage>[3]['onEvent'] },
+    opts: {
+      logDir: string;
+      signal: AbortSignal;
+      onEvent: Parameters<typeof buildImage>[3]['onEvent'];
+      dockerBases?: Record<string, string>;
+    },
   ): Promise<ImageBuild>;
   target(
     artifact: ArtifactRef,
@@ -352,6 +358,7 @@ async function gateImage(img: ImageEntry, ctx: GateContext): Promise<ImageOutcom
   const build = await ctx.deps.build(img, ctx.stamp, {
     logDir: join(ctx.outDir, 'logs'),
     signal: ctx.signal,
+    ...(lint.templates[0] ? { dockerBases: dockerBaseRefs(lint.templates[0], img.only) } : {}),
     onEvent: (e) => {
       const line = describeEvent(e);
       if (line?.status === 'building') ctx.progress.update(key, 'building', `${line.key}: ${line.detail}`);

@@ -25,6 +25,13 @@ export type BaseQuery =
     }
   | { kind: 'docker-image'; source: string; reference: string };
 
+/** Docker base tags by build name, for builds that do not say what they pulled. */
+export function dockerBaseRefs(template: Template, only: string[]): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const q of baseQueries(template, only).queries) if (q.kind === 'docker-image') out[q.source] = q.reference;
+  return out;
+}
+
 export interface PromotedBase {
   image: string;
   stage: string;

@@ -7,6 +7,7 @@ import { UserError } from '../core/errors.js';
 import { type BuiltArtifact, testableArtifacts } from './artifacts.js';
 import { type DockerBaseInfo, withBases } from './bases.js';
 import {
+  type BuildBase,
   type BuildEvent,
   MachineReadableState,
   parseMachineLine,
@@ -48,6 +49,11 @@ export interface BuildRequest {
   timeoutMs: number;
   logFile: string;
   onEvent?: (e: BuildEvent) => void;
+  /**
+   * Docker base references per build name (`docker.web` → `debian:bookworm`) from the template,
+   * for builds that do not pull (`pull = false`) and so never print which image they used.
+   */
+  dockerBases?: Record<string, string>;
   /** Aborting stops Packer's process group: SIGINT first so it cleans up, SIGKILL after a grace period. */
   signal?: AbortSignal;
 }
@@ -147,7 +153,17 @@ export async function packerBuild(packer: PackerInfo, req: BuildRequest): Promis
   return {
     ok: exitCode === 0 && !timedOut && !aborted,
     exitCode,
-    artifacts: await withBases(testableArtifacts(state.artifacts), state.bases, inspectDockerBase),
+    artifacts: await withBases(
+      testableArtifacts(state.artifacts),
+      new Map<string, BuildBase>([
+        ...Object.entries(req.dockerBases ?? {}).map(
+          ([build, reference]): [string, BuildBase] => [build, { kind: 'docker-image', reference }],
+        ),
+        // What Packer said it pulled wins over what the template spells.
+        ...state.bases,
+      ]),
+      inspectDockerBase,
+    ),
     errors: state.errors,
     durationMs: Date.now() - started,
     timedOut,

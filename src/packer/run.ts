@@ -13,7 +13,12 @@ export async function buildImage(
   img: ImageEntry,
   packer: PackerInfo,
   stamp: Stamp,
-  opts: { logDir: string; onEvent?: (e: BuildEvent) => void; signal?: AbortSignal },
+  opts: {
+    logDir: string;
+    onEvent?: (e: BuildEvent) => void;
+    signal?: AbortSignal;
+    dockerBases?: Record<string, string>;
+  },
 ): Promise<ImageBuild> {
   const result = await packerBuild(packer, {
     template: img.template,
@@ -25,6 +30,7 @@ export async function buildImage(
     logFile: join(opts.logDir, `${img.name}-${stamp.runId}.log`),
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
+    ...(opts.dockerBases ? { dockerBases: opts.dockerBases } : {}),
   });
   return { ...result, image: img.name };
 }
