@@ -25,9 +25,9 @@ import type { Target } from '../targets/target.js';
 import type { Template } from '../template/model.js';
 import { type ArtifactOutcome, FAILED_CHECKS_SHOWN, type GateSummary, type ImageOutcome } from './outcome.js';
 import type { Progress } from './progress.js';
+import { dockerBaseRefs } from './stale.js';
 import { imageSuites, readinessFor } from './suites.js';
 import { recordTest } from './test-artifact.js';
-import { dockerBaseRefs } from './stale.js';
 import { ttlSeconds } from './test-run.js';
 
 /**

@@ -28,7 +28,8 @@ export type BaseQuery =
 /** Docker base tags by build name, for builds that do not say what they pulled. */
 export function dockerBaseRefs(template: Template, only: string[]): Record<string, string> {
   const out: Record<string, string> = {};
-  for (const q of baseQueries(template, only).queries) if (q.kind === 'docker-image') out[q.source] = q.reference;
+  for (const q of baseQueries(template, only).queries)
+    if (q.kind === 'docker-image') out[q.source] = q.reference;
   return out;
 }
 

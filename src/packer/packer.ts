@@ -156,9 +156,10 @@ export async function packerBuild(packer: PackerInfo, req: BuildRequest): Promis
     artifacts: await withBases(
       testableArtifacts(state.artifacts),
       new Map<string, BuildBase>([
-        ...Object.entries(req.dockerBases ?? {}).map(
-          ([build, reference]): [string, BuildBase] => [build, { kind: 'docker-image', reference }],
-        ),
+        ...Object.entries(req.dockerBases ?? {}).map(([build, reference]): [string, BuildBase] => [
+          build,
+          { kind: 'docker-image', reference },
+        ]),
         // What Packer said it pulled wins over what the template spells.
         ...state.bases,
       ]),

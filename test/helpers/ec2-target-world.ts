@@ -121,7 +121,8 @@ export class Ec2TargetWorld {
         throw new AwsError('InvalidParameterValue', `Value (${token}) for parameter clientToken is invalid.`);
       const again = token === undefined ? undefined : this.tokens.get(token);
       if (again) return { Instances: [this.view(this.instances.get(again)!)] };
-      if (![...this.keyPairs.values()].some((k) => k.name === input.KeyName))
+      // No key at all is allowed (instances reached through SSM); a named one must exist.
+      if (input.KeyName !== undefined && ![...this.keyPairs.values()].some((k) => k.name === input.KeyName))
         throw new AwsError('InvalidKeyPair.NotFound', `The key pair '${input.KeyName}' does not exist`);
       const missing = (input.SecurityGroupIds ?? []).find((g) => !this.groups.has(g));
       if (missing)

@@ -49,6 +49,8 @@ export interface SsmStandIn {
   /** Command lines of every process in the container (the image has no `ps`). */
   processes(): string[];
   setThrottleEvery(n: number): void;
+  /** Register another instance id as a managed node, online, backed by the same container. */
+  manage(instanceId: string): void;
   stop(): Promise<void>;
 }
 
@@ -76,6 +78,7 @@ export async function startSsmStandIn(
   const calls: SsmStandIn['calls'] = [];
   let throttleEvery = opts.throttleEvery ?? 0;
   let requests = 0;
+  const managed = new Set([STANDIN_INSTANCE]);
 
   const run = async (inv: Invocation, timeoutSeconds: number) => {
     await sleep(opts.startDelayMs ?? 300);
@@ -105,19 +108,18 @@ export async function startSsmStandIn(
   const handlers: Record<string, (body: Record<string, unknown>) => unknown> = {
     DescribeInstanceInformation(body) {
       const filters = (body.Filters as { Key: string; Values: string[] }[] | undefined) ?? [];
-      const wanted = filters.find((f) => f.Key === 'InstanceIds')?.Values ?? [STANDIN_INSTANCE];
+      const wanted = filters.find((f) => f.Key === 'InstanceIds')?.Values ?? [...managed];
       return {
-        InstanceInformationList: wanted.includes(STANDIN_INSTANCE)
-          ? [{ InstanceId: STANDIN_INSTANCE, PingStatus: 'Online', PlatformType: 'Linux' }]
-          : [],
+        InstanceInformationList: wanted
+          .filter((id) => managed.has(id))
+          .map((id) => ({ InstanceId: id, PingStatus: 'Online', PlatformType: 'Linux' })),
       };
     },
     SendCommand(body) {
       if (body.DocumentName !== 'AWS-RunShellScript')
         throw fault('InvalidDocument', 'only AWS-RunShellScript');
       const ids = body.InstanceIds as string[];
-      if (ids.length !== 1 || ids[0] !== STANDIN_INSTANCE)
-        throw fault('InvalidInstanceId', 'unknown instance');
+      if (ids.length !== 1 || !managed.has(ids[0]!)) throw fault('InvalidInstanceId', 'unknown instance');
       const params = body.Parameters as { commands: string[]; executionTimeout?: string[] };
       const id = randomUUID();
       const inv: Invocation = {
@@ -139,11 +141,11 @@ export async function startSsmStandIn(
     },
     GetCommandInvocation(body) {
       const inv = invocations.get(body.CommandId as string);
-      if (!inv || body.InstanceId !== STANDIN_INSTANCE) throw fault('InvocationDoesNotExist', '');
+      if (!inv || !managed.has(body.InstanceId as string)) throw fault('InvocationDoesNotExist', '');
       if (inv.polls++ === 0) throw fault('InvocationDoesNotExist', '');
       return {
         CommandId: inv.id,
-        InstanceId: STANDIN_INSTANCE,
+        InstanceId: body.InstanceId,
         DocumentName: 'AWS-RunShellScript',
         Status: inv.status,
         StatusDetails: inv.details,
@@ -216,6 +218,9 @@ export async function startSsmStandIn(
         .filter(Boolean),
     setThrottleEvery(n) {
       throttleEvery = n;
+    },
+    manage(id) {
+      managed.add(id);
     },
     async stop() {
       await new Promise<void>((resolve) => server.close(() => resolve()));
