@@ -94,7 +94,8 @@ export class SsmTransport implements Transport {
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     if (this.closed) throw new TargetError(`${this.describe()}: transport is closed`, 'connect');
     const token = randomBytes(16).toString('hex');
-    const state: { commandId?: string } = {};
+    // `stopped`: the run timed out or failed; a command id learnt after that is cancelled at once.
+    const state: { commandId?: string; stopped?: boolean } = {};
     this.running.set(token, state);
     let timer: NodeJS.Timeout | undefined;
     let done = false;
@@ -103,7 +104,10 @@ export class SsmTransport implements Transport {
         timeoutMs: opts.timeoutMs,
         onSent: (id) => {
           state.commandId = id;
+          // The deadline passed while SendCommand was in flight: stop() could not cancel it.
+          if (state.stopped) void this.cancel(id);
         },
+        abandoned: () => state.stopped === true,
       });
       const outcome =
         opts.timeoutMs === undefined
@@ -116,6 +120,7 @@ export class SsmTransport implements Transport {
             ]);
       if (outcome === 'timeout' || outcome.Status === 'TimedOut') {
         run.catch(() => undefined);
+        state.stopped = true;
         done = true;
         await this.stop(token, state.commandId);
         throw new ExecTimeoutError(this.describe(), opts.timeoutMs ?? 0);
@@ -137,7 +142,10 @@ export class SsmTransport implements Transport {
     } finally {
       clearTimeout(timer);
       // A run that failed half-way may have left processes or output behind; close() handles its own.
-      if (!done && this.running.has(token)) await this.stop(token, state.commandId);
+      if (!done && this.running.has(token)) {
+        state.stopped = true;
+        await this.stop(token, state.commandId);
+      }
       this.running.delete(token);
     }
   }
@@ -174,7 +182,13 @@ export class SsmTransport implements Transport {
    */
   private async command(
     commands: string,
-    opts: { timeoutMs?: number | undefined; onSent?: (commandId: string) => void; cleanup?: boolean } = {},
+    opts: {
+      timeoutMs?: number | undefined;
+      onSent?: (commandId: string) => void;
+      /** Stop polling: the caller has given up on this command (and cancelled it). */
+      abandoned?: () => boolean;
+      cleanup?: boolean;
+    } = {},
   ): Promise<GetCommandInvocationCommandOutput> {
     const parameters: Record<string, string[]> = { commands: [commands] };
     // The agent kills the command itself a little after our own deadline, so a host is never
@@ -205,6 +219,7 @@ export class SsmTransport implements Transport {
     let wait = this.opts.pollMs ?? 250;
     for (;;) {
       if (this.closed && !opts.cleanup) throw new Error('transport closed');
+      if (opts.abandoned?.()) throw new Error('abandoned');
       await sleep(wait);
       wait = Math.min(this.opts.maxPollMs ?? 2000, Math.ceil(wait * 1.5));
       const inv = await this.retrying(
@@ -229,15 +244,17 @@ export class SsmTransport implements Transport {
   /** Cancel a run's command, kill whatever it started (by token) and remove its directory. */
   private async stop(token: string, commandId: string | undefined): Promise<void> {
     this.running.delete(token);
-    if (commandId) {
-      await this.retrying(() =>
-        this.client.send(
-          new CancelCommandCommand({ CommandId: commandId, InstanceIds: [this.endpoint.instanceId] }),
-        ),
-      ).catch(() => undefined);
-    }
+    if (commandId) await this.cancel(commandId);
     // Cancelling ends the agent's shell, not necessarily its children: kill by token as well.
     await this.command(cleanupCommand(token, true), { cleanup: true }).catch(() => undefined);
+  }
+
+  private async cancel(commandId: string): Promise<void> {
+    await this.retrying(() =>
+      this.client.send(
+        new CancelCommandCommand({ CommandId: commandId, InstanceIds: [this.endpoint.instanceId] }),
+      ),
+    ).catch(() => undefined);
   }
 
   private retrying<T>(fn: () => Promise<T>, extra: string[] = []): Promise<T> {

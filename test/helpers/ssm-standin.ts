@@ -49,6 +49,8 @@ export interface SsmStandIn {
   /** Command lines of every process in the container (the image has no `ps`). */
   processes(): string[];
   setThrottleEvery(n: number): void;
+  /** Hold every SendCommand reply this long (the command is accepted and runs meanwhile). */
+  setSendReplyDelay(ms: number): void;
   /** Register another instance id as a managed node, online, backed by the same container. */
   manage(instanceId: string): void;
   stop(): Promise<void>;
@@ -79,6 +81,7 @@ export async function startSsmStandIn(
   let throttleEvery = opts.throttleEvery ?? 0;
   let requests = 0;
   const managed = new Set([STANDIN_INSTANCE]);
+  let sendReplyDelayMs = 0;
 
   const run = async (inv: Invocation, timeoutSeconds: number) => {
     await sleep(opts.startDelayMs ?? 300);
@@ -185,7 +188,12 @@ export async function startSsmStandIn(
       const handler = handlers[op];
       if (!handler) return reply(400, { __type: 'InvalidAction', message: `stand-in has no ${op}` });
       try {
-        reply(200, handler(body));
+        const answer = handler(body);
+        if (op === 'SendCommand' && sendReplyDelayMs > 0) {
+          setTimeout(() => reply(200, answer), sendReplyDelayMs);
+          return;
+        }
+        reply(200, answer);
       } catch (err) {
         const f = err as { code?: string; message: string };
         reply(400, { __type: f.code ?? 'InternalServerError', message: f.message });
@@ -218,6 +226,9 @@ export async function startSsmStandIn(
         .filter(Boolean),
     setThrottleEvery(n) {
       throttleEvery = n;
+    },
+    setSendReplyDelay(ms) {
+      sendReplyDelayMs = ms;
     },
     manage(id) {
       managed.add(id);

@@ -94,9 +94,27 @@ describe('ssm transport', () => {
     const err = await pending;
     expect(err).toBeInstanceOf(ExecTimeoutError);
     expect(Date.now() - started).toBeLessThan(15_000);
-    expect(opsOf()).toContain('CancelCommand');
+    expect(opsOf(), JSON.stringify(standin.calls.map((c) => [c.op, c.throttled]))).toContain('CancelCommand');
     expect(standin.processes().filter((p) => /^sleep 30[01]$/.test(p))).toEqual([]);
     expect(standin.sh('ls -a /tmp | grep -c imagegate-ssm || true').trim()).toBe('0');
+  });
+
+  it('a deadline passing while SendCommand is in flight still cancels that command once its id arrives', async () => {
+    standin.calls.length = 0;
+    standin.setSendReplyDelay(3000);
+    try {
+      const err = await ssm.exec('sleep 302', { timeoutMs: 1000 }).catch((e: unknown) => e);
+      expect(err).toBeInstanceOf(ExecTimeoutError);
+    } finally {
+      standin.setSendReplyDelay(0);
+    }
+    const cancelled = () =>
+      standin.calls.filter((c) => c.op === 'CancelCommand').map((c) => c.body.CommandId);
+    for (let i = 0; i < 100 && cancelled().length === 0; i++) await sleepMs(100);
+    const runId = [...standin.invocations.values()].find((inv) => inv.script.includes('sleep 302'))?.id;
+    expect(cancelled()).toContain(runId);
+    for (let i = 0; i < 50 && standin.processes().includes('sleep 302'); i++) await sleepMs(200);
+    expect(standin.processes()).not.toContain('sleep 302');
   });
 
   it('close() cancels an in-flight run and the host is left clean', async () => {
