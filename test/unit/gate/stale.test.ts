@@ -3,14 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
 import type { ImageEntry } from '../../../src/config/images.js';
-import {
-  type BaseQuery,
-  baseQueries,
-  judge,
-  lastPromotedBases,
-  type StaleDeps,
-  staleImages,
-} from '../../../src/gate/stale.js';
+import { type BaseQuery, baseQueries } from '../../../src/gate/base-queries.js';
+import { judge, lastPromotedBases, type StaleDeps, staleImages } from '../../../src/gate/stale.js';
 import { loadTemplate } from '../../../src/template/load.js';
 import { promoteWithBase } from '../../helpers/stale-state.js';
 
