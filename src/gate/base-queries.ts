@@ -1,5 +1,4 @@
-import type { Expr, Template } from '../template/model.js';
-import { attr, stringValue } from '../template/packer-blocks.js';
+import type { Attribute, Block, Expr, Template } from '../template/model.js';
 
 /**
  * Where a template's builders take their base from, read from the template alone (nothing
@@ -90,4 +89,14 @@ export function baseQueries(
     }
   }
   return { queries, problems };
+}
+
+// Local copies of two one-liners from template/packer-blocks: importing that module would pull
+// the template parsers into every `gate` start-up (test/unit/cli/commands.test.ts guards it).
+function attr(block: Block, name: string): Attribute | undefined {
+  return block.attributes.find((a) => a.name === name);
+}
+
+function stringValue(expr: Expr | undefined): string | undefined {
+  return expr?.kind === 'literal' && typeof expr.value === 'string' ? expr.value : undefined;
 }
