@@ -1,6 +1,8 @@
+import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { imageEntries, selectImages } from '../config/images.js';
 import { loadConfig } from '../config/load.js';
+import { UserError } from '../core/errors.js';
 import { changedSelection } from '../gate/select.js';
 import { configOption } from './options.js';
 import { terminalOutput } from './output.js';
@@ -9,6 +11,9 @@ interface PlanOptions {
   config?: string;
   changedSince?: string;
   json?: boolean;
+  stale?: boolean;
+  out: string;
+  region?: string;
 }
 
 export function register(program: Command): void {
@@ -26,6 +31,16 @@ export function register(program: Command): void {
       'only images whose template, var files, provisioner files, suites or inputs changed',
     )
     .option('--json', 'print {"images":[...],"include":[{"image":...}]} for a matrix')
+    .option(
+      '--stale',
+      'only images whose source_ami_filter or docker base tag now resolves to a newer image than their last promoted build used',
+    )
+    .option(
+      '--out <dir>',
+      '--stale: the directory gate wrote verdicts/ and promotions.jsonl to',
+      '.imagegate',
+    )
+    .option('--region <region>', '--stale: region for source_ami_filter when the template names none')
     .addHelpText(
       'after',
       // biome-ignore lint/suspicious/noTemplateCurlyInString: a GitHub Actions expression, printed as is
@@ -35,6 +50,32 @@ export function register(program: Command): void {
       const out = terminalOutput();
       const loaded = loadConfig(opts.config);
       const images = selectImages(imageEntries(loaded), names, loaded.file);
+      if (opts.stale) {
+        if (opts.changedSince)
+          throw new UserError('--stale and --changed-since select differently: pass one');
+        const [{ staleImages }, { liveStaleDeps }] = await Promise.all([
+          import('../gate/stale.js'),
+          import('../gate/stale-sources.js'),
+        ]);
+        const region = opts.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+        const rows = await staleImages(images, resolve(opts.out), liveStaleDeps(), region ? { region } : {});
+        const stale = rows.filter((r) => r.status === 'stale');
+        if (opts.json) {
+          out.result(
+            JSON.stringify({
+              images: stale.map((r) => r.image),
+              include: stale.map((r) => ({ image: r.image })),
+              because: Object.fromEntries(stale.map((r) => [r.image, [r.detail]])),
+              unknown: Object.fromEntries(
+                rows.filter((r) => r.status === 'unknown').map((r) => [r.image, r.detail]),
+              ),
+            }),
+          );
+          return;
+        }
+        for (const r of rows) out.result(`${r.image}\t${r.status}: ${r.detail}`);
+        return;
+      }
       const selection = opts.changedSince
         ? await changedSelection(loaded, images, opts.changedSince)
         : images.map((i) => ({ name: i.name, selected: true, because: ['(all images)'] }));

@@ -31,7 +31,7 @@ export const RETRY_TIMEOUT_EXIT = 3;
 export function register(program: Command): void {
   program
     .command('validate')
-    .summary('run goss suites on this host, a container or an SSH host')
+    .summary('run goss suites on this host, a container, an SSH host or an instance via SSM')
     .description(
       'Run goss-compatible suites against this host, a running container or an SSH host. ' +
         'The whole suite is collected by one shell script in one round trip; matchers are evaluated locally.',
@@ -43,7 +43,11 @@ export function register(program: Command): void {
     )
     .option('--vars <file>', 'YAML/JSON file of template vars (repeatable, later files win)', collect)
     .option('--vars-inline <json>', 'template vars as inline JSON/YAML; wins over --vars files')
-    .option('-t, --target <target>', 'local, docker://CONTAINER or ssh://user@host[:port]', 'local')
+    .option(
+      '-t, --target <target>',
+      'local, docker://CONTAINER, ssh://user@host[:port] or ssm://INSTANCE-ID[?region=R]',
+      'local',
+    )
     .option('--identity <file>', 'SSH private key (default: ssh-agent via $SSH_AUTH_SOCK)')
     .option(
       '--known-hosts <file>',
@@ -75,6 +79,7 @@ Examples:
   imagegate validate -g goss.yaml --vars vars.yaml --vars-inline '{"port": 8080}' \\
       --target ssh://admin@10.0.0.5:22 --identity ~/.ssh/id_ed25519
   imagegate validate --target docker://db -r 60s -s 5s  # wait for a service to come up
+  imagegate validate -g goss.yaml --target 'ssm://i-0123456789abcdef0?region=eu-west-1'  # no SSH needed
 
 Formats: ${GOSS_FORMATS.join(', ')} (default rspecish)
 Exit codes: 0 all passed, 1 a check failed or the target could not be reached,

@@ -64,6 +64,8 @@ export interface Ec2TestConfig {
   userData?: string;
   /** How long to wait for `running` and an SSH answer, e.g. `20m`; default 10m. */
   bootTimeout?: string;
+  /** How suites reach the instance: `ssh` (default; temporary key and group) or `ssm` (no inbound port). */
+  connect?: 'ssh' | 'ssm';
   readiness?: ReadinessConfig;
 }
 

@@ -22,6 +22,22 @@ export interface ArtifactRef {
   builder?: string;
 }
 
+/**
+ * The image a build started from, as resolved when it ran: the AMI Packer's `source_ami_filter`
+ * found, or the docker base image pulled. `plan --stale` compares it with what the same filter or
+ * tag resolves to now. Verdicts written before this field existed lack it: an unknown base.
+ */
+export interface BaseImage {
+  kind: ArtifactKind;
+  /** AMI id, or the docker image id of the base (`sha256:…`). */
+  id?: string;
+  /** What the template named: `debian:bookworm`; absent for a filtered AMI. */
+  reference?: string;
+  /** Docker: the registry digest the base was pulled by (`debian@sha256:…`). */
+  digest?: string;
+  region?: string;
+}
+
 export interface SuiteEvidence {
   /** File path or `builtin:cleanup`. */
   name: string;
@@ -48,6 +64,8 @@ export interface Verdict {
   artifact: ArtifactRef;
   image?: string;
   template?: { path: string; digest: string };
+  /** What the build started from (see BaseImage); absent in older verdicts. */
+  base?: BaseImage;
   git?: { sha: string; dirty: boolean };
   lint?: LintSummary;
   suites: SuiteEvidence[];

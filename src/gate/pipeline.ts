@@ -7,7 +7,7 @@ import { writeFileAtomic } from '../core/fs.js';
 import { mapLimit } from '../core/pool.js';
 import { signerFor } from '../evidence/setup.js';
 import type { Signer } from '../evidence/signer.js';
-import type { ArtifactRef, Verdict } from '../evidence/verdict.js';
+import type { ArtifactRef, BaseImage, Verdict } from '../evidence/verdict.js';
 import { LintInputError } from '../lint/errors.js';
 import { loadPolicySet } from '../lint/policies.js';
 import { type LintRun, lintPaths } from '../lint/run.js';
@@ -23,6 +23,7 @@ import { newRunId } from '../targets/labels.js';
 import { makeTarget } from '../targets/make-target.js';
 import type { Target } from '../targets/target.js';
 import type { Template } from '../template/model.js';
+import { dockerBaseRefs } from './base-queries.js';
 import { type ArtifactOutcome, FAILED_CHECKS_SHOWN, type GateSummary, type ImageOutcome } from './outcome.js';
 import type { Progress } from './progress.js';
 import { imageSuites, readinessFor } from './suites.js';
@@ -37,7 +38,12 @@ export interface GateDeps {
   build(
     img: ImageEntry,
     stamp: Stamp,
-    opts: { logDir: string; signal: AbortSignal; onEvent: Parameters<typeof buildImage>[3]['onEvent'] },
+    opts: {
+      logDir: string;
+      signal: AbortSignal;
+      onEvent: Parameters<typeof buildImage>[3]['onEvent'];
+      dockerBases?: Record<string, string>;
+    },
   ): Promise<ImageBuild>;
   target(
     artifact: ArtifactRef,
@@ -355,6 +361,7 @@ async function gateImage(img: ImageEntry, ctx: GateContext): Promise<ImageOutcom
   const build = await ctx.deps.build(img, ctx.stamp, {
     logDir: join(ctx.outDir, 'logs'),
     signal: ctx.signal,
+    ...(lint.templates[0] ? { dockerBases: dockerBaseRefs(lint.templates[0], img.only) } : {}),
     onEvent: (e) => {
       if (e.kind === 'output') ctx.buildOutput?.(img.name, e.build, e.text);
       const line = describeEvent(e);
@@ -375,7 +382,7 @@ async function gateImage(img: ImageEntry, ctx: GateContext): Promise<ImageOutcom
       a.kind === 'docker-image'
         ? { kind: 'docker-image', id: a.id, reference: a.tags[0] ?? a.id, builder: a.build }
         : { kind: 'ami', id: a.id, region: a.region, reference: `${a.id} (${a.region})`, builder: a.build };
-    artifacts.push(await testOne(img, ref, suites, lint, template, ctx));
+    artifacts.push(await testOne(img, ref, suites, lint, template, ctx, a.base));
   }
   const failed = artifacts.find((a) => a.status !== 'pass');
   const promoteFailed = artifacts.find((a) => a.promotion.status === 'failed');
@@ -393,6 +400,7 @@ async function testOne(
   lint: LintRun,
   template: Template | undefined,
   ctx: GateContext,
+  base?: BaseImage,
 ): Promise<ArtifactOutcome> {
   const key = `${img.name} ${artifact.builder ?? artifact.id.slice(0, 19)}`;
   const readiness = await readinessFor(artifact, img.test, ctx.loaded.dir, img.suiteVars, undefined);
@@ -420,6 +428,8 @@ async function testOne(
         ...(template ? { notApplicable: lint.notApplicable[template.path] ?? [] } : {}),
       },
       ...(template ? { template: { path: img.template, digest: templateDigest(template) } } : {}),
+      // Recorded so `plan --stale` can tell when the base has moved on.
+      ...(base ? { base } : {}),
       promotions:
         status === 'pass' && stage && ctx.promote
           ? [{ stage, at: new Date().toISOString(), status: 'pending' }]

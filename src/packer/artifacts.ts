@@ -1,9 +1,10 @@
+import type { BaseImage } from '../evidence/verdict.js';
 import type { MachineArtifact } from './machine-readable.js';
 
 /** What a build produced that imagegate can test: one entry per image (docker) or AMI per region. */
 export type BuiltArtifact =
-  | { kind: 'docker-image'; build: string; id: string; tags: string[] }
-  | { kind: 'ami'; build: string; id: string; region: string };
+  | { kind: 'docker-image'; build: string; id: string; tags: string[]; base?: BaseImage }
+  | { kind: 'ami'; build: string; id: string; region: string; base?: BaseImage };
 
 /**
  * Reduce Packer's artifacts to testable ones. A docker build reports the committed image

@@ -74,8 +74,25 @@ const RESOURCE_LINES: [RegExp, BuildResource['kind']][] = [
   [/^Instance ID: (i-[0-9a-f]{8,17})$/, 'ec2-instance'],
 ];
 
+/** What a build said it started from; packer.ts resolves docker references to digests. */
+export type BuildBase = { kind: 'ami'; id: string } | { kind: 'docker-image'; reference: string };
+
+/**
+ * amazon builders: `Found Image ID: ami-…` (after evaluating source_ami / source_ami_filter);
+ * docker: `Pulling Docker image: REF`. Only the first per build counts.
+ */
+export function baseOfText(text: string): BuildBase | undefined {
+  const ami = /(?:^|: )Found Image ID: (ami-[0-9a-f]{8,17})\s*$/.exec(text);
+  if (ami) return { kind: 'ami', id: ami[1]! };
+  const docker = /(?:^|: )Pulling Docker image: (\S+)\s*$/.exec(text);
+  if (docker) return { kind: 'docker-image', reference: docker[1]! };
+  return undefined;
+}
+
 export class MachineReadableState {
   readonly artifacts: MachineArtifact[] = [];
+  /** Per build name, the base it started from. */
+  readonly bases = new Map<string, BuildBase>();
   readonly errors: { build: string; text: string }[] = [];
   /**
    * Errors that belong to no build: Packer refusing the template before building (an unknown
@@ -153,6 +170,8 @@ export class MachineReadableState {
         if (done?.[1]) out.push({ kind: 'finished', build: done[1] });
         else {
           const kind = level === 'message' ? 'output' : 'say';
+          const base = build && !this.bases.has(build) ? baseOfText(clean) : undefined;
+          if (base) this.bases.set(build, base);
           out.push({ kind, build, text: clean });
           this.track(build, kind, withoutBuild(clean, build));
         }

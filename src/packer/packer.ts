@@ -5,7 +5,9 @@ import { createInterface } from 'node:readline';
 import { promisify } from 'node:util';
 import { UserError } from '../core/errors.js';
 import { type BuiltArtifact, testableArtifacts } from './artifacts.js';
+import { type DockerBaseInfo, withBases } from './bases.js';
 import {
+  type BuildBase,
   type BuildEvent,
   type BuildResource,
   MachineReadableState,
@@ -48,6 +50,11 @@ export interface BuildRequest {
   timeoutMs: number;
   logFile: string;
   onEvent?: (e: BuildEvent) => void;
+  /**
+   * Docker base references per build name (`docker.web` → `debian:bookworm`) from the template,
+   * for builds that do not pull (`pull = false`) and so never print which image they used.
+   */
+  dockerBases?: Record<string, string>;
   /** Aborting stops Packer's process group: SIGINT first so it cleans up, SIGKILL after a grace period. */
   signal?: AbortSignal;
   /**
@@ -164,7 +171,18 @@ export async function packerBuild(packer: PackerInfo, req: BuildRequest): Promis
   return {
     ok: exitCode === 0 && !timedOut && !aborted,
     exitCode,
-    artifacts: testableArtifacts(state.artifacts),
+    artifacts: await withBases(
+      testableArtifacts(state.artifacts),
+      new Map<string, BuildBase>([
+        ...Object.entries(req.dockerBases ?? {}).map(([build, reference]): [string, BuildBase] => [
+          build,
+          { kind: 'docker-image', reference },
+        ]),
+        // What Packer said it pulled wins over what the template spells.
+        ...state.bases,
+      ]),
+      inspectDockerBase,
+    ),
     errors: state.errors,
     templateErrors: [...state.templateErrors],
     durationMs: Date.now() - started,
@@ -179,4 +197,11 @@ export async function packerBuild(packer: PackerInfo, req: BuildRequest): Promis
       ...(req.keepOnError && state.resourcesOf(e.build).length ? { kept: state.resourcesOf(e.build) } : {}),
     })),
   };
+}
+
+/** The engine's view of a base image the docker builder pulled; undefined when it cannot tell. */
+async function inspectDockerBase(reference: string): Promise<DockerBaseInfo | undefined> {
+  const { default: Docker } = await import('dockerode');
+  const info = await new Docker().getImage(reference).inspect();
+  return { id: info.Id, repoDigests: info.RepoDigests ?? [] };
 }

@@ -13,7 +13,13 @@ export async function buildImage(
   img: ImageEntry,
   packer: PackerInfo,
   stamp: Stamp,
-  opts: { logDir: string; onEvent?: (e: BuildEvent) => void; signal?: AbortSignal; keepOnError?: boolean },
+  opts: {
+    logDir: string;
+    onEvent?: (e: BuildEvent) => void;
+    signal?: AbortSignal;
+    keepOnError?: boolean;
+    dockerBases?: Record<string, string>;
+  },
 ): Promise<ImageBuild> {
   const result = await packerBuild(packer, {
     template: img.template,
@@ -26,6 +32,7 @@ export async function buildImage(
     ...(opts.onEvent ? { onEvent: opts.onEvent } : {}),
     ...(opts.signal ? { signal: opts.signal } : {}),
     ...(opts.keepOnError ? { keepOnError: true } : {}),
+    ...(opts.dockerBases ? { dockerBases: opts.dockerBases } : {}),
   });
   return { ...result, image: img.name };
 }

@@ -26,10 +26,16 @@ export async function ec2TargetFactory(
   knownHosts?: string,
   insecureIgnoreHostKey?: boolean,
 ): Promise<(ami: ArtifactRef) => Target> {
-  const [{ AwsClients }, { Ec2Target }] = await Promise.all([
+  const [{ AwsClients }, { Ec2Target }, { SsmTransport }] = await Promise.all([
     import('../aws/clients.js'),
     import('./ec2.js'),
+    import('../transports/ssm.js'),
   ]);
+  if (settings.ec2?.connect === 'ssm' && !settings.ec2.instanceProfile) {
+    throw new UserError(
+      'test.ec2.connect: ssm needs test.ec2.instanceProfile: an instance profile with the AmazonSSMManagedInstanceCore policy, so the agent can register',
+    );
+  }
   const userData = readUserData(settings.ec2?.userData, dir);
   const clients = new AwsClients();
   return (ami) => {
@@ -48,6 +54,15 @@ export async function ec2TargetFactory(
       ...(userData !== undefined ? { userData } : {}),
       ...(knownHosts ? { knownHosts } : {}),
       ...(insecureIgnoreHostKey ? { insecureIgnoreHostKey } : {}),
+      ...(settings.ec2?.connect === 'ssm'
+        ? {
+            openSsm: (instanceId: string) =>
+              SsmTransport.open(clients.ssm({ region: ami.region! }), {
+                instanceId,
+                region: ami.region!,
+              }),
+          }
+        : {}),
     });
   };
 }

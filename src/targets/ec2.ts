@@ -20,6 +20,7 @@ import type { ArtifactRef } from '../evidence/verdict.js';
 import { TargetError } from '../transports/errors.js';
 import { parseSshEndpoint } from '../transports/open.js';
 import { type SshEndpoint, type SshOptions, SshTransport } from '../transports/ssh.js';
+import type { SsmTransport } from '../transports/ssm.js';
 import { checkCidr, detectCallerCidr } from './caller-ip.js';
 import { consoleFingerprints } from './console-fingerprints.js';
 import { deleteKeyPair, deleteSecurityGroup, terminateAndWait } from './ec2-cleanup.js';
@@ -51,6 +52,11 @@ export interface Ec2TargetOptions {
   sleep?: (ms: number) => Promise<void>;
   /** Waiting for termination before deleting the group, in teardown. */
   teardownWaitMs?: number;
+  /**
+   * `test.ec2.connect: ssm`: opens the suite transport through SSM Run Command once the agent
+   * is online, instead of SSH. Given by the factory (AwsClients.ssm for the region).
+   */
+  openSsm?: (instanceId: string) => Promise<SsmTransport>;
 }
 
 const DEFAULT_INSTANCE_TYPE = 't3.micro';
@@ -77,26 +83,32 @@ export class Ec2Target implements Target {
   async boot(artifact: ArtifactRef): Promise<Booted> {
     const s = this.opts.settings ?? {};
     const ec2 = this.opts.ec2;
+    const viaSsm = s.connect === 'ssm';
+    if (viaSsm && !this.opts.openSsm) throw new InfraError('test.ec2.connect: ssm needs an SSM client');
     // Check the SSH source range before creating anything.
-    const cidr = s.securityGroupId
-      ? undefined
-      : checkCidr(s.allowCidr ?? (await (this.opts.detectCidr ?? (() => detectCallerCidr()))()));
+    const cidr =
+      s.securityGroupId || viaSsm
+        ? undefined
+        : checkCidr(s.allowCidr ?? (await (this.opts.detectCidr ?? (() => detectCallerCidr()))()));
     const tags = ephemeralTags({ ...this.opts.mark, artifact: artifact.id, createdAt: new Date() });
     const name = `imagegate-${this.opts.mark.runId}-${randomBytes(3).toString('hex')}`;
     const named: Tag[] = [...tags, { Key: 'Name', Value: name }];
 
-    const keys = launchKey(name);
-    const key = await this.call(() =>
-      ec2.send(
-        new ImportKeyPairCommand({
-          KeyName: name,
-          PublicKeyMaterial: Buffer.from(keys.public),
-          TagSpecifications: [{ ResourceType: 'key-pair', Tags: named }],
-        }),
-      ),
-    );
-    this.keyPairId = key.KeyPairId;
-    await this.abortIfClosed();
+    // Over SSM there is no key and no inbound rule: the agent calls out to SSM.
+    const keys = viaSsm ? undefined : launchKey(name);
+    if (keys) {
+      const key = await this.call(() =>
+        ec2.send(
+          new ImportKeyPairCommand({
+            KeyName: name,
+            PublicKeyMaterial: Buffer.from(keys.public),
+            TagSpecifications: [{ ResourceType: 'key-pair', Tags: named }],
+          }),
+        ),
+      );
+      this.keyPairId = key.KeyPairId;
+      await this.abortIfClosed();
+    }
 
     let groupId = s.securityGroupId;
     if (!groupId) {
@@ -104,7 +116,9 @@ export class Ec2Target implements Target {
         ec2.send(
           new CreateSecurityGroupCommand({
             GroupName: name,
-            Description: `imagegate test ${this.opts.mark.runId}: SSH from ${cidr} only`,
+            Description: viaSsm
+              ? `imagegate test ${this.opts.mark.runId}: no inbound access (SSM)`
+              : `imagegate test ${this.opts.mark.runId}: SSH from ${cidr} only`,
             VpcId: await this.vpcId(s.subnetId),
             TagSpecifications: [{ ResourceType: 'security-group', Tags: named }],
           }),
@@ -112,22 +126,23 @@ export class Ec2Target implements Target {
       );
       this.groupId = groupId = group.GroupId!;
       await this.abortIfClosed();
-      await this.call(() =>
-        ec2.send(
-          new AuthorizeSecurityGroupIngressCommand({
-            GroupId: groupId,
-            IpPermissions: [
-              {
-                IpProtocol: 'tcp',
-                FromPort: 22,
-                ToPort: 22,
-                IpRanges: [{ CidrIp: cidr, Description: 'imagegate test: SSH from the caller only' }],
-              },
-            ],
-            TagSpecifications: [{ ResourceType: 'security-group-rule', Tags: named }],
-          }),
-        ),
-      );
+      if (!viaSsm)
+        await this.call(() =>
+          ec2.send(
+            new AuthorizeSecurityGroupIngressCommand({
+              GroupId: groupId,
+              IpPermissions: [
+                {
+                  IpProtocol: 'tcp',
+                  FromPort: 22,
+                  ToPort: 22,
+                  IpRanges: [{ CidrIp: cidr, Description: 'imagegate test: SSH from the caller only' }],
+                },
+              ],
+              TagSpecifications: [{ ResourceType: 'security-group-rule', Tags: named }],
+            }),
+          ),
+        );
     }
 
     const instanceType = s.instanceType ?? DEFAULT_INSTANCE_TYPE;
@@ -143,7 +158,7 @@ export class Ec2Target implements Target {
             InstanceType: instanceType as never,
             MinCount: 1,
             MaxCount: 1,
-            KeyName: name,
+            ...(keys ? { KeyName: name } : {}),
             SecurityGroupIds: [groupId],
             ...(s.subnetId ? { SubnetId: s.subnetId } : {}),
             ...(s.instanceProfile
@@ -175,6 +190,23 @@ export class Ec2Target implements Target {
 
     const deadline = Date.now() + this.bootMs();
     const instance = await this.waitRunning(deadline);
+    if (!keys) {
+      const transport = await this.connectSsm(this.instanceId, deadline);
+      return {
+        transport,
+        describe: {
+          kind: 'ec2',
+          region: this.opts.region,
+          instanceId: this.instanceId,
+          instanceType,
+          ami: artifact.id,
+          ...(s.subnetId ? { subnetId: s.subnetId } : {}),
+          securityGroup: groupId,
+          connect: 'ssm',
+          imdsv2: 'required',
+        },
+      };
+    }
     const usePrivate = Boolean(s.privateIp || s.bastion);
     const host = usePrivate
       ? instance.PrivateIpAddress
@@ -302,6 +334,26 @@ export class Ec2Target implements Target {
           fingerprints.length > 0 || insecure
             ? `SSH to ${this.instanceId} at ${endpoint.host}:${endpoint.port} did not answer within ${this.bootWindow()}: ${lastError}`
             : `${this.instanceId} printed no SSH host key fingerprints to its console within ${this.bootWindow()}, so its host key cannot be verified: use an AMI whose cloud-init prints them (ssh_fp_console_blacklist unset), raise test.ec2.bootTimeout, or pass --insecure-ignore-host-key for a throwaway test`,
+        );
+      }
+      await this.sleep(delay);
+    }
+  }
+
+  /** Wait for the instance's SSM agent to register and come online, then run suites through it. */
+  private async connectSsm(instanceId: string, deadline: number): Promise<SsmTransport> {
+    let lastError = 'no attempt';
+    for (let delay = 2000; ; delay = Math.min(delay * 2, 20_000)) {
+      await this.abortIfClosed();
+      try {
+        return await this.opts.openSsm!(instanceId);
+      } catch (err) {
+        if (!(err instanceof TargetError) || err.kind !== 'connect') throw err;
+        lastError = err.message;
+      }
+      if (Date.now() + delay > deadline) {
+        throw new InfraError(
+          `${instanceId}: SSM agent not online within ${this.bootWindow()} (${lastError}): the AMI needs the SSM agent, test.ec2.instanceProfile needs AmazonSSMManagedInstanceCore, and the subnet a route to SSM`,
         );
       }
       await this.sleep(delay);

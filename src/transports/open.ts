@@ -2,6 +2,7 @@ import type { Transport } from '../suite/transport.js';
 import { TargetError } from './errors.js';
 import { LocalTransport } from './local.js';
 import type { SshEndpoint } from './ssh.js';
+import type { SsmEndpoint } from './ssm.js';
 
 export interface OpenOptions {
   identity?: string;
@@ -18,9 +19,11 @@ export interface OpenOptions {
 export type ParsedTarget =
   | { kind: 'local' }
   | { kind: 'docker'; container: string }
-  | { kind: 'ssh'; endpoint: SshEndpoint };
+  | { kind: 'ssh'; endpoint: SshEndpoint }
+  | { kind: 'ssm'; endpoint: SsmEndpoint };
 
-const USAGE = 'expected local, docker://CONTAINER or ssh://user@host[:port]';
+const USAGE =
+  'expected local, docker://CONTAINER, ssh://user@host[:port] or ssm://INSTANCE-ID[?region=REGION]';
 
 /** Parse a `--target` string; pure, so every malformed form gets a precise message. */
 export function parseTarget(target: string): ParsedTarget {
@@ -37,6 +40,7 @@ export function parseTarget(target: string): ParsedTarget {
   }
   if (target.startsWith('ssh://'))
     return { kind: 'ssh', endpoint: parseSshEndpoint(target.slice('ssh://'.length), target) };
+  if (target.startsWith('ssm://')) return { kind: 'ssm', endpoint: parseSsmEndpoint(target) };
   throw new TargetError(`target "${target}": unknown form (${USAGE})`, 'bad-input');
 }
 
@@ -57,10 +61,33 @@ export function parseSshEndpoint(text: string, original = text): SshEndpoint {
   return { user, host: rawHost.replace(/^\[|\]$/g, ''), port };
 }
 
+/** `ssm://i-0123456789abcdef0` or `ssm://mi-…` (hybrid node), optionally `?region=eu-west-1`. */
+export function parseSsmEndpoint(target: string): SsmEndpoint {
+  const m = /^ssm:\/\/([^?]*)(?:\?(.*))?$/.exec(target);
+  const id = m?.[1] ?? '';
+  if (!/^m?i-[0-9a-f]{8,17}$/.test(id)) {
+    throw new TargetError(
+      `target "${target}": expected ssm://i-0123456789abcdef0 (an EC2 instance or mi- managed node id)`,
+      'bad-input',
+    );
+  }
+  const endpoint: SsmEndpoint = { instanceId: id };
+  for (const pair of (m?.[2] ?? '').split('&').filter(Boolean)) {
+    const [key, value = ''] = pair.split('=', 2) as [string, string?];
+    if (key === 'region' && /^[a-z]{2}(-[a-z]+)+-\d+$/.test(value)) endpoint.region = value;
+    else
+      throw new TargetError(
+        `target "${target}": unknown or malformed parameter "${pair}" (only ?region=REGION, e.g. ?region=eu-west-1)`,
+        'bad-input',
+      );
+  }
+  return endpoint;
+}
+
 /**
- * Open the transport a target string names: `local`, `docker://CONTAINER`, `ssh://user@host[:port]`.
- * Each kind imports its client when used: the docker and ssh2 clients cost a few hundred ms of
- * start-up, which a run over the other transport should not pay.
+ * Open the transport a target string names: `local`, `docker://CONTAINER`, `ssh://…`, `ssm://…`.
+ * Each kind imports its client when used: the docker, ssh2 and SSM clients cost a few hundred ms
+ * of start-up, which a run over another transport should not pay.
  */
 export async function openTransport(target: string, opts: OpenOptions = {}): Promise<Transport> {
   const parsed = parseTarget(target);
@@ -81,7 +108,25 @@ export async function openTransport(target: string, opts: OpenOptions = {}): Pro
             : parseSshEndpoint(opts.jump.replace(/^ssh:\/\//, ''), opts.jump),
       });
     }
+    case 'ssm':
+      return openSsm(parsed.endpoint);
   }
+}
+
+/** Loaded lazily: docker and SSH users should not pay for the SSM client. */
+async function openSsm(endpoint: SsmEndpoint): Promise<Transport> {
+  const [{ AwsClients }, { SsmTransport }] = await Promise.all([
+    import('../aws/clients.js'),
+    import('./ssm.js'),
+  ]);
+  const region = endpoint.region ?? process.env.AWS_REGION ?? process.env.AWS_DEFAULT_REGION;
+  if (!region) {
+    throw new TargetError(
+      `ssm://${endpoint.instanceId}: no region: add ?region=REGION to the target or set AWS_REGION`,
+      'bad-input',
+    );
+  }
+  return SsmTransport.open(new AwsClients().ssm({ region }), { ...endpoint, region });
 }
 
 async function openDocker(name: string): Promise<Transport> {

@@ -1,4 +1,4 @@
-import { execFile } from 'node:child_process';
+import { execFile, execFileSync } from 'node:child_process';
 import {
   existsSync,
   mkdirSync,
@@ -166,6 +166,14 @@ describe('imagegate gate on a small image monorepo', () => {
     expect(verdict.lint?.notApplicable).not.toContain('apt-noninteractive');
     expect(verdict.artifact.id).toBe(artifact?.id);
     expect(verdict.template?.digest).toMatch(/^[0-9a-f]{64}$/);
+    // The template's base (pull = false, so from the template) and its id on this engine, for plan --stale.
+    expect(verdict.base).toEqual({
+      kind: 'docker-image',
+      reference: 'debian:bookworm',
+      id: execFileSync('docker', ['image', 'inspect', 'debian:bookworm', '--format', '{{.Id}}'], {
+        encoding: 'utf8',
+      }).trim(),
+    });
     expect(verdict.promotions).toEqual([expect.objectContaining({ stage: 'dev', status: 'pending' })]);
     const tags = (await (await fetch(`http://${registry.host}/v2/gate/app/tags/list`)).json()) as {
       tags: string[];
