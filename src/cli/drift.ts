@@ -17,6 +17,7 @@ interface DriftOpts {
   role?: string;
   sshUser: string;
   publicIp?: boolean;
+  connect: 'ssh' | 'ssm';
   stage?: string;
   concurrency: number;
   format: 'text' | 'json';
@@ -37,6 +38,11 @@ async function run(opts: DriftOpts): Promise<void> {
       '--accounts: pass --role PATTERN too (the role to assume in each account, {account} replaced)',
     );
   if (opts.ou && opts.accounts !== 'organization') throw new UserError('--ou needs --accounts organization');
+  // SSM commands are sent with the caller's own credentials, which reach no other account.
+  if (opts.connect === 'ssm' && opts.accounts)
+    throw new UserError(
+      '--connect ssm works in your own account only: drop --accounts, or use --connect ssh',
+    );
   const loaded = loadConfig(opts.config);
   // Loaded on use: dockerode, ssh2 and the AWS SDK cost seconds of start-up.
   const [{ selectHosts }, { runDrift }, { renderDriftText }, { exitCodeOf }] = await Promise.all([
@@ -56,6 +62,7 @@ async function run(opts: DriftOpts): Promise<void> {
             asgs: opts.asg ?? [],
             sshUser: opts.sshUser,
             address: opts.publicIp ? ('public' as const) : ('private' as const),
+            connect: opts.connect,
           },
         }
       : {}),
@@ -136,6 +143,14 @@ export function register(program: Command): void {
     )
     .option('--ou <id>', 'EC2: with --accounts organization, only accounts under this OU')
     .option('--role <pattern>', 'EC2: role to assume in each account, {account} replaced')
+    .addOption(
+      new Option(
+        '--connect <how>',
+        'EC2: ssh to each address, or ssm (Run Command by instance id: no inbound port, see docs/ssm.md)',
+      )
+        .choices(['ssh', 'ssm'])
+        .default('ssh'),
+    )
     .option('--ssh-user <user>', 'EC2: login user on the instances', 'ec2-user')
     .option('--public-ip', 'EC2: connect to public addresses (default: private, from inside the VPC)')
     .option('--stage <stage>', "trust only this stage's keys for the verdicts (default: any stage's)")

@@ -27,6 +27,8 @@ export interface Ec2Selection {
   sshUser: string;
   /** Which address to reach: private (default; a runner inside the VPC) or public. */
   address: 'private' | 'public';
+  /** How to reach each instance: SSH to its address (default) or SSM Run Command by its id. */
+  connect?: 'ssh' | 'ssm';
 }
 
 /** EC2 accepts at most 200 values per filter, and DescribeImages as many ids per call. */
@@ -94,8 +96,11 @@ export async function instancesOf(clients: AwsClients, sel: Ec2Selection): Promi
       const why = retired.get(imageId);
       return {
         name: i.InstanceId as string,
-        // No address: the host is reported unreachable by the transport, with this target.
-        target: `ssh://${sel.sshUser}@${address ?? 'no-address'}`,
+        target:
+          sel.connect === 'ssm'
+            ? `ssm://${i.InstanceId}?region=${sel.region}`
+            : // No address: the host is reported unreachable by the transport, with this target.
+              `ssh://${sel.sshUser}@${address ?? 'no-address'}`,
         image: { kind: 'ami' as const, id: imageId, reference: imageId, region: sel.region },
         source: `ec2 ${where}`,
         ...(why ? { retired: why.reason, ...(why.gone ? { imageGone: true } : {}) } : {}),

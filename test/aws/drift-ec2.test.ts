@@ -118,6 +118,13 @@ describe('drift: EC2 host selection (moto)', () => {
     expect((await select({ tags: ['app'] })).length).toBe(2);
   });
 
+  it('with connect ssm, each host is reached by instance id through SSM, in its region', async () => {
+    const hosts = await select({ tags: ['env=prod'], connect: 'ssm' });
+    expect(hosts.map((h) => h.target).sort()).toEqual(
+      [...ids.prod].map((id) => `ssm://${id}?region=${REGION}`).sort(),
+    );
+  });
+
   it('an AMI deregistered since launch marks its hosts retired, the others not', async () => {
     const hosts = await select({ tags: ['env=prod'] });
     const retired = hosts.filter((h) => h.retired);
