@@ -71,7 +71,7 @@ export const COMMAND_INDEX: Record<string, { term: string; summary: string }> = 
   },
   validate: {
     term: 'validate [options]',
-    summary: 'run goss suites on this host, a container or an SSH host',
+    summary: 'run goss suites on this host, a container, an SSH host or an instance via SSM',
   },
   verify: {
     term: 'verify [options] <artifact>',
