@@ -102,7 +102,7 @@ export const file: ResourceDef = {
     if (cut) {
       out.contents = out.contains = cut;
     } else if (contents !== undefined) {
-      const fact: LinesFact = linesFact(contents);
+      const fact: LinesFact = linesFact(contents, '*os.File');
       out.contents = value(fact);
       out.contains = value(fact);
     } else {

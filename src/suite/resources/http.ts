@@ -143,7 +143,7 @@ export const http: ResourceDef = {
     const out: Record<string, AttrFact> = {
       status: value(status),
       headers: value({ kind: 'lines', lines: headers } satisfies LinesFact),
-      body: value(linesFact(frames.text(id, 'body') ?? '')),
+      body: value(linesFact(frames.text(id, 'body') ?? '', '*http.bodyEOFSignal')),
     };
     return out;
   },

@@ -84,7 +84,9 @@ describe('rspecish (default)', () => {
     );
     expect(text).toContain('the raw value was\n    "128"');
     expect(text).toContain('User: nobody: exists: skipped');
-    expect(text).toContain('Command: echo: exit-status:\nError\n    to-numeric: strconv.ParseFloat');
+    expect(text).toContain(
+      'Command: echo: exit-status:\nError\n    matchers.ToNumeric{}: strconv.ParseFloat',
+    );
     expect(text.endsWith('Total Duration: 0.123s\nCount: 5, Failed: 3, Skipped: 1\n')).toBe(true);
     expect(exitCode).toBe(1);
   });
@@ -145,7 +147,7 @@ describe('json', () => {
     expect(mode['summary-line']).toBe(
       'File: /etc/passwd: mode:\nExpected\n    "0600"\nto equal\n    "0644"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -0644\n    +0600',
     );
-    expect(doc.results[4]!.err).toMatch(/to-numeric/);
+    expect(doc.results[4]!.err).toMatch(/^matchers.ToNumeric\{\}: /);
     expect(exitCode).toBe(1);
   });
 
