@@ -3,7 +3,13 @@ import { Frames, parseFrames } from './frames.js';
 import type { MatcherOutcome } from './matchers/api.js';
 import { evaluateMatcher } from './matchers/index.js';
 import type { ResourceSpec, Suite } from './model.js';
-import { type AttrFact, type Attribute, effectiveSpec, resourceIdOf } from './resources/api.js';
+import {
+  type AttrFact,
+  type Attribute,
+  effectiveSpec,
+  type PlanSettings,
+  resourceIdOf,
+} from './resources/api.js';
 import { RESOURCES } from './resources/index.js';
 import type { SuiteRun, TestResult } from './result.js';
 import { gossTypeName, summaryLine } from './summary-line.js';
@@ -16,6 +22,8 @@ export interface RunOptions {
   sleepMs?: number;
   /** Parallel lanes for commands and network checks (default 50). */
   maxConcurrent?: number;
+  /** Run-wide plan settings (goss's --package). */
+  settings?: PlanSettings;
   /** Called before each collection after the first, for progress output. */
   onRetry?: (attempt: number, failing: number) => void;
 }
@@ -97,7 +105,7 @@ function localFacts(item: CollectItem): Record<string, AttrFact> {
 }
 
 async function collect(items: CollectItem[], transport: Transport, opts: RunOptions) {
-  const collector = buildCollector(items, { maxConcurrent: opts.maxConcurrent });
+  const collector = buildCollector(items, { maxConcurrent: opts.maxConcurrent, settings: opts.settings });
   const res = await transport.exec(collector.script, { timeoutMs: collector.timeoutMs });
   const frames = parseFrames(res.stdout, collector.marker);
   if (!frames.has(DONE_ID, 'done')) {

@@ -128,6 +128,20 @@ describe('file', () => {
     expectSkip(r, 'File /nope2 owner');
   });
 
+  it('expands ~ and ~user from the passwd database, as goss does', async () => {
+    box.exec('printf x >/root/.probe && printf y >/home/app/.probe');
+    const r = await run(
+      spec('file', '~/.probe', { exists: true, contents: 'x' }),
+      spec('file', '~app/.probe', { exists: true, contents: 'y' }),
+      spec('file', '~app', { exists: true, filetype: 'directory' }),
+      spec('file', '~nosuchuser/x', { exists: false }),
+    );
+    expectPass(r, 'File ~/.probe contents');
+    expectPass(r, 'File ~app/.probe contents');
+    expectPass(r, 'File ~app filetype');
+    expectFail(r, 'File ~nosuchuser/x exists', /^user: unknown user nosuchuser$/);
+  });
+
   it('computes md5 on the target', async () => {
     const md5 = box.exec('md5sum /srv/data.txt').split(' ')[0]!;
     const r = await run(

@@ -19,6 +19,14 @@ export interface Attribute {
   property?: string;
 }
 
+/** goss's --package values. */
+export type PackageType = 'apk' | 'deb' | 'pacman' | 'rpm';
+
+export interface PlanSettings {
+  /** Ask this package manager only, as goss's --package does; unset: the first one found. */
+  packageType?: PackageType;
+}
+
 export interface PlanBuilder {
   /** Shell run in order by the collector's main shell; must be quick and non-blocking. */
   inline(sh: string): void;
@@ -32,6 +40,8 @@ export interface PlanBuilder {
    * script however many resources ask; its frames use `sharedId(name)`.
    */
   shared(name: string, sh: string): void;
+  /** Run-wide settings from the command line (goss's --package). */
+  readonly settings: PlanSettings;
 }
 
 export interface ResourceDef {
