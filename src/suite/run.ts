@@ -3,9 +3,11 @@ import { Frames, parseFrames } from './frames.js';
 import type { MatcherOutcome } from './matchers/api.js';
 import { evaluateMatcher } from './matchers/index.js';
 import type { ResourceSpec, Suite } from './model.js';
+import { shQuote } from './quote.js';
 import {
   type AttrFact,
   type Attribute,
+  type DirectTarget,
   effectiveSpec,
   type PlanSettings,
   resourceIdOf,
@@ -58,15 +60,21 @@ export async function runSuites(
   let execs = 0;
   let pending = items;
   const deadline = Date.now() + (opts.retryTimeoutMs ?? 0);
+  const target = directTarget(transport);
   for (let attempt = 1; ; attempt++) {
-    const toCollect = pending.filter((it) => !it.spec.skip && it.spec.type !== 'matching');
-    const frames = toCollect.length > 0 ? await collect(toCollect, transport, opts) : null;
+    const live = pending.filter((it) => !it.spec.skip && it.spec.type !== 'matching');
+    const direct = target ? live.filter((it) => RESOURCES[it.spec.type].direct) : [];
+    const toCollect = live.filter((it) => !direct.includes(it));
+    // Direct checks (HTTP over the transport's streams) run while the collector script runs.
+    const [frames, directFacts] = await Promise.all([
+      toCollect.length > 0 ? collect(toCollect, transport, opts) : Promise.resolve(null),
+      directChecks(direct, target, opts.maxConcurrent ?? 50),
+    ]);
     if (frames) execs++;
     for (const item of pending) {
-      results.set(
-        item.id,
-        evaluateResource(item.spec, frames ? factsOf(item.spec, item.id, frames) : localFacts(item)),
-      );
+      const facts =
+        directFacts.get(item.id) ?? (frames ? factsOf(item.spec, item.id, frames) : localFacts(item));
+      results.set(item.id, evaluateResource(item.spec, facts));
     }
     pending = items.filter((it) => results.get(it.id)!.some((r) => r.result === 1));
     const sleepMs = opts.sleepMs ?? DEFAULT_SLEEP_MS;
@@ -92,6 +100,38 @@ export async function runSuites(
     execs,
     timedOut: Boolean(opts.retryTimeoutMs) && pending.length > 0,
   };
+}
+
+/** The transport's streams, when it has them, for resources that speak their protocol themselves. */
+function directTarget(transport: Transport): DirectTarget | undefined {
+  const connect = transport.connect?.bind(transport);
+  if (!connect) return undefined;
+  return {
+    connect,
+    readFile: async (path) => {
+      const r = await transport.exec(`cat -- ${shQuote(path)}`, { timeoutMs: 10_000 });
+      if (r.exitCode !== 0) throw new Error(`open ${path}: ${r.stderr.trim() || 'cannot read'}`);
+      return r.stdout;
+    },
+  };
+}
+
+async function directChecks(
+  items: CollectItem[],
+  target: DirectTarget | undefined,
+  lanes: number,
+): Promise<Map<string, Record<string, AttrFact>>> {
+  const out = new Map<string, Record<string, AttrFact>>();
+  if (!target) return out;
+  const queue = [...items];
+  const worker = async () => {
+    for (let it = queue.shift(); it; it = queue.shift()) {
+      const def = RESOURCES[it.spec.type];
+      out.set(it.id, await def.direct!(effectiveSpec(def, it.spec), target));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, lanes), items.length) }, worker));
+  return out;
 }
 
 function factsOf(spec: ResourceSpec, id: string, frames: Frames): Record<string, AttrFact> {

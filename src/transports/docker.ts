@@ -1,10 +1,33 @@
+import { spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import type { Duplex } from 'node:stream';
+import { isIP } from 'node:net';
+import { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
+import { shQuote } from '../suite/quote.js';
 import { type ExecOptions, type ExecResult, ExecTimeoutError, type Transport } from '../suite/transport.js';
 import { FrameDemuxer } from './docker-frames.js';
 import { EXEC_TOKEN_VAR, KILL_TAGGED } from './kill-script.js';
+import { asSocket, withDeadline } from './stream-socket.js';
 import { wrapScript } from './wrap.js';
+
+/** The relay nsenter runs: `+` on stderr once connected, then bytes both ways. */
+const RELAY =
+  "const s=require('net').connect({host:process.argv[1],port:+process.argv[2]});" +
+  "s.on('connect',()=>{process.stderr.write('+');process.stdin.pipe(s);s.pipe(process.stdout)});" +
+  "s.on('error',e=>{process.stderr.write(e.message);process.exit(1)});";
+
+let netnsOk: boolean | undefined;
+/** Root, an engine on this machine's socket, and nsenter: what entering a container's netns takes. */
+function canEnterNetns(): boolean {
+  if (netnsOk === undefined) {
+    const host = process.env.DOCKER_HOST ?? '';
+    netnsOk =
+      process.getuid?.() === 0 &&
+      (host === '' || host.startsWith('unix://')) &&
+      spawnSync('nsenter', ['--version'], { stdio: 'ignore' }).status === 0;
+  }
+  return netnsOk;
+}
 
 /**
  * Runs scripts in a running container with `docker exec … sh -s`: the script travels on stdin,
@@ -14,10 +37,71 @@ export class DockerTransport implements Transport {
   /** Tokens of execs still running: close() kills them, so an interrupt leaves nothing behind. */
   private readonly running = new Set<string>();
 
+  /**
+   * Present when this machine can enter the container's network namespace (engine on this
+   * machine, root, nsenter): then HTTP and DNS checks need no tools in the container.
+   */
+  readonly connect?: (host: string, port: number, timeoutMs: number) => Promise<Duplex>;
+
   constructor(
     private readonly container: Docker.Container,
     private readonly name: string,
-  ) {}
+    pid?: number,
+  ) {
+    if (pid !== undefined && pid > 0 && canEnterNetns()) {
+      this.connect = (host, port, timeoutMs) => this.relay(pid, host, port, timeoutMs);
+    }
+  }
+
+  private readonly resolved = new Map<string, string>();
+
+  /**
+   * A relay in the container's network namespace: nsenter runs this Node with a few lines that
+   * join stdin/stdout to one TCP connection, so loopback and routes are the container's. Names
+   * are resolved inside the container (getent), as its own resolver and /etc/hosts answer.
+   */
+  private async relay(pid: number, host: string, port: number, timeoutMs: number): Promise<Duplex> {
+    const addr = await this.resolve(host);
+    const child = spawn(
+      'nsenter',
+      ['-t', String(pid), '-n', '--', process.execPath, '-e', RELAY, addr, String(port)],
+      {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      },
+    );
+    const what = `dial tcp ${host}:${port}`;
+    const ready = new Promise<Duplex>((resolve, reject) => {
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => {
+        if (err === '' && b[0] === 0x2b) {
+          const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
+          stream.on('close', () => child.kill());
+          resolve(asSocket(stream));
+          return;
+        }
+        err += b.toString('utf8');
+      });
+      child.on('error', (e) => reject(new Error(`${what}: ${e.message}`)));
+      child.on('exit', () => reject(new Error(`${what}: ${err.trim() || 'relay exited'}`)));
+    });
+    return withDeadline(ready, timeoutMs, what).catch((e: Error) => {
+      child.kill();
+      throw e;
+    });
+  }
+
+  private async resolve(host: string): Promise<string> {
+    if (isIP(host.replace(/^\[|\]$/g, ''))) return host.replace(/^\[|\]$/g, '');
+    const hit = this.resolved.get(host);
+    if (hit) return hit;
+    const r = await this.exec(`getent ahosts -- ${shQuote(host)} 2>/dev/null | awk 'NR == 1 { print $1 }'`, {
+      timeoutMs: 10_000,
+    });
+    const addr = r.stdout.trim();
+    if (addr === '') throw new Error(`dial tcp: lookup ${host}: no such host`);
+    this.resolved.set(host, addr);
+    return addr;
+  }
 
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const token = randomBytes(16).toString('hex');

@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { Frames } from '../frames.js';
 import { MAX_OUTPUT_BYTES } from '../limits.js';
 import type { Fact } from '../matchers/api.js';
@@ -68,6 +69,19 @@ export interface ResourceDef {
   plan(spec: ResourceSpec, id: string, plan: PlanBuilder): void;
   /** Facts for every attribute the spec asserts, from the parsed frames. */
   facts(spec: ResourceSpec, id: string, frames: Frames): Record<string, AttrFact>;
+  /**
+   * Facts imagegate gathers itself over streams the transport opens on the target (HTTP, DNS),
+   * used instead of plan/facts when the transport can connect: no tools needed in the target.
+   */
+  direct?(spec: ResourceSpec, target: DirectTarget): Promise<Record<string, AttrFact>>;
+}
+
+/** What a direct check may use on the target. */
+export interface DirectTarget {
+  /** A TCP stream from the target's point of view. */
+  connect(host: string, port: number, timeoutMs: number): Promise<Duplex>;
+  /** A small text file on the target (certificates the suite names), or an error. */
+  readFile(path: string): Promise<string>;
 }
 
 /** Frame id used by a shared probe's frames. */
