@@ -63,7 +63,7 @@ export async function runSuites(
   const target = directTarget(transport);
   for (let attempt = 1; ; attempt++) {
     const live = pending.filter((it) => !it.spec.skip && it.spec.type !== 'matching');
-    const direct = target ? live.filter((it) => RESOURCES[it.spec.type].direct) : [];
+    const direct = target ? live.filter((it) => usesDirect(it.spec)) : [];
     const toCollect = live.filter((it) => !direct.includes(it));
     // Direct checks (HTTP over the transport's streams) run while the collector script runs.
     const [frames, directFacts] = await Promise.all([
@@ -100,6 +100,11 @@ export async function runSuites(
     execs,
     timedOut: Boolean(opts.retryTimeoutMs) && pending.length > 0,
   };
+}
+
+function usesDirect(spec: ResourceSpec): boolean {
+  const def = RESOURCES[spec.type];
+  return def.direct !== undefined && (def.directFor?.(effectiveSpec(def, spec)) ?? true);
 }
 
 /** The transport's streams, when it has them, for resources that speak their protocol themselves. */

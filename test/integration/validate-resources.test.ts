@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -7,6 +7,7 @@ import type { TestResult } from '../../src/suite/result.js';
 import { runSuites } from '../../src/suite/run.js';
 import type { ExecOptions, Transport } from '../../src/suite/transport.js';
 import { openTransport } from '../../src/transports/open.js';
+import { encodeName, startDnsServer } from '../helpers/dns-server.js';
 import { requireDocker } from '../helpers/engines.js';
 import { type KnownContainer, startKnownContainer } from '../helpers/known-container.js';
 
@@ -395,6 +396,69 @@ describe('http and matching', () => {
       expectPass(r, 'http://127.0.0.1:8088/p Body');
     } finally {
       await real.close();
+    }
+  });
+
+  it('queries a DNS server itself from inside a container that has no dig: every record type', async () => {
+    const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
+    const { server, port } = await startDnsServer(
+      [
+        ['db.example.test.', 1, Buffer.from([10, 1, 2, 3])],
+        ['example.test.', 15, Buffer.concat([u16(10), encodeName('mail.example.test')])],
+        ['example.test.', 16, Buffer.from('\u0003v=1')],
+        ['3.2.1.10.in-addr.arpa.', 12, encodeName('db.example.test')],
+      ],
+      '0.0.0.0',
+    );
+    // The container reaches this process through its network's gateway.
+    const gateway =
+      box.exec("ip route 2>/dev/null | awk '/default/ { print $3 }' || true").trim() ||
+      execFileSync(
+        'docker',
+        ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.Gateway}}{{end}}', box.name],
+        {
+          encoding: 'utf8',
+        },
+      ).trim();
+    const real = await openTransport(`docker://${box.name}`);
+    try {
+      const at = `${gateway}:${port}`;
+      const { run: res } = await runSuites(
+        [
+          suite(
+            spec('dns', 'A:db.example.test', {
+              resolvable: true,
+              addrs: ['10.1.2.3'],
+              server: at,
+              timeout: 3000,
+            }),
+            spec('dns', 'MX:example.test', {
+              resolvable: true,
+              addrs: ['10 mail.example.test.'],
+              server: at,
+              timeout: 3000,
+            }),
+            spec('dns', 'TXT:example.test', { resolvable: true, addrs: ['v=1'], server: at, timeout: 3000 }),
+            spec('dns', 'PTR:10.1.2.3', {
+              resolvable: true,
+              addrs: ['db.example.test.'],
+              server: at,
+              timeout: 3000,
+            }),
+            spec('dns', 'nope.example.test', { resolvable: false, server: at, timeout: 3000 }),
+          ),
+        ],
+        real,
+      );
+      const r = new Map(res.results.map((x) => [`${x['resource-id']} ${x.property}`, x]));
+      for (const key of ['A:db.example.test', 'MX:example.test', 'TXT:example.test', 'PTR:10.1.2.3']) {
+        expectPass(r, `${key} resolvable`);
+        expectPass(r, `${key} addrs`);
+      }
+      expectPass(r, 'nope.example.test resolvable');
+    } finally {
+      await real.close();
+      server.close();
     }
   });
 

@@ -74,6 +74,8 @@ export interface ResourceDef {
    * used instead of plan/facts when the transport can connect: no tools needed in the target.
    */
   direct?(spec: ResourceSpec, target: DirectTarget): Promise<Record<string, AttrFact>>;
+  /** Whether `direct` applies to this spec (default: always, when the transport can connect). */
+  directFor?(spec: ResourceSpec): boolean;
 }
 
 /** What a direct check may use on the target. */
