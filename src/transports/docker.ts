@@ -1,20 +1,45 @@
-import { spawn, spawnSync } from 'node:child_process';
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
-import { isIP } from 'node:net';
-import { Duplex } from 'node:stream';
+import { rmSync } from 'node:fs';
+import { isIP, connect as netConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
 import { shQuote } from '../suite/quote.js';
 import { type ExecOptions, type ExecResult, ExecTimeoutError, type Transport } from '../suite/transport.js';
 import { FrameDemuxer } from './docker-frames.js';
 import { EXEC_TOKEN_VAR, KILL_TAGGED } from './kill-script.js';
-import { asSocket, withDeadline } from './stream-socket.js';
+import { withDeadline } from './stream-socket.js';
 import { wrapScript } from './wrap.js';
 
-/** The relay nsenter runs: `+` on stderr once connected, then bytes both ways. */
-const RELAY =
-  "const s=require('net').connect({host:process.argv[1],port:+process.argv[2]});" +
-  "s.on('connect',()=>{process.stderr.write('+');process.stdin.pipe(s);s.pipe(process.stdout)});" +
-  "s.on('error',e=>{process.stderr.write(e.message);process.exit(1)});";
+/**
+ * The relay nsenter starts once per transport in the container's network namespace (its mount
+ * namespace stays this machine's): it listens on a Unix socket here and, for each client that
+ * writes `HOST PORT\n`, dials that address from inside the container, answers `+` (or the error
+ * and a newline) and then joins the two streams.
+ */
+const RELAY = `const net = require('net');
+const srv = net.createServer((c) => {
+  let head = Buffer.alloc(0);
+  const onData = (b) => {
+    head = Buffer.concat([head, b]);
+    const nl = head.indexOf(10);
+    if (nl < 0) return;
+    c.off('data', onData);
+    const [host, port] = head.subarray(0, nl).toString().split(' ');
+    const rest = head.subarray(nl + 1);
+    const s = net.connect({ host, port: +port });
+    s.on('connect', () => { c.write('+'); if (rest.length) s.write(rest); c.pipe(s); s.pipe(c); });
+    s.on('error', (e) => { c.end(e.message + '\\n'); });
+    c.on('error', () => s.destroy());
+    c.on('close', () => s.destroy());
+  };
+  c.on('data', onData);
+});
+srv.listen(process.argv[1], () => process.stdout.write('ready\\n'));
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();`;
 
 let netnsOk: boolean | undefined;
 /** Root, an engine on this machine's socket, and nsenter: what entering a container's netns takes. */
@@ -53,54 +78,76 @@ export class DockerTransport implements Transport {
     }
   }
 
-  private readonly resolved = new Map<string, string>();
+  private readonly resolved = new Map<string, Promise<string>>();
+  private relayProc?: Promise<{ path: string; child: ChildProcess }>;
 
-  /**
-   * A relay in the container's network namespace: nsenter runs this Node with a few lines that
-   * join stdin/stdout to one TCP connection, so loopback and routes are the container's. Names
-   * are resolved inside the container (getent), as its own resolver and /etc/hosts answer.
-   */
-  private async relay(pid: number, host: string, port: number, timeoutMs: number): Promise<Duplex> {
-    const addr = await this.resolve(host);
-    const child = spawn(
-      'nsenter',
-      ['-t', String(pid), '-n', '--', process.execPath, '-e', RELAY, addr, String(port)],
-      {
+  /** Start the container-side relay once; it ends with this transport (its stdin closes). */
+  private startRelay(pid: number): Promise<{ path: string; child: ChildProcess }> {
+    this.relayProc ??= new Promise((resolve, reject) => {
+      const path = join(tmpdir(), `imagegate-relay-${process.pid}-${randomBytes(6).toString('hex')}.sock`);
+      const child = spawn('nsenter', ['-t', String(pid), '-n', '--', process.execPath, '-e', RELAY, path], {
         stdio: ['pipe', 'pipe', 'pipe'],
-      },
-    );
-    const what = `dial tcp ${host}:${port}`;
-    const ready = new Promise<Duplex>((resolve, reject) => {
+      });
       let err = '';
       child.stderr.on('data', (b: Buffer) => {
-        if (err === '' && b[0] === 0x2b) {
-          const stream = Duplex.from({ readable: child.stdout, writable: child.stdin });
-          stream.on('close', () => child.kill());
-          resolve(asSocket(stream));
-          return;
-        }
         err += b.toString('utf8');
       });
-      child.on('error', (e) => reject(new Error(`${what}: ${e.message}`)));
-      child.on('exit', () => reject(new Error(`${what}: ${err.trim() || 'relay exited'}`)));
+      child.stdout.once('data', () => resolve({ path, child }));
+      child.on('error', (e) => reject(new Error(`relay into docker://${this.name}: ${e.message}`)));
+      child.on('exit', () => {
+        this.relayProc = undefined;
+        reject(new Error(`relay into docker://${this.name} exited: ${err.trim()}`));
+      });
     });
-    return withDeadline(ready, timeoutMs, what).catch((e: Error) => {
-      child.kill();
-      throw e;
-    });
+    return this.relayProc;
   }
 
-  private async resolve(host: string): Promise<string> {
-    if (isIP(host.replace(/^\[|\]$/g, ''))) return host.replace(/^\[|\]$/g, '');
-    const hit = this.resolved.get(host);
-    if (hit) return hit;
-    const r = await this.exec(`getent ahosts -- ${shQuote(host)} 2>/dev/null | awk 'NR == 1 { print $1 }'`, {
-      timeoutMs: 10_000,
-    });
-    const addr = r.stdout.trim();
-    if (addr === '') throw new Error(`dial tcp: lookup ${host}: no such host`);
-    this.resolved.set(host, addr);
-    return addr;
+  /**
+   * A TCP connection from inside the container's network namespace, through the relay: loopback
+   * and routes are the container's; names resolve inside the container.
+   */
+  private async relay(pid: number, host: string, port: number, timeoutMs: number): Promise<Duplex> {
+    const what = `dial tcp ${host}:${port}`;
+    const open = async (): Promise<Duplex> => {
+      const [addr, { path }] = await Promise.all([this.resolve(host), this.startRelay(pid)]);
+      return new Promise<Duplex>((resolve, reject) => {
+        const sock = netConnect(path);
+        sock.once('error', (e: Error) => reject(new Error(`${what}: ${e.message}`)));
+        sock.once('connect', () => sock.write(`${addr} ${port}\n`));
+        sock.once('data', (b: Buffer) => {
+          if (b[0] === 0x2b) {
+            if (b.length > 1) sock.unshift(b.subarray(1));
+            resolve(sock);
+          } else {
+            sock.destroy();
+            reject(new Error(`${what}: ${b.toString('utf8').trim()}`));
+          }
+        });
+      });
+    };
+    return withDeadline(open(), timeoutMs, what);
+  }
+
+  /** Names resolve inside the container (its resolver, its /etc/hosts), once per name. */
+  private resolve(host: string): Promise<string> {
+    const literal = host.replace(/^\[|\]$/g, '');
+    if (isIP(literal)) return Promise.resolve(literal);
+    let hit = this.resolved.get(host);
+    if (!hit) {
+      // IPv4 first, as a client trying addresses in turn most often ends up there.
+      const q = shQuote(host);
+      hit = this.exec(
+        `{ getent ahostsv4 -- ${q}; getent ahosts -- ${q}; } 2>/dev/null | awk 'NR == 1 { print $1 }'`,
+        { timeoutMs: 10_000 },
+      ).then((r) => {
+        const addr = r.stdout.trim();
+        if (addr === '') throw new Error(`lookup ${host}: no such host`);
+        return addr;
+      });
+      hit.catch(() => this.resolved.delete(host));
+      this.resolved.set(host, hit);
+    }
+    return hit;
   }
 
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
@@ -169,6 +216,11 @@ export class DockerTransport implements Transport {
   async close(): Promise<void> {
     await Promise.all([...this.running].map((t) => this.killTagged(t)));
     this.running.clear();
+    const relay = await this.relayProc?.catch(() => undefined);
+    if (relay) {
+      relay.child.kill();
+      rmSync(relay.path, { force: true });
+    }
   }
 
   describe(): string {
