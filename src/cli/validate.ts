@@ -1,6 +1,8 @@
-import type { Command } from 'commander';
+import { type Command, Option } from 'commander';
 import { UserError } from '../core/errors.js';
+import { MAX_YAML_BYTES } from '../core/yaml-document.js';
 import { GOSS_FORMAT_OPTIONS, GOSS_FORMATS, type GossFormat, renderGoss } from '../report/goss/index.js';
+import type { PackageType } from '../suite/resources/api.js';
 import { ExecTimeoutError } from '../suite/transport.js';
 import { interruptSignal } from './interrupt.js';
 import { collect } from './options.js';
@@ -21,7 +23,15 @@ interface ValidateCliOptions {
   retryTimeout?: string;
   sleep: string;
   maxConcurrent: string;
+  color?: boolean;
+  package?: string;
+  logLevel: string;
 }
+
+/** goss's --package values, and the package manager each one means on the target. */
+export const PACKAGE_TYPES = ['apk', 'deb', 'pacman', 'rpm'] as const;
+/** goss's -L levels (case-insensitive, as goss's logutils filter). */
+export const LOG_LEVELS = ['TRACE', 'DEBUG', 'INFO', 'WARN', 'ERROR'] as const;
 
 /** goss's exit code when --retry-timeout runs out with checks still failing. */
 export const RETRY_TIMEOUT_EXIT = 3;
@@ -38,11 +48,27 @@ export function register(program: Command): void {
     )
     .option(
       '-g, --gossfile <file>',
-      'suite file, or builtin:NAME (repeatable; default ./goss.yaml or $GOSS_FILE)',
+      'suite file, builtin:NAME, or - for standard input (repeatable; default ./goss.yaml or $GOSS_FILE)',
       collect,
     )
-    .option('--vars <file>', 'YAML/JSON file of template vars (repeatable, later files win)', collect)
-    .option('--vars-inline <json>', 'template vars as inline JSON/YAML; wins over --vars files')
+    .option(
+      '--vars <file>',
+      'YAML/JSON file of template vars (repeatable, later files win; default $GOSS_VARS)',
+      collect,
+    )
+    .addOption(
+      new Option('--vars-inline <json>', 'template vars as inline JSON/YAML; wins over --vars files').env(
+        'GOSS_VARS_INLINE',
+      ),
+    )
+    .addOption(
+      new Option('--package <type>', `package manager to ask on the target: ${PACKAGE_TYPES.join(', ')}`),
+    )
+    .addOption(
+      new Option('-L, --log-level <level>', `log verbosity: ${LOG_LEVELS.join(', ')}`)
+        .env('GOSS_LOGLEVEL')
+        .default('INFO'),
+    )
     .option(
       '-t, --target <target>',
       'local, docker://CONTAINER, ssh://user@host[:port] or ssm://INSTANCE-ID[?region=R]',
@@ -57,18 +83,30 @@ export function register(program: Command): void {
     .option('--password-env <var>', 'SSH: read the password from this environment variable')
     .option('--jump <user@host[:port]>', 'SSH: connect through this jump host')
     // Checked in the action, not with commander's choices(), so a bad value exits 78 like goss.
-    .option('-f, --format <format>', `output format: ${GOSS_FORMATS.join(', ')}`, 'rspecish')
+    .addOption(
+      new Option('-f, --format <format>', `output format: ${GOSS_FORMATS.join(', ')}`)
+        .env('GOSS_FMT')
+        .default('rspecish'),
+    )
     .option(
       '-o, --format-options <option>',
-      `format option, repeatable: ${GOSS_FORMAT_OPTIONS.join(', ')}`,
+      `format option, repeatable: ${GOSS_FORMAT_OPTIONS.join(', ')} (default $GOSS_FMT_OPTIONS, comma-separated)`,
       collect,
     )
-    .option(
-      '-r, --retry-timeout <duration>',
-      'retry what failed until it passes or this elapses (e.g. 30s, 2m)',
+    .option('--color', 'force colour on ($GOSS_COLOR)')
+    .option('--no-color', 'force colour off ($GOSS_NOCOLOR)')
+    .addOption(
+      new Option(
+        '-r, --retry-timeout <duration>',
+        'retry what failed until it passes or this elapses (e.g. 30s, 2m)',
+      ).env('GOSS_RETRY_TIMEOUT'),
     )
-    .option('-s, --sleep <duration>', 'pause between retries', '1s')
-    .option('--max-concurrent <n>', 'commands and network checks run in parallel, at most this many', '50')
+    .addOption(new Option('-s, --sleep <duration>', 'pause between retries').env('GOSS_SLEEP').default('1s'))
+    .addOption(
+      new Option('--max-concurrent <n>', 'commands and network checks run in parallel, at most this many')
+        .env('GOSS_MAX_CONCURRENT')
+        .default('50'),
+    )
     .addHelpText(
       'after',
       `
@@ -82,6 +120,8 @@ Examples:
   imagegate validate -g goss.yaml --target 'ssm://i-0123456789abcdef0?region=eu-west-1'  # no SSH needed
 
 Formats: ${GOSS_FORMATS.join(', ')} (default rspecish)
+Environment: GOSS_FILE, GOSS_VARS, GOSS_VARS_INLINE, GOSS_FMT, GOSS_FMT_OPTIONS, GOSS_COLOR,
+  GOSS_NOCOLOR, GOSS_SLEEP, GOSS_RETRY_TIMEOUT, GOSS_MAX_CONCURRENT, GOSS_LOGLEVEL (as goss; flags win).
 Exit codes: 0 all passed, 1 a check failed or the target could not be reached,
             2 nagios CRITICAL, 3 --retry-timeout ran out, 78 suite error (YAML, schema, template) or bad flag.
 Details: docs/validate.md; built-in suites: docs/suites-builtin.md`,
@@ -103,7 +143,8 @@ async function runValidate(opts: ValidateCliOptions): Promise<number> {
   if (!(GOSS_FORMATS as string[]).includes(opts.format)) {
     throw new UserError(`--format ${opts.format}: expected one of ${GOSS_FORMATS.join(', ')}`, 78);
   }
-  for (const o of opts.formatOptions ?? []) {
+  const formatOptions = opts.formatOptions ?? envList('GOSS_FMT_OPTIONS') ?? [];
+  for (const o of formatOptions) {
     if (!(GOSS_FORMAT_OPTIONS as readonly string[]).includes(o)) {
       throw new UserError(`--format-options ${o}: expected one of ${GOSS_FORMAT_OPTIONS.join(', ')}`, 78);
     }
@@ -115,10 +156,23 @@ async function runValidate(opts: ValidateCliOptions): Promise<number> {
   if (!Number.isInteger(maxConcurrent) || maxConcurrent < 1) {
     throw new UserError(`--max-concurrent ${opts.maxConcurrent}: expected a whole number of 1 or more`, 78);
   }
+  const logLevel = opts.logLevel.toUpperCase();
+  if (!(LOG_LEVELS as readonly string[]).includes(logLevel)) {
+    throw new UserError(`--log-level ${opts.logLevel}: expected one of ${LOG_LEVELS.join(', ')}`, 78);
+  }
+  const debug = logLevel === 'DEBUG' || logLevel === 'TRACE';
+  if (opts.package !== undefined && !(PACKAGE_TYPES as readonly string[]).includes(opts.package)) {
+    throw new UserError(`--package ${opts.package}: expected one of ${PACKAGE_TYPES.join(', ')}`, 78);
+  }
+  const color = opts.color ?? colorFromEnv() ?? out.color;
   const files = opts.gossfile ?? [process.env.GOSS_FILE || './goss.yaml'];
+  if (files.filter((f) => f === '-').length > 1) {
+    throw new UserError('-g -: standard input can be read once; give it one -g - at most', 78);
+  }
+  const vars = opts.vars ?? envList('GOSS_VARS');
+  const stdin = files.includes('-') ? await readStdin() : undefined;
   const suites = [];
-  for (const file of files)
-    suites.push(await loadSuite(file, { vars: opts.vars, varsInline: opts.varsInline }));
+  for (const file of files) suites.push(await loadSuite(file, { vars, varsInline: opts.varsInline, stdin }));
   for (const s of suites) for (const w of s.warnings) out.progress(`imagegate: warning: ${w}`);
 
   let transport: Awaited<ReturnType<typeof openTransport>>;
@@ -142,24 +196,27 @@ async function runValidate(opts: ValidateCliOptions): Promise<number> {
   );
   interrupted.catch(() => {});
   try {
-    const { run, timedOut } = await Promise.race([
+    const { run, timedOut, execs } = await Promise.race([
       interrupted,
       runSuites(suites, transport, {
         retryTimeoutMs,
         sleepMs,
         maxConcurrent,
+        settings: { packageType: opts.package as PackageType | undefined },
         onRetry: (attempt, failing) =>
           out.progress(`imagegate: retrying ${failing} failing resource(s), attempt ${attempt}`),
       }),
     ]);
-    const o = new Set(opts.formatOptions ?? []);
+    if (debug)
+      out.progress(`imagegate: [DEBUG] collected in ${execs} round trip(s) from ${transport.describe()}`);
+    const o = new Set(formatOptions);
     const rendered = renderGoss(opts.format as GossFormat, run, {
       sort: o.has('sort'),
       pretty: o.has('pretty'),
       verbose: o.has('verbose'),
       perfdata: o.has('perfdata'),
       excludeRaw: o.has('exclude_raw'),
-      color: out.color,
+      color,
     });
     if (rendered.text !== '') out.result(rendered.text);
     if (timedOut) {
@@ -183,6 +240,48 @@ async function runValidate(opts: ValidateCliOptions): Promise<number> {
     interrupt.dispose();
     await transport.close();
   }
+}
+
+/** A comma-separated goss environment list (urfave/cli's slice flags read them that way). */
+function envList(name: string): string[] | undefined {
+  const v = process.env[name];
+  if (v === undefined || v.trim() === '') return undefined;
+  return v
+    .split(',')
+    .map((x) => x.trim())
+    .filter(Boolean);
+}
+
+/** GOSS_COLOR / GOSS_NOCOLOR as Go's strconv.ParseBool reads them; unset means "decide by TTY". */
+function colorFromEnv(): boolean | undefined {
+  const parse = (name: string): boolean | undefined => {
+    const v = process.env[name];
+    if (v === undefined || v === '') return undefined;
+    if (['1', 't', 'T', 'TRUE', 'true', 'True'].includes(v)) return true;
+    if (['0', 'f', 'F', 'FALSE', 'false', 'False'].includes(v)) return false;
+    throw new UserError(`${name}=${v}: expected true or false`, 78);
+  };
+  if (parse('GOSS_NOCOLOR') === true) return false;
+  return parse('GOSS_COLOR') === true ? true : undefined;
+}
+
+/** `-g -`: the suite from standard input, capped like a suite file. */
+async function readStdin(): Promise<string> {
+  if (process.stdin.isTTY)
+    throw new UserError('-g -: standard input is a terminal; pipe a suite into it', 78);
+  const chunks: Buffer[] = [];
+  let size = 0;
+  for await (const chunk of process.stdin) {
+    const b = chunk as Buffer;
+    size += b.length;
+    if (size > MAX_YAML_BYTES)
+      throw new UserError(
+        `-g -: standard input is larger than ${MAX_YAML_BYTES} bytes; a suite must be smaller`,
+        78,
+      );
+    chunks.push(b);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 const UNITS: Record<string, number> = {

@@ -1,7 +1,7 @@
 import { randomBytes } from 'node:crypto';
 import { MAX_OUTPUT_BYTES } from './limits.js';
 import type { ResourceSpec } from './model.js';
-import { effectiveSpec } from './resources/api.js';
+import { effectiveSpec, type PlanSettings } from './resources/api.js';
 import { RESOURCES } from './resources/index.js';
 
 /**
@@ -23,6 +23,8 @@ export interface CollectorOptions {
   maxConcurrent?: number;
   /** Tests pass a fixed marker; runs draw a fresh random one. */
   marker?: string;
+  /** Run-wide settings every resource's plan sees (goss's --package). */
+  settings?: PlanSettings;
 }
 
 export interface Collector {
@@ -116,6 +118,7 @@ export function buildCollector(items: CollectItem[], opts: CollectorOptions = {}
       shared: (name, sh) => {
         if (!shared.has(name)) shared.set(name, sh);
       },
+      settings: opts.settings ?? {},
     });
   }
 

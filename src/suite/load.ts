@@ -25,7 +25,12 @@ export interface LoadOptions {
   varsInline?: string;
   /** Environment for `{{.Env.X}}` and `getEnv` (default: process.env). */
   env?: NodeJS.ProcessEnv;
+  /** The text of `-g -` (goss reads the suite from standard input; includes resolve from the cwd). */
+  stdin?: string;
 }
+
+/** `-g -`: where the suite read from standard input is said to live (its includes' base). */
+const STDIN = '-';
 
 const BUILTIN_PREFIX = 'builtin:';
 const suitesDir = fileURLToPath(new URL('../../suites/', import.meta.url));
@@ -129,6 +134,8 @@ interface LoadState {
   hostValues: Map<string, string>;
   /** Display name for the top-level file (keeps `builtin:NAME` readable). */
   display: (abs: string) => string;
+  /** The suite read from standard input, with the path it stands at. */
+  stdin?: { path: string; text: string };
 }
 
 /**
@@ -137,19 +144,22 @@ interface LoadState {
  * (exit 78) naming file, line and key.
  */
 export async function loadSuite(file: string, opts: LoadOptions = {}): Promise<Suite> {
-  const top = resolveSuitePath(file);
+  if (file === STDIN && opts.stdin === undefined) throw new SuiteError('-g -: standard input was not read');
+  const top = file === STDIN ? resolve(STDIN) : resolveSuitePath(file);
   const vars = loadVars(opts.vars, opts.varsInline);
   const env = opts.env ?? process.env;
   const isBuiltin = file.startsWith(BUILTIN_PREFIX);
   const state: LoadState = {
     data: { Vars: vars, Env: env },
     hash: createHash('sha256'),
+    stdin: file === STDIN ? { path: top, text: opts.stdin ?? '' } : undefined,
     resources: new Map(),
     warnings: [],
     hostValues: new Map(),
     validate: gossValidator(),
     stack: [],
     display: (abs) => {
+      if (file === STDIN && abs === top) return 'stdin';
       if (isBuiltin && dirname(abs) === resolve(suitesDir))
         return `builtin:${abs.slice(resolve(suitesDir).length + 1, -5)}`;
       const rel = relative(process.cwd(), abs);
@@ -183,18 +193,13 @@ async function loadFile(abs: string, state: LoadState, from?: string): Promise<v
   const name = state.display(abs);
   let real: string;
   let text: string;
-  try {
-    real = realpathSync(abs);
-  } catch (err) {
-    const code = (err as NodeJS.ErrnoException).code ?? String(err);
-    throw new SuiteError(`${from ? `${from}: gossfile ` : ''}${name}: cannot read: ${code}`);
-  }
-  try {
-    text = readTextCapped(real, MAX_YAML_BYTES, 78);
-  } catch (err) {
-    // Name the file as the user wrote it (and the including line), never its content.
-    const why = err instanceof UserError ? err.message.slice(real.length + 2) : String(err);
-    throw new SuiteError(`${from ? `${from}: gossfile ` : ''}${name}: ${why}`);
+  if (state.stdin && abs === state.stdin.path && from === undefined) {
+    real = abs;
+    text = state.stdin.text;
+    if (text.includes('\u0000')) throw new SuiteError(`${name}: contains a NUL byte; a suite is text`);
+  } else {
+    real = realFile(abs, name, from);
+    text = readSuiteText(real, name, from);
   }
   if (state.stack.includes(real)) {
     const chain = [...state.stack.slice(state.stack.indexOf(real)), real]
@@ -282,6 +287,25 @@ async function loadFile(abs: string, state: LoadState, from?: string): Promise<v
     for (const p of paths) await loadFile(p, state, where);
   }
   state.stack.pop();
+}
+
+function realFile(abs: string, name: string, from: string | undefined): string {
+  try {
+    return realpathSync(abs);
+  } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code ?? String(err);
+    throw new SuiteError(`${from ? `${from}: gossfile ` : ''}${name}: cannot read: ${code}`);
+  }
+}
+
+function readSuiteText(real: string, name: string, from: string | undefined): string {
+  try {
+    return readTextCapped(real, MAX_YAML_BYTES, 78);
+  } catch (err) {
+    // Name the file as the user wrote it (and the including line), never its content.
+    const why = err instanceof UserError ? err.message.slice(real.length + 2) : String(err);
+    throw new SuiteError(`${from ? `${from}: gossfile ` : ''}${name}: ${why}`);
+  }
 }
 
 /**

@@ -4,7 +4,15 @@ import type { MatcherOutcome } from './matchers/api.js';
 import { evaluateMatcher } from './matchers/index.js';
 import type { ResourceSpec, Suite } from './model.js';
 import { type Phase, phaseSkipReason } from './phase.js';
-import { type AttrFact, type Attribute, effectiveSpec, resourceIdOf } from './resources/api.js';
+import { shQuote } from './quote.js';
+import {
+  type AttrFact,
+  type Attribute,
+  type DirectTarget,
+  effectiveSpec,
+  type PlanSettings,
+  resourceIdOf,
+} from './resources/api.js';
 import { RESOURCES } from './resources/index.js';
 import type { SuiteRun, TestResult } from './result.js';
 import { gossTypeName, summaryLine } from './summary-line.js';
@@ -17,6 +25,8 @@ export interface RunOptions {
   sleepMs?: number;
   /** Parallel lanes for commands and network checks (default 50). */
   maxConcurrent?: number;
+  /** Run-wide plan settings (goss's --package). */
+  settings?: PlanSettings;
   /** Called before each collection after the first, for progress output. */
   onRetry?: (attempt: number, failing: number) => void;
   /**
@@ -65,14 +75,21 @@ export async function runSuites(
   let execs = 0;
   let pending = items;
   const deadline = Date.now() + (opts.retryTimeoutMs ?? 0);
+  const target = directTarget(transport);
   for (let attempt = 1; ; attempt++) {
-    const toCollect = pending.filter((it) => !it.spec.skip && it.spec.type !== 'matching');
-    const frames = toCollect.length > 0 ? await collect(toCollect, transport, opts) : null;
+    const live = pending.filter((it) => !it.spec.skip && it.spec.type !== 'matching');
+    const direct = target ? live.filter((it) => usesDirect(it.spec)) : [];
+    const toCollect = live.filter((it) => !direct.includes(it));
+    // Direct checks (HTTP over the transport's streams) run while the collector script runs.
+    const [frames, directFacts] = await Promise.all([
+      toCollect.length > 0 ? collect(toCollect, transport, opts) : Promise.resolve(null),
+      directChecks(direct, target, opts.maxConcurrent ?? 50),
+    ]);
     if (frames) execs++;
     for (const item of pending) {
       const evaluated = evaluateResource(
         item.spec,
-        frames ? factsOf(item.spec, item.id, frames) : localFacts(item),
+        directFacts.get(item.id) ?? (frames ? factsOf(item.spec, item.id, frames) : localFacts(item)),
       );
       const reason = reasons.get(item.id);
       results.set(
@@ -108,6 +125,43 @@ export async function runSuites(
   };
 }
 
+function usesDirect(spec: ResourceSpec): boolean {
+  const def = RESOURCES[spec.type];
+  return def.direct !== undefined && (def.directFor?.(effectiveSpec(def, spec)) ?? true);
+}
+
+/** The transport's streams, when it has them, for resources that speak their protocol themselves. */
+function directTarget(transport: Transport): DirectTarget | undefined {
+  const connect = transport.connect?.bind(transport);
+  if (!connect) return undefined;
+  return {
+    connect,
+    readFile: async (path) => {
+      const r = await transport.exec(`cat -- ${shQuote(path)}`, { timeoutMs: 10_000 });
+      if (r.exitCode !== 0) throw new Error(`open ${path}: ${r.stderr.trim() || 'cannot read'}`);
+      return r.stdout;
+    },
+  };
+}
+
+async function directChecks(
+  items: CollectItem[],
+  target: DirectTarget | undefined,
+  lanes: number,
+): Promise<Map<string, Record<string, AttrFact>>> {
+  const out = new Map<string, Record<string, AttrFact>>();
+  if (!target) return out;
+  const queue = [...items];
+  const worker = async () => {
+    for (let it = queue.shift(); it; it = queue.shift()) {
+      const def = RESOURCES[it.spec.type];
+      out.set(it.id, await def.direct!(effectiveSpec(def, it.spec), target));
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(Math.max(1, lanes), items.length) }, worker));
+  return out;
+}
+
 function factsOf(spec: ResourceSpec, id: string, frames: Frames): Record<string, AttrFact> {
   const def = RESOURCES[spec.type];
   return def.facts(effectiveSpec(def, spec), id, frames);
@@ -119,7 +173,7 @@ function localFacts(item: CollectItem): Record<string, AttrFact> {
 }
 
 async function collect(items: CollectItem[], transport: Transport, opts: RunOptions) {
-  const collector = buildCollector(items, { maxConcurrent: opts.maxConcurrent });
+  const collector = buildCollector(items, { maxConcurrent: opts.maxConcurrent, settings: opts.settings });
   const res = await transport.exec(collector.script, { timeoutMs: collector.timeoutMs });
   const frames = parseFrames(res.stdout, collector.marker);
   if (!frames.has(DONE_ID, 'done')) {

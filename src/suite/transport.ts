@@ -1,3 +1,5 @@
+import type { Duplex } from 'node:stream';
+
 /**
  * Where a collector script runs. The suite engine owns this interface; `src/target/`
  * implements it (local shell, docker exec, SSH). A suite costs one `exec` per collection,
@@ -22,6 +24,13 @@ export interface Transport {
   close(): Promise<void>;
   /** Human description for reports: `docker://web-1`, `ssh://admin@10.0.0.5:22`, `local`. */
   describe(): string;
+  /**
+   * Open a TCP stream to `host:port` as the target sees the network (its name resolution, its
+   * loopback, its routes), so imagegate speaks HTTP and DNS itself and the target needs no curl
+   * or dig. Optional: without it those checks fall back to tools in the target. Rejects with a
+   * one-line reason (refused, unreachable, unknown host).
+   */
+  connect?(host: string, port: number, timeoutMs: number): Promise<Duplex>;
 }
 
 /**

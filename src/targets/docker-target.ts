@@ -93,7 +93,7 @@ export class DockerTarget implements Target {
     }
     const container = this.container;
     return {
-      transport: new DockerTransport(container, info.Name.replace(/^\//, '')),
+      transport: new DockerTransport(container, info.Name.replace(/^\//, ''), info.State.Pid),
       ...(keepAlive ? {} : { exited: this.watchExit(container) }),
       describe: {
         kind: 'docker',

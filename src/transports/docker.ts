@@ -1,10 +1,58 @@
+import { type ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
+import { rmSync } from 'node:fs';
+import { isIP, connect as netConnect } from 'node:net';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
 import type Docker from 'dockerode';
+import { shQuote } from '../suite/quote.js';
 import { type ExecOptions, type ExecResult, ExecTimeoutError, type Transport } from '../suite/transport.js';
 import { FrameDemuxer } from './docker-frames.js';
 import { EXEC_TOKEN_VAR, KILL_TAGGED } from './kill-script.js';
+import { withDeadline } from './stream-socket.js';
 import { wrapScript } from './wrap.js';
+
+/**
+ * The relay nsenter starts once per transport in the container's network namespace (its mount
+ * namespace stays this machine's): it listens on a Unix socket here and, for each client that
+ * writes `HOST PORT\n`, dials that address from inside the container, answers `+` (or the error
+ * and a newline) and then joins the two streams.
+ */
+const RELAY = `const net = require('net');
+const srv = net.createServer((c) => {
+  let head = Buffer.alloc(0);
+  const onData = (b) => {
+    head = Buffer.concat([head, b]);
+    const nl = head.indexOf(10);
+    if (nl < 0) return;
+    c.off('data', onData);
+    const [host, port] = head.subarray(0, nl).toString().split(' ');
+    const rest = head.subarray(nl + 1);
+    const s = net.connect({ host, port: +port });
+    s.on('connect', () => { c.write('+'); if (rest.length) s.write(rest); c.pipe(s); s.pipe(c); });
+    s.on('error', (e) => { c.end(e.message + '\\n'); });
+    c.on('error', () => s.destroy());
+    c.on('close', () => s.destroy());
+  };
+  c.on('data', onData);
+});
+srv.listen(process.argv[1], () => process.stdout.write('ready\\n'));
+process.stdin.on('end', () => process.exit(0));
+process.stdin.resume();`;
+
+let netnsOk: boolean | undefined;
+/** Root, an engine on this machine's socket, and nsenter: what entering a container's netns takes. */
+function canEnterNetns(): boolean {
+  if (netnsOk === undefined) {
+    const host = process.env.DOCKER_HOST ?? '';
+    netnsOk =
+      process.getuid?.() === 0 &&
+      (host === '' || host.startsWith('unix://')) &&
+      spawnSync('nsenter', ['--version'], { stdio: 'ignore' }).status === 0;
+  }
+  return netnsOk;
+}
 
 /**
  * Runs scripts in a running container with `docker exec … sh -s`: the script travels on stdin,
@@ -14,10 +62,93 @@ export class DockerTransport implements Transport {
   /** Tokens of execs still running: close() kills them, so an interrupt leaves nothing behind. */
   private readonly running = new Set<string>();
 
+  /**
+   * Present when this machine can enter the container's network namespace (engine on this
+   * machine, root, nsenter): then HTTP and DNS checks need no tools in the container.
+   */
+  readonly connect?: (host: string, port: number, timeoutMs: number) => Promise<Duplex>;
+
   constructor(
     private readonly container: Docker.Container,
     private readonly name: string,
-  ) {}
+    pid?: number,
+  ) {
+    if (pid !== undefined && pid > 0 && canEnterNetns()) {
+      this.connect = (host, port, timeoutMs) => this.relay(pid, host, port, timeoutMs);
+    }
+  }
+
+  private readonly resolved = new Map<string, Promise<string>>();
+  private relayProc?: Promise<{ path: string; child: ChildProcess }>;
+
+  /** Start the container-side relay once; it ends with this transport (its stdin closes). */
+  private startRelay(pid: number): Promise<{ path: string; child: ChildProcess }> {
+    this.relayProc ??= new Promise((resolve, reject) => {
+      const path = join(tmpdir(), `imagegate-relay-${process.pid}-${randomBytes(6).toString('hex')}.sock`);
+      const child = spawn('nsenter', ['-t', String(pid), '-n', '--', process.execPath, '-e', RELAY, path], {
+        stdio: ['pipe', 'pipe', 'pipe'],
+      });
+      let err = '';
+      child.stderr.on('data', (b: Buffer) => {
+        err += b.toString('utf8');
+      });
+      child.stdout.once('data', () => resolve({ path, child }));
+      child.on('error', (e) => reject(new Error(`relay into docker://${this.name}: ${e.message}`)));
+      child.on('exit', () => {
+        this.relayProc = undefined;
+        reject(new Error(`relay into docker://${this.name} exited: ${err.trim()}`));
+      });
+    });
+    return this.relayProc;
+  }
+
+  /**
+   * A TCP connection from inside the container's network namespace, through the relay: loopback
+   * and routes are the container's; names resolve inside the container.
+   */
+  private async relay(pid: number, host: string, port: number, timeoutMs: number): Promise<Duplex> {
+    const what = `dial tcp ${host}:${port}`;
+    const open = async (): Promise<Duplex> => {
+      const [addr, { path }] = await Promise.all([this.resolve(host), this.startRelay(pid)]);
+      return new Promise<Duplex>((resolve, reject) => {
+        const sock = netConnect(path);
+        sock.once('error', (e: Error) => reject(new Error(`${what}: ${e.message}`)));
+        sock.once('connect', () => sock.write(`${addr} ${port}\n`));
+        sock.once('data', (b: Buffer) => {
+          if (b[0] === 0x2b) {
+            if (b.length > 1) sock.unshift(b.subarray(1));
+            resolve(sock);
+          } else {
+            sock.destroy();
+            reject(new Error(`${what}: ${b.toString('utf8').trim()}`));
+          }
+        });
+      });
+    };
+    return withDeadline(open(), timeoutMs, what);
+  }
+
+  /** Names resolve inside the container (its resolver, its /etc/hosts), once per name. */
+  private resolve(host: string): Promise<string> {
+    const literal = host.replace(/^\[|\]$/g, '');
+    if (isIP(literal)) return Promise.resolve(literal);
+    let hit = this.resolved.get(host);
+    if (!hit) {
+      // IPv4 first, as a client trying addresses in turn most often ends up there.
+      const q = shQuote(host);
+      hit = this.exec(
+        `{ getent ahostsv4 -- ${q}; getent ahosts -- ${q}; } 2>/dev/null | awk 'NR == 1 { print $1 }'`,
+        { timeoutMs: 10_000 },
+      ).then((r) => {
+        const addr = r.stdout.trim();
+        if (addr === '') throw new Error(`lookup ${host}: no such host`);
+        return addr;
+      });
+      hit.catch(() => this.resolved.delete(host));
+      this.resolved.set(host, hit);
+    }
+    return hit;
+  }
 
   async exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     const token = randomBytes(16).toString('hex');
@@ -85,6 +216,11 @@ export class DockerTransport implements Transport {
   async close(): Promise<void> {
     await Promise.all([...this.running].map((t) => this.killTagged(t)));
     this.running.clear();
+    const relay = await this.relayProc?.catch(() => undefined);
+    if (relay) {
+      relay.child.kill();
+      rmSync(relay.path, { force: true });
+    }
   }
 
   describe(): string {

@@ -1,6 +1,9 @@
 import { spawn } from 'node:child_process';
+import { connect as netConnect } from 'node:net';
 import { constants } from 'node:os';
+import type { Duplex } from 'node:stream';
 import { type ExecOptions, type ExecResult, ExecTimeoutError, type Transport } from '../suite/transport.js';
+import { withDeadline } from './stream-socket.js';
 import { wrapScript } from './wrap.js';
 
 /**
@@ -8,6 +11,19 @@ import { wrapScript } from './wrap.js';
  * kills everything the script started, not just the shell.
  */
 export class LocalTransport implements Transport {
+  /** This machine is the target: a plain TCP connection. */
+  connect(host: string, port: number, timeoutMs: number): Promise<Duplex> {
+    return withDeadline(
+      new Promise((resolve, reject) => {
+        const sock = netConnect({ host, port });
+        sock.once('connect', () => resolve(sock));
+        sock.once('error', (e) => reject(new Error(`dial tcp ${host}:${port}: ${e.message}`)));
+      }),
+      timeoutMs,
+      `dial tcp ${host}:${port}`,
+    );
+  }
+
   exec(script: string, opts: ExecOptions = {}): Promise<ExecResult> {
     return new Promise((resolve, reject) => {
       const child = spawn('sh', ['-s'], { stdio: ['pipe', 'pipe', 'pipe'], detached: true });

@@ -136,8 +136,11 @@ async function openDocker(name: string): Promise<Transport> {
   ]);
   const container = containerHandle(name);
   let running: boolean;
+  let pid: number;
   try {
-    running = (await container.inspect()).State.Running;
+    const state = (await container.inspect()).State;
+    running = state.Running;
+    pid = state.Pid;
   } catch (err) {
     const status = (err as { statusCode?: number }).statusCode;
     if (status === 404)
@@ -149,5 +152,5 @@ async function openDocker(name: string): Promise<Transport> {
   }
   if (!running)
     throw new TargetError(`docker://${name}: container is not running (start it first)`, 'bad-input');
-  return new DockerTransport(container, name);
+  return new DockerTransport(container, name, pid);
 }

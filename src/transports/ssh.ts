@@ -24,6 +24,7 @@ import {
   parseKnownHosts,
 } from './known-hosts.js';
 import { signalNumber } from './local.js';
+import { asSocket, withDeadline } from './stream-socket.js';
 import { wrapScript } from './wrap.js';
 
 export interface SshEndpoint {
@@ -168,6 +169,16 @@ export class SshTransport implements Transport {
     } catch {
       // The connection may be gone; closing our channel still ends our side.
     }
+  }
+
+  /** A `direct-tcpip` channel of this connection: sshd opens the TCP connection on the target. */
+  connect(host: string, port: number, timeoutMs: number): Promise<Duplex> {
+    const open = new Promise<Duplex>((resolve, reject) => {
+      this.client.forwardOut('127.0.0.1', 0, host, port, (err, ch) =>
+        err ? reject(new Error(`dial tcp ${host}:${port}: ${err.message}`)) : resolve(asSocket(ch)),
+      );
+    });
+    return withDeadline(open, timeoutMs, `dial tcp ${host}:${port}`);
   }
 
   async close(): Promise<void> {

@@ -22,7 +22,21 @@ let box: KnownContainer;
 let work: string;
 
 function validate(...args: string[]): { code: number; stdout: string; stderr: string } {
-  const r = spawnSync(bin, ['validate', ...args], { encoding: 'utf8', timeout: 60_000 });
+  return validateWith({}, ...args);
+}
+
+/** validate with extra environment and optional standard input; GOSS_* from the host left out. */
+function validateWith(
+  with_: { env?: Record<string, string>; input?: string },
+  ...args: string[]
+): { code: number; stdout: string; stderr: string } {
+  const env = Object.fromEntries(Object.entries(process.env).filter(([k]) => !k.startsWith('GOSS_')));
+  const r = spawnSync(bin, ['validate', ...args], {
+    encoding: 'utf8',
+    timeout: 60_000,
+    env: { ...env, ...with_.env },
+    input: with_.input ?? '',
+  });
   return { code: r.status ?? -1, stdout: r.stdout, stderr: r.stderr };
 }
 
@@ -110,6 +124,92 @@ describe('exit codes and formats', () => {
     );
     expect(gone.code).toBe(78);
     expect(gone.stderr).toMatch(/no such container/);
+  });
+});
+
+describe("goss's flags and environment", () => {
+  const passing = 'matching:\n  m:\n    content: 5\n    matches: {lt: 9}\n';
+  const failing = 'matching:\n  m:\n    content: 5\n    matches: {gt: 9}\n';
+
+  it('-g - reads the suite from standard input', () => {
+    const ok = validateWith({ input: passing }, '-g', '-', '-f', 'tap');
+    expect(ok.code, ok.stderr).toBe(0);
+    expect(ok.stdout).toBe('1..1\nok 1 - Matching: m: matches: matches expectation: {"lt":9}\n');
+    const broken = validateWith({ input: 'matching: [' }, '-g', '-');
+    expect(broken.code).toBe(78);
+    expect(broken.stderr).toMatch(/^imagegate: stdin:/);
+    expect(validateWith({ input: passing }, '-g', '-', '-g', '-').code).toBe(78);
+  });
+
+  it('GOSS_FMT, GOSS_FMT_OPTIONS, GOSS_VARS_INLINE and GOSS_FILE stand in for their flags, flags winning', () => {
+    const file = join(work, 'env.yaml');
+    writeFileSync(file, 'matching:\n  m:\n    content: {{ .Vars.n }}\n    matches: {lt: 9}\n');
+    const env = {
+      GOSS_FILE: file,
+      GOSS_FMT: 'json',
+      GOSS_FMT_OPTIONS: 'pretty,sort',
+      GOSS_VARS_INLINE: '{"n": 5}',
+    };
+    const viaEnv = validateWith({ env });
+    expect(viaEnv.code, viaEnv.stderr).toBe(0);
+    expect(viaEnv.stdout).toContain('\n    "results": [');
+    const flagWins = validateWith({ env }, '-f', 'tap', '--vars-inline', '{"n": 50}');
+    expect(flagWins.code).toBe(1);
+    expect(flagWins.stdout.startsWith('1..1\nnot ok 1')).toBe(true);
+    expect(validateWith({ env: { ...env, GOSS_FMT: 'nope' } }).code).toBe(78);
+  });
+
+  it('--color and GOSS_COLOR force colour on a pipe; --no-color and GOSS_NOCOLOR win', () => {
+    const esc = '\u001b[';
+    expect(validateWith({ input: failing }, '-g', '-', '--color').stdout).toContain(`${esc}31m`);
+    expect(validateWith({ input: failing, env: { GOSS_COLOR: 'true' } }, '-g', '-').stdout).toContain(esc);
+    expect(
+      validateWith({ input: failing, env: { GOSS_COLOR: '1' } }, '-g', '-', '--no-color').stdout,
+    ).not.toContain(esc);
+    expect(
+      validateWith({ input: failing, env: { GOSS_COLOR: 'true', GOSS_NOCOLOR: 'true' } }, '-g', '-').stdout,
+    ).not.toContain(esc);
+    expect(validateWith({ input: failing }, '-g', '-').stdout).not.toContain(esc);
+  });
+
+  it('-L/--log-level and --package are checked like goss; DEBUG says how it collected', () => {
+    const debug = validateWith({ input: passing }, '-g', '-', '-L', 'debug');
+    expect(debug.code).toBe(0);
+    expect(debug.stderr).toMatch(/\[DEBUG\] collected in 0 round trip\(s\) from local/);
+    const quiet = validateWith({ input: passing }, '-g', '-', '--log-level', 'ERROR');
+    expect(quiet.code).toBe(0);
+    expect(quiet.stderr).toBe('');
+    expect(validateWith({ input: passing }, '-g', '-', '-L', 'LOUD').code).toBe(78);
+    expect(validateWith({ input: passing, env: { GOSS_LOGLEVEL: 'LOUD' } }, '-g', '-').code).toBe(78);
+    expect(validateWith({ input: passing }, '-g', '-', '--package', 'deb').code).toBe(0);
+    const bad = validateWith({ input: passing }, '-g', '-', '--package', 'msi');
+    expect(bad.code).toBe(78);
+    expect(bad.stderr).toMatch(/--package msi: expected one of apk, deb, pacman, rpm/);
+  });
+
+  it('--package asks only that package manager on the target', () => {
+    const suite = 'package:\n  coreutils:\n    installed: true\n';
+    const deb = validateWith(
+      { input: suite },
+      '-g',
+      '-',
+      '--target',
+      `docker://${box.name}`,
+      '--package',
+      'deb',
+    );
+    expect(deb.code, deb.stdout).toBe(0);
+    const rpm = validateWith(
+      { input: suite },
+      '-g',
+      '-',
+      '--target',
+      `docker://${box.name}`,
+      '--package',
+      'rpm',
+    );
+    expect(rpm.code).toBe(1);
+    expect(rpm.stdout).toContain('not the one --package names');
   });
 });
 

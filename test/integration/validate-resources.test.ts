@@ -1,3 +1,4 @@
+import { execFileSync, spawnSync } from 'node:child_process';
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -6,6 +7,7 @@ import type { TestResult } from '../../src/suite/result.js';
 import { runSuites } from '../../src/suite/run.js';
 import type { ExecOptions, Transport } from '../../src/suite/transport.js';
 import { openTransport } from '../../src/transports/open.js';
+import { encodeName, startDnsServer } from '../helpers/dns-server.js';
 import { requireDocker } from '../helpers/engines.js';
 import { type KnownContainer, startKnownContainer } from '../helpers/known-container.js';
 
@@ -126,6 +128,20 @@ describe('file', () => {
     expectFail(r, 'File /nope2 exists');
     expectSkip(r, 'File /nope2 mode');
     expectSkip(r, 'File /nope2 owner');
+  });
+
+  it('expands ~ and ~user from the passwd database, as goss does', async () => {
+    box.exec('printf x >/root/.probe && printf y >/home/app/.probe');
+    const r = await run(
+      spec('file', '~/.probe', { exists: true, contents: 'x' }),
+      spec('file', '~app/.probe', { exists: true, contents: 'y' }),
+      spec('file', '~app', { exists: true, filetype: 'directory' }),
+      spec('file', '~nosuchuser/x', { exists: false }),
+    );
+    expectPass(r, 'File ~/.probe contents');
+    expectPass(r, 'File ~app/.probe contents');
+    expectPass(r, 'File ~app filetype');
+    expectFail(r, 'File ~nosuchuser/x exists', /^user: unknown user nosuchuser$/);
   });
 
   it('computes md5 on the target', async () => {
@@ -287,8 +303,8 @@ describe('http and matching', () => {
     expectFail(r, 'HTTP http://127.0.0.1:8080/ status', /needs curl or wget/);
   });
 
-  it('requests from the target with curl: status, headers, body, redirects, timeout', async () => {
-    // The local target has curl; the server runs in this process.
+  it('requests from the target itself: status, headers, body, redirects, timeout', async () => {
+    // The local transport opens the connections; the server runs in this process.
     const server = createServer((req, res) => {
       if (req.url === '/old') {
         res.writeHead(302, { location: '/page' }).end();
@@ -307,7 +323,8 @@ describe('http and matching', () => {
           suite(
             spec('http', `${base}/old`, {
               status: 200,
-              headers: ['x-served-by: test'],
+              // As Go's net/http, header names arrive canonical.
+              headers: ['X-Served-By: test'],
               body: ['hello body', '/^method GET/'],
             }),
             spec('http', `${base}/old?no-follow`, {
@@ -332,10 +349,111 @@ describe('http and matching', () => {
       expectPass(r, `${base}/page Body`);
       expectFail(r, `${base}/wrong status`);
       expectSkip(r, `${base}/wrong Body`);
-      expectFail(r, `${base}/slow status`, /timed out|Operation timed out|curl: \(28\)/);
-      expectFail(r, 'http://127.0.0.1:1/ status', /curl: \(7\)/);
+      expectFail(r, `${base}/slow status`, /Client\.Timeout exceeded/);
+      expectFail(r, 'http://127.0.0.1:1/ status', /^Get "http:\/\/127\.0\.0\.1:1\/": .*ECONNREFUSED/);
     } finally {
       await local.close();
+      server.close();
+    }
+  });
+
+  it("speaks HTTP itself inside a container that has no curl: its loopback, goss's User-Agent, methods", async () => {
+    // A server only the container's loopback can reach, written with the perl every Debian has.
+    const server =
+      'my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 8088, Listen => 5, ReuseAddr => 1) or die;' +
+      'while (my $c = $s->accept) { my $r = ""; while (<$c>) { $r .= $_; last if /^\\r?\\n$/ }' +
+      'my ($m) = $r =~ /^(\\w+)/; my ($ua) = $r =~ /User-Agent: (\\S+)/i;' +
+      'print $c "HTTP/1.0 200 OK\\r\\nx-seen-ua: $ua\\r\\n\\r\\nmethod $m\\n"; close $c }';
+    spawnSync('docker', ['exec', '-d', box.name, 'perl', '-MIO::Socket::INET', '-e', server]);
+    expect(box.exec('command -v curl wget dig || echo none').trim()).toBe('none');
+    const real = await openTransport(`docker://${box.name}`);
+    expect(real.connect, 'root with nsenter can enter the container network').toBeDefined();
+    try {
+      let res: Awaited<ReturnType<typeof runSuites>>['run'] | undefined;
+      for (let i = 0; i < 20; i++) {
+        res = (
+          await runSuites(
+            [
+              suite(
+                spec('http', 'http://localhost:8088/', {
+                  status: 200,
+                  headers: ['X-Seen-Ua: goss/v0.4.10'],
+                  body: ['method GET'],
+                }),
+                spec('http', 'http://127.0.0.1:8088/p', { status: 200, method: 'PUT', body: ['method PUT'] }),
+              ),
+            ],
+            real,
+          )
+        ).run;
+        if (res.summary['failed-count'] === 0) break;
+        await new Promise((r) => setTimeout(r, 250));
+      }
+      const r = new Map(res!.results.map((x) => [`${x['resource-id']} ${x.property}`, x]));
+      expectPass(r, 'http://localhost:8088/ status');
+      expectPass(r, 'http://localhost:8088/ Headers');
+      expectPass(r, 'http://localhost:8088/ Body');
+      expectPass(r, 'http://127.0.0.1:8088/p Body');
+    } finally {
+      await real.close();
+    }
+  });
+
+  it('queries a DNS server itself from inside a container that has no dig: every record type', async () => {
+    const u16 = (n: number) => Buffer.from([n >> 8, n & 0xff]);
+    const { server, port } = await startDnsServer(
+      [
+        ['db.example.test.', 1, Buffer.from([10, 1, 2, 3])],
+        ['example.test.', 15, Buffer.concat([u16(10), encodeName('mail.example.test')])],
+        ['example.test.', 16, Buffer.from('\u0003v=1')],
+        ['3.2.1.10.in-addr.arpa.', 12, encodeName('db.example.test')],
+      ],
+      '0.0.0.0',
+    );
+    // The container reaches this process through its network's gateway.
+    const gateway = execFileSync(
+      'docker',
+      ['inspect', '-f', '{{range .NetworkSettings.Networks}}{{.Gateway}}{{end}}', box.name],
+      { encoding: 'utf8' },
+    ).trim();
+    const real = await openTransport(`docker://${box.name}`);
+    try {
+      const at = `${gateway}:${port}`;
+      const { run: res } = await runSuites(
+        [
+          suite(
+            spec('dns', 'A:db.example.test', {
+              resolvable: true,
+              addrs: ['10.1.2.3'],
+              server: at,
+              timeout: 3000,
+            }),
+            spec('dns', 'MX:example.test', {
+              resolvable: true,
+              addrs: ['10 mail.example.test.'],
+              server: at,
+              timeout: 3000,
+            }),
+            spec('dns', 'TXT:example.test', { resolvable: true, addrs: ['v=1'], server: at, timeout: 3000 }),
+            spec('dns', 'PTR:10.1.2.3', {
+              resolvable: true,
+              addrs: ['db.example.test.'],
+              server: at,
+              timeout: 3000,
+            }),
+            spec('dns', 'nope.example.test', { resolvable: false, server: at, timeout: 3000 }),
+          ),
+        ],
+        real,
+      );
+      const r = new Map(res.results.map((x) => [`${x['resource-id']} ${x.property}`, x]));
+      for (const key of ['A:db.example.test', 'MX:example.test', 'TXT:example.test', 'PTR:10.1.2.3']) {
+        expectPass(r, `${key} resolvable`);
+        expectPass(r, `${key} addrs`);
+      }
+      expectPass(r, 'nope.example.test resolvable');
+    } finally {
+      await real.close();
       server.close();
     }
   });

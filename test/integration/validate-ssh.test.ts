@@ -83,6 +83,23 @@ describe('validate over SSH', () => {
     expect(json.summary['failed-count']).toBe(0);
   });
 
+  it("speaks HTTP itself through the connection's direct-tcpip channel, reaching the target's loopback", () => {
+    const server =
+      'my $s = IO::Socket::INET->new(LocalAddr => "127.0.0.1", LocalPort => 8089, Listen => 5, ReuseAddr => 1) or die;' +
+      'while (my $c = $s->accept) { my $r = ""; while (<$c>) { $r .= $_; last if /^\\r?\\n$/ }' +
+      'my ($ua) = $r =~ /User-Agent: (\\S+)/i; print $c "HTTP/1.0 200 OK\\r\\n\\r\\nua $ua\\n"; close $c }';
+    spawnSync('docker', ['exec', '-d', sshd.containerId, 'perl', '-MIO::Socket::INET', '-e', server]);
+    const http = join(work, 'http.yaml');
+    // goss's User-Agent proves imagegate made the request, not a curl in the target.
+    writeFileSync(http, 'http:\n  http://localhost:8089/:\n    status: 200\n    body: ["ua goss/v0.4.10"]\n');
+    const target = `ssh://${sshd.user}@${sshd.host}:${sshd.port}`;
+    let r = { code: -1, stdout: '', stderr: '' };
+    for (let i = 0; i < 20 && r.code !== 0; i++) {
+      r = validate('-g', http, '--target', target, '--identity', sshd.keyFile, '--known-hosts', knownHosts);
+    }
+    expect(r.code, r.stdout + r.stderr).toBe(0);
+  });
+
   it('refuses an unknown host key unless told to ignore it', () => {
     const empty = join(work, 'empty_known_hosts');
     writeFileSync(empty, '');

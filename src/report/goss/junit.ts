@@ -1,15 +1,26 @@
 import type { SuiteRun } from '../../suite/result.js';
 import { counts, exitFor, type GossOptions, humanize, ordered, type Rendered, seconds } from './common.js';
 
-/** XML-escape, dropping characters XML 1.0 cannot carry (control bytes from command output). */
+const XML_ESCAPES: Record<string, string> = {
+  '"': '&#34;',
+  "'": '&#39;',
+  '&': '&amp;',
+  '<': '&lt;',
+  '>': '&gt;',
+  '\t': '&#x9;',
+  '\n': '&#xA;',
+  '\r': '&#xD;',
+};
+
+/**
+ * Go's xml.EscapeText, which goss uses: quotes and whitespace as numeric references, and a
+ * character XML 1.0 cannot carry (control bytes from command output) as U+FFFD.
+ */
 function esc(s: string): string {
-  return s
-    .replace(/&/g, '&amp;')
-    .replace(/</g, '&lt;')
-    .replace(/>/g, '&gt;')
-    .replace(/"/g, '&quot;')
-    .replace(/'/g, '&apos;')
-    .replace(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu, '');
+  return s.replace(
+    /["'&<>\t\n\r]|[^\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu,
+    (c) => XML_ESCAPES[c] ?? '\uFFFD',
+  );
 }
 
 /** JUnit XML, one testsuite named goss and one testcase per result, as goss writes it. */
@@ -18,7 +29,8 @@ export function junit(run: SuiteRun, opts: GossOptions, now: Date = new Date()):
   const c = counts(results);
   const includeRaw = !opts.excludeRaw;
   const cases = results.map((r) => {
-    const name = esc(`${r['resource-type']} ${r['resource-id']} ${r.property}`);
+    // goss v0.4.10 escapes only the id in the name.
+    const name = `${r['resource-type']} ${esc(r['resource-id'])} ${r.property}`;
     let s = `<testcase name="${name}" time="${seconds(r.duration)}">\n`;
     const line = esc(humanize(r, true, includeRaw));
     if (r.result === 1) {
@@ -29,11 +41,20 @@ export function junit(run: SuiteRun, opts: GossOptions, now: Date = new Date()):
     }
     return s;
   });
-  const timestamp = now.toISOString().replace(/\.\d{3}Z$/, 'Z');
+  const timestamp = rfc3339Local(now);
   const text =
     '<?xml version="1.0" encoding="UTF-8"?>\n' +
     `<testsuite name="goss" errors="0" tests="${c.count}" failures="${c.failed}" skipped="${c.skipped}" time="${seconds(run.summary['total-duration'])}" timestamp="${timestamp}">\n` +
     cases.join('') +
     '</testsuite>\n';
   return { text, exitCode: exitFor(c) };
+}
+
+/** Go's time.Now().Format(time.RFC3339): local time, `Z` or a `±hh:mm` offset, no fraction. */
+function rfc3339Local(d: Date): string {
+  const off = -d.getTimezoneOffset();
+  const p = (n: number) => String(n).padStart(2, '0');
+  const local = `${d.getFullYear()}-${p(d.getMonth() + 1)}-${p(d.getDate())}T${p(d.getHours())}:${p(d.getMinutes())}:${p(d.getSeconds())}`;
+  if (off === 0) return `${local}Z`;
+  return `${local}${off > 0 ? '+' : '-'}${p(Math.floor(Math.abs(off) / 60))}:${p(Math.abs(off) % 60)}`;
 }

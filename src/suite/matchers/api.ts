@@ -26,13 +26,18 @@ export interface LinesFact {
    * ReaderToString); absent, the lines joined with "\n".
    */
   text?: string;
+  /**
+   * The Go type of the io.Reader goss holds for this fact (`*os.File` for file contents), which
+   * goss prints in place of the text when line patterns fail: `object: *os.File`.
+   */
+  reader?: string;
 }
 
 /** goss's io.Reader fact: line patterns see the lines, every other matcher the exact text. */
-export function linesFact(text: string): LinesFact {
+export function linesFact(text: string, reader = '*strings.Reader'): LinesFact {
   const lines = text === '' ? [] : text.split('\n');
   if (lines.length > 0 && lines[lines.length - 1] === '') lines.pop();
-  return { kind: 'lines', lines, text };
+  return { kind: 'lines', lines, text, reader };
 }
 
 export type Fact = unknown | LinesFact;

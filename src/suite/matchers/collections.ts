@@ -1,16 +1,23 @@
 import { type Compile, invalidArg, isRecord, MatchError, type Matcher, simple } from './core.js';
-import { type Transformer, toArrayT, withTransform } from './transform.js';
+import { gomegaObject } from './gomega-format.js';
+import { toArrayT, withTransform } from './transform.js';
 
 /**
  * Array and map matchers. Like gomega, a map is searched by its values, and the fact is first
  * converted to an array (a string is split on newlines) for the element matchers.
  */
 
-function elementsOf(name: string, actual: unknown): unknown[] {
+/** The elements of a list or map, or gomega's error naming what the matcher accepts. */
+function elementsOf(accepts: string, actual: unknown): unknown[] {
   if (Array.isArray(actual)) return actual;
   if (isRecord(actual)) return Object.values(actual);
-  throw new MatchError(`${name} matcher expects an array/slice/map. Got: ${JSON.stringify(actual)}`);
+  throw new MatchError(`${accepts}.  Got:\n${gomegaObject(actual)}`);
 }
+
+// goss checks contain-elements itself; gomega v1.42 words the others.
+const CONTAIN_ELEMENTS = 'ContainElements matcher expects an array/slice/map';
+const CONTAIN_ELEMENT = 'ContainElement matcher expects an array/slice/map/iterator';
+const CONSIST_OF = 'ConsistOf matcher expects an array/slice/map/iter.Seq/iter.Seq2';
 
 function safeMatch(m: Matcher, v: unknown): boolean {
   try {
@@ -61,23 +68,18 @@ export function containElement(value: unknown, compile: Compile): Matcher {
   return withTransform(
     toArrayT,
     simple('contain-element', 'to contain element matching', json, (actual) =>
-      elementsOf('ContainElement', actual).some((e) => safeMatch(sub, e)),
+      elementsOf(CONTAIN_ELEMENT, actual).some((e) => safeMatch(sub, e)),
     ),
   );
 }
 
 /**
- * A bare list in a gossfile: like contain-elements, except that a single string fact counts as a
- * one-element list (goss docs: "When system returns a string it is converted into a one element
- * array"), so `matches: [{not: FAIL}]` works on a plain string.
+ * A bare list in a gossfile is contain-elements without goss's to-array conversion: a string
+ * fact is an error (goss's matcherToGomegaMatcher), except a line fact, which meets line
+ * patterns before it gets here.
  */
-const oneElementT: Transformer = {
-  apply: (v) => (typeof v === 'string' ? [v] : v),
-  toJSON: () => ({ 'to-array': {} }),
-};
-
 export function bareList(value: unknown, compile: Compile): Matcher {
-  return withTransform(oneElementT, containElements(value, compile, false));
+  return containElements(value, compile, false);
 }
 
 /** `contain-elements: [...]`: the fact (a string is split into lines) is a superset. */
@@ -88,7 +90,7 @@ export function containElements(value: unknown, compile: Compile, viaArray = tru
   let found: unknown[] = [];
   const m: Matcher = {
     match(actual) {
-      const { matchedM } = pair(subs, elementsOf('ContainElements', actual));
+      const { matchedM } = pair(subs, elementsOf(CONTAIN_ELEMENTS, actual));
       missing = expected.filter((_, i) => !matchedM[i]);
       found = expected.filter((_, i) => matchedM[i]);
       return missing.length === 0;
@@ -113,7 +115,7 @@ export function consistOf(value: unknown, compile: Compile): Matcher {
   let extra: unknown[] = [];
   return {
     match(actual) {
-      const elements = elementsOf('ConsistOf', actual);
+      const elements = elementsOf(CONSIST_OF, actual);
       const { matchedM, matchedE } = pair(subs, elements);
       missing = expected.filter((_, i) => !matchedM[i]);
       extra = elements.filter((_, j) => !matchedE[j]);
@@ -138,7 +140,7 @@ export function haveLen(value: unknown): Matcher {
     if (Array.isArray(actual)) return actual.length === value;
     if (isRecord(actual)) return Object.keys(actual).length === value;
     throw new MatchError(
-      `HaveLen matcher expects a string/array/map/channel/slice. Got: ${JSON.stringify(actual)}`,
+      `HaveLen matcher expects a string/array/map/channel/slice/iterator.  Got:\n${gomegaObject(actual)}`,
     );
   });
 }
@@ -147,7 +149,7 @@ export function haveKey(value: unknown, compile: Compile): Matcher {
   const sub = compile(value);
   return simple('have-key', 'to have key matching', sub.toJSON(), (actual) => {
     if (!isRecord(actual))
-      throw new MatchError(`HaveKey matcher expects a map. Got: ${JSON.stringify(actual)}`);
+      throw new MatchError(`HaveKey matcher expects a map/iter.Seq2.  Got:${gomegaObject(actual)}`);
     return Object.keys(actual).some((k) => safeMatch(sub, k));
   });
 }
@@ -169,7 +171,9 @@ export function haveKeyWithValue(value: unknown, compile: Compile): Matcher[] {
         expected,
         (actual) => {
           if (!isRecord(actual)) {
-            throw new MatchError(`HaveKeyWithValue matcher expects a map. Got: ${JSON.stringify(actual)}`);
+            throw new MatchError(
+              `HaveKeyWithValue matcher expects a map/iter.Seq2.  Got:${gomegaObject(actual)}`,
+            );
           }
           return Object.hasOwn(actual, key) && safeMatch(sub, actual[key]);
         },

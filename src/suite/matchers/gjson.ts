@@ -1,5 +1,7 @@
+import { goSprintf } from '../go-printf.js';
 import { type Compile, invalidArg, MatchError, type Matcher } from './core.js';
 import { getPath, splitPath } from './gjson-path.js';
+import { gomegaObject } from './gomega-format.js';
 import { and } from './logic.js';
 import { type Transformer, withTransform } from './transform.js';
 
@@ -12,7 +14,7 @@ function gjsonT(path: string): Transformer {
   splitPath(path);
   return {
     apply(v) {
-      if (typeof v !== 'string') throw new MatchError(`Expected string, Got: ${JSON.stringify(v)}`);
+      if (typeof v !== 'string') throw new MatchError(`Expected string, Got:${gomegaObject(v)}`);
       let doc: unknown;
       try {
         doc = JSON.parse(v);
@@ -24,6 +26,7 @@ function gjsonT(path: string): Transformer {
       return r;
     },
     toJSON: () => ({ gjson: { Path: path } }),
+    goName: `matchers.Gjson{Path:${goSprintf('%q', [path])}}`,
   };
 }
 

@@ -1,7 +1,7 @@
 import type { MatcherResult } from '../result.js';
 import type { EvaluateMatcher, LinesFact } from './api.js';
 import { compile } from './compile.js';
-import { MatchError } from './core.js';
+import { MatchError, type Matcher } from './core.js';
 import { formatFailure } from './format.js';
 import { havePatterns } from './patterns.js';
 
@@ -20,7 +20,7 @@ export const evaluateMatcher: EvaluateMatcher = (expected, fact) => {
   try {
     if (isLines(fact)) {
       actual = fact.text ?? fact.lines.join('\n');
-      matcher = Array.isArray(expected) ? havePatterns(expected) : compile(expected);
+      matcher = Array.isArray(expected) ? readerPatterns(expected, fact.reader) : compile(expected);
     } else {
       matcher = compile(expected);
     }
@@ -31,7 +31,29 @@ export const evaluateMatcher: EvaluateMatcher = (expected, fact) => {
     return { ok: false, message: formatFailure(result, null), result };
   } catch (err) {
     if (!(err instanceof MatchError)) throw err;
-    const result: MatcherResult = { message: '', actual, expected };
+    // goss still asks the matcher for its failure result, so a transform error shows its chain.
+    const result = (matcher && failureAfterError(matcher, actual)) ?? { message: '', actual, expected };
     return { ok: false, message: formatFailure(result, err.message), result, error: err.message };
   }
 };
+
+function failureAfterError(matcher: Matcher, actual: unknown): MatcherResult | undefined {
+  try {
+    return matcher.failure(actual);
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Line patterns on an io.Reader: goss reports the reader, not its text, as the actual value
+ * (`object: *strings.Reader`).
+ */
+function readerPatterns(expected: unknown[], reader = '*strings.Reader'): Matcher {
+  const inner = havePatterns(expected);
+  return {
+    ...inner,
+    failure: (actual) => ({ ...inner.failure(actual), actual: `object: ${reader}` }),
+    negatedFailure: (actual) => ({ ...inner.negatedFailure(actual), actual: `object: ${reader}` }),
+  };
+}

@@ -1,3 +1,4 @@
+import { goTypeName } from '../go-printf.js';
 import { invalidArg, MatchError, type Matcher } from './core.js';
 import { goRegex } from './regex.js';
 import { toStringT, withTransform } from './transform.js';
@@ -47,7 +48,7 @@ export function havePatterns(value: unknown): Matcher {
   let found: string[] = [];
   return {
     match(actual) {
-      if (typeof actual !== 'string') throw new MatchError(`Incorrect type ${typeof actual}`);
+      if (typeof actual !== 'string') throw new MatchError(`Incorrect type ${goTypeName(actual)}`);
       const lines = scanLines(actual);
       const ok = patterns.filter((p) => {
         const hit = lines.some((l) => p.test(l));

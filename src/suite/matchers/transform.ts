@@ -1,5 +1,7 @@
+import { goSprintf } from '../go-printf.js';
 import type { MatcherResult } from '../result.js';
 import { deepEqual, isRecord, MatchError, type Matcher } from './core.js';
+import { gomegaObject } from './gomega-format.js';
 
 /**
  * goss converts the system value before a matcher sees it (to-string, to-numeric, to-array,
@@ -8,6 +10,8 @@ import { deepEqual, isRecord, MatchError, type Matcher } from './core.js';
 export interface Transformer {
   apply(value: unknown): unknown;
   toJSON(): unknown;
+  /** Go's `%#v` of the transformer, which goss puts before a transform error. */
+  goName: string;
 }
 
 /** Go's `%v` for decoded YAML/JSON values, which is what goss's to-string uses. */
@@ -34,6 +38,7 @@ function goFloat(n: number): string {
 export const toStringT: Transformer = {
   apply: (v) => (Array.isArray(v) ? v.map(goString).join('\n') : goString(v)),
   toJSON: () => ({ 'to-string': {} }),
+  goName: 'matchers.ToString{}',
 };
 
 // Go's strconv.ParseFloat accepts exactly one number, so "12abc" is an error, not 12.
@@ -48,18 +53,20 @@ export const toNumericT: Transformer = {
         : Array.isArray(v) && v.every((x) => typeof x === 'string')
           ? v.join('\n')
           : null;
-    if (s === null) throw new MatchError(`Expected numeric, Got: ${JSON.stringify(v)}`);
+    if (s === null) throw new MatchError(`Expected numeric, Got:${gomegaObject(v)}`);
     const t = s.trim();
     if (!FLOAT.test(t))
-      throw new MatchError(`strconv.ParseFloat: parsing ${JSON.stringify(t)}: invalid syntax`);
+      throw new MatchError(`strconv.ParseFloat: parsing ${goSprintf('%q', [t])}: invalid syntax`);
     return Number(t.replace(/^([+-]?)inf(inity)?$/i, '$1Infinity').replace(/^nan$/i, 'NaN'));
   },
   toJSON: () => ({ 'to-numeric': {} }),
+  goName: 'matchers.ToNumeric{}',
 };
 
 export const toArrayT: Transformer = {
   apply: (v) => (typeof v === 'string' ? v.split('\n') : v),
   toJSON: () => ({ 'to-array': {} }),
+  goName: 'matchers.ToArray{}',
 };
 
 /**
@@ -90,7 +97,7 @@ export function withTransform(t: Transformer, inner: Matcher): Matcher {
         transformed = t.apply(actual);
       } catch (err) {
         failed = true;
-        throw new MatchError(`${Object.keys(t.toJSON() as object)[0]}: ${(err as Error).message}`);
+        throw new MatchError(`${t.goName}: ${(err as Error).message}`);
       }
       changed = !deepEqual(actual, transformed);
       return inner.match(transformed);

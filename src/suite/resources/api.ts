@@ -1,3 +1,4 @@
+import type { Duplex } from 'node:stream';
 import type { Frames } from '../frames.js';
 import { MAX_OUTPUT_BYTES } from '../limits.js';
 import type { Fact } from '../matchers/api.js';
@@ -19,6 +20,14 @@ export interface Attribute {
   property?: string;
 }
 
+/** goss's --package values. */
+export type PackageType = 'apk' | 'deb' | 'pacman' | 'rpm';
+
+export interface PlanSettings {
+  /** Ask this package manager only, as goss's --package does; unset: the first one found. */
+  packageType?: PackageType;
+}
+
 export interface PlanBuilder {
   /** Shell run in order by the collector's main shell; must be quick and non-blocking. */
   inline(sh: string): void;
@@ -32,6 +41,8 @@ export interface PlanBuilder {
    * script however many resources ask; its frames use `sharedId(name)`.
    */
   shared(name: string, sh: string): void;
+  /** Run-wide settings from the command line (goss's --package). */
+  readonly settings: PlanSettings;
 }
 
 export interface ResourceDef {
@@ -58,6 +69,21 @@ export interface ResourceDef {
   plan(spec: ResourceSpec, id: string, plan: PlanBuilder): void;
   /** Facts for every attribute the spec asserts, from the parsed frames. */
   facts(spec: ResourceSpec, id: string, frames: Frames): Record<string, AttrFact>;
+  /**
+   * Facts imagegate gathers itself over streams the transport opens on the target (HTTP, DNS),
+   * used instead of plan/facts when the transport can connect: no tools needed in the target.
+   */
+  direct?(spec: ResourceSpec, target: DirectTarget): Promise<Record<string, AttrFact>>;
+  /** Whether `direct` applies to this spec (default: always, when the transport can connect). */
+  directFor?(spec: ResourceSpec): boolean;
+}
+
+/** What a direct check may use on the target. */
+export interface DirectTarget {
+  /** A TCP stream from the target's point of view. */
+  connect(host: string, port: number, timeoutMs: number): Promise<Duplex>;
+  /** A small text file on the target (certificates the suite names), or an error. */
+  readFile(path: string): Promise<string>;
 }
 
 /** Frame id used by a shared probe's frames. */

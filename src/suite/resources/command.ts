@@ -26,7 +26,7 @@ export const command: ResourceDef = {
     }
     const rc = frames.text(id, 'rc');
     if (rc === undefined) return allAttrs(keys, failure('not collected: the collector script stopped early'));
-    const lines = (key: string): LinesFact => linesFact(frames.text(id, key) ?? '');
+    const lines = (key: string): LinesFact => linesFact(frames.text(id, key) ?? '', '*bytes.Reader');
     const cutOut = oversized('stdout', frames.bytes(id, 'out'));
     const cutErr = oversized('stderr', frames.bytes(id, 'err'));
     // Cutting the output ends the command with SIGPIPE, so its exit status is not its own either.

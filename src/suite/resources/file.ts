@@ -45,12 +45,11 @@ export const file: ResourceDef = {
   options: [],
   plan(spec, id, plan) {
     const a = spec.attrs;
-    const lines = [
-      `_igp=${shQuote(spec.key)}`,
-      'if [ -e "$_igp" ] || [ -h "$_igp" ]; then',
+    const lines = [...pathLines(spec.key, id), 'if [ -e "$_igp" ] || [ -h "$_igp" ]; then'];
+    lines.push(
       `  _igr ${id} exists true`,
       `  _igr ${id} stat "$(stat -c '%a|%s|%u|%g|%U|%G|%F' -- "$_igp" 2>/dev/null)"`,
-    ];
+    );
     if (a['linked-to'] !== undefined) {
       lines.push(`  [ -h "$_igp" ] && readlink -- "$_igp" 2>/dev/null | _igb ${id} link`);
     }
@@ -66,6 +65,8 @@ export const file: ResourceDef = {
   },
   facts(spec, id, frames) {
     const keys = this.attributes.map((x) => x.key);
+    const unknownUser = frames.text(id, 'nohome');
+    if (unknownUser !== undefined) return allAttrs(keys, failure(`user: unknown user ${unknownUser}`));
     const exists = frames.text(id, 'exists');
     if (exists === undefined)
       return allAttrs(keys, failure('not collected: the collector script stopped early'));
@@ -102,7 +103,7 @@ export const file: ResourceDef = {
     if (cut) {
       out.contents = out.contains = cut;
     } else if (contents !== undefined) {
-      const fact: LinesFact = linesFact(contents);
+      const fact: LinesFact = linesFact(contents, '*os.File');
       out.contents = value(fact);
       out.contains = value(fact);
     } else {
@@ -115,3 +116,21 @@ export const file: ResourceDef = {
     return out;
   },
 };
+
+/**
+ * Set `$_igp` to the path. Like goss, `~` is the home directory of the user the checks run as
+ * and `~name` that of user name, both from the passwd database (not $HOME); an unknown user
+ * makes every attribute an error.
+ */
+function pathLines(path: string, id: string): string[] {
+  const m = /^~([^/]*)(.*)$/s.exec(path);
+  if (!m) return [`_igp=${shQuote(path)}`];
+  const [, user, rest] = m as unknown as [string, string, string];
+  const field = user === '' ? '$3' : '$1';
+  const name = user === '' ? '"$(id -u)"' : shQuote(user);
+  return [
+    `_igh=$(_igu=${name} awk -F: '${field} == ENVIRON["_igu"] { print $6; exit }' /etc/passwd 2>/dev/null)`,
+    `_igp="$_igh"${shQuote(rest)}`,
+    `if [ -z "$_igh" ]; then _igr ${id} nohome ${name}; _igp=/nonexistent/home/; fi`,
+  ];
+}

@@ -1,7 +1,9 @@
+import { httpGet } from '../http-client.js';
+import { MAX_OUTPUT_BYTES } from '../limits.js';
 import { type LinesFact, linesFact } from '../matchers/api.js';
 import { shQuote, shSeconds } from '../quote.js';
 import type { AttrFact, ResourceDef } from './api.js';
-import { allAttrs, failure, option, stringOption, value } from './api.js';
+import { allAttrs, failure, option, oversized, stringOption, value } from './api.js';
 
 const DEFAULT_TIMEOUT_MS = 5_000;
 
@@ -107,6 +109,47 @@ export const http: ResourceDef = {
       ms + 2_000,
     );
   },
+  async direct(spec, target) {
+    const keys = ['status', 'headers', 'body'];
+    const a = spec.attrs;
+    const str = (k: string) => stringOption(spec, k);
+    try {
+      const file = async (k: string) => {
+        const path = str(k);
+        return path ? await target.readFile(path) : undefined;
+      };
+      // goss loads a client certificate only when both halves are named.
+      const pair = str('cert-file') && str('key-file');
+      const res = await httpGet(
+        {
+          url: str('url') ?? spec.key,
+          method: str('method') || 'GET',
+          headers: ((a['request-headers'] as unknown[] | undefined) ?? []).map(String),
+          body: str('request-body'),
+          username: str('username'),
+          password: str('password'),
+          allowInsecure: a['allow-insecure'] === true,
+          noFollowRedirects: a['no-follow-redirects'] === true,
+          timeoutMs: option(spec, 'timeout', 0) || DEFAULT_TIMEOUT_MS,
+          ca: await file('ca-file'),
+          cert: pair ? await file('cert-file') : undefined,
+          key: pair ? await file('key-file') : undefined,
+          proxy: str('proxy'),
+          maxBodyBytes: MAX_OUTPUT_BYTES,
+        },
+        (h, p, ms) => target.connect(h, p, ms),
+      );
+      return {
+        status: value(res.status),
+        headers: value(linesFact(res.headers.join('\n'), '*strings.Reader')),
+        body: res.truncated
+          ? (oversized('http body', Buffer.alloc(MAX_OUTPUT_BYTES + 1)) as AttrFact)
+          : value(linesFact(res.body.toString('utf8'), '*http.bodyEOFSignal')),
+      };
+    } catch (err) {
+      return allAttrs(keys, failure((err as Error).message));
+    }
+  },
   facts(spec, id, frames) {
     const keys = ['status', 'headers', 'body'];
     const tool = frames.text(id, 'tool');
@@ -143,7 +186,7 @@ export const http: ResourceDef = {
     const out: Record<string, AttrFact> = {
       status: value(status),
       headers: value({ kind: 'lines', lines: headers } satisfies LinesFact),
-      body: value(linesFact(frames.text(id, 'body') ?? '')),
+      body: value(linesFact(frames.text(id, 'body') ?? '', '*http.bodyEOFSignal')),
     };
     return out;
   },

@@ -1,4 +1,4 @@
-import type { ResourceDef } from './api.js';
+import type { PackageType, ResourceDef } from './api.js';
 import { allAttrs, failure, sharedId, stringOption, value } from './api.js';
 
 const PROBE = 'packages';
@@ -8,19 +8,33 @@ const ID = sharedId(PROBE);
  * The first package manager found dumps its whole database once, as `name<TAB>version` lines
  * (dpkg also its status), so a suite checking 100 packages costs one process, not 100.
  */
-const PROBE_SH = [
-  'if command -v apk >/dev/null 2>&1; then',
-  `  _igr ${ID} manager apk; apk info -v 2>/dev/null | _igb ${ID} db`,
-  'elif command -v dpkg-query >/dev/null 2>&1; then',
-  `  _igr ${ID} manager dpkg; dpkg-query -W -f '\${Package}\\t\${Version}\\t\${db:Status-Status}\\n' 2>/dev/null | _igb ${ID} db`,
-  'elif command -v pacman >/dev/null 2>&1; then',
-  `  _igr ${ID} manager pacman; pacman -Q 2>/dev/null | _igb ${ID} db`,
-  'elif command -v rpm >/dev/null 2>&1; then',
-  `  _igr ${ID} manager rpm; rpm -qa --qf '%{NAME}\\t%{VERSION}-%{RELEASE}\\n' 2>/dev/null | _igb ${ID} db`,
-  'else',
-  `  _igr ${ID} manager none`,
-  'fi',
-].join('\n');
+const DUMP: Record<'apk' | 'dpkg' | 'pacman' | 'rpm', { tool: string; sh: string }> = {
+  apk: { tool: 'apk', sh: 'apk info -v 2>/dev/null' },
+  dpkg: {
+    tool: 'dpkg-query',
+    sh: `dpkg-query -W -f '\${Package}\\t\${Version}\\t\${db:Status-Status}\\n' 2>/dev/null`,
+  },
+  pacman: { tool: 'pacman', sh: 'pacman -Q 2>/dev/null' },
+  rpm: { tool: 'rpm', sh: "rpm -qa --qf '%{NAME}\\t%{VERSION}-%{RELEASE}\\n' 2>/dev/null" },
+};
+const ORDER = ['apk', 'dpkg', 'pacman', 'rpm'] as const;
+/** goss's --package names → the database imagegate reads. */
+const FORCED: Record<PackageType, (typeof ORDER)[number]> = {
+  apk: 'apk',
+  deb: 'dpkg',
+  pacman: 'pacman',
+  rpm: 'rpm',
+};
+
+/** The probe: the first manager found, or with --package only that one. */
+function probeSh(forced: PackageType | undefined): string {
+  const managers = forced ? [FORCED[forced]] : ORDER;
+  const branches = managers.map(
+    (m, i) =>
+      `${i === 0 ? 'if' : 'elif'} command -v ${DUMP[m].tool} >/dev/null 2>&1; then\n  _igr ${ID} manager ${m}; ${DUMP[m].sh} | _igb ${ID} db`,
+  );
+  return [...branches, 'else', `  _igr ${ID} manager none`, 'fi'].join('\n');
+}
 
 /** goss `package` for dpkg, rpm, apk and pacman, auto-detected on the target. */
 export const pkg: ResourceDef = {
@@ -31,7 +45,7 @@ export const pkg: ResourceDef = {
   attributes: [{ key: 'installed' }, { key: 'versions' }],
   options: ['name'],
   plan(_spec, _id, plan) {
-    plan.shared(PROBE, PROBE_SH);
+    plan.shared(PROBE, probeSh(plan.settings.packageType));
   },
   facts(spec, _id, frames) {
     const keys = ['installed', 'versions'];
@@ -41,7 +55,9 @@ export const pkg: ResourceDef = {
     if (manager === 'none') {
       return allAttrs(
         keys,
-        failure('no supported package manager (dpkg, rpm, apk, pacman) found on the target'),
+        failure(
+          'no supported package manager (dpkg, rpm, apk, pacman) found on the target, or not the one --package names',
+        ),
       );
     }
     const name = stringOption(spec, 'name') ?? spec.key;

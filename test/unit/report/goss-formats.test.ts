@@ -84,7 +84,9 @@ describe('rspecish (default)', () => {
     );
     expect(text).toContain('the raw value was\n    "128"');
     expect(text).toContain('User: nobody: exists: skipped');
-    expect(text).toContain('Command: echo: exit-status:\nError\n    to-numeric: strconv.ParseFloat');
+    expect(text).toContain(
+      'Command: echo: exit-status:\nError\n    matchers.ToNumeric{}: strconv.ParseFloat',
+    );
     expect(text.endsWith('Total Duration: 0.123s\nCount: 5, Failed: 3, Skipped: 1\n')).toBe(true);
     expect(exitCode).toBe(1);
   });
@@ -145,17 +147,32 @@ describe('json', () => {
     expect(mode['summary-line']).toBe(
       'File: /etc/passwd: mode:\nExpected\n    "0600"\nto equal\n    "0644"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -0644\n    +0600',
     );
-    expect(doc.results[4]!.err).toMatch(/to-numeric/);
+    expect(doc.results[4]!.err).toMatch(/^matchers.ToNumeric\{\}: /);
     expect(exitCode).toBe(1);
   });
 
-  it('pretty indents; exclude_raw removes the untransformed value', () => {
+  it('pretty indents; exclude_raw shortens the summary lines only, as goss does', () => {
     const pretty = renderGoss('json', mixed, { pretty: true, excludeRaw: true }).text;
     expect(pretty.split('\n').length).toBeGreaterThan(20);
     expect(pretty).toContain('\n    "results": [');
     const doc = JSON.parse(pretty) as { results: TestResult[] };
-    expect(doc.results[2]!['matcher-result']['untransformed-value']).toBeUndefined();
-    expect(doc.results[2]!['matcher-result']['transform-chain']).toEqual([{ 'to-numeric': {} }]);
+    const gt = doc.results[2]!;
+    expect(gt['matcher-result']['untransformed-value']).toBe('128');
+    expect(gt['matcher-result']['transform-chain']).toEqual([{ 'to-numeric': {} }]);
+    expect(gt['summary-line']).not.toContain('the raw value was');
+  });
+
+  it("is goss's Go map: sorted keys, every matcher-result field, HTML escaped, a compact line", () => {
+    const text = renderGoss('json', run([result('File', '/a&b', 'mode', '<x>', 'y')]), {}).text;
+    const first = text.slice(text.indexOf('[{') + 2);
+    expect(first.startsWith('"duration":1500000,"end-time":')).toBe(true);
+    expect(text).toContain(
+      '"matcher-result":{"actual":"y","expected":"\\u003cx\\u003e","extra-elements":null,"found-elements":null,"message":"to equal","missing-elements":null,"transform-chain":null,"untransformed-value":null}',
+    );
+    expect(text).toContain('"resource-id":"/a\\u0026b"');
+    expect(text).toContain(
+      '"summary-line-compact":"File: /a\\u0026b: mode: Expected \\"y\\" to equal \\"\\u003cx\\u003e\\""',
+    );
   });
 
   it('sort orders by resource type and id', () => {
@@ -178,18 +195,39 @@ describe('structured', () => {
       summary: Record<string, number>;
       'summary-line': string;
     };
-    expect(doc.summary).toEqual({
-      'test-count': 5,
-      'failed-count': 3,
-      'skipped-count': 1,
-      'total-duration': 123_456_789,
-    });
-    expect(doc['summary-line']).toBe('Count: 5, Failed: 3, Skipped: 1, Duration: 0.123s');
+    // goss v0.4.10's StructureTestSummary has no skipped count.
+    expect(Object.entries(doc.summary)).toEqual([
+      ['test-count', 5],
+      ['failed-count', 3],
+      ['total-duration', 123_456_789],
+    ]);
+    expect(doc['summary-line']).toBe('Count: 5, Failed: 3, Duration: 0.123s');
+    expect(Object.keys(doc.results[1]!)).toEqual([
+      'successful',
+      'skipped',
+      'resource-id',
+      'resource-type',
+      'property',
+      'title',
+      'meta',
+      'result',
+      'err',
+      'matcher-result',
+      'start-time',
+      'end-time',
+      'duration',
+      'summary-line',
+      'summary-line-compact',
+    ]);
+    // goss never sets it in this format.
+    expect(doc.results.map((r) => r.successful)).toEqual([false, false, false, false, false]);
+    expect(Object.keys(doc.results[0]!.meta!)).toEqual(['id', 'owner']);
     expect(doc.results[1]!['summary-line']).toBe(
       'File: /etc/passwd: mode:\nExpected\n    "0600"\nto equal\n    "0644"\ndiff\n    --- test\n    +++ actual\n    @@ -1 +1 @@\n    -0644\n    +0600',
     );
     expect(renderGoss('structured', mixed, { pretty: true }).text).toContain('\n  "results": [');
-    expect(exitCode).toBe(1);
+    // goss's structured outputer returns 0 whatever the outcome.
+    expect(exitCode).toBe(0);
   });
 });
 
@@ -223,7 +261,10 @@ describe('junit', () => {
     expect(text).toContain('<testcase name="File /etc/passwd mode" time="0.002">');
     expect(text).toContain('<skipped/><system-out>User: nobody: exists: skipped</system-out>');
     expect(text).toContain('name="Command a&lt;b stdout"');
-    expect(text).toContain('&quot;x&amp;y&quot;');
+    // Go's xml.EscapeText: quotes as numeric references, newlines too, control bytes as U+FFFD.
+    expect(text).toContain('[&#34;x&amp;y&#34;]');
+    const odd = renderGoss('junit', run([result('Command', "it's\t\u0001", 'exit-status', 0, 0)]), {}).text;
+    expect(odd).toContain('<testcase name="Command it&#39;s&#x9;\uFFFD exit-status"');
     expect(text.trimEnd().endsWith('</testsuite>')).toBe(true);
     expect(exitCode).toBe(1);
   });

@@ -46,4 +46,12 @@ describe('docs/goss-compatibility.md', () => {
     for (const m of matchers) expect(doc).toContain(`\`${m}\``);
     for (const f of GOSS_FORMATS) expect(doc).toMatch(new RegExp(`^\\| \`${f}\` \\| [✔◐✘+] \\|`, 'm'));
   });
+
+  it("has a row for every flag of goss v0.4.10's validate and every goss template function", () => {
+    const flags = ['--gossfile', '--vars', '--vars-inline', '--package', '--log-level', '--format'];
+    flags.push('--format-options', '--color', '--no-color', '--sleep', '--retry-timeout', '--max-concurrent');
+    for (const f of flags) expect(doc).toMatch(new RegExp(`^\\| \`(-\\w, )?${f}\` \\| [✔◐✘+] \\|`, 'm'));
+    const own = ['mkSlice', 'readFile', 'getEnv', 'regexMatch', 'toUpper', 'toLower', 'findStringSubmatch'];
+    for (const f of own) expect(doc).toMatch(new RegExp(`^\\| \`${f}\` \\| [✔◐✘+] \\|`, 'm'));
+  });
 });

@@ -81,7 +81,7 @@ const docExamples: [string, unknown, unknown, boolean][] = [
     true,
   ],
   ['have-key-with-value mismatch', { 'have-key-with-value': { foo: 'baz' } }, { foo: 'bar' }, false],
-  ['check_status: bare list on a string', [{ not: 'FAIL' }], 'PASS', true],
+  ['check_status: bare list on a list', [{ not: 'FAIL' }], ['PASS'], true],
   ['check_failure_count', 0, 0, true],
   ['check_instance_count', { gt: 0 }, 3, true],
   // semver-constraint (docs and goss's semver_constraint_test.go)
@@ -244,6 +244,24 @@ describe("goss's failure wording", () => {
     expect(out.message.split('\n')[2]).toBe(message);
   });
 
+  it('a transform error names the transformer as Go prints it, then the chain and the raw value', () => {
+    const out = evaluateMatcher({ gjson: { foo: 'x' } }, '{"a":1}');
+    expect(out.message).toBe(
+      'Error\n    matchers.Gjson{Path:"foo"}: Path not found: foo\nthe transform chain was\n    [{"gjson":{"Path":"foo"}}]\nthe raw value was\n    "{\\"a\\":1}"',
+    );
+  });
+
+  it('a nested bare number marshals as {"eq":N}, as goss\'s BeNumerically does', () => {
+    const out = evaluateMatcher({ or: [42, 43] }, 41);
+    expect(out.result.expected).toEqual([{ eq: 42 }, { eq: 43 }]);
+  });
+
+  it('line patterns on a reader report the reader, not its text', () => {
+    const out = evaluateMatcher(['fox'], linesFact('foo\n', '*os.File'));
+    expect(out.result.actual).toBe('object: *os.File');
+    expect(out.result['missing-elements']).toEqual(['fox']);
+  });
+
   it('gjson failures show the path in the transform chain', () => {
     const out = evaluateMatcher({ gjson: { 'moo.nested': 'dog' } }, '{"moo":{"nested":"cow"}}');
     expect(out.ok).toBe(false);
@@ -258,7 +276,9 @@ describe('errors (goss reports these as err, not as a mismatch)', () => {
     [{ 'have-prefix': 'a', 'have-suffix': 'b' }, 'ab', /only one matcher is allowed/],
     [{ 'have-prefix': 1 }, 'a', /Invalid 'have-prefix' argument. Expected string/],
     [{ gt: 'x' }, 1, /Invalid 'gt' argument. Expected numeric/],
-    [{ gt: 1 }, 'abc', /to-numeric: strconv.ParseFloat: parsing "abc": invalid syntax/],
+    [{ gt: 1 }, 'abc', /^matchers.ToNumeric\{\}: strconv.ParseFloat: parsing "abc": invalid syntax$/],
+    // goss gives a bare list to ContainElements as it is: a string is an error, not one element.
+    [['PASS'], 'PASS', /^ContainElements matcher expects an array\/slice\/map. {2}Got:\n {4}<string>: PASS$/],
     [{ 'semver-constraint': 'invalid' }, '1.0.0', /Expected a valid semver constraint/],
     [{ 'semver-constraint': '> 4.0.0' }, ['4.4.019-1'], /semver valid version/],
     [{ gjson: { foo: 'x' } }, 'not json', /Invalid json/],

@@ -25,7 +25,7 @@ describe('file', () => {
       ['r0', 'contents', 'a\nb\n'],
     );
     expect(file.facts(spec('file', '/x'), 'r0', f).contents).toEqual({
-      value: { kind: 'lines', lines: ['a', 'b'], text: 'a\nb\n' },
+      value: { kind: 'lines', lines: ['a', 'b'], text: 'a\nb\n', reader: '*os.File' },
     });
     const gone = file.facts(spec('file', '/y'), 'r0', frames(['r0', 'exists', 'false']));
     expect(gone.exists).toEqual({ value: false });

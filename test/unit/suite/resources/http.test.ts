@@ -19,7 +19,9 @@ describe('http', () => {
     const f = http.facts(spec('http', 'http://h/'), 'r0', wget);
     expect(f.status).toEqual({ value: 404 });
     expect(f.headers).toEqual({ value: { kind: 'lines', lines: ['Server: x'] } });
-    expect(f.body).toEqual({ value: { kind: 'lines', lines: ['nope'], text: 'nope\n' } });
+    expect(f.body).toEqual({
+      value: { kind: 'lines', lines: ['nope'], text: 'nope\n', reader: '*http.bodyEOFSignal' },
+    });
     const refused = frames(
       ['r0', 'tool', 'curl'],
       ['r0', 'rc', '7'],
