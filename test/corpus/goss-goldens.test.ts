@@ -1,16 +1,24 @@
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { describe, expect, it } from 'vitest';
-import { type GossFormat, renderGoss } from '../../../src/report/goss/index.js';
-import { loadSuite } from '../../../src/suite/load.js';
-import { runSuites } from '../../../src/suite/run.js';
-import type { Transport } from '../../../src/suite/transport.js';
+import { type GossFormat, renderGoss } from '../../src/report/goss/index.js';
+import { loadSuite } from '../../src/suite/load.js';
+import { runSuites } from '../../src/suite/run.js';
+import type { Transport } from '../../src/suite/transport.js';
 
 /**
- * goss's own golden outputs (test/fixtures/goss, from goss v0.4.10): each suite is run and
- * rendered as goss's matcher_test.go does (`-o sort -o pretty`), then compared byte for byte
- * after goss's own sanitising (durations and trailing spaces removed), exit code included.
+ * goss's own golden outputs (its testdata/ at tag v0.4.10): each suite is run and rendered as
+ * goss's matcher_test.go does (`-o sort -o pretty`), then compared byte for byte after goss's own
+ * sanitising (durations and trailing spaces removed), exit code included. goss's files stay out
+ * of this repository: point IMAGEGATE_GOSS_TESTDATA at a checkout's testdata/ (see
+ * docs/goss-compatibility.md, "Checking against goss's goldens").
  */
-const dir = 'test/fixtures/goss/testdata';
+const dir = process.env.IMAGEGATE_GOSS_TESTDATA ?? '';
+if (!dir || !existsSync(dir))
+  throw new Error(
+    "IMAGEGATE_GOSS_TESTDATA must name goss v0.4.10's testdata/ directory: " +
+      'git clone --depth 1 -b v0.4.10 https://github.com/goss-org/goss /tmp/goss && ' +
+      'IMAGEGATE_GOSS_TESTDATA=/tmp/goss/testdata npm run test:corpus',
+  );
 const goldens = readdirSync(dir)
   .filter((f) => f.startsWith('out_'))
   .sort();
@@ -25,8 +33,7 @@ const nowhere: Transport = {
 const sanitize = (s: string) => s.replace(/\d\.\d\d\ds/g, '').replace(/ +\n/g, '\n');
 
 async function render(golden: string): Promise<{ text: string; code: number }> {
-  const [name, code, format] = golden.slice('out_'.length).split('.') as [string, string, GossFormat];
-  void code;
+  const [name, , format] = golden.slice('out_'.length).split('.') as [string, string, GossFormat];
   const suite = await loadSuite(`${dir}/${name}.yaml`);
   const { run } = await runSuites([suite], nowhere);
   const out = renderGoss(format, run, { sort: true, pretty: true, color: false });
