@@ -133,7 +133,10 @@ export function register(program: Command): void {
       'containers (Docker) carrying this label; repeatable, all must match',
       collect,
     )
-    .option('--inventory <file>', 'YAML list of ssh:// and docker:// targets with the image each came from')
+    .option(
+      '--inventory <file>',
+      'YAML list of ssh://, ssm:// and docker:// targets with the image each came from',
+    )
     .option('--region <region>', 'EC2: running instances in this region (narrow with --tag, --asg)')
     .option('--tag <key=value>', 'EC2: instances with this tag; repeatable, all must match', collect)
     .option('--asg <name>', 'EC2: instances of this Auto Scaling group; repeatable', collect)

@@ -43,7 +43,7 @@ export function register(program: Command): void {
     .command('validate')
     .summary('run goss suites on this host, a container, an SSH host or an instance via SSM')
     .description(
-      'Run goss-compatible suites against this host, a running container or an SSH host. ' +
+      'Run goss-compatible suites against this host, a running container, an SSH host or an EC2 instance through SSM. ' +
         'The whole suite is collected by one shell script in one round trip; matchers are evaluated locally.',
     )
     .option(

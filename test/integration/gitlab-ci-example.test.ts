@@ -44,6 +44,14 @@ function runJob(job: Job, extraFile?: [string, string]) {
 }
 
 describe('examples/ci/gitlab-ci.yml', () => {
+  it("overrides the image's imagegate entrypoint, which would swallow the runner's shell", () => {
+    const dockerfile = readFileSync(join(root, 'Dockerfile'), 'utf8');
+    expect(dockerfile).toMatch(/^ENTRYPOINT \["imagegate"\]/m);
+    const image = (pipeline as unknown as { default: { image: { name: string; entrypoint: string[] } } })
+      .default.image;
+    expect(image.entrypoint).toEqual(['']);
+  });
+
   it('the lint job writes a Code Quality report and JUnit, kept even when it fails', () => {
     const lint = pipeline.lint!;
     expect(lint.artifacts?.when).toBe('always');
