@@ -49,6 +49,12 @@ async function run(verdictPaths: string[], opts: ReportOpts): Promise<void> {
   for (const a of model.artifacts.filter((x) => !x.intact)) {
     process.stderr.write(`imagegate: TAMPERED: ${a.file}: ${a.evidence.reason ?? 'not verified'}\n`);
   }
+  // Without a configuration there is no key to trust, so every verdict fails verification:
+  // say so once, rather than leave a genuine verdict looking forged.
+  if (!loaded.file && model.artifacts.some((x) => !x.intact))
+    process.stderr.write(
+      'imagegate: no imagegate.yaml here, so no stage trusts any key: run from the repository or pass --config FILE\n',
+    );
   for (const n of model.notes) out.progress(`note: ${n}`);
   const s = model.summary;
   out.progress(

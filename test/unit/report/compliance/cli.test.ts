@@ -53,6 +53,22 @@ describe('imagegate report (CLI)', () => {
     );
   });
 
+  it('without imagegate.yaml a genuine verdict fails verification, and says the trust policy is missing', async () => {
+    process.chdir(scratchDir('imagegate-report-noconfig-'));
+    const { exitCode } = await report([set.files.web, '--json']);
+    expect(exitCode).toBe(1);
+    const err = stderr.mock.calls.map((c) => String(c[0])).join('');
+    expect(err).toMatch(/trust policy names no key/);
+    expect(err).toContain(
+      'no imagegate.yaml here, so no stage trusts any key: run from the repository or pass --config FILE',
+    );
+  });
+
+  it('with a configuration, no missing-policy hint is printed', async () => {
+    await report([set.verdictDir, ...common()]);
+    expect(stderr.mock.calls.map((c) => String(c[0])).join('')).not.toContain('no imagegate.yaml here');
+  });
+
   it('exits 0 over intact verdicts, and 1 with --fail-on-failure when one failed', async () => {
     const files = [set.files.web, set.files.base];
     expect((await report([...files, '--config', set.config, '--json'])).exitCode).toBe(0);
