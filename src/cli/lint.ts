@@ -103,6 +103,7 @@ async function runLint(paths: string[], opts: LintCliOptions): Promise<number> {
       failOn: opts.failOn,
       policies,
       packerDir: opts.packerDir === undefined ? undefined : resolve(opts.packerDir),
+      keepModels: false,
     });
     const text = await render(run, opts, out.color);
     if (text !== '') out.result(text);
@@ -122,7 +123,7 @@ async function readConfig(path: string | undefined): Promise<import('../config/l
 }
 
 async function render(
-  run: import('../lint/run.js').LintRun,
+  run: import('../report/lint/report.js').LintReport,
   opts: LintCliOptions,
   color: boolean,
 ): Promise<string> {

@@ -1,13 +1,12 @@
 import type { LoadedPolicy } from '../../lint/policies.js';
-import type { LintSummary } from '../../lint/run.js';
+import type { LintedTemplate, LintSummary } from '../../lint/run.js';
 import type { Finding } from '../../lint/types.js';
-import type { Template } from '../../template/model.js';
 
 /** What every lint output format renders: the result of `lintPaths`. */
 export interface LintReport {
   findings: Finding[];
   summary: LintSummary;
-  templates: Template[];
+  templates: LintedTemplate[];
   policies: LoadedPolicy[];
   /** Per template path: policies with nothing to judge there. Absent: all applied. */
   notApplicable?: Record<string, string[]>;

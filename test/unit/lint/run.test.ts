@@ -234,3 +234,22 @@ describe('built-in catalog', () => {
     expect(r.stderr).toMatch(/stale: .*catalog\.generated\.json, .*policies\.md/);
   }, 60_000);
 });
+
+describe('keepModels: false (what the CLI asks for)', () => {
+  it('finds the same, in the same order, and keeps only what a report renders of each template', async () => {
+    const paths = [`${FIX}/suppressions`, `${FIX}/syntax`];
+    const whole = await lintPaths(paths, { policies: builtin });
+    const lean = await lintPaths(paths, { policies: builtin, keepModels: false });
+    expect(lean.findings).toEqual(whole.findings);
+    expect(lean.summary).toEqual(whole.summary);
+    expect(lean.notApplicable).toEqual(whole.notApplicable);
+    expect(lean.templates.map((t) => Object.keys(t).sort())).toEqual(
+      whole.templates.map(() => ['files', 'format', 'note', 'path', 'text']),
+    );
+    expect(lean.templates.map((t) => [t.path, t.files, t.text])).toEqual(
+      whole.templates.map((t) => [t.path, t.files, t.text]),
+    );
+    // The default keeps whole models: gate reads their sources and builds.
+    expect(whole.templates[0]).toHaveProperty('builds');
+  });
+});
