@@ -53,6 +53,13 @@
  *    `bootStates(steps, reason)` each DescribeInstances answer shows the next state of `steps`
  *    (the last one stays), `terminated` with `reason` as AWS reports a failed launch, until the
  *    product calls TerminateInstances; from then on moto's own state shows.
+ * 14. **Images built from another image's snapshot.** moto's RegisterImage ignores block device
+ *    mappings (every AMI gets its own new snapshot), so two images never share one. After
+ *    `alsoUses(imageId, snapshotId)` DescribeImages shows that image with one more EBS mapping on
+ *    `snapshotId` (also for the snapshot-id filter), as an AMI registered from a copy would.
+ * 15. **Something happening between two product calls.** `before(hook)` runs the hook's async
+ *    function once, ahead of forwarding the first matching call, so a test can change state at
+ *    an exact point of a run (an instance launched between two checks) without racing it.
  *
  * It also records every call (service, action, account, region) so tests can assert that a dry
  * run made no mutating call.
@@ -92,6 +99,13 @@ export interface Fault {
   hang?: boolean;
 }
 
+export interface Hook {
+  action: string;
+  account?: string;
+  when?: (params: Record<string, unknown>) => boolean;
+  run: () => Promise<void>;
+}
+
 interface ArmedFault extends Fault {
   seen: number;
   failed: number;
@@ -123,6 +137,10 @@ export interface MotoProxy {
   ): void;
   /** From now on every CopyImage result ends `failed` (see 7. above). */
   failCopies(): void;
+  /** Show `imageId` with an extra EBS mapping on `snapshotId` (see 14. above). */
+  alsoUses(imageId: string, snapshotId: string): void;
+  /** Await `hook.run` once, before the first matching call goes to moto (see 15. above). */
+  before(hook: Hook): void;
   /** Report `imageId` as created `days` ago from now on (see 4. above). */
   age(imageId: string, days: number): void;
   /** Resolves at the next call matching `action` (and account, when given). */
@@ -151,6 +169,8 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
   const recipes = new Map<string, Array<{ name: string; parentImage: string; pipeline?: string }>>();
   const waiters: Array<{ action: string; account?: string; resolve: (c: Call) => void }> = [];
   const hung = new Set<ServerResponse>();
+  const extraSnapshots = new Map<string, string[]>();
+  let hooks: Hook[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
@@ -196,6 +216,13 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
         f.seen++ >= (f.skip ?? 0) &&
         (f.times === undefined || f.failed < f.times),
     );
+    const hook = hooks.find(
+      (h) => h.action === action && (!h.account || h.account === account) && (!h.when || h.when(params)),
+    );
+    if (hook) {
+      hooks = hooks.filter((h) => h !== hook);
+      await hook.run();
+    }
     if (fault) {
       fault.failed++;
       if (fault.hang) {
@@ -344,7 +371,14 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       disabled.delete(String(params.ImageId));
     }
     if (up.ok && service === 'ec2' && action === 'DescribeImages' && form) {
-      text = overlayImages(text, form, { deprecation, disabled, created, failing, snapshotFilter });
+      text = overlayImages(text, form, {
+        deprecation,
+        disabled,
+        created,
+        failing,
+        snapshotFilter,
+        extraSnapshots,
+      });
     }
     if (
       up.ok &&
@@ -425,6 +459,14 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       shares.clear();
       viewTags.clear();
       keyAccount.clear();
+      extraSnapshots.clear();
+      hooks = [];
+    },
+    alsoUses: (imageId, snapshotId) => {
+      extraSnapshots.set(imageId, [...(extraSnapshots.get(imageId) ?? []), snapshotId]);
+    },
+    before: (hook) => {
+      hooks.push(hook);
     },
     instanceAddress: (ip, privateIp = ip) => {
       address = { public: ip, private: privateIp };
@@ -673,6 +715,7 @@ function overlayImages(
     created: Map<string, string>;
     failing: Set<string>;
     snapshotFilter: string[] | undefined;
+    extraSnapshots: Map<string, string[]>;
   },
 ): string {
   const doc = new DOMParser().parseFromString(xml, 'text/xml');
@@ -699,6 +742,19 @@ function overlayImages(
       const state = child(item, 'imageState');
       if (state) state.textContent = o.failing.has(id) ? 'failed' : 'disabled';
     }
+    const mappings = child(item, 'blockDeviceMapping');
+    (o.extraSnapshots.get(id) ?? []).forEach((snap, n) => {
+      const m = doc.createElement('item');
+      const dev = doc.createElement('deviceName');
+      dev.appendChild(doc.createTextNode(`/dev/sd${String.fromCharCode(102 + n)}`));
+      const ebs = doc.createElement('ebs');
+      const sid = doc.createElement('snapshotId');
+      sid.appendChild(doc.createTextNode(snap));
+      ebs.appendChild(sid);
+      m.appendChild(dev);
+      m.appendChild(ebs);
+      mappings?.appendChild(m);
+    });
     const snapshots = Array.from(item.getElementsByTagName('snapshotId')).map((s) => s.textContent ?? '');
     const hide =
       (o.disabled.has(id) && !includeDisabled) ||
