@@ -60,6 +60,10 @@
  * 15. **Something happening between two product calls.** `before(hook)` runs the hook's async
  *    function once, ahead of forwarding the first matching call, so a test can change state at
  *    an exact point of a run (an instance launched between two checks) without racing it.
+ * 16. **CopyImage of a shared image into the receiving account.** moto looks the source up only
+ *    in the caller's own account (InvalidAMIID.NotFound). When the source was shared through the
+ *    proxy with the calling account, the proxy registers a new image of the requested name there
+ *    (with the request's TagSpecifications) and answers its id, as the copy AWS would make.
  *
  * It also records every call (service, action, account, region) so tests can assert that a dry
  * run made no mutating call.
@@ -135,8 +139,8 @@ export interface MotoProxy {
     steps: Array<'pending' | 'running' | 'terminated'>,
     reason?: { code: string; message: string },
   ): void;
-  /** From now on every CopyImage result ends `failed` (see 7. above). */
-  failCopies(): void;
+  /** From now on every CopyImage result ends `failed` (see 7. above); `false` stops that. */
+  failCopies(on?: boolean): void;
   /** Show `imageId` with an extra EBS mapping on `snapshotId` (see 14. above). */
   alsoUses(imageId: string, snapshotId: string): void;
   /** Await `hook.run` once, before the first matching call goes to moto (see 15. above). */
@@ -294,6 +298,31 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       if (action === 'DisableImage') {
         disabled.add(id);
         return sendXml(res, ec2Return(action));
+      }
+    }
+    if (service === 'ec2' && form && action === 'CopyImage') {
+      const src = form.get('SourceImageId') ?? '';
+      const owner = shares.get(src)?.owner;
+      if (owner && owner !== account && (await allVisible(upstream, [src], account, shares))) {
+        const made = await fetch(`${upstream}/`, {
+          method: 'POST',
+          headers: forwardHeaders(req),
+          body: new URLSearchParams({
+            Action: 'RegisterImage',
+            Version: '2016-11-15',
+            Name: form.get('Name') ?? src,
+            Description: form.get('Description') ?? '',
+          }).toString(),
+        });
+        const text = await made.text();
+        call.imageId = /<imageId>([^<]+)<\/imageId>/.exec(text)?.[1];
+        if (!made.ok || !call.imageId) return sendXml(res, text, made.status);
+        if (failNewCopies) failing.add(call.imageId);
+        await applyTagSpecifications(upstream, req, form, call.imageId);
+        return sendXml(
+          res,
+          `<?xml version="1.0" encoding="UTF-8"?><CopyImageResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>moto-proxy</requestId><imageId>${call.imageId}</imageId></CopyImageResponse>`,
+        );
       }
     }
     let forwardBody = body;
@@ -477,8 +506,8 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
     bootStates: (steps, reason) => {
       boot = { steps: [...steps], ...(reason ? { reason } : {}) };
     },
-    failCopies: () => {
-      failNewCopies = true;
+    failCopies: (on = true) => {
+      failNewCopies = on;
     },
     imageBuilder: {
       recipe: (account, region, r) => {
