@@ -3,8 +3,10 @@
  * requires another, direct shares with an account, copies made inside another account
  * (copyTo, through its role), a whole organization, how a run that stops part-way resumes, and
  * retries. promoteArtifact runs with real clients (AWS_ENDPOINT_URL → the test proxy), without
- * the SDK's own retries and with a recorded sleep, so the product's retries are counted and
- * cost no time. Faults moto cannot produce come from the test proxy, commented where used.
+ * the SDK's own retries and with a recorded sleep, so the product's retries are counted (the
+ * SDK's adaptive rate limiter still waits for real after throttling: a few seconds). Faults
+ * moto cannot produce come from the test proxy, commented where used. It replaces the
+ * hand-made AWS world that was test/unit/promote/fake-aws.ts.
  *
  * Covered in promote.test.ts and not repeated: refusal without passing evidence, an OU with a
  * child OU and a suspended account in a dry run, copy/share/tag/SSM in every account, a re-run
@@ -278,6 +280,55 @@ describe('promote against moto: execution', () => {
         imageId: east.find((i) => i.state === 'available')?.id,
       }),
     );
+  });
+
+  it('a copy whose response was lost is not duplicated: the same ClientToken returns the same image', async () => {
+    // The proxy lets the copy happen in moto, drops the response, keeps the copy out of listings
+    // (EC2's listing lags) and answers a repeated ClientToken as AWS does (moto does not).
+    moto.proxy.fault({ action: 'CopyImage', region: 'us-east-1', times: 1, lose: true, code: 'lost' });
+    const first = await promote('multi').then(
+      () => undefined,
+      (e: unknown) => e,
+    );
+    const made = calls('CopyImage').find((c) => c.region === 'us-east-1')?.imageId as string;
+    expect(made).toMatch(/^ami-/);
+    moto.proxy.unlist(made);
+    if (first) {
+      expect(first).toMatchObject({ exitCode: 3 });
+      await promote('multi');
+    }
+    expect(await moto.world.imageIds(OWNER, 'us-east-1')).toEqual([made]);
+    const tokens = calls('CopyImage')
+      .filter((c) => c.region === 'us-east-1')
+      .map((c) => c.params.ClientToken);
+    expect(tokens).toHaveLength(2);
+    expect(tokens[0]).toBe(tokens[1]);
+  });
+
+  it('waits for a copy with capped exponential backoff and gives up at the limit, resumable', async () => {
+    // moto's copies are available at once: the proxy keeps them pending.
+    moto.proxy.holdCopies();
+    let clock = 0;
+    ctx = {
+      ...ctx,
+      now: () => clock,
+      sleep: async (ms) => {
+        sleeps.push(ms);
+        clock += ms;
+      },
+      wait: { initialMs: 1_000, maxMs: 8_000, timeoutMs: 40_000 },
+    };
+    await expect(promote('multi')).rejects.toMatchObject({
+      exitCode: 3,
+      message: expect.stringMatching(/still pending.*re-run/),
+    });
+    expect(sleeps).toEqual([1_000, 2_000, 4_000, 8_000, 8_000, 8_000, 8_000]);
+    // Once the copy is available, the next run finishes without copying again.
+    moto.proxy.holdCopies(false);
+    expect(calls('CopyImage').map((c) => c.region)).toEqual(['us-east-1', 'us-west-2']);
+    await promote('multi');
+    expect(calls('CopyImage')).toHaveLength(2);
+    expect(readPromotionLines(stateDir).map((r) => r.stage)).toEqual(['multi']);
   });
 
   it('retries RequestLimitExceeded with backoff and still makes one copy per region', async () => {

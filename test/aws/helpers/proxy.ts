@@ -64,6 +64,14 @@
  *    in the caller's own account (InvalidAMIID.NotFound). When the source was shared through the
  *    proxy with the calling account, the proxy registers a new image of the requested name there
  *    (with the request's TagSpecifications) and answers its id, as the copy AWS would make.
+ * 17. **CopyImage's ClientToken.** moto makes a new image for every call; AWS answers a repeated
+ *    token (same account and region) with the image the first call made. The proxy remembers
+ *    tokens and answers so.
+ * 18. **A lost response and a listing not caught up.** A fault with `lose` lets the call reach moto
+ *    and then drops the connection, as a response lost on the way back; `unlist(id)` hides an
+ *    image from DescribeImages listings (not from a lookup by id), as EC2's eventually consistent
+ *    listing does right after a copy. `holdCopies()` keeps new copies `pending`: moto's are
+ *    available at once.
  *
  * It also records every call (service, action, account, region) so tests can assert that a dry
  * run made no mutating call.
@@ -101,6 +109,8 @@ export interface Fault {
   status?: number;
   /** Never answer (the request stays open until the proxy closes). */
   hang?: boolean;
+  /** Let the call take effect in moto, then drop the connection (see 18. above). */
+  lose?: boolean;
 }
 
 export interface Hook {
@@ -141,6 +151,10 @@ export interface MotoProxy {
   ): void;
   /** From now on every CopyImage result ends `failed` (see 7. above); `false` stops that. */
   failCopies(on?: boolean): void;
+  /** Hide `imageId` from DescribeImages listings, not from lookups by id (see 18. above). */
+  unlist(imageId: string): void;
+  /** From now on new CopyImage results stay `pending`; `false` finishes them all (see 18. above). */
+  holdCopies(on?: boolean): void;
   /** Show `imageId` with an extra EBS mapping on `snapshotId` (see 14. above). */
   alsoUses(imageId: string, snapshotId: string): void;
   /** Await `hook.run` once, before the first matching call goes to moto (see 15. above). */
@@ -164,6 +178,10 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
   const disabled = new Set<string>();
   const created = new Map<string, string>();
   const failing = new Set<string>();
+  const held = new Set<string>();
+  const unlisted = new Set<string>();
+  const copyTokens = new Map<string, string>();
+  let holdNewCopies = false;
   let failNewCopies = false;
   let address: { public: string; private: string } | undefined;
   let consoleText: string | undefined;
@@ -227,7 +245,7 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       hooks = hooks.filter((h) => h !== hook);
       await hook.run();
     }
-    if (fault) {
+    if (fault && !fault.lose) {
       fault.failed++;
       if (fault.hang) {
         hung.add(res);
@@ -300,6 +318,12 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
         return sendXml(res, ec2Return(action));
       }
     }
+    const tokenKey = `${account}|${region}|${form?.get('ClientToken') ?? ''}`;
+    const known = action === 'CopyImage' && form?.get('ClientToken') ? copyTokens.get(tokenKey) : undefined;
+    if (known && !fault) {
+      call.imageId = known;
+      return sendXml(res, copyResponse(known));
+    }
     if (service === 'ec2' && form && action === 'CopyImage') {
       const src = form.get('SourceImageId') ?? '';
       const owner = shares.get(src)?.owner;
@@ -318,11 +342,14 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
         call.imageId = /<imageId>([^<]+)<\/imageId>/.exec(text)?.[1];
         if (!made.ok || !call.imageId) return sendXml(res, text, made.status);
         if (failNewCopies) failing.add(call.imageId);
+        if (holdNewCopies) held.add(call.imageId);
+        if (form.get('ClientToken')) copyTokens.set(tokenKey, call.imageId);
         await applyTagSpecifications(upstream, req, form, call.imageId);
-        return sendXml(
-          res,
-          `<?xml version="1.0" encoding="UTF-8"?><CopyImageResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>moto-proxy</requestId><imageId>${call.imageId}</imageId></CopyImageResponse>`,
-        );
+        if (fault?.lose) {
+          fault.failed++;
+          return void res.destroy();
+        }
+        return sendXml(res, copyResponse(call.imageId));
       }
     }
     let forwardBody = body;
@@ -383,6 +410,9 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
     if (up.ok && service === 'ec2' && /^(Copy|Register|Create)Image$/.test(action)) {
       call.imageId = /<imageId>([^<]+)<\/imageId>/.exec(text)?.[1];
       if (action === 'CopyImage' && failNewCopies && call.imageId) failing.add(call.imageId);
+      if (action === 'CopyImage' && holdNewCopies && call.imageId) held.add(call.imageId);
+      if (action === 'CopyImage' && form?.get('ClientToken') && call.imageId)
+        copyTokens.set(tokenKey, call.imageId);
       if (action === 'CopyImage' && form && call.imageId)
         await applyTagSpecifications(upstream, req, form, call.imageId);
     }
@@ -405,6 +435,8 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
         disabled,
         created,
         failing,
+        held,
+        unlisted,
         snapshotFilter,
         extraSnapshots,
       });
@@ -453,6 +485,10 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       out.Parameters = (out.Parameters ?? []).filter((p) => dataTypeFilter?.includes(p.DataType ?? 'text'));
       text = JSON.stringify(out);
     }
+    if (fault?.lose) {
+      fault.failed++;
+      return void res.destroy();
+    }
     res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'text/xml' });
     res.end(text);
   };
@@ -481,6 +517,10 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       created.clear();
       recipes.clear();
       failing.clear();
+      held.clear();
+      unlisted.clear();
+      copyTokens.clear();
+      holdNewCopies = false;
       failNewCopies = false;
       address = undefined;
       consoleText = undefined;
@@ -490,6 +530,13 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       keyAccount.clear();
       extraSnapshots.clear();
       hooks = [];
+    },
+    unlist: (imageId) => {
+      unlisted.add(imageId);
+    },
+    holdCopies: (on = true) => {
+      holdNewCopies = on;
+      if (!on) held.clear();
     },
     alsoUses: (imageId, snapshotId) => {
       extraSnapshots.set(imageId, [...(extraSnapshots.get(imageId) ?? []), snapshotId]);
@@ -683,6 +730,9 @@ function sendXml(res: ServerResponse, xml: string, status = 200): void {
   res.end(xml);
 }
 
+const copyResponse = (imageId: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><CopyImageResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>moto-proxy</requestId><imageId>${imageId}</imageId></CopyImageResponse>`;
+
 const ec2Return = (action: string) =>
   `<?xml version="1.0" encoding="UTF-8"?><${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>moto-proxy</requestId><return>true</return></${action}Response>`;
 
@@ -743,6 +793,8 @@ function overlayImages(
     disabled: Set<string>;
     created: Map<string, string>;
     failing: Set<string>;
+    held: Set<string>;
+    unlisted: Set<string>;
     snapshotFilter: string[] | undefined;
     extraSnapshots: Map<string, string[]>;
   },
@@ -767,9 +819,9 @@ function overlayImages(
       el.appendChild(doc.createTextNode(deprecatedAt));
       item.appendChild(el);
     }
-    if (o.disabled.has(id) || o.failing.has(id)) {
+    if (o.disabled.has(id) || o.failing.has(id) || o.held.has(id)) {
       const state = child(item, 'imageState');
-      if (state) state.textContent = o.failing.has(id) ? 'failed' : 'disabled';
+      if (state) state.textContent = o.failing.has(id) ? 'failed' : o.held.has(id) ? 'pending' : 'disabled';
     }
     const mappings = child(item, 'blockDeviceMapping');
     (o.extraSnapshots.get(id) ?? []).forEach((snap, n) => {
@@ -786,6 +838,7 @@ function overlayImages(
     });
     const snapshots = Array.from(item.getElementsByTagName('snapshotId')).map((s) => s.textContent ?? '');
     const hide =
+      (o.unlisted.has(id) && !byId) ||
       (o.disabled.has(id) && !includeDisabled) ||
       (deprecatedAt !== undefined && Date.parse(deprecatedAt) <= now && !includeDeprecated) ||
       (o.snapshotFilter !== undefined && !snapshots.some((s) => o.snapshotFilter?.includes(s)));
