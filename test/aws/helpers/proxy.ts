@@ -53,6 +53,25 @@
  *    `bootStates(steps, reason)` each DescribeInstances answer shows the next state of `steps`
  *    (the last one stays), `terminated` with `reason` as AWS reports a failed launch, until the
  *    product calls TerminateInstances; from then on moto's own state shows.
+ * 14. **Images built from another image's snapshot.** moto's RegisterImage ignores block device
+ *    mappings (every AMI gets its own new snapshot), so two images never share one. After
+ *    `alsoUses(imageId, snapshotId)` DescribeImages shows that image with one more EBS mapping on
+ *    `snapshotId` (also for the snapshot-id filter), as an AMI registered from a copy would.
+ * 15. **Something happening between two product calls.** `before(hook)` runs the hook's async
+ *    function once, ahead of forwarding the first matching call, so a test can change state at
+ *    an exact point of a run (an instance launched between two checks) without racing it.
+ * 16. **CopyImage of a shared image into the receiving account.** moto looks the source up only
+ *    in the caller's own account (InvalidAMIID.NotFound). When the source was shared through the
+ *    proxy with the calling account, the proxy registers a new image of the requested name there
+ *    (with the request's TagSpecifications) and answers its id, as the copy AWS would make.
+ * 17. **CopyImage's ClientToken.** moto makes a new image for every call; AWS answers a repeated
+ *    token (same account and region) with the image the first call made. The proxy remembers
+ *    tokens and answers so.
+ * 18. **A lost response and a listing not caught up.** A fault with `lose` lets the call reach moto
+ *    and then drops the connection, as a response lost on the way back; `unlist(id)` hides an
+ *    image from DescribeImages listings (not from a lookup by id), as EC2's eventually consistent
+ *    listing does right after a copy. `holdCopies()` keeps new copies `pending`: moto's are
+ *    available at once.
  *
  * It also records every call (service, action, account, region) so tests can assert that a dry
  * run made no mutating call.
@@ -90,6 +109,15 @@ export interface Fault {
   status?: number;
   /** Never answer (the request stays open until the proxy closes). */
   hang?: boolean;
+  /** Let the call take effect in moto, then drop the connection (see 18. above). */
+  lose?: boolean;
+}
+
+export interface Hook {
+  action: string;
+  account?: string;
+  when?: (params: Record<string, unknown>) => boolean;
+  run: () => Promise<void>;
 }
 
 interface ArmedFault extends Fault {
@@ -121,8 +149,16 @@ export interface MotoProxy {
     steps: Array<'pending' | 'running' | 'terminated'>,
     reason?: { code: string; message: string },
   ): void;
-  /** From now on every CopyImage result ends `failed` (see 7. above). */
-  failCopies(): void;
+  /** From now on every CopyImage result ends `failed` (see 7. above); `false` stops that. */
+  failCopies(on?: boolean): void;
+  /** Hide `imageId` from DescribeImages listings, not from lookups by id (see 18. above). */
+  unlist(imageId: string): void;
+  /** From now on new CopyImage results stay `pending`; `false` finishes them all (see 18. above). */
+  holdCopies(on?: boolean): void;
+  /** Show `imageId` with an extra EBS mapping on `snapshotId` (see 14. above). */
+  alsoUses(imageId: string, snapshotId: string): void;
+  /** Await `hook.run` once, before the first matching call goes to moto (see 15. above). */
+  before(hook: Hook): void;
   /** Report `imageId` as created `days` ago from now on (see 4. above). */
   age(imageId: string, days: number): void;
   /** Resolves at the next call matching `action` (and account, when given). */
@@ -142,6 +178,10 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
   const disabled = new Set<string>();
   const created = new Map<string, string>();
   const failing = new Set<string>();
+  const held = new Set<string>();
+  const unlisted = new Set<string>();
+  const copyTokens = new Map<string, string>();
+  let holdNewCopies = false;
   let failNewCopies = false;
   let address: { public: string; private: string } | undefined;
   let consoleText: string | undefined;
@@ -151,6 +191,8 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
   const recipes = new Map<string, Array<{ name: string; parentImage: string; pipeline?: string }>>();
   const waiters: Array<{ action: string; account?: string; resolve: (c: Call) => void }> = [];
   const hung = new Set<ServerResponse>();
+  const extraSnapshots = new Map<string, string[]>();
+  let hooks: Hook[] = [];
 
   const handle = async (req: IncomingMessage, res: ServerResponse) => {
     const body = await readBody(req);
@@ -196,7 +238,14 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
         f.seen++ >= (f.skip ?? 0) &&
         (f.times === undefined || f.failed < f.times),
     );
-    if (fault) {
+    const hook = hooks.find(
+      (h) => h.action === action && (!h.account || h.account === account) && (!h.when || h.when(params)),
+    );
+    if (hook) {
+      hooks = hooks.filter((h) => h !== hook);
+      await hook.run();
+    }
+    if (fault && !fault.lose) {
       fault.failed++;
       if (fault.hang) {
         hung.add(res);
@@ -269,6 +318,40 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
         return sendXml(res, ec2Return(action));
       }
     }
+    const tokenKey = `${account}|${region}|${form?.get('ClientToken') ?? ''}`;
+    const known = action === 'CopyImage' && form?.get('ClientToken') ? copyTokens.get(tokenKey) : undefined;
+    if (known && !fault) {
+      call.imageId = known;
+      return sendXml(res, copyResponse(known));
+    }
+    if (service === 'ec2' && form && action === 'CopyImage') {
+      const src = form.get('SourceImageId') ?? '';
+      const owner = shares.get(src)?.owner;
+      if (owner && owner !== account && (await allVisible(upstream, [src], account, shares))) {
+        const made = await fetch(`${upstream}/`, {
+          method: 'POST',
+          headers: forwardHeaders(req),
+          body: new URLSearchParams({
+            Action: 'RegisterImage',
+            Version: '2016-11-15',
+            Name: form.get('Name') ?? src,
+            Description: form.get('Description') ?? '',
+          }).toString(),
+        });
+        const text = await made.text();
+        call.imageId = /<imageId>([^<]+)<\/imageId>/.exec(text)?.[1];
+        if (!made.ok || !call.imageId) return sendXml(res, text, made.status);
+        if (failNewCopies) failing.add(call.imageId);
+        if (holdNewCopies) held.add(call.imageId);
+        if (form.get('ClientToken')) copyTokens.set(tokenKey, call.imageId);
+        await applyTagSpecifications(upstream, req, form, call.imageId);
+        if (fault?.lose) {
+          fault.failed++;
+          return void res.destroy();
+        }
+        return sendXml(res, copyResponse(call.imageId));
+      }
+    }
     let forwardBody = body;
     if (
       service === 'ec2' &&
@@ -327,6 +410,9 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
     if (up.ok && service === 'ec2' && /^(Copy|Register|Create)Image$/.test(action)) {
       call.imageId = /<imageId>([^<]+)<\/imageId>/.exec(text)?.[1];
       if (action === 'CopyImage' && failNewCopies && call.imageId) failing.add(call.imageId);
+      if (action === 'CopyImage' && holdNewCopies && call.imageId) held.add(call.imageId);
+      if (action === 'CopyImage' && form?.get('ClientToken') && call.imageId)
+        copyTokens.set(tokenKey, call.imageId);
       if (action === 'CopyImage' && form && call.imageId)
         await applyTagSpecifications(upstream, req, form, call.imageId);
     }
@@ -344,7 +430,16 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       disabled.delete(String(params.ImageId));
     }
     if (up.ok && service === 'ec2' && action === 'DescribeImages' && form) {
-      text = overlayImages(text, form, { deprecation, disabled, created, failing, snapshotFilter });
+      text = overlayImages(text, form, {
+        deprecation,
+        disabled,
+        created,
+        failing,
+        held,
+        unlisted,
+        snapshotFilter,
+        extraSnapshots,
+      });
     }
     if (
       up.ok &&
@@ -390,6 +485,10 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       out.Parameters = (out.Parameters ?? []).filter((p) => dataTypeFilter?.includes(p.DataType ?? 'text'));
       text = JSON.stringify(out);
     }
+    if (fault?.lose) {
+      fault.failed++;
+      return void res.destroy();
+    }
     res.writeHead(up.status, { 'content-type': up.headers.get('content-type') ?? 'text/xml' });
     res.end(text);
   };
@@ -418,6 +517,10 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       created.clear();
       recipes.clear();
       failing.clear();
+      held.clear();
+      unlisted.clear();
+      copyTokens.clear();
+      holdNewCopies = false;
       failNewCopies = false;
       address = undefined;
       consoleText = undefined;
@@ -425,6 +528,21 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
       shares.clear();
       viewTags.clear();
       keyAccount.clear();
+      extraSnapshots.clear();
+      hooks = [];
+    },
+    unlist: (imageId) => {
+      unlisted.add(imageId);
+    },
+    holdCopies: (on = true) => {
+      holdNewCopies = on;
+      if (!on) held.clear();
+    },
+    alsoUses: (imageId, snapshotId) => {
+      extraSnapshots.set(imageId, [...(extraSnapshots.get(imageId) ?? []), snapshotId]);
+    },
+    before: (hook) => {
+      hooks.push(hook);
     },
     instanceAddress: (ip, privateIp = ip) => {
       address = { public: ip, private: privateIp };
@@ -435,8 +553,8 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
     bootStates: (steps, reason) => {
       boot = { steps: [...steps], ...(reason ? { reason } : {}) };
     },
-    failCopies: () => {
-      failNewCopies = true;
+    failCopies: (on = true) => {
+      failNewCopies = on;
     },
     imageBuilder: {
       recipe: (account, region, r) => {
@@ -612,6 +730,9 @@ function sendXml(res: ServerResponse, xml: string, status = 200): void {
   res.end(xml);
 }
 
+const copyResponse = (imageId: string) =>
+  `<?xml version="1.0" encoding="UTF-8"?><CopyImageResponse xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>moto-proxy</requestId><imageId>${imageId}</imageId></CopyImageResponse>`;
+
 const ec2Return = (action: string) =>
   `<?xml version="1.0" encoding="UTF-8"?><${action}Response xmlns="http://ec2.amazonaws.com/doc/2016-11-15/"><requestId>moto-proxy</requestId><return>true</return></${action}Response>`;
 
@@ -672,7 +793,10 @@ function overlayImages(
     disabled: Set<string>;
     created: Map<string, string>;
     failing: Set<string>;
+    held: Set<string>;
+    unlisted: Set<string>;
     snapshotFilter: string[] | undefined;
+    extraSnapshots: Map<string, string[]>;
   },
 ): string {
   const doc = new DOMParser().parseFromString(xml, 'text/xml');
@@ -695,12 +819,26 @@ function overlayImages(
       el.appendChild(doc.createTextNode(deprecatedAt));
       item.appendChild(el);
     }
-    if (o.disabled.has(id) || o.failing.has(id)) {
+    if (o.disabled.has(id) || o.failing.has(id) || o.held.has(id)) {
       const state = child(item, 'imageState');
-      if (state) state.textContent = o.failing.has(id) ? 'failed' : 'disabled';
+      if (state) state.textContent = o.failing.has(id) ? 'failed' : o.held.has(id) ? 'pending' : 'disabled';
     }
+    const mappings = child(item, 'blockDeviceMapping');
+    (o.extraSnapshots.get(id) ?? []).forEach((snap, n) => {
+      const m = doc.createElement('item');
+      const dev = doc.createElement('deviceName');
+      dev.appendChild(doc.createTextNode(`/dev/sd${String.fromCharCode(102 + n)}`));
+      const ebs = doc.createElement('ebs');
+      const sid = doc.createElement('snapshotId');
+      sid.appendChild(doc.createTextNode(snap));
+      ebs.appendChild(sid);
+      m.appendChild(dev);
+      m.appendChild(ebs);
+      mappings?.appendChild(m);
+    });
     const snapshots = Array.from(item.getElementsByTagName('snapshotId')).map((s) => s.textContent ?? '');
     const hide =
+      (o.unlisted.has(id) && !byId) ||
       (o.disabled.has(id) && !includeDisabled) ||
       (deprecatedAt !== undefined && Date.parse(deprecatedAt) <= now && !includeDeprecated) ||
       (o.snapshotFilter !== undefined && !snapshots.some((s) => o.snapshotFilter?.includes(s)));
