@@ -190,22 +190,20 @@ export class Ec2Target implements Target {
 
     const deadline = Date.now() + this.bootMs();
     const instance = await this.waitRunning(deadline);
+    // What the verdict records of the instance, however it is reached.
+    const common = {
+      kind: 'ec2',
+      region: this.opts.region,
+      instanceId: this.instanceId,
+      instanceType,
+      ami: artifact.id,
+      ...(s.subnetId ? { subnetId: s.subnetId } : {}),
+      securityGroup: groupId,
+      imdsv2: 'required',
+    };
     if (!keys) {
       const transport = await this.connectSsm(this.instanceId, deadline);
-      return {
-        transport,
-        describe: {
-          kind: 'ec2',
-          region: this.opts.region,
-          instanceId: this.instanceId,
-          instanceType,
-          ami: artifact.id,
-          ...(s.subnetId ? { subnetId: s.subnetId } : {}),
-          securityGroup: groupId,
-          connect: 'ssm',
-          imdsv2: 'required',
-        },
-      };
+      return { transport, describe: { ...common, connect: 'ssm' } };
     }
     const usePrivate = Boolean(s.privateIp || s.bastion);
     const host = usePrivate
@@ -220,17 +218,10 @@ export class Ec2Target implements Target {
     return {
       transport,
       describe: {
-        kind: 'ec2',
-        region: this.opts.region,
-        instanceId: this.instanceId,
-        instanceType,
-        ami: artifact.id,
-        ...(s.subnetId ? { subnetId: s.subnetId } : {}),
-        securityGroup: groupId,
+        ...common,
         ...(cidr ? { sshAllowedFrom: cidr } : {}),
         address: `${endpoint.host}:${endpoint.port}`,
         ...(s.bastion ? { bastion: s.bastion } : {}),
-        imdsv2: 'required',
         hostKey: {
           type: transport.hostKey.type,
           fingerprint: transport.hostKey.fingerprint,

@@ -10,6 +10,7 @@ import type {
   ArtifactSection,
   ArtifactStatus,
   ControlStatus,
+  FindingRow,
   PolicyUse,
   RecordRow,
   ReportModel,
@@ -39,6 +40,19 @@ function table(head: string[], rows: string[][]): string {
     `|${head.map(() => ' --- ').join('|')}|`,
     ...rows.map((r) => `| ${r.join(' | ')} |`),
   ].join('\n');
+}
+
+function findingsTable(findings: readonly FindingRow[], policies: ReadonlyMap<string, PolicyUse>): string {
+  return table(
+    ['Severity', 'Policy', 'Where', 'Message', 'How to fix'],
+    findings.map((f) => [
+      f.severity,
+      code(f.policy),
+      code(location(f)),
+      md(f.message),
+      mdProse(policies.get(f.policy)?.info?.remediation ?? '—'),
+    ]),
+  );
 }
 
 function capped<T>(list: readonly T[]): { shown: readonly T[]; more: string } {
@@ -177,16 +191,7 @@ function artifact(a: ArtifactSection, policies: ReadonlyMap<string, PolicyUse>):
       '',
       `**Lint findings (${a.lint.findings.length})**`,
       '',
-      table(
-        ['Severity', 'Policy', 'Where', 'Message', 'How to fix'],
-        shown.map((f) => [
-          f.severity,
-          code(f.policy),
-          code(location(f)),
-          md(f.message),
-          mdProse(policies.get(f.policy)?.info?.remediation ?? '—'),
-        ]),
-      ) + more,
+      findingsTable(shown, policies) + more,
     );
   }
   if (a.lint.notApplicable.length > 0) {
@@ -252,19 +257,7 @@ export function renderMarkdown(m: ReportModel): string {
   ];
   if (m.unattachedFindings.length > 0) {
     const { shown, more } = capped(m.unattachedFindings);
-    sections.push(
-      '### Lint findings for templates without a verdict',
-      table(
-        ['Severity', 'Policy', 'Where', 'Message', 'How to fix'],
-        shown.map((f) => [
-          f.severity,
-          code(f.policy),
-          code(location(f)),
-          md(f.message),
-          mdProse(policies.get(f.policy)?.info?.remediation ?? '—'),
-        ]),
-      ) + more,
-    );
+    sections.push('### Lint findings for templates without a verdict', findingsTable(shown, policies) + more);
   }
   // The same record lists the HTML report shows, so a PR comment hides nothing it has.
   sections.push(
