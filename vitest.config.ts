@@ -8,6 +8,11 @@ import { defineConfig } from 'vitest/config';
 // (see test/helpers/engines.ts and test/aws/helpers/moto.ts).
 export default defineConfig({
   test: {
+    // On a 2-core runner vitest would run one file at a time, so the four projects queued behind
+    // each other. Integration and aws files still run one at a time within their project
+    // (fileParallelism: false); most of their time is spent waiting on engines, so the projects
+    // run side by side.
+    maxWorkers: 4,
     projects: [
       {
         test: {
