@@ -75,7 +75,8 @@ export async function runSuites(
   let execs = 0;
   let pending = items;
   const deadline = Date.now() + (opts.retryTimeoutMs ?? 0);
-  const target = directTarget(transport);
+  // Asked only when a check could use it: a transport may probe the machine to answer.
+  const target = items.some((it) => usesDirect(it.spec)) ? directTarget(transport) : undefined;
   for (let attempt = 1; ; attempt++) {
     const live = pending.filter((it) => !it.spec.skip && it.spec.type !== 'matching');
     const direct = target ? live.filter((it) => usesDirect(it.spec)) : [];

@@ -62,20 +62,21 @@ export class DockerTransport implements Transport {
   /** Tokens of execs still running: close() kills them, so an interrupt leaves nothing behind. */
   private readonly running = new Set<string>();
 
-  /**
-   * Present when this machine can enter the container's network namespace (engine on this
-   * machine, root, nsenter): then HTTP and DNS checks need no tools in the container.
-   */
-  readonly connect?: (host: string, port: number, timeoutMs: number) => Promise<Duplex>;
-
   constructor(
     private readonly container: Docker.Container,
     private readonly name: string,
-    pid?: number,
-  ) {
-    if (pid !== undefined && pid > 0 && canEnterNetns()) {
-      this.connect = (host, port, timeoutMs) => this.relay(pid, host, port, timeoutMs);
-    }
+    private readonly pid?: number,
+  ) {}
+
+  /**
+   * Present when this machine can enter the container's network namespace (engine on this
+   * machine, root, nsenter): then HTTP and DNS checks need no tools in the container. A getter,
+   * so the probe runs only for a suite that has such checks.
+   */
+  get connect(): ((host: string, port: number, timeoutMs: number) => Promise<Duplex>) | undefined {
+    const pid = this.pid;
+    if (pid === undefined || pid <= 0 || !canEnterNetns()) return undefined;
+    return (host, port, timeoutMs) => this.relay(pid, host, port, timeoutMs);
   }
 
   private readonly resolved = new Map<string, Promise<string>>();

@@ -14,6 +14,11 @@ export function buildFixtureImage(tag: string, content: string, runId: string, k
     `COPY --from=base ${[...keep, '/etc/imagegate-fixture'].join(' ')} /etc/`,
     '',
   ].join('\n');
+  return buildLabelledImage(tag, dockerfile, runId);
+}
+
+/** Build `dockerfile` (no context) as `tag`, labelled for `sweep --run-id`; returns the image id. */
+export function buildLabelledImage(tag: string, dockerfile: string, runId: string): string {
   execFileSync(
     'docker',
     [

@@ -14,7 +14,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { DriftReport, HostReport } from '../../src/drift/model.js';
 import { requireDocker } from '../helpers/engines.js';
 import { readSignedVerdict } from '../helpers/evidence.js';
-import { removeFixtureImages } from '../helpers/fixture-image.js';
+import { buildLabelledImage, removeFixtureImages } from '../helpers/fixture-image.js';
 import { authorizeKey, type SshdServer, sshdImage, startSshd } from '../helpers/sshd.js';
 
 const bin = new URL('../../bin/imagegate', import.meta.url).pathname;
@@ -74,24 +74,7 @@ function imagegate(args: string[]) {
 }
 
 function build(tag: string, text: string): string {
-  execFileSync(
-    'docker',
-    [
-      'build',
-      '-q',
-      '--label',
-      'imagegate:ephemeral=true',
-      '--label',
-      `imagegate:run-id=${run}`,
-      '-t',
-      tag,
-      '-',
-    ],
-    { input: text, stdio: ['pipe', 'pipe', 'pipe'] },
-  );
-  return execFileSync('docker', ['image', 'inspect', '--format', '{{.Id}}', tag], {
-    encoding: 'utf8',
-  }).trim();
+  return buildLabelledImage(tag, text, run);
 }
 
 /** A host as systemd would leave it after first boot: a machine id. */
