@@ -44,9 +44,14 @@ beforeAll(() => {
     'docker',
   ])
     cpSync(join(root, f), join(context, f), { recursive: true });
-  // Behind a TLS-inspecting proxy the build must trust what this machine trusts (docs/container.md).
-  const extra = process.env.NODE_EXTRA_CA_CERTS;
-  if (extra && existsSync(extra)) cpSync(extra, join(context, 'docker/extra-ca/host.crt'));
+  // Behind a TLS-inspecting proxy the build must trust what this machine trusts (docs/container.md):
+  // the CA file Node is told about, else the system's bundle (a CI machine may set neither).
+  const extra = [
+    process.env.NODE_EXTRA_CA_CERTS,
+    process.env.SSL_CERT_FILE,
+    '/etc/ssl/certs/ca-certificates.crt',
+  ].find((f) => f && existsSync(f));
+  if (extra) cpSync(extra, join(context, 'docker/extra-ca/host.crt'));
   const built = spawnSync('docker', ['build', '-t', TAG, context], {
     encoding: 'utf8',
     timeout: 1_500_000,
