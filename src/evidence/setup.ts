@@ -6,7 +6,8 @@
  */
 import type { KeyObject } from 'node:crypto';
 import { isAbsolute, join } from 'node:path';
-import { AwsClients } from '../aws/clients.js';
+import type { KMSClient } from '@aws-sdk/client-kms';
+import type { AwsClients } from '../aws/clients.js';
 import { UserError } from '../core/errors.js';
 import { ensureDevKey } from './keys.js';
 import { kmsPublicKey, kmsRegion, kmsSigner, localSigner, type Signer } from './signer.js';
@@ -36,6 +37,12 @@ export interface EvidenceContext {
 export const DEV_KEY_NOTICE =
   'created a development signing key (%FILE%, key id %ID%): evidence it signs is trusted only where a stage says `trust: [local-dev]`; production stages need a real key (`imagegate keygen`, or a KMS key) — see docs/evidence.md';
 
+/** The SDK loads only when a KMS key is actually used (see KmsSource). */
+async function kmsClient(clients: AwsClients | undefined, region: string): Promise<KMSClient> {
+  const factory = clients ?? new (await import('../aws/clients.js')).AwsClients();
+  return factory.kms({ region });
+}
+
 export function signerFor(setting: SignerSetting | undefined, ctx: EvidenceContext): Signer {
   if (setting === undefined || setting === 'local-dev') {
     const key = ensureDevKey(ctx.keyDir ?? ctx.stateDir);
@@ -49,8 +56,8 @@ export function signerFor(setting: SignerSetting | undefined, ctx: EvidenceConte
   if ('local' in setting) {
     return localSigner(isAbsolute(setting.local) ? setting.local : join(ctx.configDir, setting.local));
   }
-  const clients = ctx.clients ?? new AwsClients();
-  return kmsSigner(setting.kms, clients.kms({ region: kmsRegion(setting.kms) }));
+  const region = kmsRegion(setting.kms);
+  return kmsSigner(setting.kms, () => kmsClient(ctx.clients, region));
 }
 
 /** The trusted keys of a stage; a stage with no `trust` list is refused, never open. */
@@ -71,7 +78,8 @@ export async function trustFor(
     kmsPublicKey: (arn) => {
       let hit = cache.get(arn);
       if (!hit) {
-        hit = kmsPublicKey(arn, (clients ?? new AwsClients()).kms({ region: kmsRegion(arn) }));
+        const region = kmsRegion(arn);
+        hit = kmsPublicKey(arn, () => kmsClient(clients, region));
         cache.set(arn, hit);
       }
       return hit;

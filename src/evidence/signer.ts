@@ -4,7 +4,7 @@
  * because Sign accepts at most 4096 bytes of raw message and a verdict is larger.
  */
 import { createHash, createPublicKey, sign as cryptoSign, type KeyObject } from 'node:crypto';
-import { GetPublicKeyCommand, type KMSClient, SignCommand } from '@aws-sdk/client-kms';
+import type { KMSClient } from '@aws-sdk/client-kms';
 import { UserError } from '../core/errors.js';
 import { keyIdOf, loadPrivateKey } from './keys.js';
 
@@ -45,7 +45,17 @@ export function kmsRegion(arn: string): string {
   return region;
 }
 
-export function kmsSigner(keyArn: string, kms: KMSClient): Signer {
+/**
+ * A KMS client, or how to get one: `test` and `gate` of a docker image with a local key must not
+ * load the AWS SDK (~0.5 s of imports), so setup hands over a function and the SDK loads on sign.
+ */
+export type KmsSource = KMSClient | (() => Promise<KMSClient>);
+
+async function kmsClientOf(kms: KmsSource): Promise<KMSClient> {
+  return typeof kms === 'function' ? kms() : kms;
+}
+
+export function kmsSigner(keyArn: string, kms: KmsSource): Signer {
   return {
     keyId: keyArn,
     describe: `KMS key ${keyArn}`,
@@ -53,7 +63,8 @@ export function kmsSigner(keyArn: string, kms: KMSClient): Signer {
       const digest = createHash('sha256').update(message).digest();
       let out: { Signature?: Uint8Array | undefined };
       try {
-        out = await kms.send(
+        const { SignCommand } = await import('@aws-sdk/client-kms');
+        out = await (await kmsClientOf(kms)).send(
           new SignCommand({
             KeyId: keyArn,
             Message: digest,
@@ -72,10 +83,11 @@ export function kmsSigner(keyArn: string, kms: KMSClient): Signer {
 }
 
 /** A KMS key's public key (DER SPKI), for verification; must be an ECDSA P-256 signing key. */
-export async function kmsPublicKey(keyArn: string, kms: KMSClient): Promise<KeyObject> {
+export async function kmsPublicKey(keyArn: string, kms: KmsSource): Promise<KeyObject> {
   let out: { PublicKey?: Uint8Array | undefined; KeySpec?: string | undefined };
   try {
-    out = await kms.send(new GetPublicKeyCommand({ KeyId: keyArn }));
+    const { GetPublicKeyCommand } = await import('@aws-sdk/client-kms');
+    out = await (await kmsClientOf(kms)).send(new GetPublicKeyCommand({ KeyId: keyArn }));
   } catch (err) {
     throw new UserError(`KMS GetPublicKey for ${keyArn} failed: ${(err as Error).message}`, 3);
   }
