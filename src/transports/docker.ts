@@ -5,9 +5,9 @@ import { isIP, connect as netConnect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { Duplex } from 'node:stream';
-import type Docker from 'dockerode';
 import { shQuote } from '../suite/quote.js';
 import { type ExecOptions, type ExecResult, ExecTimeoutError, type Transport } from '../suite/transport.js';
+import type { ContainerHandle, ExecHandle } from './docker-client.js';
 import { FrameDemuxer } from './docker-frames.js';
 import { EXEC_TOKEN_VAR, KILL_TAGGED } from './kill-script.js';
 import { withDeadline } from './stream-socket.js';
@@ -63,7 +63,7 @@ export class DockerTransport implements Transport {
   private readonly running = new Set<string>();
 
   constructor(
-    private readonly container: Docker.Container,
+    private readonly container: ContainerHandle,
     private readonly name: string,
     private readonly pid?: number,
   ) {}
@@ -162,7 +162,7 @@ export class DockerTransport implements Transport {
       AttachStderr: true,
       Tty: false,
     });
-    const stream = (await exec.start({ hijack: true, stdin: true })) as Duplex;
+    const stream = await exec.start({ hijack: true, stdin: true });
     const demux = new FrameDemuxer();
     let timedOut = false;
     const done = new Promise<void>((resolve, reject) => {
@@ -202,7 +202,7 @@ export class DockerTransport implements Transport {
         AttachStdout: true,
         AttachStderr: true,
       });
-      const s = (await killer.start({ hijack: true, stdin: false })) as Duplex;
+      const s = await killer.start({ hijack: true, stdin: false });
       s.resume();
       await new Promise<void>((resolve) => {
         s.on('end', resolve);
@@ -230,7 +230,7 @@ export class DockerTransport implements Transport {
 }
 
 /** The stream can end a moment before the engine records the exit code. */
-async function exitCodeOf(exec: Docker.Exec): Promise<number> {
+async function exitCodeOf(exec: ExecHandle): Promise<number> {
   for (let i = 0; i < 50; i++) {
     const info = await exec.inspect();
     if (!info.Running && info.ExitCode !== null) return info.ExitCode;

@@ -1,4 +1,5 @@
 import { execFileSync } from 'node:child_process';
+import { connect, createServer } from 'node:net';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { Transport } from '../../src/suite/transport.js';
 import { openTransport } from '../../src/transports/open.js';
@@ -76,6 +77,48 @@ describe('docker transport', () => {
       await expect(openTransport(`docker://${stopped}`)).rejects.toThrow(/container is not running/);
     } finally {
       execFileSync('docker', ['rm', '-f', stopped], { stdio: 'ignore' });
+    }
+  });
+
+  it('reaches an engine DOCKER_HOST names over tcp:// (through docker-modem) as over the socket', async () => {
+    // A TCP listener in front of this machine's socket stands in for a remote engine.
+    // Half-open both ways: exec half-closes its stdin and then reads the output.
+    const proxy = createServer({ allowHalfOpen: true }, (c) => {
+      const s = connect({ path: '/var/run/docker.sock', allowHalfOpen: true });
+      c.pipe(s).pipe(c);
+      c.on('error', () => s.destroy());
+      s.on('error', () => c.destroy());
+    });
+    await new Promise<void>((r) => proxy.listen(0, '127.0.0.1', r));
+    const port = (proxy.address() as { port: number }).port;
+    const before = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = `tcp://127.0.0.1:${port}`;
+    let remote: Transport | undefined;
+    try {
+      remote = await openTransport(`docker://${container}`);
+      const r = await remote.exec('cat; echo to-err >&2; exit 3', { stdin: 'over tcp' });
+      expect(r).toEqual({ stdout: 'over tcp', stderr: 'to-err\n', exitCode: 3 });
+      await expect(openTransport('docker://imagegate-no-such-container')).rejects.toThrow(
+        /no such container/,
+      );
+    } finally {
+      if (before === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = before;
+      await remote?.close();
+      proxy.close();
+    }
+  });
+
+  it('says the engine cannot be reached when DOCKER_HOST names a socket that is not there', async () => {
+    const before = process.env.DOCKER_HOST;
+    process.env.DOCKER_HOST = 'unix:///nonexistent/docker.sock';
+    try {
+      await expect(openTransport(`docker://${container}`)).rejects.toThrow(
+        /cannot reach the Docker Engine \(connect ENOENT \/nonexistent\/docker.sock\)/,
+      );
+    } finally {
+      if (before === undefined) delete process.env.DOCKER_HOST;
+      else process.env.DOCKER_HOST = before;
     }
   });
 });
