@@ -55,14 +55,18 @@ async function dockerCheck(): Promise<Check[]> {
 }
 
 async function packerCheck(): Promise<Check> {
-  const out = await tryRun(process.env.IMAGEGATE_PACKER ?? 'packer', ['version']);
+  const named = process.env.IMAGEGATE_PACKER;
+  const out = await tryRun(named ?? 'packer', ['version']);
   const version = out && /v?(\d+\.\d+\.\d+)/.exec(out)?.[1];
   if (!version) {
     return {
       name: 'Packer',
       level: 'fail',
-      detail: 'not found',
-      fix: 'apt-get install packer, or set IMAGEGATE_PACKER',
+      detail: named === undefined ? 'not found on PATH' : `IMAGEGATE_PACKER=${named} does not run`,
+      fix:
+        named === undefined
+          ? 'apt-get install packer, or set IMAGEGATE_PACKER'
+          : 'point IMAGEGATE_PACKER at the packer binary, or unset it',
     };
   }
   const [major, minor] = version.split('.').map(Number) as [number, number];

@@ -32,7 +32,9 @@ export async function findPacker(bin = process.env.IMAGEGATE_PACKER ?? 'packer')
   } catch (err) {
     if ((err as NodeJS.ErrnoException).code === 'ENOENT') {
       throw new UserError(
-        `packer not found on PATH: install it (Debian: apt-get install packer) or set IMAGEGATE_PACKER`,
+        process.env.IMAGEGATE_PACKER === undefined || bin !== process.env.IMAGEGATE_PACKER
+          ? 'packer not found on PATH: install it (Debian: apt-get install packer) or set IMAGEGATE_PACKER'
+          : `IMAGEGATE_PACKER=${bin}: no such program: point it at the packer binary, or unset it to use the one on PATH`,
       );
     }
     throw new UserError(`cannot run \`${bin} version\`: ${(err as Error).message}`);
