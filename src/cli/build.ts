@@ -46,7 +46,7 @@ export function register(program: Command): void {
     .summary('run Packer for images in imagegate.yaml and collect their artifacts')
     .description(
       'Build images with Packer (-machine-readable; -on-error=cleanup unless --keep-on-error) and list what each produced. ' +
-        "GIT_SHA, IMAGEGATE_BUILD_TIME, IMAGEGATE_BUILDER and IMAGEGATE_RUN_ID are set in Packer's " +
+        "GIT_SHA, IMAGEGATE_BUILD_TIME, IMAGEGATE_BUILDER, IMAGEGATE_RUN_ID and IMAGEGATE_IMAGE (the image's name in imagegate.yaml) are set in Packer's " +
         'environment so templates can label images with where they came from (read them with env() in variable defaults).',
     )
     .argument('[image...]', 'images to build (default: all in imagegate.yaml)')
