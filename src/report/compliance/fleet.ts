@@ -30,8 +30,15 @@ export function loadFleet(file: string): FleetSection {
   try {
     raw = JSON.parse(readFileSync(file, 'utf8'));
   } catch (err) {
+    const code = (err as NodeJS.ErrnoException).code;
     const why =
-      err instanceof SyntaxError ? 'not valid JSON' : ((err as NodeJS.ErrnoException).code ?? 'unreadable');
+      err instanceof SyntaxError
+        ? 'not valid JSON (write it with `imagegate drift --format json`)'
+        : code === 'ENOENT'
+          ? 'no such file or directory'
+          : code === 'EACCES'
+            ? 'permission denied'
+            : `cannot be read (${code ?? (err as Error).message})`;
     throw new UserError(`--drift ${file}: ${why}`);
   }
   const r = raw as { schema?: unknown; at?: unknown; hosts?: unknown; summary?: unknown };

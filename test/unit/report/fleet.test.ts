@@ -66,5 +66,8 @@ describe('report fleet section (--drift FILE)', () => {
     expect(() => loadFleet(bad)).toThrow(/--drift .*verdict\.json: not a drift report/);
     writeFileSync(bad, '{');
     expect(() => loadFleet(bad)).toThrow(/not valid JSON/);
+    expect(() => loadFleet(join(dir, 'missing.json'))).toThrow(
+      /--drift .*missing\.json: no such file or directory$/,
+    );
   });
 });
