@@ -1,7 +1,8 @@
 import { createHash } from 'node:crypto';
-import { readdirSync, readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import type { ImageEntry } from '../config/images.js';
+import { UserError } from '../core/errors.js';
 import type { BaseImage } from '../evidence/verdict.js';
 import { claimedArtifact } from '../promote/eligibility.js';
 import { readPromotionLines } from '../promote/records.js';
@@ -126,6 +127,12 @@ export async function staleImages(
   deps: StaleDeps,
   opts: { region?: string } = {},
 ): Promise<StaleRow[]> {
+  // A mistyped --out would otherwise report every image as never promoted.
+  if (!existsSync(stateDir)) {
+    throw new UserError(
+      `--out ${stateDir}: no such directory: pass the directory gate wrote verdicts/ and promotions.jsonl to`,
+    );
+  }
   const promoted = lastPromotedBases(stateDir);
   const rows: StaleRow[] = [];
   for (const img of images) {

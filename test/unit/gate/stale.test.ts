@@ -199,5 +199,9 @@ describe('lastPromotedBases and staleImages', () => {
       { image: 'new', status: 'unknown', detail: 'never promoted' },
     ]);
     expect(looked).toEqual(['amazon-ebs.app@eu-west-1']);
+    // A mistyped --out is bad input, not a plan where everything was "never promoted".
+    await expect(staleImages([entry('app')], join(dir, 'no-such-dir'), deps)).rejects.toThrow(
+      /--out .*no-such-dir: no such directory/,
+    );
   });
 });
