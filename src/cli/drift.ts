@@ -33,6 +33,17 @@ async function run(opts: DriftOpts): Promise<void> {
   const out = terminalOutput({ quiet: opts.quiet });
   if ((opts.tag?.length || opts.asg?.length || opts.accounts) && !opts.region)
     throw new UserError('--tag, --asg and --accounts select EC2 instances: pass --region REGION too');
+  // How EC2 instances are reached means nothing without EC2 selection: say so rather than ignore it.
+  const ec2Only = [
+    opts.publicIp ? '--public-ip' : '',
+    opts.role && !opts.accounts ? '--role' : '',
+    opts.connect === 'ssm' ? '--connect ssm' : '',
+    opts.sshUser !== undefined && opts.sshUser !== 'ec2-user' ? '--ssh-user' : '',
+  ].filter(Boolean);
+  if (ec2Only.length > 0 && !opts.region)
+    throw new UserError(
+      `${ec2Only.join(', ')}: only for EC2 instances selected with --region (inventory targets carry their own user and transport)`,
+    );
   if (opts.accounts && !opts.role)
     throw new UserError(
       '--accounts: pass --role PATTERN too (the role to assume in each account, {account} replaced)',

@@ -312,6 +312,14 @@ describe('imagegate drift', () => {
     expect(r.stderr.trim().split('\n')).toHaveLength(1);
   });
 
+  it('EC2-only flags without --region are refused, not ignored', () => {
+    const r = imagegate(['drift', '--label', TEST_LABEL, '--connect', 'ssm', '--ssh-user', 'admin']);
+    expect(r.code).toBe(2);
+    expect(r.stderr.trim()).toBe(
+      'imagegate: --connect ssm, --ssh-user: only for EC2 instances selected with --region (inventory targets carry their own user and transport)',
+    );
+  });
+
   it('Ctrl-C stops the collectors running on hosts and exits 130 without a report', async () => {
     const slowImage = `imagegate-drift-test/slow:${run}`;
     build(slowImage, `FROM ${FLEET}\nLABEL imagegate-drift-test=slow\n`);
