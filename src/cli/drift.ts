@@ -27,6 +27,7 @@ interface DriftOpts {
   jump?: string;
   config?: string;
   quiet?: boolean;
+  failOnUnverified?: boolean;
 }
 
 async function run(opts: DriftOpts): Promise<void> {
@@ -124,7 +125,7 @@ async function run(opts: DriftOpts): Promise<void> {
     })
     .finally(() => interrupt.dispose());
   out.result(opts.format === 'json' ? JSON.stringify(report, null, 2) : renderDriftText(report));
-  process.exitCode = exitCodeOf(report);
+  process.exitCode = exitCodeOf(report, { failOnUnverified: opts.failOnUnverified === true });
 }
 
 export function register(program: Command): void {
@@ -168,6 +169,10 @@ export function register(program: Command): void {
     .option('--ssh-user <user>', 'EC2: login user on the instances', 'ec2-user')
     .option('--public-ip', 'EC2: connect to public addresses (default: private, from inside the VPC)')
     .option('--stage <stage>', "trust only this stage's keys for the verdicts (default: any stage's)")
+    .option(
+      '--fail-on-unverified',
+      'exit 1 also when a check fails that was not passed at promotion (a suite changed since the image was tested)',
+    )
     .addOption(concurrencyOption('hosts checked at once', 8))
     .addOption(new Option('--format <format>', 'output').choices(['text', 'json']).default('text'))
     .option('--identity <file>', 'SSH private key (default: ssh-agent via $SSH_AUTH_SOCK)')

@@ -175,9 +175,15 @@ export const EXIT_UNREACHABLE = 3;
  * certain); else 3 when a host could not be checked; else 0. A newer successor alone is
  * reported, not failed: rolling forward is a schedule, not an incident.
  */
-export function exitCodeOf(report: Pick<DriftReport, 'summary'>): number {
+export function exitCodeOf(
+  report: Pick<DriftReport, 'summary'> & { hosts?: readonly { unverified: readonly unknown[] }[] },
+  opts: { failOnUnverified?: boolean } = {},
+): number {
   const s = report.summary;
   if (s.drift + s.unpromoted + s.retired > 0) return EXIT_DRIFT;
+  // Teams that edit suites between promotions: a check failing now that was never passed is
+  // not drift, but may still have to stop the schedule.
+  if (opts.failOnUnverified && report.hosts?.some((h) => h.unverified.length > 0)) return EXIT_DRIFT;
   if (s.unreachable > 0) return EXIT_UNREACHABLE;
   return 0;
 }

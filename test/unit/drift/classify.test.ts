@@ -142,4 +142,15 @@ describe('classifyHost and the exit code', () => {
     expect(code({ host, refused: 'no verdict' })).toBe(1);
     expect(code({ host: { ...host, retired: 'gone' } })).toBe(1);
   });
+
+  it('a check failing now that never passed at promotion fails the run only with --fail-on-unverified', () => {
+    const failing = { type: 'File', id: '/etc/motd', property: 'exists', now: 'File: /etc/motd: exists' };
+    const hosts = [classifyHost({ host, comparison: { drifted: [], unverified: [failing], skipped: [] } })];
+    const report = { summary: summarise(hosts), hosts };
+    expect(hosts[0]?.status).toBe('ok');
+    expect(exitCodeOf(report)).toBe(0);
+    expect(exitCodeOf(report, { failOnUnverified: true })).toBe(1);
+    const clean = [classifyHost({ host })];
+    expect(exitCodeOf({ summary: summarise(clean), hosts: clean }, { failOnUnverified: true })).toBe(0);
+  });
 });
