@@ -3,6 +3,7 @@ import { readTextCapped } from '../core/fs.js';
 import { SuiteError } from './errors.js';
 import { goSprintf, goValue } from './go-printf.js';
 import { type GoRegex, goRegex } from './matchers/regex.js';
+import { shQuote } from './quote.js';
 import { SPRIG } from './sprig.js';
 
 /**
@@ -523,6 +524,18 @@ const FUNCS: Record<string, Fn> = {
   lower: (c, [s]) => str(c, 'lower', s).toLowerCase(),
   trim: (c, [s]) => str(c, 'trim', s).trim(),
   quote: (c, a) => a.map((x) => JSON.stringify(goPrint(present(c, x)))).join(' '),
+  // imagegate extension: `quote` makes a Go string literal, and inside a shell's double quotes
+  // `$(…)` still runs. A var that reaches `exec:` goes through this instead: one literal word.
+  shquote: (c, a) =>
+    a
+      .map((x) => {
+        try {
+          return shQuote(goPrint(present(c, x)));
+        } catch (err) {
+          return fail(c, `shquote: ${(err as Error).message}`);
+        }
+      })
+      .join(' '),
   default: (_c, [d, v]) => (truth(v) ? v : d),
   contains: (c, [sub, s]) => str(c, 'contains', s).includes(str(c, 'contains', sub)),
   hasPrefix: (c, [p, s]) => str(c, 'hasPrefix', s).startsWith(str(c, 'hasPrefix', p)),

@@ -366,6 +366,29 @@ describe('built-in suites', () => {
     const keep = await builtin('cleanup', dirty, '{"keepSshHostKeys": true}');
     expect(keep.failed.has('imagegate-cleanup-ssh-host-keys')).toBe(false);
     expect(keep.failed.has('imagegate-cleanup-authorized-keys')).toBe(true);
+    // A secret the platform injects at boot is declared by name; any other still fails.
+    const booted = await builtin('no-secrets', dirty, '{"bootEnv": ["API_TOKEN"]}');
+    expect(booted.failed.has('imagegate-no-secrets-in-pid1-environment')).toBe(false);
+    expect(booted.failed.has('imagegate-no-private-keys')).toBe(true);
+    const other = await builtin('no-secrets', dirty, '{"bootEnv": ["OTHER_TOKEN"]}');
+    expect(other.failed.has('imagegate-no-secrets-in-pid1-environment')).toBe(true);
+  });
+
+  it('a var reaches the shell of a built-in suite as one literal word, never code or an option', async () => {
+    const hostile = JSON.stringify({
+      writableAllowed: ['$(touch /tmp/pwned-a)', "'; touch /tmp/pwned-b; '"],
+      secretSearchPaths: ['/srv/$(touch /tmp/pwned-c)'],
+      bootEnv: ['-v', '`touch /tmp/pwned-d`'],
+    });
+    for (const name of ['baseline', 'no-secrets']) await builtin(name, clean, hostile);
+    const t = await openTransport(`docker://${clean}`);
+    transports.push(t);
+    expect((await t.exec('ls /tmp | grep -c pwned || true')).stdout.trim()).toBe('0');
+    // `-v` as a bootEnv name is a name to drop, not grep's invert flag: the check still passes.
+    expect((await builtin('no-secrets', clean, hostile)).failed).toEqual(new Set());
+    await expect(
+      loadSuite('builtin:no-secrets', { varsInline: '{"secretSearchPaths": ["-delete"]}' }),
+    ).rejects.toThrow(/secretSearchPaths: "-delete" is not an absolute path/);
   });
 });
 
