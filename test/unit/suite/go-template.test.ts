@@ -191,3 +191,20 @@ it('text without actions is returned unchanged', () => {
   const src = 'file:\n  /etc/passwd:\n    exists: true\n';
   expect(render(src)).toBe(src);
 });
+
+describe('shquote (imagegate extension)', () => {
+  it('makes each argument one single-quoted shell word, quotes inside included', () => {
+    expect(render(`{{ shquote .Vars.a .Vars.b }}`, data({ a: "it's", b: '$(reboot)' }))).toBe(
+      `'it'\\''s' '$(reboot)'`,
+    );
+    expect(render('{{ range .Vars.l }} {{ . | shquote }}{{ end }}', data({ l: ['-v', 7] }))).toBe(
+      " '-v' '7'",
+    );
+  });
+
+  it('refuses a NUL byte, naming the line', () => {
+    expect(() => render('x\n{{ shquote .Vars.a }}', data({ a: 'a\0b' }))).toThrow(
+      /goss\.yaml:2.*shquote: .*NUL/,
+    );
+  });
+});
