@@ -1,6 +1,5 @@
 import { readFileSync, statSync } from 'node:fs';
 import type { Parser } from 'web-tree-sitter';
-import { type FoundCommand, type ShellScan, scanShell } from './bash.js';
 import type { SyntaxProblem } from './hcl-parse.js';
 import { fileText, joinLines, type MappedText, mappedText, maskGoTemplates } from './mapped-text.js';
 import type { Build, EnvAssignment, Expr, Provisioner, ShellCommand } from './model.js';
@@ -8,7 +7,7 @@ import { attr, stringValue } from './packer-blocks.js';
 import { type PathOptions, resolveTemplatePath } from './paths.js';
 import { LineIndex } from './position.js';
 import { scanPowerShell } from './powershell.js';
-import { bashParser, powershellParser } from './tree-sitter.js';
+import { type FoundCommand, type ShellScan, scanShell } from './shell-commands.js';
 
 export interface ShellExtraction {
   shell: ShellCommand[];
@@ -48,17 +47,15 @@ export async function extractShell(
     missing: [],
     scans,
   };
-  // Each grammar loads (once per process) only when a template has that language to read.
-  let bash: Parser | undefined;
+  // The PowerShell grammar loads (once per process) only when a template has PowerShell to read.
   let ps: Parser | undefined;
   for (const build of builds) {
     for (const provisioner of build.provisioners) {
       if (SHELL_PROVISIONERS.has(provisioner.type)) {
-        bash ??= await bashParser();
-        const parser = bash;
-        extractProvisioner((text) => scanShell(parser, text), provisioner, out, paths);
+        extractProvisioner(scanShell, provisioner, out, paths);
       } else if (provisioner.type === 'powershell') {
-        ps ??= await powershellParser();
+        // Imported here: web-tree-sitter's own module load is a cost a bash-only lint need not pay.
+        ps ??= await (await import('./tree-sitter.js')).powershellParser();
         const parser = ps;
         extractProvisioner((text) => scanPowerShell(parser, text), provisioner, out, paths);
       } else if (provisioner.type === 'file') checkUploadSource(provisioner, out, paths);
