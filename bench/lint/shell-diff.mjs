@@ -5,7 +5,7 @@
 // lint reads: each inline/command/execute_command of a shell provisioner (joined and masked as
 // lint joins them) and each script file, found by the templates or by a `.sh`/`.bash` name or
 // a shell `#!` line under the given folders.
-//   node bench/lint/shell-diff.mjs --old OLD_DIST [--show N] PATH...
+//   node bench/lint/shell-diff.mjs --old OLD_DIST [--show N] [--sets] PATH...
 // OLD_DIST is a `dist/` built from a commit that still has src/template/bash.ts on
 // tree-sitter (and node_modules still holding tree-sitter-bash), e.g. a worktree of the commit
 // before the switch: `npx tsc -p tsconfig.build.json --outDir /tmp/old-dist`.
@@ -18,6 +18,8 @@ const args = process.argv.slice(2);
 const oldAt = args.indexOf('--old');
 const showAt = args.indexOf('--show');
 const SHOW = showAt === -1 ? 10 : Number(args[showAt + 1]);
+/** `--sets`: for each differing text, the entries one reader has and the other lacks. */
+const SETS = args.includes('--sets');
 if (oldAt === -1) {
   console.error('usage: node bench/lint/shell-diff.mjs --old OLD_DIST [--show N] PATH...');
   process.exit(2);
@@ -126,6 +128,17 @@ for (const [key, text] of texts) {
   differ++;
   if (shown++ >= SHOW) continue;
   console.log(`--- ${key}`);
+  if (SETS) {
+    // What one reader has and the other lacks, whole entries compared (order aside).
+    const str = (x) => JSON.stringify(x, (k, v) => (k === 'file' ? undefined : v));
+    for (const which of ['commands', 'comments', 'errors']) {
+      const xs = new Set(before[which].map(str));
+      const ys = new Set(after[which].map(str));
+      for (const x of xs) if (!ys.has(x)) console.log(`  - ${which} ${x.slice(0, 300)}`);
+      for (const y of ys) if (!xs.has(y)) console.log(`  + ${which} ${y.slice(0, 300)}`);
+    }
+    continue;
+  }
   for (const which of ['commands', 'comments', 'errors']) {
     const x = before[which];
     const y = after[which];
