@@ -1,12 +1,10 @@
 import { readFileSync, statSync } from 'node:fs';
-import type { Parser } from 'web-tree-sitter';
 import type { SyntaxProblem } from './hcl-parse.js';
 import { fileText, joinLines, type MappedText, mappedText, maskGoTemplates } from './mapped-text.js';
 import type { Build, EnvAssignment, Expr, Provisioner, ShellCommand } from './model.js';
 import { attr, stringValue } from './packer-blocks.js';
 import { type PathOptions, resolveTemplatePath } from './paths.js';
 import { LineIndex } from './position.js';
-import { scanPowerShell } from './powershell.js';
 import { type FoundCommand, type ShellScan, scanShell } from './shell-commands.js';
 
 export interface ShellExtraction {
@@ -48,16 +46,14 @@ export async function extractShell(
     scans,
   };
   // The PowerShell grammar loads (once per process) only when a template has PowerShell to read.
-  let ps: Parser | undefined;
+  let ps: Scanner | undefined;
   for (const build of builds) {
     for (const provisioner of build.provisioners) {
       if (SHELL_PROVISIONERS.has(provisioner.type)) {
         extractProvisioner(scanShell, provisioner, out, paths);
       } else if (provisioner.type === 'powershell') {
-        // Imported here: web-tree-sitter's own module load is a cost a bash-only lint need not pay.
-        ps ??= await (await import('./tree-sitter.js')).powershellParser();
-        const parser = ps;
-        extractProvisioner((text) => scanPowerShell(parser, text), provisioner, out, paths);
+        ps ??= await powerShellScanner();
+        extractProvisioner(ps, provisioner, out, paths);
       } else if (provisioner.type === 'file') checkUploadSource(provisioner, out, paths);
     }
   }
@@ -81,6 +77,19 @@ function checkUploadSource(provisioner: Provisioner, out: ShellExtraction, paths
 
 /** Scans one text: bash for shell provisioners, PowerShell for powershell ones. */
 type Scanner = (text: MappedText) => ShellScan;
+
+/**
+ * The PowerShell reader, imported on first use: web-tree-sitter's module and the grammar's
+ * wasm are a cost a template without PowerShell need not pay.
+ */
+async function powerShellScanner(): Promise<Scanner> {
+  const [{ powershellParser }, { scanPowerShell }] = await Promise.all([
+    import('./tree-sitter.js'),
+    import('./powershell.js'),
+  ]);
+  const parser = await powershellParser();
+  return (text) => scanPowerShell(parser, text);
+}
 
 function extractProvisioner(
   scanner: Scanner,
