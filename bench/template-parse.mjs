@@ -1,5 +1,5 @@
-// Template parsing cost, without policies: the cold first load (HCL parser module, tree-sitter
-// wasm init for bash) and the throughput of loading 1,000 generated HCL2 templates, each with inline
+// Template parsing cost, without policies: the cold first load (HCL and shell reader modules,
+// no wasm for bash) and the throughput of loading 1,000 generated HCL2 templates, each with inline
 // shell, a heredoc and a script file. Run: npm run build && node bench/template-parse.mjs
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -95,7 +95,7 @@ try {
   const wall = performance.now() - t0;
   const cpu = process.cpuUsage(cpu0);
   const cpuMs = (cpu.user + cpu.system) / 1000;
-  console.log(`cold first load (bash wasm init + 1 template): ${cold.toFixed(1)} ms`);
+  console.log(`cold first load (parser modules + 1 template): ${cold.toFixed(1)} ms`);
   console.log(
     `${COUNT} templates, warm: ${wall.toFixed(0)} ms wall, ${cpuMs.toFixed(0)} ms CPU ` +
       `(${((COUNT / wall) * 1000).toFixed(0)} templates/s; ${commands} shell commands)`,

@@ -48,9 +48,7 @@ try {
   console.log('|---|---|---|');
   console.log(`| load built-in policies | ${ms(t1 - t0)} | |`);
   console.log(`| discover | ${ms(t2 - t1)} | ${((t2 - t1) / COUNT).toFixed(2)} ms |`);
-  console.log(
-    `| parse (src/template: HCL, bash via tree-sitter) | ${ms(t3 - t2)} | ${((t3 - t2) / COUNT).toFixed(2)} ms |`,
-  );
+  console.log(`| parse (src/template: HCL, shell) | ${ms(t3 - t2)} | ${((t3 - t2) / COUNT).toFixed(2)} ms |`);
   console.log(
     `| evaluate 20 policies + suppressions (src/lint) | ${ms(t4 - t3)} | ${((t4 - t3) / COUNT).toFixed(2)} ms |`,
   );

@@ -1,12 +1,12 @@
 import { readdirSync, readFileSync, type Stats, statSync } from 'node:fs';
 import { basename, join } from 'node:path';
 import { UserError } from '../core/errors.js';
-import type { ShellScan } from './bash.js';
 import { type HclFile, parseHcl } from './hcl-parse.js';
 import type { Template } from './model.js';
 import { type PackerParts, packerFromHcl } from './packer-blocks.js';
 import type { PathOptions } from './paths.js';
 import { extractShell } from './shell.js';
+import type { ShellScan } from './shell-commands.js';
 
 export type { PathOptions };
 

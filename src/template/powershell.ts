@@ -1,6 +1,6 @@
 import type { Node, Parser } from 'web-tree-sitter';
-import type { FoundCommand, ShellScan } from './bash.js';
 import { type MappedText, textSpan } from './mapped-text.js';
+import type { FoundCommand, ShellScan } from './shell-commands.js';
 
 /**
  * Commands of a PowerShell script, read with the tree-sitter PowerShell grammar, in the shape

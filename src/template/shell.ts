@@ -1,14 +1,11 @@
 import { readFileSync, statSync } from 'node:fs';
-import type { Parser } from 'web-tree-sitter';
-import { type FoundCommand, type ShellScan, scanShell } from './bash.js';
 import type { SyntaxProblem } from './hcl-parse.js';
 import { fileText, joinLines, type MappedText, mappedText, maskGoTemplates } from './mapped-text.js';
 import type { Build, EnvAssignment, Expr, Provisioner, ShellCommand } from './model.js';
 import { attr, stringValue } from './packer-blocks.js';
 import { type PathOptions, resolveTemplatePath } from './paths.js';
 import { LineIndex } from './position.js';
-import { scanPowerShell } from './powershell.js';
-import { bashParser, powershellParser } from './tree-sitter.js';
+import { type FoundCommand, type ShellScan, scanShell } from './shell-commands.js';
 
 export interface ShellExtraction {
   shell: ShellCommand[];
@@ -48,19 +45,15 @@ export async function extractShell(
     missing: [],
     scans,
   };
-  // Each grammar loads (once per process) only when a template has that language to read.
-  let bash: Parser | undefined;
-  let ps: Parser | undefined;
+  // The PowerShell grammar loads (once per process) only when a template has PowerShell to read.
+  let ps: Scanner | undefined;
   for (const build of builds) {
     for (const provisioner of build.provisioners) {
       if (SHELL_PROVISIONERS.has(provisioner.type)) {
-        bash ??= await bashParser();
-        const parser = bash;
-        extractProvisioner((text) => scanShell(parser, text), provisioner, out, paths);
+        extractProvisioner(scanShell, provisioner, out, paths);
       } else if (provisioner.type === 'powershell') {
-        ps ??= await powershellParser();
-        const parser = ps;
-        extractProvisioner((text) => scanPowerShell(parser, text), provisioner, out, paths);
+        ps ??= await powerShellScanner();
+        extractProvisioner(ps, provisioner, out, paths);
       } else if (provisioner.type === 'file') checkUploadSource(provisioner, out, paths);
     }
   }
@@ -84,6 +77,19 @@ function checkUploadSource(provisioner: Provisioner, out: ShellExtraction, paths
 
 /** Scans one text: bash for shell provisioners, PowerShell for powershell ones. */
 type Scanner = (text: MappedText) => ShellScan;
+
+/**
+ * The PowerShell reader, imported on first use: web-tree-sitter's module and the grammar's
+ * wasm are a cost a template without PowerShell need not pay.
+ */
+async function powerShellScanner(): Promise<Scanner> {
+  const [{ powershellParser }, { scanPowerShell }] = await Promise.all([
+    import('./tree-sitter.js'),
+    import('./powershell.js'),
+  ]);
+  const parser = await powershellParser();
+  return (text) => scanPowerShell(parser, text);
+}
 
 function extractProvisioner(
   scanner: Scanner,

@@ -3,19 +3,9 @@ import { setFlagsFromString } from 'node:v8';
 import { Language, Parser } from 'web-tree-sitter';
 
 const require = createRequire(import.meta.url);
-let bash: Promise<Parser> | undefined;
 let powershell: Promise<Parser> | undefined;
-/** The wasm runtime, initialised once for every grammar. */
+/** The wasm runtime, initialised once. */
 let runtime: Promise<void> | undefined;
-
-/**
- * The bash parser is created once per process, when a template first has shell to read:
- * loading and first-running the wasm grammar is the slow part.
- */
-export function bashParser(): Promise<Parser> {
-  bash ??= create('tree-sitter-bash/tree-sitter-bash.wasm');
-  return bash;
-}
 
 /** The PowerShell parser, loaded only when a template has a powershell provisioner. */
 export function powershellParser(): Promise<Parser> {

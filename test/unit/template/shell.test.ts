@@ -194,7 +194,7 @@ describe('shell nested beyond reason', () => {
       writeFileSync(file, `build {\n  provisioner "shell" {\n    inline = ["${script}"]\n  }\n}\n`);
       const t = await loadTemplate(file);
       expect(t.syntaxErrors.map((e) => [e.pos.line, e.message])).toEqual([
-        [3, 'shell nested deeper than 400 levels: the commands inside are not checked; flatten it'],
+        [3, 'shell nested deeper than 256 levels: the commands inside are not checked; flatten it'],
       ]);
       // The outer commands were still read.
       expect(t.shell.length).toBeGreaterThan(50);
