@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import type { Command } from 'commander';
+import { imageSuiteSettings } from '../config/images.js';
 import { loadConfig } from '../config/load.js';
 import { describeAction, describePlan } from '../promote/describe.js';
 import { configOption, quietOption } from './options.js';
@@ -27,6 +28,7 @@ async function run(artifact: string, opts: PromoteOpts): Promise<void> {
     ...(loaded.config.evidence ? { evidenceConfig: loaded.config.evidence } : {}),
     configDir: loaded.dir,
     stateDir: join(loaded.dir, '.imagegate'),
+    images: imageSuiteSettings(loaded),
     notice: (m) => process.stderr.write(`imagegate: ${m}\n`),
     ...(opts.evidence ? { evidence: opts.evidence } : {}),
     ...(opts.region ? { region: opts.region } : {}),

@@ -84,3 +84,23 @@ export function selectImages(
     return hit;
   });
 }
+
+/** The suites each configured image must pass, with the vars they render with (absolute paths). */
+export interface ImageSuites {
+  suites: string[];
+  suiteVars: string[];
+}
+
+/** What promote checks a verdict against: read without checking templates, which promote never reads. */
+export function imageSuiteSettings(loaded: LoadedConfig): Record<string, ImageSuites> {
+  const { dir, config } = loaded;
+  return Object.fromEntries(
+    Object.entries(config.images ?? {}).map(([name, img]) => [
+      name,
+      {
+        suites: (img.suites ?? []).map((s) => suitePath(dir, s)),
+        suiteVars: (img.suiteVars ?? []).map((f) => resolve(dir, f)),
+      },
+    ]),
+  );
+}

@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import { join, relative, resolve } from 'node:path';
-import type { ImageEntry } from '../config/images.js';
+import { type ImageEntry, imageSuiteSettings } from '../config/images.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Severity } from '../config/types.js';
 import { writeFileAtomic } from '../core/fs.js';
@@ -115,6 +115,7 @@ export async function defaultGateDeps(
         ...(loaded.config.evidence ? { evidenceConfig: loaded.config.evidence } : {}),
         configDir: loaded.dir,
         keyDir: join(loaded.dir, '.imagegate'),
+        images: imageSuiteSettings(loaded),
       });
     },
   };

@@ -7,6 +7,7 @@ import { dirname, join } from 'node:path';
 import Dockerode from 'dockerode';
 import { AwsClients } from '../aws/clients.js';
 import { Pacer } from '../aws/pace.js';
+import type { ImageSuites } from '../config/images.js';
 import type { EvidenceConfig, StagesConfig } from '../config/types.js';
 import { UserError } from '../core/errors.js';
 import { encodeEnvelope } from '../evidence/dsse.js';
@@ -52,6 +53,7 @@ import { getManifest, splitRepository } from './registry-api.js';
 import { credentialResolver, type StageLogin } from './registry-auth.js';
 import { attachAttestation, fetchAttestations } from './registry-referrers.js';
 import { RegistrySession } from './registry-session.js';
+import { assertRequiredSuites } from './required-suites.js';
 import { findStage, type RegistryStage, repositoryFor, type Stage, stageLadder } from './stages.js';
 import { registryEvidence } from './verify-artifact.js';
 
@@ -84,6 +86,8 @@ export interface PromoteRequest {
   signer?: Signer;
   /** One-time notices (a development key was created). */
   notice?: (message: string) => void;
+  /** imagegate.yaml's images: a verdict must have run its image's suites (required-suites.ts). */
+  images?: Readonly<Record<string, ImageSuites>>;
   now?: () => Date;
   onAction?: (action: AwsAction | RegistryAction) => void;
 }
@@ -143,6 +147,7 @@ export async function promoteArtifact(req: PromoteRequest): Promise<PromoteResul
   const evidence = assertPromotable(found, artifact, stage, trust);
   assertPassed(evidence);
   const verdict = evidence.verdict;
+  if (req.images) await assertRequiredSuites(evidence.file, verdict, req.images);
   const identity = identityOf(artifact);
   const lines = readPromotionLines(req.stateDir);
   if (stage.requires) {
