@@ -3,6 +3,7 @@ import { join, relative, resolve } from 'node:path';
 import { type ImageEntry, imageSuiteSettings } from '../config/images.js';
 import type { LoadedConfig } from '../config/load.js';
 import type { Severity } from '../config/types.js';
+import { UserError } from '../core/errors.js';
 import { writeFileAtomic } from '../core/fs.js';
 import { mapLimit } from '../core/pool.js';
 import { signerFor } from '../evidence/setup.js';
@@ -148,6 +149,7 @@ export function templateDigest(t: Template): string {
 export async function runGate(req: GateRequest, deps: GateDeps): Promise<GateSummary> {
   const { loaded } = req;
   const runId = req.runId ?? newRunId();
+  assertPromotable(req);
   const lintConfig = loaded.config.lint ?? {};
   const policies = await loadPolicySet({
     dirs: (lintConfig.policyDirs ?? []).map((d) => resolve(loaded.dir, d)),
@@ -319,6 +321,19 @@ async function lintImage(img: ImageEntry, ctx: GateContext): Promise<LintRun> {
   });
   ctx.lintRuns.push(run);
   return run;
+}
+
+/**
+ * A first stage without `trust` refuses every promotion: say so before minutes of builds, with
+ * where it is written, not after each image passed.
+ */
+function assertPromotable(req: GateRequest): void {
+  const stage = firstStage(req.loaded);
+  if (!req.promote || !stage || (req.loaded.config.stages?.[stage]?.trust?.length ?? 0) > 0) return;
+  const where = req.loaded.where?.(`/stages/${stage}`) ?? req.loaded.file ?? 'imagegate.yaml';
+  throw new UserError(
+    `${where}: stages.${stage} has no trust policy, so nothing can be promoted there: add \`trust: [local-dev]\` (this repository's development key) or the keys that sign its evidence (docs/evidence.md), or run gate --no-promote`,
+  );
 }
 
 /** The first stage of the ladder: where a passing artifact goes. */

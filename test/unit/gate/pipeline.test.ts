@@ -302,3 +302,26 @@ describe('runGate: the development key', () => {
     expect(readSignedVerdict(file, join(repo, '.imagegate')).verified).toBe(true);
   });
 });
+
+describe('runGate: a first stage that can never be promoted to', () => {
+  it('refuses before any build when that stage has no trust policy, naming where it is written', async () => {
+    const repo = tmp();
+    const out = tmp();
+    writeFileSync(
+      join(repo, 'imagegate.yaml'),
+      'version: 1\nstages:\n  dev:\n    registry: { repository: "127.0.0.1:5001/x/{image}", tags: [dev] }\n',
+    );
+    const { deps, calls } = fakes();
+    const req = {
+      ...request([worker(suite(out, PASSING))], out),
+      loaded: loadConfig(join(repo, 'imagegate.yaml')),
+    };
+    await expect(runGate(req, deps)).rejects.toThrow(
+      /imagegate\.yaml:3:3: stages\.dev has no trust policy, so nothing can be promoted there: add `trust: \[local-dev\]`/,
+    );
+    expect(calls.builds).toBe(0);
+    // --no-promote builds and tests as usual.
+    await expect(runGate({ ...req, promote: false }, deps)).resolves.toBeDefined();
+    expect(calls.builds).toBe(1);
+  });
+});
