@@ -364,11 +364,14 @@ async function gateImage(img: ImageEntry, ctx: GateContext): Promise<ImageOutcom
   outcome.lint = { errors: s.errors, warnings: s.warnings, infos: s.infos, suppressed: s.suppressed };
   if (s.exitCode !== 0) {
     ctx.progress.update(key, 'failed', 'lint');
-    const top = lint.findings[0];
+    // Count and point at what failed the lint, not at the first warning that happens to be listed.
+    const syntax = lint.findings.filter((f) => f.policy === SYNTAX);
+    const failing = syntax.length ? syntax : lint.findings.filter((f) => atOrAbove(f.severity, s.failOn));
+    const top = failing[0];
     const where = top ? ` (first: ${top.file}:${top.line} ${top.policy})` : '';
     return finish({
       failedAt: 'lint',
-      reason: `${s.syntaxErrors ? `${s.syntaxErrors} syntax error(s)` : `${s.findings} finding(s) at or above ${s.failOn}`}${where}; not built`,
+      reason: `${syntax.length ? `${syntax.length} syntax error(s)` : `${failing.length} finding(s) at or above ${s.failOn}`}${where}; not built`,
     });
   }
   const suites = await imageSuites(img);

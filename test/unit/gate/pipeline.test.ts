@@ -142,6 +142,11 @@ describe('runGate', () => {
     expect(s.images[0]?.reason).toMatch(/not built/);
     expect(calls.builds).toBe(0);
     expect(calls.promotions).toEqual([]);
+    // At the default threshold the warning listed first (line 6) neither counts nor is "first".
+    const atError = await runGate(request([img], out), deps);
+    expect(atError.images[0]?.reason).toMatch(
+      /^1 finding\(s\) at or above error \(first: .*bad\.pkr\.hcl:9 remote-script-piped\); not built$/,
+    );
   });
 
   it('a failed build is the image failing at build, with Packer error and log path, and nothing is tested', async () => {
