@@ -73,6 +73,15 @@
  *    listing does right after a copy. `holdCopies()` keeps new copies `pending`: moto's are
  *    available at once.
  *
+ * 19. **DescribeImages paging.** moto ignores MaxResults and NextToken (one page of everything);
+ *    AWS answers at most MaxResults images and a NextToken while more are left. The proxy pages
+ *    the answer it would otherwise give (after the overlays above), so a caller that stops after
+ *    the first page misses images, as it would in AWS.
+ * 20. **`resolve:ssm:` image ids in launch templates.** moto stores the alias and returns it as
+ *    is; with ResolveAlias=true AWS answers the AMI id the parameter holds now. The proxy asks
+ *    moto's SSM (same account and region) for the parameter and substitutes its value; an alias
+ *    whose parameter does not exist stays unresolved.
+ *
  * It also records every call (service, action, account, region) so tests can assert that a dry
  * run made no mutating call.
  */
@@ -440,6 +449,10 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
         snapshotFilter,
         extraSnapshots,
       });
+      text = pageImages(text, form);
+    }
+    if (up.ok && service === 'ec2' && action === 'DescribeLaunchTemplateVersions' && form) {
+      if (form.get('ResolveAlias') === 'true') text = await resolveAliases(upstream, account, region, text);
     }
     if (
       up.ok &&
@@ -678,6 +691,54 @@ async function organizationMembers(upstream: string, arn: string): Promise<strin
       queue.push(c.Id);
   }
   return out;
+}
+
+/** Keep one page of a DescribeImages answer: MaxResults items from NextToken's offset (see 19.). */
+function pageImages(xml: string, form: URLSearchParams): string {
+  const max = Number(form.get('MaxResults') ?? 0);
+  if (!max) return xml;
+  const doc = new DOMParser().parseFromString(xml, 'text/xml');
+  const set = doc.getElementsByTagName('imagesSet')[0];
+  if (!set) return xml;
+  const start = Number(form.get('NextToken') ?? 0);
+  const items = Array.from(set.childNodes).filter((c): c is Element => (c as Element).tagName === 'item');
+  items.forEach((item, n) => {
+    if (n < start || n >= start + max) set.removeChild(item);
+  });
+  if (start + max < items.length) {
+    const token = doc.createElement('nextToken');
+    token.appendChild(doc.createTextNode(String(start + max)));
+    set.parentNode?.appendChild(token);
+  }
+  return new XMLSerializer().serializeToString(doc);
+}
+
+/** Replace `resolve:ssm:NAME` image ids with the parameter's value, asked of moto (see 20.). */
+async function resolveAliases(
+  upstream: string,
+  account: string,
+  region: string,
+  xml: string,
+): Promise<string> {
+  const aliases = [
+    ...new Set([...xml.matchAll(/<imageId>resolve:ssm:([^<]+)<\/imageId>/g)].map((m) => m[1])),
+  ];
+  for (const name of aliases as string[]) {
+    const res = await fetch(`${upstream}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AmazonSSM.GetParameter',
+        'x-moto-account-id': account,
+        authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/ssm/aws4_request, SignedHeaders=host, Signature=0`,
+      },
+      body: JSON.stringify({ Name: name }),
+    });
+    if (!res.ok) continue;
+    const value = ((await res.json()) as { Parameter?: { Value?: string } }).Parameter?.Value;
+    if (value) xml = xml.split(`<imageId>resolve:ssm:${name}</imageId>`).join(`<imageId>${value}</imageId>`);
+  }
+  return xml;
 }
 
 /** Replace each image's tags with the receiving account's own (none unless it tagged its view). */
