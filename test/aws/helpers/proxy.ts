@@ -81,6 +81,11 @@
  *    is; with ResolveAlias=true AWS answers the AMI id the parameter holds now. The proxy asks
  *    moto's SSM (same account and region) for the parameter and substitutes its value; an alias
  *    whose parameter does not exist stays unresolved.
+ * 21. **KMS GetPublicKey's KeySpec.** moto answers only the deprecated CustomerMasterKeySpec;
+ *    AWS answers both. The proxy copies it into KeySpec, the field the product reads.
+ *    (moto's Sign also ignores MessageType=DIGEST and hashes the digest again, measured; a proxy
+ *    cannot fix that without the private key, so signing over a digest is tested with a mock in
+ *    test/unit/evidence/signers.test.ts.)
  *
  * It also records every call (service, action, account, region) so tests can assert that a dry
  * run made no mutating call.
@@ -492,6 +497,11 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
     if (up.ok && consoleText !== undefined && service === 'ec2' && action === 'GetConsoleOutput') {
       const encoded = Buffer.from(consoleText).toString('base64');
       text = text.replace(/<output>[^<]*<\/output>/, `<output>${encoded}</output>`);
+    }
+    if (up.ok && service === 'kms' && action === 'GetPublicKey') {
+      const out = JSON.parse(text) as { KeySpec?: string; CustomerMasterKeySpec?: string };
+      if (!out.KeySpec && out.CustomerMasterKeySpec) out.KeySpec = out.CustomerMasterKeySpec;
+      text = JSON.stringify(out);
     }
     if (up.ok && dataTypeFilter) {
       const out = JSON.parse(text) as { Parameters?: Array<{ DataType?: string }> };
