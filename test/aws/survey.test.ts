@@ -4,9 +4,21 @@
  * closes that scope only, with the failure recorded as the report shows it. Two accounts in
  * eu-west-1, reached by assuming roles as in AWS; faults come from the test proxy (moto
  * neither throttles nor denies). The usage sources themselves are covered through the command
- * in prune.test.ts; paging at 1,000 images stays a unit test (seeding thousands of images in
- * moto would cost minutes).
+ * in prune.test.ts; here are the ones that need a closer look: launch templates naming their AMI
+ * as `resolve:ssm:…`, instance states, and DescribeImages paging at AWS's 1,000 (the proxy pages
+ * moto's answer, see its 19.; 1,001 images cost about 8 s to seed).
  */
+import {
+  CreateLaunchTemplateCommand,
+  DisableImageCommand,
+  EC2Client,
+  EnableImageDeprecationCommand,
+  RegisterImageCommand,
+  RunInstancesCommand,
+  StopInstancesCommand,
+  TerminateInstancesCommand,
+} from '@aws-sdk/client-ec2';
+import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
 import { PacedCaller } from '../../src/aws/call.js';
 import { AwsClients } from '../../src/aws/clients.js';
@@ -15,6 +27,7 @@ import type { RetentionAws } from '../../src/retention/context.js';
 import type { Scope } from '../../src/retention/model.js';
 import { normalizeRules } from '../../src/retention/rules.js';
 import { survey } from '../../src/retention/survey.js';
+import { clientIn } from './helpers/moto.js';
 import type { Fault } from './helpers/proxy.js';
 import { useMoto } from './helpers/session.js';
 import type { SeededImage } from './helpers/world.js';
@@ -47,7 +60,7 @@ async function webImages(s: Scope, count: number): Promise<SeededImage[]> {
  * The survey as prune runs it: real clients (AWS_ENDPOINT_URL → the proxy), without the SDK's
  * own retries (its backoff sleeps for real) so the caller's retries, with no waits, are counted.
  */
-async function run(scopes: Scope[]) {
+async function run(scopes: Scope[], ssmParameters: string[] = []) {
   const aws: RetentionAws = {
     clients: new AwsClients({ maxAttempts: 1 }),
     caller: new PacedCaller(new Pacer({ describe: unlimited, mutate: unlimited, copy: unlimited }), {
@@ -58,7 +71,7 @@ async function run(scopes: Scope[]) {
   const result = await survey(
     aws,
     { scopes, failures: [], organizationWide: false },
-    { rules, ssmParameters: [], concurrency: 2, now: new Date() },
+    { rules, ssmParameters, concurrency: 2, now: new Date() },
   );
   return { ...result, aws };
 }
@@ -150,5 +163,107 @@ describe('survey against moto', () => {
     for (const f of failed) expect(f.error).toBe('AccessDenied: sts:AssumeRole denied');
     expect(plan.failures.filter((f) => f.account !== B.account)).toEqual([]);
     expect(plan.decisions.filter((d) => d.action === 'deprecate')).toHaveLength(inA.length - 1);
+  });
+});
+
+describe('survey against moto: inventory and usage in detail', () => {
+  it('pages DescribeImages at 1,000, deprecated and disabled images included', async () => {
+    const ec2 = moto.world.ec2(A.account, REGION);
+    const ids: string[] = [];
+    let next = 0;
+    // Bounded, so moto is not handed a thousand requests at once.
+    await Promise.all(
+      Array.from({ length: 8 }, async () => {
+        while (next < 1001) {
+          const n = next++;
+          ids[n] = (await ec2.send(new RegisterImageCommand({ Name: `bulk-${n}` }))).ImageId as string;
+        }
+      }),
+    );
+    // Hidden from a default DescribeImages, yet they hold snapshots: the survey must see them.
+    const viaProxy = clientIn(EC2Client, A.account, REGION, moto.proxy.endpoint);
+    await viaProxy.send(
+      new EnableImageDeprecationCommand({
+        ImageId: ids[1000],
+        DeprecateAt: new Date(Date.now() - 86_400_000),
+      }),
+    );
+    await viaProxy.send(new DisableImageCommand({ ImageId: ids[999] }));
+    moto.proxy.calls.length = 0;
+
+    const { plan, aws } = await run([A]);
+    expect(plan.summary.images).toBe(1001);
+    const pages = productCalls('DescribeImages');
+    expect(pages).toHaveLength(2);
+    expect(pages[0]?.params).toMatchObject({
+      'Owner.1': 'self',
+      IncludeDeprecated: 'true',
+      IncludeDisabled: 'true',
+      MaxResults: '1000',
+    });
+    expect(pages.map((c) => c.params.NextToken)).toEqual([undefined, '1000']);
+    expect(aws.caller.counts.get('ec2:DescribeImages')).toBe(2);
+  });
+
+  it('a launch template naming its AMI as resolve:ssm holds the AMI the parameter points at; a JSON parameter holds the AMI it names; only live instances hold theirs', async () => {
+    const [viaAlias, stopped, terminated, free, inJson] = await webImages(A, 5);
+    const ec2 = moto.world.ec2(A.account, REGION);
+    const ssm = moto.world.ssm(A.account, REGION);
+    await ssm.send(new PutParameterCommand({ Name: '/golden/web', Value: viaAlias?.id, Type: 'String' }));
+    // A pipeline's parameter holding JSON that names the AMI among other fields.
+    await ssm.send(
+      new PutParameterCommand({
+        Name: '/pipelines/web/current',
+        Value: JSON.stringify({ ami: inJson?.id, build: 42 }),
+        Type: 'String',
+      }),
+    );
+    await ec2.send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: 'by-alias',
+        LaunchTemplateData: { ImageId: 'resolve:ssm:/golden/web' },
+      }),
+    );
+    const launch = async (imageId?: string) =>
+      (await ec2.send(new RunInstancesCommand({ ImageId: imageId, MinCount: 1, MaxCount: 1 }))).Instances?.[0]
+        ?.InstanceId as string;
+    const s = await launch(stopped?.id);
+    await ec2.send(new StopInstancesCommand({ InstanceIds: [s] }));
+    await ec2.send(new TerminateInstancesCommand({ InstanceIds: [await launch(terminated?.id)] }));
+
+    const { plan } = await run([A], ['/pipelines/']);
+    expect(plan.failures).toEqual([]);
+    const inUse = (id?: string) =>
+      plan.decisions
+        .find((d) => d.image.id === id)
+        ?.reasons.filter((r) => r.code === 'in-use')
+        .map((r) => r.detail);
+    expect(inUse(viaAlias?.id)).toEqual([
+      expect.stringMatching(/^launch-template in 111111111111\/eu-west-1: lt-\w+ v1$/),
+    ]);
+    expect(inUse(stopped?.id)).toEqual([`instance in 111111111111/eu-west-1: ${s} (stopped)`]);
+    expect(inUse(inJson?.id)).toEqual(['ssm-parameter in 111111111111/eu-west-1: /pipelines/web/current']);
+    // A terminated instance launches nothing again: its image is retired like a free one.
+    for (const i of [terminated, free]) {
+      expect(plan.decisions.find((d) => d.image.id === i?.id)?.action).toBe('deprecate');
+    }
+    const listed = productCalls('DescribeLaunchTemplateVersions')[0]?.params;
+    expect(listed?.ResolveAlias).toBe('true');
+  });
+
+  it('fails the launch template source, closed, when a resolve:ssm alias does not resolve', async () => {
+    await webImages(A, 3);
+    await moto.world.ec2(A.account, REGION).send(
+      new CreateLaunchTemplateCommand({
+        LaunchTemplateName: 'dangling',
+        LaunchTemplateData: { ImageId: 'resolve:ssm:/missing' },
+      }),
+    );
+    const { plan } = await run([A]);
+    expect(plan.failures).toEqual([
+      expect.objectContaining({ account: A.account, source: 'launch-template' }),
+    ]);
+    expect(plan.failures[0]?.error).toMatch(/lt-\w+ v1: image id resolve:ssm:\/missing did not resolve/);
+    expect(plan.summary.deprecate).toBe(0);
   });
 });

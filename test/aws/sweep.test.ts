@@ -2,7 +2,9 @@
  * `imagegate sweep --region` against moto, through the command: what a killed `test ami-…` run
  * leaves (an instance, its key pair and security group, tagged imagegate:ephemeral=true with a
  * run id and a creation time) is found once its TTL is over and removed with --apply; anything
- * untagged, or tagged and still within its TTL, is left alone.
+ * untagged, or tagged and still within its TTL, is left alone. Removal goes in order (the
+ * instance terminated and gone before its group is deleted) and an instance that will not
+ * terminate keeps its group.
  */
 import {
   CreateKeyPairCommand,
@@ -10,6 +12,7 @@ import {
   DescribeInstancesCommand,
   DescribeKeyPairsCommand,
   DescribeSecurityGroupsCommand,
+  ModifyInstanceAttributeCommand,
   RunInstancesCommand,
   type Tag,
 } from '@aws-sdk/client-ec2';
@@ -53,18 +56,23 @@ beforeEach(async () => {
       TagSpecifications: [{ ResourceType: 'key-pair', Tags: old }],
     }),
   );
-  const run = async (tags: Tag[] | undefined) =>
+  const run = async (tags: Tag[] | undefined, groups?: string[]) =>
     (
       await ec2.send(
         new RunInstancesCommand({
           ImageId: image.id,
           MinCount: 1,
           MaxCount: 1,
+          ...(groups ? { SecurityGroupIds: groups } : {}),
           ...(tags ? { TagSpecifications: [{ ResourceType: 'instance', Tags: tags }] } : {}),
         }),
       )
     ).Instances?.[0]?.InstanceId as string;
-  leaked = { instance: await run(old), key: key.KeyPairId as string, group: group.GroupId as string };
+  leaked = {
+    instance: await run(old, [group.GroupId as string]),
+    key: key.KeyPairId as string,
+    group: group.GroupId as string,
+  };
   kept = { untagged: await run(undefined), young: await run(runTags('20261205T060000-cafef00d', 0)) };
   vi.spyOn(process.stderr, 'write').mockImplementation(() => true);
 });
@@ -84,7 +92,7 @@ async function liveInstances(): Promise<string[]> {
 
 interface SweepJson {
   found: Array<{ kind: string; id: string; expiry: { expired: boolean } }>;
-  outcomes: Array<{ candidate: { kind: string; id: string }; removed: boolean }>;
+  outcomes: Array<{ candidate: { kind: string; id: string }; removed: boolean; error?: string }>;
 }
 const sweep = async (...args: string[]) => {
   const r = await runCommand(register, 'sweep', ['--no-docker', '--region', REGION, '--json', ...args]);
@@ -125,5 +133,47 @@ describe('imagegate sweep --region against moto', () => {
     const again = await sweep('--apply');
     expect(expiredIds(again.report)).toEqual([]);
     expect(moto.proxy.calls.filter(isMutating)).toEqual([]);
+  });
+
+  it('--apply terminates first, waits for the instance to be gone, then deletes the key pair and the group through DependencyViolation', async () => {
+    // moto deletes a group at once; AWS refuses it while the terminated instance's network
+    // interface lingers, so the proxy refuses the first attempt as AWS would.
+    moto.proxy.fault({ action: 'DeleteSecurityGroup', times: 1, code: 'DependencyViolation', status: 400 });
+    const { report, exitCode } = await sweep('--apply');
+    expect(exitCode).toBe(0);
+    expect(report.outcomes.every((o) => o.removed)).toBe(true);
+    const order = moto.proxy.calls.map((c) => c.action);
+    const from = order.indexOf('TerminateInstances');
+    expect(from).toBeGreaterThanOrEqual(0);
+    const after = order.slice(from);
+    expect(after[0]).toBe('TerminateInstances');
+    expect(after.indexOf('DescribeInstances')).toBe(1);
+    expect(after.slice(after.lastIndexOf('DescribeInstances') + 1)).toEqual([
+      'DeleteKeyPair',
+      'DeleteSecurityGroup',
+      'DeleteSecurityGroup',
+    ]);
+    const groups = (
+      await moto.world.ec2(MANAGEMENT, REGION).send(new DescribeSecurityGroupsCommand({}))
+    ).SecurityGroups?.map((g) => g.GroupId);
+    expect(groups).not.toContain(leaked.group);
+  });
+
+  it('leaves the group of an instance that will not terminate, and reports both', async () => {
+    // Termination protection: moto refuses TerminateInstances with OperationNotPermitted, as EC2 does.
+    await moto.world.ec2(MANAGEMENT, REGION).send(
+      new ModifyInstanceAttributeCommand({
+        InstanceId: leaked.instance,
+        DisableApiTermination: { Value: true },
+      }),
+    );
+    const { report } = await sweep('--apply');
+    const outcome = (id: string) => report.outcomes.find((o) => o.candidate.id === id);
+    expect(outcome(leaked.instance)?.removed).toBe(false);
+    expect(outcome(leaked.key)?.removed).toBe(true);
+    expect(outcome(leaked.group)?.removed).toBe(false);
+    expect(outcome(leaked.group)?.error).toMatch(/instances are not terminated/);
+    expect(moto.proxy.calls.map((c) => c.action)).not.toContain('DeleteSecurityGroup');
+    expect(await liveInstances()).toContain(leaked.instance);
   });
 });

@@ -1,11 +1,10 @@
 /**
- * A small, faithful stand-in for the parts of EC2, Auto Scaling and SSM that retention uses, per
- * account-region: pagination with MaxResults/NextToken (no token after the last page), the
- * filters we send, IncludeDisabled/IncludeDeprecated, and mutations that change later answers.
- * Tests wire it in with aws-sdk-client-mock; the benchmark wires it straight into `send` with
- * latency (sinon would keep every response alive). It is the one shared fake for what moto
- * cannot do in test time (thousands of images, pacing at scale); behaviour at small scale is
- * tested against moto in test/aws/.
+ * The one shared fake AWS world, kept for the 50,000-image retention benchmark and its pacing
+ * (bench/retention/prune.ts): moto cannot hold that many images in bench time, nor answer with
+ * AWS's latency. It answers the EC2, Auto Scaling and SSM calls retention makes, per
+ * account-region, as EC2 does: MaxResults/NextToken pages, the filters we send,
+ * IncludeDisabled/IncludeDeprecated, and mutations that change later answers. Nothing else uses
+ * it: retention's behaviour is tested against moto in test/aws/.
  */
 import type { Image, Instance, LaunchPermission } from '@aws-sdk/client-ec2';
 
@@ -36,7 +35,7 @@ export function emptyScope(): ScopeData {
 type Input = Record<string, unknown>;
 type Filter = { Name?: string; Values?: string[] };
 
-export class AwsError extends Error {
+class AwsError extends Error {
   constructor(name: string, message = name) {
     super(message);
     this.name = name;

@@ -73,6 +73,20 @@
  *    listing does right after a copy. `holdCopies()` keeps new copies `pending`: moto's are
  *    available at once.
  *
+ * 19. **DescribeImages paging.** moto ignores MaxResults and NextToken (one page of everything);
+ *    AWS answers at most MaxResults images and a NextToken while more are left. The proxy pages
+ *    the answer it would otherwise give (after the overlays above), so a caller that stops after
+ *    the first page misses images, as it would in AWS.
+ * 20. **`resolve:ssm:` image ids in launch templates.** moto stores the alias and returns it as
+ *    is; with ResolveAlias=true AWS answers the AMI id the parameter holds now. The proxy asks
+ *    moto's SSM (same account and region) for the parameter and substitutes its value; an alias
+ *    whose parameter does not exist stays unresolved.
+ * 21. **KMS GetPublicKey's KeySpec.** moto answers only the deprecated CustomerMasterKeySpec;
+ *    AWS answers both. The proxy copies it into KeySpec, the field the product reads.
+ *    (moto's Sign also ignores MessageType=DIGEST and hashes the digest again, measured; a proxy
+ *    cannot fix that without the private key, so signing over a digest is tested with a mock in
+ *    test/unit/evidence/signers.test.ts.)
+ *
  * It also records every call (service, action, account, region) so tests can assert that a dry
  * run made no mutating call.
  */
@@ -440,6 +454,10 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
         snapshotFilter,
         extraSnapshots,
       });
+      text = pageImages(text, form);
+    }
+    if (up.ok && service === 'ec2' && action === 'DescribeLaunchTemplateVersions' && form) {
+      if (form.get('ResolveAlias') === 'true') text = await resolveAliases(upstream, account, region, text);
     }
     if (
       up.ok &&
@@ -479,6 +497,11 @@ export async function startMotoProxy(upstream: string): Promise<MotoProxy> {
     if (up.ok && consoleText !== undefined && service === 'ec2' && action === 'GetConsoleOutput') {
       const encoded = Buffer.from(consoleText).toString('base64');
       text = text.replace(/<output>[^<]*<\/output>/, `<output>${encoded}</output>`);
+    }
+    if (up.ok && service === 'kms' && action === 'GetPublicKey') {
+      const out = JSON.parse(text) as { KeySpec?: string; CustomerMasterKeySpec?: string };
+      if (!out.KeySpec && out.CustomerMasterKeySpec) out.KeySpec = out.CustomerMasterKeySpec;
+      text = JSON.stringify(out);
     }
     if (up.ok && dataTypeFilter) {
       const out = JSON.parse(text) as { Parameters?: Array<{ DataType?: string }> };
@@ -678,6 +701,54 @@ async function organizationMembers(upstream: string, arn: string): Promise<strin
       queue.push(c.Id);
   }
   return out;
+}
+
+/** Keep one page of a DescribeImages answer: MaxResults items from NextToken's offset (see 19.). */
+function pageImages(xml: string, form: URLSearchParams): string {
+  const max = Number(form.get('MaxResults') ?? 0);
+  if (!max) return xml;
+  const doc = new DOMParser().parseFromString(xml, 'text/xml');
+  const set = doc.getElementsByTagName('imagesSet')[0];
+  if (!set) return xml;
+  const start = Number(form.get('NextToken') ?? 0);
+  const items = Array.from(set.childNodes).filter((c): c is Element => (c as Element).tagName === 'item');
+  items.forEach((item, n) => {
+    if (n < start || n >= start + max) set.removeChild(item);
+  });
+  if (start + max < items.length) {
+    const token = doc.createElement('nextToken');
+    token.appendChild(doc.createTextNode(String(start + max)));
+    set.parentNode?.appendChild(token);
+  }
+  return new XMLSerializer().serializeToString(doc);
+}
+
+/** Replace `resolve:ssm:NAME` image ids with the parameter's value, asked of moto (see 20.). */
+async function resolveAliases(
+  upstream: string,
+  account: string,
+  region: string,
+  xml: string,
+): Promise<string> {
+  const aliases = [
+    ...new Set([...xml.matchAll(/<imageId>resolve:ssm:([^<]+)<\/imageId>/g)].map((m) => m[1])),
+  ];
+  for (const name of aliases as string[]) {
+    const res = await fetch(`${upstream}/`, {
+      method: 'POST',
+      headers: {
+        'content-type': 'application/x-amz-json-1.1',
+        'x-amz-target': 'AmazonSSM.GetParameter',
+        'x-moto-account-id': account,
+        authorization: `AWS4-HMAC-SHA256 Credential=testing/20260101/${region}/ssm/aws4_request, SignedHeaders=host, Signature=0`,
+      },
+      body: JSON.stringify({ Name: name }),
+    });
+    if (!res.ok) continue;
+    const value = ((await res.json()) as { Parameter?: { Value?: string } }).Parameter?.Value;
+    if (value) xml = xml.split(`<imageId>resolve:ssm:${name}</imageId>`).join(`<imageId>${value}</imageId>`);
+  }
+  return xml;
 }
 
 /** Replace each image's tags with the receiving account's own (none unless it tagged its view). */
