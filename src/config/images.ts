@@ -42,11 +42,28 @@ export function imageEntries(loaded: LoadedConfig): ImageEntry[] {
     vars: img.vars ?? {},
     only: img.only ?? [],
     inputs: (img.inputs ?? []).map((f) => resolve(dir, f)),
-    suites: (img.suites ?? []).map((s) => suitePath(dir, s)),
-    suiteVars: (img.suiteVars ?? []).map((f) => resolve(dir, f)),
+    suites: (img.suites ?? []).map((s, i) =>
+      existingFile(loaded, `/images/${name}/suites/${i}`, suitePath(dir, s), s),
+    ),
+    suiteVars: (img.suiteVars ?? []).map((f, i) =>
+      existingFile(loaded, `/images/${name}/suiteVars/${i}`, resolve(dir, f), f),
+    ),
     timeoutMs: img.timeout ? parseDuration(img.timeout) : DEFAULT_TIMEOUT_MS,
     test: img.test ?? {},
   }));
+}
+
+/** A suite or vars file that does not exist is bad input at its line, before anything is built. */
+function existingFile(loaded: LoadedConfig, pointer: string, path: string, written: string): string {
+  if (path.startsWith('builtin:') || existsSync(path)) return path;
+  const where = loaded.where?.(pointer) ?? loaded.file ?? 'imagegate.yaml';
+  const key = pointer
+    .slice(1)
+    .replaceAll('/', '.')
+    .replace(/\.(\d+)$/, '[$1]');
+  throw new UserError(
+    `${where}: ${key}: ${written} does not exist (paths are relative to ${loaded.dir}): fix the path`,
+  );
 }
 
 /** A template path that does not exist is bad input, said once with where it is written. */

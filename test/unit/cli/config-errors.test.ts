@@ -29,3 +29,33 @@ describe('a template path that does not exist', () => {
     );
   });
 });
+
+describe('a suite or vars file that does not exist', () => {
+  const dir = mkdtempSync(join(tmpdir(), 'imagegate-config-errors-'));
+  const config = join(dir, 'imagegate.yaml');
+  writeFileSync(join(dir, 'app.pkr.hcl'), 'source "docker" "x" {\n  image = "debian:bookworm"\n}\n');
+  writeFileSync(join(dir, 'app.yaml'), 'file:\n  /etc/passwd:\n    exists: true\n');
+
+  it('names the suite at its imagegate.yaml line, before anything is built', async () => {
+    writeFileSync(
+      config,
+      'version: 1\nimages:\n  app:\n    template: app.pkr.hcl\n    suites: [builtin:cleanup, goss/apps.yaml]\n',
+    );
+    const err = await runCommand(gate, 'gate', ['-c', config]).catch((e: unknown) => e);
+    expect(err).toMatchObject({ exitCode: 2 });
+    expect((err as Error).message).toBe(
+      `${config}:5:30: images.app.suites[1]: goss/apps.yaml does not exist (paths are relative to ${dir}): fix the path`,
+    );
+  });
+
+  it('names a missing suiteVars file the same way', async () => {
+    writeFileSync(
+      config,
+      'version: 1\nimages:\n  app:\n    template: app.pkr.hcl\n    suites: [app.yaml]\n    suiteVars:\n      - vars.yaml\n',
+    );
+    const err = await runCommand(build, 'build', ['-c', config]).catch((e: unknown) => e);
+    expect((err as Error).message).toBe(
+      `${config}:7:9: images.app.suiteVars[0]: vars.yaml does not exist (paths are relative to ${dir}): fix the path`,
+    );
+  });
+});
