@@ -44,7 +44,7 @@ describe('a suite or vars file that does not exist', () => {
     const err = await runCommand(gate, 'gate', ['-c', config]).catch((e: unknown) => e);
     expect(err).toMatchObject({ exitCode: 2 });
     expect((err as Error).message).toBe(
-      `${config}:5:30: images.app.suites[1]: goss/apps.yaml does not exist (paths are relative to ${dir}): fix the path`,
+      `${config}:5:31: images.app.suites[1]: goss/apps.yaml does not exist (paths are relative to ${dir}): fix the path`,
     );
   });
 

@@ -74,6 +74,8 @@ describe('loadConfig', () => {
     );
     const dir = join(file, '..');
     mkdirSync(join(dir, 'packer/web'), { recursive: true });
+    mkdirSync(join(dir, 'goss'), { recursive: true });
+    writeFileSync(join(dir, 'goss/web.yaml'), '');
     writeFileSync(join(dir, 'w.pkr.hcl'), '');
     const [web, worker] = imageEntries(loadConfig(file));
     expect(web?.template).toBe(join(dir, 'packer/web'));
