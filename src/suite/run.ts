@@ -187,15 +187,18 @@ async function collect(items: CollectItem[], transport: Transport, opts: RunOpti
 /** goss's error for a required attribute (resource/gomega.go) left out of the gossfile. */
 export const MISSING_REQUIRED = 'Syntax Error: Missing required attribute';
 
-/** goss's isSet/isSetWarnEmpty: an absent, null or empty-list expectation asserts nothing. */
-function isSet(v: unknown): boolean {
-  return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+/**
+ * Whether goss validates an attribute: written and not null (its `!= nil`), and for the few
+ * attributes goss tests with isSet, also not an empty list.
+ */
+function isSet(attr: Attribute, v: unknown): boolean {
+  return v !== undefined && v !== null && !(attr.emptyListUnset && Array.isArray(v) && v.length === 0);
 }
 
 /** The attributes goss validates for a spec, in its order: the required one, then those set. */
 export function checkedAttributes(spec: ResourceSpec): readonly Attribute[] {
   const def = RESOURCES[spec.type];
-  return def.attributes.filter((a) => a.key === def.required || isSet(spec.attrs[a.key]));
+  return def.attributes.filter((a) => a.key === def.required || isSet(a, spec.attrs[a.key]));
 }
 
 /**

@@ -18,6 +18,12 @@ export interface Attribute {
   key: string;
   /** Property name goss reports (`linkedto`, `Body`, …) when it differs from the key. */
   property?: string;
+  /**
+   * goss checks this attribute only when its expectation is non-empty (its isSet: command
+   * stdout/stderr, file contains/contents, http headers/body); every other attribute is checked
+   * whenever it is written, `[]` included.
+   */
+  emptyListUnset?: true;
 }
 
 /** goss's --package values. */

@@ -31,7 +31,11 @@ export const http: ResourceDef = {
   keyAttr: 'url',
   required: 'status',
   gate: 'status',
-  attributes: [{ key: 'status' }, { key: 'headers', property: 'Headers' }, { key: 'body', property: 'Body' }],
+  attributes: [
+    { key: 'status' },
+    { key: 'headers', property: 'Headers', emptyListUnset: true },
+    { key: 'body', property: 'Body', emptyListUnset: true },
+  ],
   options: [
     'allow-insecure',
     'no-follow-redirects',
