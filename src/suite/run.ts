@@ -135,6 +135,7 @@ function usesDirect(spec: ResourceSpec): boolean {
 function directTarget(transport: Transport): DirectTarget | undefined {
   const connect = transport.connect?.bind(transport);
   if (!connect) return undefined;
+  const envs = new Map<string, Promise<Record<string, string>>>();
   return {
     connect,
     readFile: async (path) => {
@@ -142,7 +143,30 @@ function directTarget(transport: Transport): DirectTarget | undefined {
       if (r.exitCode !== 0) throw new Error(`open ${path}: ${r.stderr.trim() || 'cannot read'}`);
       return r.stdout;
     },
+    env: (names) => {
+      const key = names.join(',');
+      let hit = envs.get(key);
+      if (!hit) {
+        hit = readEnv(transport, names);
+        envs.set(key, hit);
+      }
+      return hit;
+    },
   };
+}
+
+/** `NAME=value` NUL-terminated per variable set on the target; names are checked identifiers. */
+async function readEnv(transport: Transport, names: readonly string[]): Promise<Record<string, string>> {
+  const ok = names.filter((n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+  const script = ok.map((n) => `[ -n "\${${n}-}" ] && printf '%s=%s\\0' ${n} "$${n}"`).join('\n');
+  const r = await transport.exec(`${script}\nexit 0`, { timeoutMs: 10_000 });
+  if (r.exitCode !== 0) throw new Error(`reading the target's environment failed: ${r.stderr.trim()}`);
+  const out: Record<string, string> = {};
+  for (const entry of r.stdout.split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) out[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return out;
 }
 
 async function directChecks(

@@ -90,6 +90,11 @@ export interface DirectTarget {
   connect(host: string, port: number, timeoutMs: number): Promise<Duplex>;
   /** A small text file on the target (certificates the suite names), or an error. */
   readFile(path: string): Promise<string>;
+  /**
+   * These environment variables as a command run on the target sees them (where goss would run);
+   * unset and empty ones are left out. Asked once per run.
+   */
+  env(names: readonly string[]): Promise<Record<string, string>>;
 }
 
 /** Frame id used by a shared probe's frames. */
