@@ -147,7 +147,11 @@ function directTarget(transport: Transport): DirectTarget | undefined {
       const key = names.join(',');
       let hit = envs.get(key);
       if (!hit) {
-        hit = readEnv(transport, names);
+        // A container's configured environment costs no exec; otherwise one per run.
+        const known = transport.env?.();
+        hit = known
+          ? Promise.resolve(Object.fromEntries(names.filter((n) => known[n]).map((n) => [n, known[n]!])))
+          : readEnv(transport, names);
         envs.set(key, hit);
       }
       return hit;

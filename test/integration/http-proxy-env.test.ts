@@ -3,7 +3,7 @@ import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ResourceSpec } from '../../src/suite/model.js';
 import { runSuites } from '../../src/suite/run.js';
-import type { Transport } from '../../src/suite/transport.js';
+import type { ExecOptions, Transport } from '../../src/suite/transport.js';
 import { openTransport } from '../../src/transports/open.js';
 import { requireDocker } from '../helpers/engines.js';
 
@@ -45,11 +45,32 @@ afterAll(async () => {
   spawnSync('docker', ['rm', '-f', name], { stdio: 'ignore' });
 });
 
+/** The transport with exec counted, and without its `env` when `withEnv` is false. */
+function counted(withEnv: boolean): Transport & { execs: number } {
+  const t = {
+    execs: 0,
+    exec: (script: string, opts?: ExecOptions) => {
+      t.execs++;
+      return transport.exec(script, opts);
+    },
+    connect: transport.connect?.bind(transport),
+    env: withEnv ? transport.env?.bind(transport) : undefined,
+    close: async () => {},
+    describe: () => transport.describe(),
+  };
+  return t;
+}
+
 describe("http through the target's HTTP_PROXY", () => {
-  it('asks the proxy for a URL it does not exempt; goes direct for NO_PROXY and loopback', async () => {
+  it.each([
+    ["the container's configured environment, no exec", true, 0],
+    ['the environment read with one exec (SSH, SSM)', false, 1],
+  ])('asks the proxy unless NO_PROXY or loopback exempt the URL: %s', async (_how, withEnv, execs) => {
     expect(transport.connect, 'root with nsenter can enter the container network').toBeDefined();
     let results: Awaited<ReturnType<typeof runSuites>>['run']['results'] = [];
+    let t = counted(withEnv);
     for (let i = 0; i < 20; i++) {
+      t = counted(withEnv);
       const { run } = await runSuites(
         [
           {
@@ -64,7 +85,7 @@ describe("http through the target's HTTP_PROXY", () => {
             ],
           },
         ],
-        transport,
+        t,
       );
       results = run.results;
       if (results[0]?.result === 0) break;
@@ -79,5 +100,6 @@ describe("http through the target's HTTP_PROXY", () => {
     // NO_PROXY: dialled directly from the container, where the name does not resolve.
     expect(by('http://direct.invalid/', 'status')).toMatchObject({ result: 1 });
     expect(by('http://direct.invalid/', 'status')?.err).toMatch(/direct\.invalid/);
+    expect(t.execs).toBe(execs);
   });
 });
