@@ -87,6 +87,8 @@ function counting(real: Transport): Transport & { execs: number; connects: numbe
       t.connects++;
       return real.connect!(host, port, ms);
     },
+    // The container's configured environment (HTTP_PROXY for http checks) costs no exec.
+    env: real.env?.bind(real),
     close: () => real.close(),
     describe: () => real.describe(),
   };

@@ -26,6 +26,11 @@ export interface HttpRequestSpec {
   cert?: string;
   key?: string;
   proxy?: string;
+  /**
+   * Without `proxy`: the proxy for each URL asked (redirects included), as Go's
+   * ProxyFromEnvironment decides it from the target's environment; undefined goes direct.
+   */
+  proxyFor?: (url: URL) => string | undefined;
   /** Cap on the body kept; past it the check fails instead of holding it all. */
   maxBodyBytes: number;
 }
@@ -152,7 +157,12 @@ async function exchange(
   const https = url.protocol === 'https:';
   const port = Number(url.port) || (https ? 443 : 80);
   const host = url.hostname.replace(/^\[|\]$/g, '');
-  const proxy = req.proxy ? new URL(req.proxy) : undefined;
+  const proxyText = req.proxy || req.proxyFor?.(url);
+  const proxy = proxyText ? new URL(proxyText) : undefined;
+  if (proxy && proxy.protocol !== 'http:')
+    throw new Error(
+      `proxy ${proxy.protocol.slice(0, -1)}://${proxy.host}: only http:// proxies are supported`,
+    );
   let sock: Duplex;
   if (proxy) {
     sock = await dial(proxy.hostname, Number(proxy.port) || 80, timeoutMs);

@@ -256,9 +256,11 @@ async function loadFile(abs: string, state: LoadState, from?: string): Promise<v
       const id = `${type}\u0000${key}`;
       const prev = state.resources.get(id);
       if (prev) {
-        state.warnings.push(
-          `${label}:${line}: ${type} "${key}" is also defined at ${prev.source.file}:${prev.source.line}; the last definition wins (as in goss)`,
-        );
+        // The same file included twice (goss's own suite does) redefines nothing: no warning.
+        if (prev.source.file !== label || prev.source.line !== line)
+          state.warnings.push(
+            `${label}:${line}: ${type} "${key}" is also defined at ${prev.source.file}:${prev.source.line}; the last definition wins (as in goss)`,
+          );
         state.resources.delete(id);
       }
       state.resources.set(id, spec);

@@ -135,6 +135,7 @@ function usesDirect(spec: ResourceSpec): boolean {
 function directTarget(transport: Transport): DirectTarget | undefined {
   const connect = transport.connect?.bind(transport);
   if (!connect) return undefined;
+  const envs = new Map<string, Promise<Record<string, string>>>();
   return {
     connect,
     readFile: async (path) => {
@@ -142,7 +143,34 @@ function directTarget(transport: Transport): DirectTarget | undefined {
       if (r.exitCode !== 0) throw new Error(`open ${path}: ${r.stderr.trim() || 'cannot read'}`);
       return r.stdout;
     },
+    env: (names) => {
+      const key = names.join(',');
+      let hit = envs.get(key);
+      if (!hit) {
+        // A container's configured environment costs no exec; otherwise one per run.
+        const known = transport.env?.();
+        hit = known
+          ? Promise.resolve(Object.fromEntries(names.filter((n) => known[n]).map((n) => [n, known[n]!])))
+          : readEnv(transport, names);
+        envs.set(key, hit);
+      }
+      return hit;
+    },
   };
+}
+
+/** `NAME=value` NUL-terminated per variable set on the target; names are checked identifiers. */
+async function readEnv(transport: Transport, names: readonly string[]): Promise<Record<string, string>> {
+  const ok = names.filter((n) => /^[A-Za-z_][A-Za-z0-9_]*$/.test(n));
+  const script = ok.map((n) => `[ -n "\${${n}-}" ] && printf '%s=%s\\0' ${n} "$${n}"`).join('\n');
+  const r = await transport.exec(`${script}\nexit 0`, { timeoutMs: 10_000 });
+  if (r.exitCode !== 0) throw new Error(`reading the target's environment failed: ${r.stderr.trim()}`);
+  const out: Record<string, string> = {};
+  for (const entry of r.stdout.split('\0')) {
+    const eq = entry.indexOf('=');
+    if (eq > 0) out[entry.slice(0, eq)] = entry.slice(eq + 1);
+  }
+  return out;
 }
 
 async function directChecks(
@@ -187,15 +215,18 @@ async function collect(items: CollectItem[], transport: Transport, opts: RunOpti
 /** goss's error for a required attribute (resource/gomega.go) left out of the gossfile. */
 export const MISSING_REQUIRED = 'Syntax Error: Missing required attribute';
 
-/** goss's isSet/isSetWarnEmpty: an absent, null or empty-list expectation asserts nothing. */
-function isSet(v: unknown): boolean {
-  return v !== undefined && v !== null && !(Array.isArray(v) && v.length === 0);
+/**
+ * Whether goss validates an attribute: written and not null (its `!= nil`), and for the few
+ * attributes goss tests with isSet, also not an empty list.
+ */
+function isSet(attr: Attribute, v: unknown): boolean {
+  return v !== undefined && v !== null && !(attr.emptyListUnset && Array.isArray(v) && v.length === 0);
 }
 
 /** The attributes goss validates for a spec, in its order: the required one, then those set. */
 export function checkedAttributes(spec: ResourceSpec): readonly Attribute[] {
   const def = RESOURCES[spec.type];
-  return def.attributes.filter((a) => a.key === def.required || isSet(spec.attrs[a.key]));
+  return def.attributes.filter((a) => a.key === def.required || isSet(a, spec.attrs[a.key]));
 }
 
 /**

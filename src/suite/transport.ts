@@ -31,6 +31,12 @@ export interface Transport {
    * one-line reason (refused, unreachable, unknown host).
    */
   connect?(host: string, port: number, timeoutMs: number): Promise<Duplex>;
+  /**
+   * The environment a script run on the target starts with, when the transport knows it without
+   * running anything (a container's configured environment). Optional: otherwise it is read
+   * with `exec` when a check needs it (HTTP_PROXY for http, as goss reads its own).
+   */
+  env?(): Readonly<Record<string, string>>;
 }
 
 /**

@@ -66,7 +66,18 @@ export class DockerTransport implements Transport {
     private readonly container: ContainerHandle,
     private readonly name: string,
     private readonly pid?: number,
+    /** The container's configured `NAME=value` environment, which `docker exec` starts with. */
+    private readonly configEnv?: readonly string[],
   ) {}
+
+  env(): Readonly<Record<string, string>> {
+    const out: Record<string, string> = {};
+    for (const kv of this.configEnv ?? []) {
+      const eq = kv.indexOf('=');
+      if (eq > 0) out[kv.slice(0, eq)] = kv.slice(eq + 1);
+    }
+    return out;
+  }
 
   /**
    * Present when this machine can enter the container's network namespace (engine on this

@@ -137,10 +137,13 @@ async function openDocker(name: string): Promise<Transport> {
   const container = containerHandle(name);
   let running: boolean;
   let pid: number;
+  let env: string[];
   try {
-    const state = (await container.inspect()).State;
+    const info = await container.inspect();
+    const state = info.State;
     running = state.Running;
     pid = state.Pid;
+    env = info.Config?.Env ?? [];
   } catch (err) {
     const status = (err as { statusCode?: number }).statusCode;
     if (status === 404)
@@ -152,5 +155,5 @@ async function openDocker(name: string): Promise<Transport> {
   }
   if (!running)
     throw new TargetError(`docker://${name}: container is not running (start it first)`, 'bad-input');
-  return new DockerTransport(container, name, pid);
+  return new DockerTransport(container, name, pid, env);
 }

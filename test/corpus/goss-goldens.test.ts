@@ -9,15 +9,17 @@ import type { Transport } from '../../src/suite/transport.js';
  * goss's own golden outputs (its testdata/ at tag v0.4.10): each suite is run and rendered as
  * goss's matcher_test.go does (`-o sort -o pretty`), then compared byte for byte after goss's own
  * sanitising (durations and trailing spaces removed), exit code included. goss's files stay out
- * of this repository: point IMAGEGATE_GOSS_TESTDATA at a checkout's testdata/ (see
- * docs/goss-compatibility.md, "Checking against goss's goldens").
+ * of this repository: point IMAGEGATE_GOSS_REPO at a checkout, or IMAGEGATE_GOSS_TESTDATA at its
+ * testdata/ (see docs/goss-compatibility.md).
  */
-const dir = process.env.IMAGEGATE_GOSS_TESTDATA ?? '';
+const dir =
+  process.env.IMAGEGATE_GOSS_TESTDATA ??
+  (process.env.IMAGEGATE_GOSS_REPO ? `${process.env.IMAGEGATE_GOSS_REPO}/testdata` : '');
 if (!dir || !existsSync(dir))
   throw new Error(
-    "IMAGEGATE_GOSS_TESTDATA must name goss v0.4.10's testdata/ directory: " +
+    'IMAGEGATE_GOSS_REPO must name a checkout of goss v0.4.10 (or IMAGEGATE_GOSS_TESTDATA its testdata/): ' +
       'git clone --depth 1 -b v0.4.10 https://github.com/goss-org/goss /tmp/goss && ' +
-      'IMAGEGATE_GOSS_TESTDATA=/tmp/goss/testdata npm run test:corpus',
+      'IMAGEGATE_GOSS_REPO=/tmp/goss npm run test:corpus',
   );
 const goldens = readdirSync(dir)
   .filter((f) => f.startsWith('out_'))

@@ -18,6 +18,12 @@ export interface Attribute {
   key: string;
   /** Property name goss reports (`linkedto`, `Body`, …) when it differs from the key. */
   property?: string;
+  /**
+   * goss checks this attribute only when its expectation is non-empty (its isSet: command
+   * stdout/stderr, file contains/contents, http headers/body); every other attribute is checked
+   * whenever it is written, `[]` included.
+   */
+  emptyListUnset?: true;
 }
 
 /** goss's --package values. */
@@ -84,6 +90,11 @@ export interface DirectTarget {
   connect(host: string, port: number, timeoutMs: number): Promise<Duplex>;
   /** A small text file on the target (certificates the suite names), or an error. */
   readFile(path: string): Promise<string>;
+  /**
+   * These environment variables as a command run on the target sees them (where goss would run);
+   * unset and empty ones are left out. Asked once per run.
+   */
+  env(names: readonly string[]): Promise<Record<string, string>>;
 }
 
 /** Frame id used by a shared probe's frames. */

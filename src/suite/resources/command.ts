@@ -11,7 +11,11 @@ export const command: ResourceDef = {
   type: 'command',
   keyAttr: 'exec',
   required: 'exit-status',
-  attributes: [{ key: 'exit-status' }, { key: 'stdout' }, { key: 'stderr' }],
+  attributes: [
+    { key: 'exit-status' },
+    { key: 'stdout', emptyListUnset: true },
+    { key: 'stderr', emptyListUnset: true },
+  ],
   options: ['exec', 'timeout'],
   plan(spec, id, plan) {
     const line = stringOption(spec, 'exec') ?? spec.key;

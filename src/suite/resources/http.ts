@@ -1,6 +1,7 @@
 import { httpGet } from '../http-client.js';
 import { MAX_OUTPUT_BYTES } from '../limits.js';
 import { type LinesFact, linesFact } from '../matchers/api.js';
+import { PROXY_ENV_NAMES, proxyConfig, proxyForUrl } from '../proxy-env.js';
 import { shQuote, shSeconds } from '../quote.js';
 import type { AttrFact, ResourceDef } from './api.js';
 import { allAttrs, failure, option, oversized, stringOption, value } from './api.js';
@@ -31,7 +32,11 @@ export const http: ResourceDef = {
   keyAttr: 'url',
   required: 'status',
   gate: 'status',
-  attributes: [{ key: 'status' }, { key: 'headers', property: 'Headers' }, { key: 'body', property: 'Body' }],
+  attributes: [
+    { key: 'status' },
+    { key: 'headers', property: 'Headers', emptyListUnset: true },
+    { key: 'body', property: 'Body', emptyListUnset: true },
+  ],
   options: [
     'allow-insecure',
     'no-follow-redirects',
@@ -120,6 +125,8 @@ export const http: ResourceDef = {
       };
       // goss loads a client certificate only when both halves are named.
       const pair = str('cert-file') && str('key-file');
+      // Without `proxy:`, goss (Go) takes HTTP_PROXY/HTTPS_PROXY/NO_PROXY from its environment.
+      const fromEnv = str('proxy') ? undefined : proxyConfig(await target.env(PROXY_ENV_NAMES));
       const res = await httpGet(
         {
           url: str('url') ?? spec.key,
@@ -135,6 +142,7 @@ export const http: ResourceDef = {
           cert: pair ? await file('cert-file') : undefined,
           key: pair ? await file('key-file') : undefined,
           proxy: str('proxy'),
+          proxyFor: fromEnv && ((u) => proxyForUrl(fromEnv, u)),
           maxBodyBytes: MAX_OUTPUT_BYTES,
         },
         (h, p, ms) => target.connect(h, p, ms),

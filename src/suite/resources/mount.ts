@@ -12,7 +12,11 @@ interface MountEntry {
   filesystem: string;
 }
 
-/** goss `mount`: from /proc/self/mountinfo (read once); `usage` from `df -P` per mount asked. */
+/**
+ * goss `mount`: from /proc/self/mountinfo (read once); `usage` from `df -P` per mount asked.
+ * `timeout` is accepted as goss has it: goss bounds its read of the mount table with it; here
+ * that read is one `cat` of procfs inside the collector, under the run's own deadline.
+ */
 export const mount: ResourceDef = {
   type: 'mount',
   keyAttr: 'mountpoint',
@@ -26,7 +30,7 @@ export const mount: ResourceDef = {
     { key: 'filesystem' },
     { key: 'usage' },
   ],
-  options: [],
+  options: ['timeout'],
   plan(spec, id, plan) {
     plan.shared(PROBE, `_igf ${sharedId(PROBE)} info /proc/self/mountinfo`);
     if (spec.attrs.usage !== undefined)
@@ -68,6 +72,22 @@ function unescapeOctal(s: string): string {
   return s.replace(/\\([0-7]{3})/g, (_, o: string) => String.fromCharCode(Number.parseInt(o, 8)));
 }
 
+/** goss's splitMountInfo: commas split options except inside double quotes; no empty fields. */
+function splitOpts(s: string): string[] {
+  const out: string[] = [];
+  let cur = '';
+  let quoted = false;
+  for (const ch of s) {
+    if (ch === '"') quoted = !quoted;
+    if (ch === ',' && !quoted) {
+      if (cur) out.push(cur);
+      cur = '';
+    } else cur += ch;
+  }
+  if (cur) out.push(cur);
+  return out;
+}
+
 export function parseMountinfo(text: string): MountEntry[] {
   const entries: MountEntry[] = [];
   for (const line of text.split('\n')) {
@@ -76,10 +96,10 @@ export function parseMountinfo(text: string): MountEntry[] {
     if (f.length < 10 || dash < 0) continue;
     entries.push({
       mountpoint: unescapeOctal(f[4]!),
-      opts: f[5]!.split(','),
+      opts: [...new Set(splitOpts(f[5]!))],
       filesystem: f[dash + 1]!,
       source: unescapeOctal(f[dash + 2]!),
-      vfsOpts: (f[dash + 3] ?? '').split(','),
+      vfsOpts: splitOpts(f[dash + 3] ?? ''),
     });
   }
   return entries;

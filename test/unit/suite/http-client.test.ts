@@ -5,6 +5,9 @@ import type { Duplex } from 'node:stream';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { canonicalHeader, GOSS_USER_AGENT, httpGet } from '../../../src/suite/http-client.js';
+import type { DirectTarget } from '../../../src/suite/resources/api.js';
+import { http } from '../../../src/suite/resources/http.js';
+import { spec } from './resources/helpers.js';
 
 /** goss's HTTP semantics, spoken over a plain local stream as a transport would hand one over. */
 let base = '';
@@ -96,6 +99,41 @@ describe('httpGet', () => {
     );
     silent.closeAllConnections();
     silent.close();
+  });
+
+  it("without proxy:, goes through the target's HTTP_PROXY unless NO_PROXY names the host, as Go", async () => {
+    const asked: string[] = [];
+    const target = (env: Record<string, string>): DirectTarget => ({
+      connect: (host, port) => {
+        asked.push(`${host}:${port}`);
+        return dial(host, port);
+      },
+      readFile: () => Promise.reject(new Error('no files')),
+      env: (names) =>
+        Promise.resolve(Object.fromEntries(Object.entries(env).filter(([k]) => names.includes(k)))),
+    });
+    const check = spec('http', 'http://app.invalid/x', { status: 200, body: ['GET http://app.invalid/x'] });
+    const proxied = await http.direct!(check, target({ HTTP_PROXY: base, NO_PROXY: 'other.invalid' }));
+    expect(proxied.status).toEqual({ value: 200 });
+    expect(proxied.body).toMatchObject({ value: { lines: ['GET http://app.invalid/x'] } });
+    expect(asked).toEqual([base.slice('http://'.length)]);
+    // NO_PROXY names it: dialled directly (and here it does not exist).
+    asked.length = 0;
+    await http.direct!(check, target({ HTTP_PROXY: base, no_proxy: '.invalid' }));
+    expect(asked).toEqual(['app.invalid:80']);
+    // proxy: wins over the environment.
+    asked.length = 0;
+    await http.direct!(
+      { ...check, attrs: { ...check.attrs, proxy: base } },
+      target({ HTTP_PROXY: 'http://nowhere.invalid:1' }),
+    );
+    expect(asked).toEqual([base.slice('http://'.length)]);
+  });
+
+  it('refuses a proxy it cannot speak rather than going direct', async () => {
+    await expect(get('/a', { proxyFor: () => 'socks5://127.0.0.1:1080' })).rejects.toThrow(
+      /proxy socks5:\/\/127\.0\.0\.1:1080: only http:\/\/ proxies are supported/,
+    );
   });
 
   it('canonicalises names as textproto does', () => {

@@ -143,6 +143,16 @@ describe('loadSuite: includes', () => {
     ]);
   });
 
+  it('a file included twice is merged once, without a warning', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ig-twice-'));
+    writeFileSync(join(dir, 'common.yaml'), 'user:\n  root:\n    exists: true\n');
+    writeFileSync(join(dir, 'part.yaml'), 'gossfile:\n  common.yaml: {}\n');
+    writeFileSync(join(dir, 'goss.yaml'), 'gossfile:\n  common.yaml: {}\n  part.yaml: {}\n');
+    const suite = await loadSuite(join(dir, 'goss.yaml'), {});
+    expect(suite.resources.map((r) => `${r.type}:${r.key}`)).toEqual(['user:root']);
+    expect(suite.warnings).toEqual([]);
+  });
+
   it('an include glob that matches nothing refuses the suite, as goss does', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ig-glob-'));
     writeFileSync(

@@ -4,6 +4,7 @@ import { describe, expect, it } from 'vitest';
 import { parse } from 'yaml';
 import { loadSchema, makeAjv } from '../../../src/core/schema-check.js';
 import { loadSuite } from '../../../src/suite/load.js';
+import { RESOURCES } from '../../../src/suite/resources/index.js';
 
 const ALL = 'test/fixtures/suite/all-resources.yaml';
 
@@ -48,6 +49,23 @@ describe('schemas/goss.schema.json', () => {
     ['an unknown resource type', { files: {} }],
   ])('as shipped for editors, rejects %s', (_name, doc) => {
     expect(validate(doc)).toBe(false);
+  });
+
+  // The schema admits an attribute at load; the resource must then know it at run time, or the
+  // check fails with "unknown attribute" (mount `timeout` did, in goss's own integration suite).
+  it('knows at run time every attribute it admits at load', () => {
+    const props = loadSchema('goss.schema.json') as {
+      properties: Record<string, { additionalProperties?: { properties?: Record<string, unknown> } }>;
+    };
+    const unknown: string[] = [];
+    for (const [type, def] of Object.entries(RESOURCES)) {
+      const known = new Set([...def.attributes.map((a) => a.key), ...def.options, def.keyAttr ?? '']);
+      // `resolveable` is goss's old spelling, folded into `resolvable` at load.
+      for (const key of Object.keys(props.properties[type]?.additionalProperties?.properties ?? {}))
+        if (!['title', 'meta', 'skip', 'resolveable'].includes(key) && !known.has(key))
+          unknown.push(`${type}.${key}`);
+    }
+    expect(unknown).toEqual([]);
   });
 
   it("filetype offers goss's names but accepts any matcher, as goss does", () => {

@@ -21,6 +21,14 @@ describe('mount', () => {
     expect(m[2]?.mountpoint).toBe('/srv/my data');
   });
 
+  it('splits options as goss does: duplicates once, commas inside quotes kept', () => {
+    const [m] = parseMountinfo(
+      '30 22 0:40 / /mnt rw,nosuid,rw,relatime - fuse.sshfs host:/x rw,label="a,b",,user_id=0\n',
+    );
+    expect(m?.opts).toEqual(['rw', 'nosuid', 'relatime']);
+    expect(m?.vfsOpts).toEqual(['rw', 'label="a,b"', 'user_id=0']);
+  });
+
   it('takes the top mount when one is mounted over another, and usage from df', () => {
     const df =
       'Filesystem 1024-blocks Used Available Capacity Mounted on\n/dev/sdb1 1000 250 750 25% /srv/my data\n';

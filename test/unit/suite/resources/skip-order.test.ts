@@ -41,6 +41,26 @@ describe('evaluateResource', () => {
     ]);
   });
 
+  it('checks an empty list where goss tests != nil, skips it only where goss tests isSet', () => {
+    const svc = evaluateResource(spec('service', 'apache2', { enabled: true, runlevels: [] }), {
+      enabled: { value: true },
+      runlevels: { value: ['2', '3', '4', '5'] },
+    });
+    expect(svc.map((x) => [x.property, x.result])).toEqual([
+      ['enabled', 0],
+      ['runlevels', 0],
+    ]);
+    const user = evaluateResource(spec('user', 'u', { exists: true, groups: [] }), {
+      exists: { value: true },
+      groups: { value: ['u'] },
+    });
+    expect(user.map((x) => x.property)).toEqual(['exists', 'groups']);
+    const cmd = evaluateResource(spec('command', 'x', { 'exit-status': 0, stdout: [], stderr: [] }), {
+      'exit-status': { value: 0 },
+    });
+    expect(cmd.map((x) => x.property)).toEqual(['exit-status']);
+  });
+
   it('turns a collection error into a failed result with goss err', () => {
     const r = evaluateResource(spec('kernel-param', 'a.b', { value: '1' }), {
       value: { error: 'kernel parameter a.b not found' },
