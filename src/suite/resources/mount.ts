@@ -26,7 +26,8 @@ export const mount: ResourceDef = {
     { key: 'filesystem' },
     { key: 'usage' },
   ],
-  options: [],
+  // goss's mount timeout bounds its `df` call; mountinfo is read at once here, so it is accepted.
+  options: ['timeout'],
   plan(spec, id, plan) {
     plan.shared(PROBE, `_igf ${sharedId(PROBE)} info /proc/self/mountinfo`);
     if (spec.attrs.usage !== undefined)
