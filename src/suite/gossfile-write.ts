@@ -211,6 +211,41 @@ export function isEmptyDoc(doc: GossDoc): boolean {
   return Object.values(doc).every((r) => Object.keys(r).length === 0);
 }
 
+/**
+ * Fields with a Go type of their own (strings, bools, ints, lists of strings, meta); every other
+ * field is a matcher (interface{}), which omitempty leaves out only when nil: `uid: 0`,
+ * `exists: false` and `ip: []` are written.
+ */
+const TYPED = new Set([
+  'title',
+  'meta',
+  'skip',
+  'path',
+  'name',
+  'username',
+  'groupname',
+  'comm',
+  'port',
+  'address',
+  'local-address',
+  'exec',
+  'resolve',
+  'server',
+  'mountpoint',
+  'url',
+  'method',
+  'request-headers',
+  'request-body',
+  'password',
+  'ca-file',
+  'cert-file',
+  'key-file',
+  'proxy',
+  'file',
+  'as-reader',
+  'timeout',
+]);
+
 /** One resource struct: fields in order, omitempty ones left out when zero. */
 function structOf(section: string, entry: GossEntry): [string, unknown][] {
   const out: [string, unknown][] = [];
@@ -220,20 +255,19 @@ function structOf(section: string, entry: GossEntry): [string, unknown][] {
       out.push([key, v ?? (always === 'int' ? 0 : always === 'bool' ? false : null)]);
       continue;
     }
-    if (isZero(v)) continue;
+    // http's username is a string; user's `username` key-override is too.
+    if (v === undefined || v === null) continue;
+    if (TYPED.has(key) && isZero(v)) continue;
     out.push([key, v]);
   }
   return out;
 }
 
-/**
- * yaml.v3/encoding-json omitempty: nil, false, 0, "" and empty maps are left out. An empty
- * list is left out too except where goss holds it in a matcher (interface) field, which is
- * only ever written from a non-omitempty field or from a user's file, so a list stays.
- */
+/** yaml.v3/encoding-json omitempty for a typed field: false, 0, "", an empty list or map. */
 function isZero(v: unknown): boolean {
-  if (v === undefined || v === null || v === false || v === 0 || v === '') return true;
-  return typeof v === 'object' && !Array.isArray(v) && Object.keys(v as object).length === 0;
+  if (v === false || v === 0 || v === '') return true;
+  if (Array.isArray(v)) return v.length === 0;
+  return typeof v === 'object' && v !== null && Object.keys(v).length === 0;
 }
 
 /** The doc in goss's layout, as yaml.v3 (`.yaml`/`.yml`) or MarshalIndent with 4 spaces (`.json`). */

@@ -166,6 +166,15 @@ describe('gossfile written back as goss does', () => {
     );
   });
 
+  it('omits a typed field when zero but writes a matcher that holds 0, false or []', () => {
+    expect(
+      renderOne('user', 'root', { title: '', skip: false, exists: true, uid: 0, gid: 0, groups: [] }, 'yaml'),
+    ).toBe('root:\n    exists: true\n    uid: 0\n    gid: 0\n    groups: []');
+    expect(renderOne('http', 'http://x', { status: 200, timeout: 0, 'request-headers': [] }, 'yaml')).toBe(
+      'http://x:\n    status: 200\n    allow-insecure: false\n    no-follow-redirects: false',
+    );
+  });
+
   it('announces one resource as a one-entry map', () => {
     expect(renderOne('group', 'www-data', { exists: true, gid: 33 }, 'yaml')).toBe(
       'www-data:\n    exists: true\n    gid: 33',
