@@ -15,6 +15,7 @@ const bin = new URL('../../bin/imagegate', import.meta.url).pathname;
 
 /** The known container's TCP listener is its one perl process (minbase has no pkill). */
 const KILL_PERL =
+  // biome-ignore lint/suspicious/noTemplateCurlyInString: shell parameter expansion
   'for p in /proc/[0-9]*; do [ "$(cat $p/comm 2>/dev/null)" = perl ] && kill "${p#/proc/}"; done; true';
 
 let box: KnownContainer;
