@@ -342,7 +342,7 @@ function parseArrayPath(path: string) {
           let value = q.value;
           if (value.length >= 2 && value[0] === '"' && value[value.length - 1] === '"') {
             value = value.slice(1, -1);
-            if (q.vesc) value = unescape(value);
+            if (q.vesc) value = unescapeJson(value);
           }
           r.query = { on: true, all: false, path: q.path, op: q.op, value };
           i = q.end - 1;
@@ -356,7 +356,7 @@ function parseArrayPath(path: string) {
   return r;
 }
 
-function unescape(s: string): string {
+function unescapeJson(s: string): string {
   try {
     return JSON.parse(`"${s}"`) as string;
   } catch {
