@@ -110,8 +110,8 @@ Examples:
 
 Exit codes: 0 written, 1 the target could not be reached or could not answer, 2 bad input.`,
     )
-    .action(async (type: string, names: string[], opts: AddCliOptions) => {
-      process.exitCode = await runAdd(type, names, opts);
+    .action(async (type: string, names: string[], opts: AddCliOptions, cmd: Command) => {
+      process.exitCode = await runAdd(type, names, withParentOptions(opts, cmd));
     });
 
   targetOptions(
@@ -133,8 +133,8 @@ Examples:
 
 Exit codes: 0 written (or nothing found: the file is left alone), 1 the target could not answer, 2 bad input.`,
     )
-    .action(async (names: string[], opts: TargetCliOptions) => {
-      process.exitCode = await runAutoAdd(names, opts);
+    .action(async (names: string[], opts: TargetCliOptions, cmd: Command) => {
+      process.exitCode = await runAutoAdd(names, withParentOptions(opts, cmd));
     });
 
   validate
@@ -150,9 +150,47 @@ Exit codes: 0 written (or nothing found: the file is left alone), 1 the target c
       new Option('--vars-inline <json>', 'template vars as inline JSON/YAML').env('GOSS_VARS_INLINE'),
     )
     .option('-d, --debug', 'print the rendered template text of the top file first, as goss does')
-    .action(async (opts: { gossfile?: string; vars?: string[]; varsInline?: string; debug?: boolean }) => {
-      process.exitCode = await runRender(opts);
-    });
+    .action(
+      async (
+        opts: { gossfile?: string; vars?: string[]; varsInline?: string; debug?: boolean },
+        cmd: Command,
+      ) => {
+        process.exitCode = await runRender(withParentOptions(opts, cmd));
+      },
+    );
+}
+
+/** Options `validate` and its subcommands share. */
+const SHARED = [
+  'gossfile',
+  'target',
+  'identity',
+  'knownHosts',
+  'insecureIgnoreHostKey',
+  'passwordEnv',
+  'jump',
+  'package',
+  'vars',
+  'varsInline',
+] as const;
+
+/**
+ * goss users write `goss -g FILE add …`: options given to `validate` before the subcommand's
+ * name count too (the subcommand's own win). validate's -g is repeatable; the last one is taken.
+ */
+function withParentOptions<T extends object>(opts: T, cmd: Command): T {
+  const parent = cmd.parent;
+  if (!parent) return opts;
+  const out: Record<string, unknown> = { ...(opts as Record<string, unknown>) };
+  const own = cmd.options.map((o) => o.attributeName());
+  const values = parent.opts();
+  for (const key of SHARED) {
+    if (!own.includes(key) || out[key] !== undefined) continue;
+    if (parent.getOptionValueSource(key) !== 'cli') continue;
+    const v = values[key];
+    out[key] = key === 'gossfile' && Array.isArray(v) ? v[v.length - 1] : v;
+  }
+  return out as T;
 }
 
 /** goss: the file named by -g, else $GOSS_FILE, else ./goss.yaml. */

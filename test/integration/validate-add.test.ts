@@ -5,6 +5,7 @@ import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requireDocker } from '../helpers/engines.js';
 import { type KnownContainer, startKnownContainer } from '../helpers/known-container.js';
+import { startSshd } from '../helpers/sshd.js';
 
 /**
  * `imagegate validate add/autoadd/render` end to end (built CLI, a real container): the suite
@@ -176,6 +177,45 @@ describe('validate autoadd', () => {
       expect(cli('validate', ...target).code).toBe(1);
     } finally {
       box2.remove();
+    }
+  }, 240_000);
+});
+
+describe('validate add over SSH', () => {
+  it("takes validate's options before the subcommand (goss's `goss -g FILE add`) and writes a suite that passes", async () => {
+    const sshd = await startSshd();
+    try {
+      const suite = join(work, 'ssh.yaml');
+      const knownHosts = join(work, 'known_hosts');
+      writeFileSync(knownHosts, `${sshd.knownHostsLine}\n`);
+      const target = [
+        '-g',
+        suite,
+        '--target',
+        `ssh://${sshd.user}@${sshd.host}:${sshd.port}`,
+        '--identity',
+        sshd.keyFile,
+        '--known-hosts',
+        knownHosts,
+      ];
+      for (const a of [
+        ['user', sshd.user],
+        ['port', '22'],
+        ['process', 'sshd'],
+        ['file', '/etc/ssh/sshd_config'],
+      ]) {
+        const r = cli('validate', ...target, 'add', ...a);
+        expect(r.stderr, a.join(' ')).toBe('');
+        expect(r.code, a.join(' ')).toBe(0);
+      }
+      const text = readFileSync(suite, 'utf8');
+      expect(text).toContain(`    ${sshd.user}:\n        exists: true\n`);
+      expect(text).toContain('    tcp:22:\n        listening: true\n');
+      const pass = cli('validate', ...target);
+      expect(pass.stdout).toMatch(/Failed: 0/);
+      expect(pass.code).toBe(0);
+    } finally {
+      sshd.stop();
     }
   }, 240_000);
 });
