@@ -27,7 +27,7 @@ export function goYaml(v: YamlValue): string {
   }
   const s = scalar(node);
   if (typeof s === 'string') return `${s}\n`;
-  return `${s.header}\n${s.body.map((l) => (l === '' ? '' : l)).join('\n')}\n`;
+  return `${s.header}\n${blockBody(s.body, INDENT).join('\n')}\n`;
 }
 
 /** A plain object becomes a YamlMap with yaml.v3's key order (Go maps have none of their own). */
@@ -46,51 +46,57 @@ function isEmptyCollection(v: YamlValue): boolean {
   return (v instanceof YamlMap && v.entries.length === 0) || (Array.isArray(v) && v.length === 0);
 }
 
+/**
+ * yaml.v3's indentation (emitterc.go yaml_emitter_increase_indent): a collection or block
+ * scalar inside a sequence item sits 2 past the dash; anything else aligns to the next multiple
+ * of the 4-space indent. So `key:` at 0 has its list's dashes at 4, and a map inside a list
+ * item continues at dash + 2.
+ */
+function childIndent(parent: number, inSequenceItem: boolean): number {
+  return inSequenceItem ? parent + 2 : INDENT * Math.floor((parent + INDENT) / INDENT);
+}
+
 function mapLines(map: YamlMap, indent: number): string[] {
   const pad = ' '.repeat(indent);
   const out: string[] = [];
   for (const [k, raw] of map.entries) {
     const v = toNode(raw);
     const key = `${pad}${keyText(k)}:`;
+    const inner = childIndent(indent, false);
     if (isCollection(v) && !isEmptyCollection(v)) {
       out.push(key);
-      out.push(...(v instanceof YamlMap ? mapLines(v, indent + INDENT) : seqLines(v, indent + INDENT)));
+      out.push(...(v instanceof YamlMap ? mapLines(v, inner) : seqLines(v, inner)));
     } else {
       const s = scalar(v);
       if (typeof s === 'string') out.push(`${key} ${s}`);
-      else
-        out.push(
-          `${key} ${s.header}`,
-          ...s.body.map((l) => (l === '' ? '' : `${pad}${' '.repeat(INDENT)}${l}`)),
-        );
+      else out.push(`${key} ${s.header}`, ...blockBody(s.body, inner));
     }
   }
   return out;
 }
 
-/**
- * Items at `indent`: a scalar follows "- "; a nested collection starts on the dash's line,
- * padded to the item's indent as libyaml does ("-   key: v" with a 4-space indent).
- */
+/** Items with their dash at `indent`; a nested collection starts on the dash's line. */
 function seqLines(seq: YamlValue[], indent: number): string[] {
   const pad = ' '.repeat(indent);
   const out: string[] = [];
   for (const raw of seq) {
     const v = toNode(raw);
+    const inner = childIndent(indent, true);
     if (isCollection(v) && !isEmptyCollection(v)) {
-      const inner = v instanceof YamlMap ? mapLines(v, indent + INDENT) : seqLines(v, indent + INDENT);
-      out.push(`${`${pad}-`.padEnd(indent + INDENT)}${inner[0]!.trimStart()}`, ...inner.slice(1));
+      const lines = v instanceof YamlMap ? mapLines(v, inner) : seqLines(v, inner);
+      out.push(`${pad}- ${lines[0]!.slice(inner)}`, ...lines.slice(1));
     } else {
       const s = scalar(v);
       if (typeof s === 'string') out.push(`${pad}- ${s}`);
-      else
-        out.push(
-          `${pad}- ${s.header}`,
-          ...s.body.map((l) => (l === '' ? '' : `${pad}${' '.repeat(INDENT)}${l}`)),
-        );
+      else out.push(`${pad}- ${s.header}`, ...blockBody(s.body, inner));
     }
   }
   return out;
+}
+
+/** A literal block's lines at `indent`; empty lines stay empty. */
+function blockBody(body: string[], indent: number): string[] {
+  return body.map((l) => (l === '' ? '' : `${' '.repeat(indent)}${l}`));
 }
 
 type Scalar = string | { header: string; body: string[] };

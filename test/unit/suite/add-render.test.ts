@@ -95,9 +95,12 @@ describe('goYaml (yaml.v3 Marshal)', () => {
     expect(goFloat(0.00001)).toBe('1e-05');
   });
 
-  it('puts a map inside a sequence on the dash line, padded to the indent (libyaml)', () => {
-    expect(goYaml({ and: [{ 'have-len': 3 }, { not: { 'contain-element': '4.4.0' } }] })).toBe(
-      'and:\n    -   have-len: 3\n    -   not:\n            contain-element: 4.4.0\n',
+  it('puts a collection inside a list item on the dash line, 2 past the dash; deeper levels align to 4', () => {
+    expect(goYaml({ and: [{ 'have-len': 3 }, { not: { 'contain-element': '4.4.0' } }, ['a', 'b']] })).toBe(
+      'and:\n    - have-len: 3\n    - not:\n        contain-element: 4.4.0\n    - - a\n      - b\n',
+    );
+    expect(goYaml({ a: [{ k: 'x\ny', l: ['z'] }, 'p\n'] })).toBe(
+      'a:\n    - k: |-\n        x\n        y\n      l:\n        - z\n    - |\n      p\n',
     );
   });
 
