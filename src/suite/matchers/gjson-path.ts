@@ -178,21 +178,41 @@ function decode(n: Node): unknown {
   }
 }
 
-/** tidwall/match: `*` any run, `?` any one character, `\` escapes the next one. */
+/**
+ * tidwall/match: `*` any run, `?` any one character, `\` escapes the next one. Matched by
+ * walking both strings (backing up to the last `*`), in O(len × pattern) without a regex: the
+ * text is target data and must not meet a backtracking engine.
+ */
 export function matchPattern(str: string, pattern: string): boolean {
-  let re = '';
-  for (let i = 0; i < pattern.length; i++) {
-    const c = pattern[i]!;
-    if (c === '*') re += '.*';
-    else if (c === '?') re += '.';
-    else if (c === '\\' && i + 1 < pattern.length) re += escapeRe(pattern[++i]!);
-    else re += escapeRe(c);
+  const p: { t: '*' | '?' | 'c'; c?: string }[] = [];
+  const pat = [...pattern];
+  for (let i = 0; i < pat.length; i++) {
+    const c = pat[i]!;
+    if (c === '*') p.push({ t: '*' });
+    else if (c === '?') p.push({ t: '?' });
+    else if (c === '\\' && i + 1 < pat.length) p.push({ t: 'c', c: pat[++i]! });
+    else p.push({ t: 'c', c });
   }
-  return new RegExp(`^${re}$`, 'su').test(str);
-}
-
-function escapeRe(c: string): string {
-  return c.replace(/[.*+?^${}()|[\]\\/-]/g, '\\$&');
+  const s = [...str];
+  let si = 0;
+  let pi = 0;
+  let starP = -1;
+  let starS = 0;
+  while (si < s.length) {
+    const tok = p[pi];
+    if (tok && (tok.t === '?' || (tok.t === 'c' && tok.c === s[si]))) {
+      si++;
+      pi++;
+    } else if (tok?.t === '*') {
+      starP = pi++;
+      starS = si;
+    } else if (starP >= 0) {
+      pi = starP + 1;
+      si = ++starS;
+    } else return false;
+  }
+  while (p[pi]?.t === '*') pi++;
+  return pi === p.length;
 }
 
 // ---- path parsing (gjson's parseObjectPath / parseArrayPath / parseQuery) ----

@@ -131,6 +131,14 @@ describe('gjson paths (SYNTAX.md)', () => {
     expect(matchPattern('hello', 'h?llo')).toBe(true);
     expect(matchPattern('h*llo', 'h\\*llo')).toBe(true);
     expect(matchPattern('hallo', 'h\\*llo')).toBe(false);
+    expect(matchPattern('abcbxd', 'a*b?d')).toBe(true);
+    expect(matchPattern('abcbd', 'a*b?d')).toBe(false);
+    expect(matchPattern('', '*')).toBe(true);
+    expect(matchPattern('ab', 'a')).toBe(false);
+    // Linear, not backtracking: a pattern that takes a regex engine exponential time returns at once.
+    const started = Date.now();
+    expect(matchPattern('a'.repeat(50000), `${'*a'.repeat(30)}b`)).toBe(false);
+    expect(Date.now() - started).toBeLessThan(2000);
   });
 
   it('~true, ~false, ~null and ~* query a value by truthiness', () => {
