@@ -7,6 +7,7 @@ import { ExecTimeoutError } from '../suite/transport.js';
 import { interruptSignal } from './interrupt.js';
 import { collect } from './options.js';
 import { terminalOutput } from './output.js';
+import { registerAddCommands } from './validate-add.js';
 
 interface ValidateCliOptions {
   gossfile?: string[];
@@ -39,7 +40,10 @@ export const RETRY_TIMEOUT_EXIT = 3;
 /** Repeatable option; no default so help does not print `(default: [])`. */
 
 export function register(program: Command): void {
-  program
+  // Options stop at a subcommand's name (commander needs this set from the root down), so in
+  // `validate add -g FILE -t T …` the options are add's, not validate's.
+  program.enablePositionalOptions();
+  const validate = program
     .command('validate')
     .summary('run goss suites on this host, a container, an SSH host or an instance via SSM')
     .description(
@@ -126,9 +130,11 @@ Exit codes: 0 all passed, 1 a check failed or the target could not be reached,
             2 nagios CRITICAL, 3 --retry-timeout ran out, 78 suite error (YAML, schema, template) or bad flag.
 Details: docs/validate.md; built-in suites: docs/suites-builtin.md`,
     )
+    .enablePositionalOptions()
     .action(async (opts: ValidateCliOptions) => {
       process.exitCode = await runValidate(opts);
     });
+  registerAddCommands(validate);
 }
 
 async function runValidate(opts: ValidateCliOptions): Promise<number> {

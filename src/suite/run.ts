@@ -132,7 +132,7 @@ function usesDirect(spec: ResourceSpec): boolean {
 }
 
 /** The transport's streams, when it has them, for resources that speak their protocol themselves. */
-function directTarget(transport: Transport): DirectTarget | undefined {
+export function directTarget(transport: Transport): DirectTarget | undefined {
   const connect = transport.connect?.bind(transport);
   if (!connect) return undefined;
   const envs = new Map<string, Promise<Record<string, string>>>();

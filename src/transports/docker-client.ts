@@ -5,7 +5,7 @@ import type Docker from 'dockerode';
 
 /** What the docker transport asks of a container: inspect it, and run execs in it. */
 export interface ContainerHandle {
-  inspect(): Promise<{ State: { Running: boolean; Pid: number } }>;
+  inspect(): Promise<{ State: { Running: boolean; Pid: number }; Config?: { Env?: string[] | null } }>;
   exec(opts: Docker.ExecCreateOptions): Promise<ExecHandle>;
 }
 

@@ -1,6 +1,6 @@
 import { goSprintf } from '../go-printf.js';
 import { type Compile, invalidArg, MatchError, type Matcher } from './core.js';
-import { getPath, splitPath } from './gjson-path.js';
+import { get, gjsonValid, resultValue } from './gjson-path.js';
 import { gomegaObject } from './gomega-format.js';
 import { and } from './logic.js';
 import { type Transformer, withTransform } from './transform.js';
@@ -11,19 +11,15 @@ import { type Transformer, withTransform } from './transform.js';
  * order so results are stable.
  */
 function gjsonT(path: string): Transformer {
-  splitPath(path);
+  if (path.startsWith('..'))
+    throw new MatchError(`gjson path ${JSON.stringify(path)}: JSON lines (..) are not supported`);
   return {
     apply(v) {
       if (typeof v !== 'string') throw new MatchError(`Expected string, Got:${gomegaObject(v)}`);
-      let doc: unknown;
-      try {
-        doc = JSON.parse(v);
-      } catch {
-        throw new MatchError('Invalid json');
-      }
-      const r = getPath(doc, path);
-      if (r === undefined) throw new MatchError(`Path not found: ${path}`);
-      return r;
+      if (!gjsonValid(v)) throw new MatchError('Invalid json');
+      const r = get(v, path);
+      if (r === null) throw new MatchError(`Path not found: ${path}`);
+      return resultValue(r);
     },
     toJSON: () => ({ gjson: { Path: path } }),
     goName: `matchers.Gjson{Path:${goSprintf('%q', [path])}}`,

@@ -30,6 +30,7 @@ export const mount: ResourceDef = {
     { key: 'filesystem' },
     { key: 'usage' },
   ],
+  // goss's mount timeout bounds its `df` call; mountinfo is read at once here, so it is accepted.
   options: ['timeout'],
   plan(spec, id, plan) {
     plan.shared(PROBE, `_igf ${sharedId(PROBE)} info /proc/self/mountinfo`);
