@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { BATCHES, type BatchKind, type BatchRequest, chunks } from './batch.js';
+import { type Frames, parseFrames } from './frames.js';
 import { MAX_OUTPUT_BYTES } from './limits.js';
 import type { ResourceSpec } from './model.js';
 import { effectiveSpec, type PlanSettings } from './resources/api.js';
@@ -32,6 +34,8 @@ export interface Collector {
   marker: string;
   /** Upper bound for the script's run time: the slowest lane plus slack for the rest. */
   timeoutMs: number;
+  /** Batched facts: each chunk's frame id, kind and requests, to hand back per resource. */
+  batches: { frameId: string; kind: BatchKind; requests: BatchRequest[] }[];
 }
 
 export const DEFAULT_MAX_CONCURRENT = 50;
@@ -107,6 +111,7 @@ export function buildCollector(items: CollectItem[], opts: CollectorOptions = {}
   const shared = new Map<string, string>();
   const inline: string[] = [];
   const parallel: { sh: string; budgetMs: number }[] = [];
+  const batched = new Map<BatchKind, BatchRequest[]>();
   for (const { id, spec } of items) {
     if (spec.skip) continue;
     if (!/^[A-Za-z0-9_.-]+$/.test(id))
@@ -118,7 +123,24 @@ export function buildCollector(items: CollectItem[], opts: CollectorOptions = {}
       shared: (name, sh) => {
         if (!shared.has(name)) shared.set(name, sh);
       },
+      batch: (kind, batchId, item) => {
+        const list = batched.get(kind) ?? [];
+        batched.set(kind, list);
+        list.push({ id: batchId, item });
+      },
       settings: opts.settings ?? {},
+    });
+  }
+
+  const batches: Collector['batches'] = [];
+  const batchSh: string[] = [];
+  for (const [kind, requests] of batched) {
+    const items = [...new Set(requests.map((r) => r.item))];
+    chunks(items).forEach((chunk, i) => {
+      const frameId = `_batch.${kind}.${i}`;
+      const inChunk = new Set(chunk);
+      batchSh.push(BATCHES[kind].sh(chunk, frameId));
+      batches.push({ frameId, kind, requests: requests.filter((r) => inChunk.has(r.item)) });
     });
   }
 
@@ -135,7 +157,7 @@ export function buildCollector(items: CollectItem[], opts: CollectorOptions = {}
   laneBodies.forEach((body, i) => {
     parts.push(`(\n${body.join('\n')}\n) >"$T/lane${i}" 2>/dev/null &`);
   });
-  parts.push(...shared.values(), ...inline);
+  parts.push(...shared.values(), ...batchSh, ...inline);
   parts.push('wait');
   laneBodies.forEach((_, i) => {
     parts.push(`cat "$T/lane${i}" 2>/dev/null`);
@@ -145,5 +167,26 @@ export function buildCollector(items: CollectItem[], opts: CollectorOptions = {}
     script: `${parts.join('\n')}\n`,
     marker,
     timeoutMs: Math.max(0, ...laneBudget) + SLACK_MS,
+    batches,
   };
+}
+
+/**
+ * The script's frames, with each batched fact handed to the resources that asked for it as a
+ * frame under their own id. A batch whose frame is missing (the script stopped early) adds
+ * nothing, so those resources report that they were not collected.
+ */
+export function parseCollected(stdout: string, collector: Collector): Frames {
+  const frames = parseFrames(stdout, collector.marker);
+  for (const { frameId, kind, requests } of collector.batches) {
+    const output = frames.text(frameId, 'out');
+    if (output === undefined) continue;
+    const def = BATCHES[kind];
+    const values = def.split(output, [...new Set(requests.map((r) => r.item))]);
+    for (const { id, item } of requests) {
+      const v = values.get(item);
+      if (v !== undefined) frames.add(id, def.key, Buffer.from(v, 'utf8'));
+    }
+  }
+  return frames;
 }
