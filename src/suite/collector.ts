@@ -69,16 +69,17 @@ _iggetent() {
   elif [ "$1" = passwd ] || [ "$1" = group ]; then awk -F: -v n="$2" '$1 == n' "/etc/$1"
   else return 2; fi
 }
-# at most $_igmax bytes of stdin, so one check cannot flood the run (head -c where present)
-if command -v head >/dev/null 2>&1; then _igcap() { head -c "$_igmax"; }; else _igcap() { cat; }; fi
+# at most $_igmax bytes of stdin, so one check cannot flood the run (head -c where present);
+# a command word, not a function: dash forks once more for a function in a pipeline
+if command -v head >/dev/null 2>&1; then _igcap="head -c $_igmax"; else _igcap=cat; fi
 # run a program with a deadline in its own session (so the whole process group dies), keeping
 # at most $_igmax bytes of stdout and of stderr:
 # ID SECONDS PROGRAM ARGS... -> $T/ID.o, $T/ID.e, $T/ID.rc, and $T/ID.to when killed
 _igto() {
   _igid=$1; _igsec=$2; shift 2
   $_igsid sh -c '_igo=$1; _igc=$2; shift 2
-if command -v head >/dev/null 2>&1; then _igh() { head -c "$_igc"; }; else _igh() { cat; }; fi
-{ { "$@" 3>&-; echo "$?" >"$_igo.rc"; } 2>&1 >&3 3>&- | _igh >"$_igo.e"; } 3>&1 | _igh >"$_igo.o"' \
+if command -v head >/dev/null 2>&1; then _igcut="head -c $_igc"; else _igcut=cat; fi
+{ { "$@" 3>&-; echo "$?" >"$_igo.rc"; } 2>&1 >&3 3>&- | $_igcut >"$_igo.e"; } 3>&1 | $_igcut >"$_igo.o"' \
     _ "$T/$_igid" "$_igmax" "$@" </dev/null &
   _igp=$!
   $_igsid sh -c 'sleep "$1"; : >"$2"; kill -9 -"$3" 2>/dev/null || kill -9 "$3"' _ "$_igsec" "$T/$_igid.to" "$_igp" >/dev/null 2>&1 </dev/null &
@@ -87,12 +88,13 @@ if command -v head >/dev/null 2>&1; then _igh() { head -c "$_igc"; }; else _igh(
   kill -9 -"$_igw" 2>/dev/null || kill -9 "$_igw" 2>/dev/null
   wait "$_igw" 2>/dev/null
 }
-# frames of an _igto run: ID
+# frames of an _igto run: ID (builtins where they do: an empty output needs no encoder)
 _igcf() {
-  _igf "$1" out "$T/$1.o"; _igf "$1" err "$T/$1.e"
-  _igr "$1" rc "$(cat "$T/$1.rc" 2>/dev/null)"
+  _igof "$1" out "$T/$1.o"; _igof "$1" err "$T/$1.e"
+  _igrc=; IFS= read -r _igrc <"$T/$1.rc" 2>/dev/null; _igr "$1" rc "$_igrc"
   if [ -f "$T/$1.to" ]; then _igr "$1" to 1; fi
 }
+_igof() { if [ -s "$3" ]; then _igb "$1" "$2" <"$3"; elif [ -r "$3" ]; then _igr "$1" "$2" ''; fi; }
 # TCP connect test: HOST PORT SECONDS; 127 when the target has no tool for it
 _igtcp() {
   if command -v perl >/dev/null 2>&1; then

@@ -57,7 +57,7 @@ export const file: ResourceDef = {
       lines.push(`  [ -h "$_igp" ] && readlink -- "$_igp" 2>/dev/null | _igb ${id} link`);
     }
     if (a.contents !== undefined || a.contains !== undefined) {
-      lines.push(`  if [ -r "$_igp" ] && [ ! -d "$_igp" ]; then _igcap <"$_igp" | _igb ${id} contents; fi`);
+      lines.push(`  if [ -r "$_igp" ] && [ ! -d "$_igp" ]; then $_igcap <"$_igp" | _igb ${id} contents; fi`);
     }
     for (const [attr, tool] of Object.entries(HASHES)) {
       if (a[attr] === undefined) continue;
