@@ -161,9 +161,9 @@ export function buildCollector(items: CollectItem[], opts: CollectorOptions = {}
   });
   parts.push(...shared.values(), ...batchSh, ...inline);
   parts.push('wait');
-  laneBodies.forEach((_, i) => {
-    parts.push(`cat "$T/lane${i}" 2>/dev/null`);
-  });
+  // One `cat` for every lane's output: frames are keyed by id, so lane order does not matter.
+  if (laneBodies.length > 0)
+    parts.push(`cat ${laneBodies.map((_, i) => `"$T/lane${i}"`).join(' ')} 2>/dev/null`);
   parts.push(`_igr ${DONE_ID} done 1`, '} </dev/null');
   return {
     script: `${parts.join('\n')}\n`,
