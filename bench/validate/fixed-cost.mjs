@@ -3,7 +3,7 @@
 // time and the processes the collector forks on the target, for one or more builds of dist/
 // (e.g. before and after a change), run in turn A B A B … on the same container.
 //
-//   node bench/validate/fixed-cost.mjs [rounds] LABEL=REPO_DIR [LABEL=REPO_DIR …]
+//   [SIZES=60,200,1000] node bench/validate/fixed-cost.mjs [rounds] LABEL=REPO_DIR [LABEL=REPO_DIR …]
 //
 // REPO_DIR holds a built dist/ (bin/imagegate is run). Suites are generated from the container's
 // own state in two mixes: "mix" (file, package, user, group, service, process, port,
@@ -28,7 +28,7 @@ if (builds.length === 0) {
   console.error('usage: fixed-cost.mjs [rounds] LABEL=REPO_DIR [LABEL=REPO_DIR …]');
   process.exit(2);
 }
-const SIZES = [60, 200, 1000];
+const SIZES = (process.env.SIZES ?? '60,200,1000').split(',').map(Number);
 
 const name = `imagegate-bench-fixed-${randomBytes(4).toString('hex')}`;
 execFileSync('docker', [
