@@ -1,4 +1,6 @@
 import { randomBytes } from 'node:crypto';
+import { BATCHES, type BatchKind, type BatchRequest, chunks } from './batch.js';
+import { type Frames, parseFrames } from './frames.js';
 import { MAX_OUTPUT_BYTES } from './limits.js';
 import type { ResourceSpec } from './model.js';
 import { effectiveSpec, type PlanSettings } from './resources/api.js';
@@ -32,6 +34,8 @@ export interface Collector {
   marker: string;
   /** Upper bound for the script's run time: the slowest lane plus slack for the rest. */
   timeoutMs: number;
+  /** Batched facts: each chunk's frame id, kind and requests, to hand back per resource. */
+  batches: { frameId: string; kind: BatchKind; requests: BatchRequest[] }[];
 }
 
 export const DEFAULT_MAX_CONCURRENT = 50;
@@ -65,16 +69,17 @@ _iggetent() {
   elif [ "$1" = passwd ] || [ "$1" = group ]; then awk -F: -v n="$2" '$1 == n' "/etc/$1"
   else return 2; fi
 }
-# at most $_igmax bytes of stdin, so one check cannot flood the run (head -c where present)
-if command -v head >/dev/null 2>&1; then _igcap() { head -c "$_igmax"; }; else _igcap() { cat; }; fi
+# at most $_igmax bytes of stdin, so one check cannot flood the run (head -c where present);
+# a command word, not a function: dash forks once more for a function in a pipeline
+if command -v head >/dev/null 2>&1; then _igcap="head -c $_igmax"; else _igcap=cat; fi
 # run a program with a deadline in its own session (so the whole process group dies), keeping
 # at most $_igmax bytes of stdout and of stderr:
 # ID SECONDS PROGRAM ARGS... -> $T/ID.o, $T/ID.e, $T/ID.rc, and $T/ID.to when killed
 _igto() {
   _igid=$1; _igsec=$2; shift 2
   $_igsid sh -c '_igo=$1; _igc=$2; shift 2
-if command -v head >/dev/null 2>&1; then _igh() { head -c "$_igc"; }; else _igh() { cat; }; fi
-{ { "$@" 3>&-; echo "$?" >"$_igo.rc"; } 2>&1 >&3 3>&- | _igh >"$_igo.e"; } 3>&1 | _igh >"$_igo.o"' \
+if command -v head >/dev/null 2>&1; then _igcut="head -c $_igc"; else _igcut=cat; fi
+{ { "$@" 3>&-; echo "$?" >"$_igo.rc"; } 2>&1 >&3 3>&- | $_igcut >"$_igo.e"; } 3>&1 | $_igcut >"$_igo.o"' \
     _ "$T/$_igid" "$_igmax" "$@" </dev/null &
   _igp=$!
   $_igsid sh -c 'sleep "$1"; : >"$2"; kill -9 -"$3" 2>/dev/null || kill -9 "$3"' _ "$_igsec" "$T/$_igid.to" "$_igp" >/dev/null 2>&1 </dev/null &
@@ -83,12 +88,13 @@ if command -v head >/dev/null 2>&1; then _igh() { head -c "$_igc"; }; else _igh(
   kill -9 -"$_igw" 2>/dev/null || kill -9 "$_igw" 2>/dev/null
   wait "$_igw" 2>/dev/null
 }
-# frames of an _igto run: ID
+# frames of an _igto run: ID (builtins where they do: an empty output needs no encoder)
 _igcf() {
-  _igf "$1" out "$T/$1.o"; _igf "$1" err "$T/$1.e"
-  _igr "$1" rc "$(cat "$T/$1.rc" 2>/dev/null)"
+  _igof "$1" out "$T/$1.o"; _igof "$1" err "$T/$1.e"
+  _igrc=; IFS= read -r _igrc <"$T/$1.rc" 2>/dev/null; _igr "$1" rc "$_igrc"
   if [ -f "$T/$1.to" ]; then _igr "$1" to 1; fi
 }
+_igof() { if [ -s "$3" ]; then _igb "$1" "$2" <"$3"; elif [ -r "$3" ]; then _igr "$1" "$2" ''; fi; }
 # TCP connect test: HOST PORT SECONDS; 127 when the target has no tool for it
 _igtcp() {
   if command -v perl >/dev/null 2>&1; then
@@ -107,6 +113,7 @@ export function buildCollector(items: CollectItem[], opts: CollectorOptions = {}
   const shared = new Map<string, string>();
   const inline: string[] = [];
   const parallel: { sh: string; budgetMs: number }[] = [];
+  const batched = new Map<BatchKind, BatchRequest[]>();
   for (const { id, spec } of items) {
     if (spec.skip) continue;
     if (!/^[A-Za-z0-9_.-]+$/.test(id))
@@ -118,7 +125,24 @@ export function buildCollector(items: CollectItem[], opts: CollectorOptions = {}
       shared: (name, sh) => {
         if (!shared.has(name)) shared.set(name, sh);
       },
+      batch: (kind, batchId, item) => {
+        const list = batched.get(kind) ?? [];
+        batched.set(kind, list);
+        list.push({ id: batchId, item });
+      },
       settings: opts.settings ?? {},
+    });
+  }
+
+  const batches: Collector['batches'] = [];
+  const batchSh: string[] = [];
+  for (const [kind, requests] of batched) {
+    const items = [...new Set(requests.map((r) => r.item))];
+    chunks(items).forEach((chunk, i) => {
+      const frameId = `_batch.${kind}.${i}`;
+      const inChunk = new Set(chunk);
+      batchSh.push(BATCHES[kind].sh(chunk, frameId));
+      batches.push({ frameId, kind, requests: requests.filter((r) => inChunk.has(r.item)) });
     });
   }
 
@@ -135,15 +159,36 @@ export function buildCollector(items: CollectItem[], opts: CollectorOptions = {}
   laneBodies.forEach((body, i) => {
     parts.push(`(\n${body.join('\n')}\n) >"$T/lane${i}" 2>/dev/null &`);
   });
-  parts.push(...shared.values(), ...inline);
+  parts.push(...shared.values(), ...batchSh, ...inline);
   parts.push('wait');
-  laneBodies.forEach((_, i) => {
-    parts.push(`cat "$T/lane${i}" 2>/dev/null`);
-  });
+  // One `cat` for every lane's output: frames are keyed by id, so lane order does not matter.
+  if (laneBodies.length > 0)
+    parts.push(`cat ${laneBodies.map((_, i) => `"$T/lane${i}"`).join(' ')} 2>/dev/null`);
   parts.push(`_igr ${DONE_ID} done 1`, '} </dev/null');
   return {
     script: `${parts.join('\n')}\n`,
     marker,
     timeoutMs: Math.max(0, ...laneBudget) + SLACK_MS,
+    batches,
   };
+}
+
+/**
+ * The script's frames, with each batched fact handed to the resources that asked for it as a
+ * frame under their own id. A batch whose frame is missing (the script stopped early) adds
+ * nothing, so those resources report that they were not collected.
+ */
+export function parseCollected(stdout: string, collector: Collector): Frames {
+  const frames = parseFrames(stdout, collector.marker);
+  for (const { frameId, kind, requests } of collector.batches) {
+    const output = frames.text(frameId, 'out');
+    if (output === undefined) continue;
+    const def = BATCHES[kind];
+    const values = def.split(output, [...new Set(requests.map((r) => r.item))]);
+    for (const { id, item } of requests) {
+      const v = values.get(item);
+      if (v !== undefined) frames.add(id, def.key, Buffer.from(v, 'utf8'));
+    }
+  }
+  return frames;
 }

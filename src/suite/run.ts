@@ -1,5 +1,5 @@
-import { buildCollector, type CollectItem, DONE_ID } from './collector.js';
-import { Frames, parseFrames } from './frames.js';
+import { buildCollector, type CollectItem, DONE_ID, parseCollected } from './collector.js';
+import { Frames } from './frames.js';
 import type { MatcherOutcome } from './matchers/api.js';
 import { evaluateMatcher } from './matchers/index.js';
 import type { ResourceSpec, Suite } from './model.js';
@@ -204,7 +204,7 @@ function localFacts(item: CollectItem): Record<string, AttrFact> {
 async function collect(items: CollectItem[], transport: Transport, opts: RunOptions) {
   const collector = buildCollector(items, { maxConcurrent: opts.maxConcurrent, settings: opts.settings });
   const res = await transport.exec(collector.script, { timeoutMs: collector.timeoutMs });
-  const frames = parseFrames(res.stdout, collector.marker);
+  const frames = parseCollected(res.stdout, collector);
   if (!frames.has(DONE_ID, 'done')) {
     const why = res.stderr.trim().split('\n').pop() || `exit status ${res.exitCode}`;
     throw new CollectError(`the collector script did not finish on ${transport.describe()}: ${why}`);

@@ -1,4 +1,5 @@
 import type { Duplex } from 'node:stream';
+import type { BatchKind } from '../batch.js';
 import type { Frames } from '../frames.js';
 import { MAX_OUTPUT_BYTES } from '../limits.js';
 import type { Fact } from '../matchers/api.js';
@@ -47,6 +48,11 @@ export interface PlanBuilder {
    * script however many resources ask; its frames use `sharedId(name)`.
    */
   shared(name: string, sh: string): void;
+  /**
+   * A fact gathered for all resources at once with one target command per kind (see
+   * src/suite/batch.ts); it arrives as a frame under this resource's own `id`.
+   */
+  batch(kind: BatchKind, id: string, item: string): void;
   /** Run-wide settings from the command line (goss's --package). */
   readonly settings: PlanSettings;
 }

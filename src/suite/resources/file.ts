@@ -1,3 +1,4 @@
+import { STAT_FORMAT } from '../batch.js';
 import { type LinesFact, linesFact } from '../matchers/api.js';
 import { shQuote } from '../quote.js';
 import type { AttrFact, ResourceDef } from './api.js';
@@ -46,15 +47,17 @@ export const file: ResourceDef = {
   plan(spec, id, plan) {
     const a = spec.attrs;
     const lines = [...pathLines(spec.key, id), 'if [ -e "$_igp" ] || [ -h "$_igp" ]; then'];
-    lines.push(
-      `  _igr ${id} exists true`,
-      `  _igr ${id} stat "$(stat -c '%a|%s|%u|%g|%U|%G|%F' -- "$_igp" 2>/dev/null)"`,
-    );
+    lines.push(`  _igr ${id} exists true`);
+    // One `stat` for every file of the suite; a `~` path is only known on the target, and stat
+    // prints names raw, so a name with a newline could not be matched back to its line.
+    if (spec.key.startsWith('~') || spec.key.includes('\n'))
+      lines.push(`  _igr ${id} stat "$(stat -c '${STAT_FORMAT}' -- "$_igp" 2>/dev/null)"`);
+    else plan.batch('lstat', id, spec.key);
     if (a['linked-to'] !== undefined) {
       lines.push(`  [ -h "$_igp" ] && readlink -- "$_igp" 2>/dev/null | _igb ${id} link`);
     }
     if (a.contents !== undefined || a.contains !== undefined) {
-      lines.push(`  if [ -r "$_igp" ] && [ ! -d "$_igp" ]; then _igcap <"$_igp" | _igb ${id} contents; fi`);
+      lines.push(`  if [ -r "$_igp" ] && [ ! -d "$_igp" ]; then $_igcap <"$_igp" | _igb ${id} contents; fi`);
     }
     for (const [attr, tool] of Object.entries(HASHES)) {
       if (a[attr] === undefined) continue;

@@ -1,4 +1,3 @@
-import { shQuote } from '../quote.js';
 import type { ResourceDef } from './api.js';
 import { allAttrs, checkName, failure, stringOption, value } from './api.js';
 
@@ -14,7 +13,7 @@ export const group: ResourceDef = {
     return checkName('group name', stringOption(spec, 'name') ?? spec.key);
   },
   plan(spec, id, plan) {
-    plan.inline(`_iggetent group ${shQuote(stringOption(spec, 'name') ?? spec.key)} | _igb ${id} gr`);
+    plan.batch('group', id, stringOption(spec, 'name') ?? spec.key);
   },
   facts(spec, id, frames) {
     const name = stringOption(spec, 'name') ?? spec.key;

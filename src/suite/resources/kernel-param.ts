@@ -1,4 +1,3 @@
-import { shQuote } from '../quote.js';
 import type { ResourceDef } from './api.js';
 import { failure, value } from './api.js';
 
@@ -10,10 +9,8 @@ export const kernelParam: ResourceDef = {
   attributes: [{ key: 'value' }],
   options: [],
   plan(spec, id, plan) {
-    const path = `/proc/sys/${spec.key.replaceAll('.', '/')}`;
-    // Not the `read` builtin: dash reads byte by byte, and integer sysctls answer a read at a
-    // non-zero offset with EOF (kernel.pid_max would come back as "4").
-    plan.inline(`_igf ${id} value ${shQuote(path)}`);
+    // Every parameter of the suite is read by one `head` (src/suite/batch.ts).
+    plan.batch('sysctl', id, `/proc/sys/${spec.key.replaceAll('.', '/')}`);
   },
   facts(spec, id, frames) {
     const v = frames.text(id, 'value');

@@ -21,10 +21,10 @@ export const user: ResourceDef = {
     return checkName('user name', stringOption(spec, 'name') ?? spec.key);
   },
   plan(spec, id, plan) {
-    const name = shQuote(stringOption(spec, 'name') ?? spec.key);
-    const lines = [`_iggetent passwd ${name} | _igb ${id} pw`];
-    if (spec.attrs.groups !== undefined) lines.push(`_igr ${id} groups "$(id -Gn ${name} 2>/dev/null)"`);
-    plan.inline(lines.join('\n'));
+    const name = stringOption(spec, 'name') ?? spec.key;
+    plan.batch('passwd', id, name);
+    if (spec.attrs.groups !== undefined)
+      plan.inline(`_igr ${id} groups "$(id -Gn -- ${shQuote(name)} 2>/dev/null)"`);
   },
   facts(spec, id, frames) {
     const keys = this.attributes.map((a) => a.key);

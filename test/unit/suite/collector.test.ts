@@ -61,7 +61,8 @@ describe('buildCollector', () => {
     ]);
     syntaxOk(script);
     expect(script).toContain(`_igp=${shQuote(hostile)}`);
-    expect(script).toContain(`_iggetent passwd 'u;id'`);
+    expect(script).toContain(`getent passwd -- 'u;id'`);
+    expect(script).toContain(`id -Gn -- 'u;id'`);
     expect(script).toContain(`sh -c ${shQuote('echo "$HOME"; exit 1')}`);
     expect(script).not.toContain("touch /tmp/pwned '$(id)'\n");
   });

@@ -1,7 +1,6 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { buildCollector, type CollectItem } from '../../../src/suite/collector.js';
-import { parseFrames } from '../../../src/suite/frames.js';
+import { buildCollector, type CollectItem, parseCollected } from '../../../src/suite/collector.js';
 import { MAX_OUTPUT_BYTES } from '../../../src/suite/limits.js';
 import type { ResourceSpec, ResourceType } from '../../../src/suite/model.js';
 import { RESOURCES } from '../../../src/suite/resources/index.js';
@@ -24,7 +23,7 @@ function item(id: string, type: ResourceType, key: string, attrs: Record<string,
 function run(items: CollectItem[]) {
   const c = buildCollector(items);
   const stdout = execFileSync('sh', ['-s'], { input: c.script, encoding: 'utf8', maxBuffer: 64 << 20 });
-  const frames = parseFrames(stdout, c.marker);
+  const frames = parseCollected(stdout, c);
   return {
     stdout,
     results: items.map((it) =>

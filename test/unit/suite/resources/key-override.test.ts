@@ -3,8 +3,7 @@ import { mkdtempSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { buildCollector } from '../../../../src/suite/collector.js';
-import { parseFrames } from '../../../../src/suite/frames.js';
+import { buildCollector, parseCollected } from '../../../../src/suite/collector.js';
 import { loadSuite } from '../../../../src/suite/load.js';
 import type { ResourceSpec } from '../../../../src/suite/model.js';
 import { effectiveSpec } from '../../../../src/suite/resources/api.js';
@@ -18,7 +17,7 @@ async function runLocal(yaml: string) {
   const suite = await loadSuite(join(dir, 'goss.yaml'));
   const items = suite.resources.map((spec, i) => ({ id: `r${i}`, spec }));
   const c = buildCollector(items);
-  const frames = parseFrames(execFileSync('sh', ['-s'], { input: c.script, encoding: 'utf8' }), c.marker);
+  const frames = parseCollected(execFileSync('sh', ['-s'], { input: c.script, encoding: 'utf8' }), c);
   return items.flatMap(({ id, spec }) => {
     const def = RESOURCES[spec.type];
     return evaluateResource(spec, def.facts(effectiveSpec(def, spec as ResourceSpec), id, frames));
