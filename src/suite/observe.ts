@@ -1,5 +1,4 @@
-import { buildCollector, DONE_ID } from './collector.js';
-import { parseFrames } from './frames.js';
+import { buildCollector, DONE_ID, parseCollected } from './collector.js';
 import type { ResourceSpec } from './model.js';
 import { type AttrFact, effectiveSpec, type PlanSettings } from './resources/api.js';
 import { RESOURCES } from './resources/index.js';
@@ -29,7 +28,7 @@ export async function observe(
   if (collected.length > 0) {
     const collector = buildCollector(collected, { settings });
     const res = await transport.exec(collector.script, { timeoutMs: collector.timeoutMs });
-    const frames = parseFrames(res.stdout, collector.marker);
+    const frames = parseCollected(res.stdout, collector);
     if (!frames.has(DONE_ID, 'done')) {
       const why = res.stderr.trim().split('\n').pop() || `exit status ${res.exitCode}`;
       throw new CollectError(`the collector script did not finish on ${transport.describe()}: ${why}`);
