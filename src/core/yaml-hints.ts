@@ -79,6 +79,13 @@ export function yamlHint(text: string, at: At): string | undefined {
         return `line ${at.line} is indented deeper than line ${prev + 1} but line ${prev + 1} does not end with ":": line them up, or end line ${prev + 1} with ":"`;
       return 'keys of one mapping must line up in one column, and a nested mapping starts on its own line after "key:"';
     }
+    case 'UNEXPECTED_TOKEN': {
+      // `repository: host/{image}` inside { … }: the brace opens a mapping in the middle of a value.
+      const ch = here[at.column - 1];
+      if ((ch === '{' || ch === '[') && /\S/.test(here[at.column - 2] ?? ''))
+        return `quote the value holding "${ch}" ("…"): inside { … } or [ … ] a plain value cannot contain ${ch === '{' ? '{ }' : '[ ]'}`;
+      return undefined;
+    }
     case 'BAD_SCALAR_START':
       return 'quote the value ("…"): a plain value cannot start with @ or `';
     case 'MISSING_CHAR':

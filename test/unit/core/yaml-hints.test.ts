@@ -17,6 +17,14 @@ function errorFor(text: string): string {
 }
 
 describe('YAML syntax errors say what to do', () => {
+  it('a { in a plain value inside a flow mapping (an unquoted {image} placeholder)', () => {
+    expect(
+      errorFor('stages:\n  dev:\n    registry: { repository: 127.0.0.1:5001/team/{image}, tags: [dev] }\n'),
+    ).toBe(
+      'imagegate.yaml:3:49: invalid YAML: Unexpected flow-map-start at node end; quote the value holding "{" ("…"): inside { … } or [ … ] a plain value cannot contain { }',
+    );
+  });
+
   it('a tab in the indentation', () => {
     expect(errorFor('version: 1\nimages:\n\tweb:\n\t  template: packer/web\n')).toBe(
       'imagegate.yaml:3:1: invalid YAML: Tabs are not allowed as indentation; indent with spaces, not tabs (YAML forbids tabs in indentation; 2 spaces per level is usual)',
