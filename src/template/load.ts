@@ -99,6 +99,7 @@ async function assemble(
     env: shell.env,
     comments: [...parsed.flatMap((f) => f.comments), ...shell.comments],
     missingFiles: shell.missing,
+    uploads: shell.uploads.files,
     syntaxErrors: [...parsed.flatMap((f) => f.errors), ...errors, ...shell.errors],
     text: { ...Object.fromEntries(parsed.map((f) => [f.file, f.text])), ...shell.scripts },
   };
@@ -122,6 +123,7 @@ async function loadLegacyJson(path: string, opts: PathOptions): Promise<Template
     env: shell.env,
     comments: shell.comments,
     missingFiles: shell.missing,
+    uploads: shell.uploads.files,
     syntaxErrors: [...json.errors, ...shell.errors],
     text: { [path]: text, ...shell.scripts },
   };

@@ -181,6 +181,8 @@ export interface Template {
    * `packer build` fails on them, but the template reads fine, so they are not syntax errors.
    */
   missingFiles?: { message: string; pos: Position }[];
+  /** Text files `file` provisioners upload (bounded, see uploads.ts), for policies that read them. */
+  uploads?: { file: string; text: string }[];
   /** Syntax problems: the template could not be read faithfully at these places. */
   syntaxErrors: { message: string; pos: Position }[];
   /** `name = value` arguments of `*.pkrvars.hcl` files (a directory's `*.auto.pkrvars.hcl`). */

@@ -31,6 +31,17 @@ export function resolveTemplatePath(
   templateFile: string,
   opts: PathOptions,
 ): Resolved | undefined {
+  const found = locate(written, templateFile, opts);
+  // A finding in a script or an upload reads like one in the template: relative when the
+  // template was named relative to the working directory, and the file is under it.
+  if (found !== undefined && 'file' in found && !isAbsolute(templateFile)) {
+    const rel = relative(process.cwd(), found.file);
+    if (rel !== '' && !rel.startsWith('..') && !isAbsolute(rel)) return { file: rel };
+  }
+  return found;
+}
+
+function locate(written: string, templateFile: string, opts: PathOptions): Resolved | undefined {
   const templateDir = dirname(resolve(templateFile));
   const pinned = TEMPLATE_DIR.test(written);
   const path = written.replace(TEMPLATE_DIR, '');

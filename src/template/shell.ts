@@ -6,6 +6,7 @@ import { attr, stringValue } from './packer-blocks.js';
 import { type PathOptions, resolveTemplatePath } from './paths.js';
 import { LineIndex } from './position.js';
 import { type FoundCommand, type ShellScan, scanShell } from './shell-commands.js';
+import { UploadReader } from './uploads.js';
 
 export interface ShellExtraction {
   shell: ShellCommand[];
@@ -16,6 +17,8 @@ export interface ShellExtraction {
   scripts: Record<string, string>;
   /** Files a provisioner names that exist nowhere Packer could find them. */
   missing: SyntaxProblem[];
+  /** What file provisioners upload, read as text (uploads.ts). */
+  uploads: UploadReader;
   /**
    * Each script file's scan, once: six builds (or file-per-template templates) running one
    * script share its commands. Parsing it per build cost most of the CPU on
@@ -43,6 +46,7 @@ export async function extractShell(
     errors: [],
     scripts: {},
     missing: [],
+    uploads: new UploadReader(),
     scans,
   };
   // The PowerShell grammar loads (once per process) only when a template has PowerShell to read.
@@ -72,7 +76,7 @@ function checkUploadSource(provisioner: Provisioner, out: ShellExtraction, paths
   const found = resolveTemplatePath(written, provisioner.pos.file, paths);
   if (found !== undefined && 'missing' in found) {
     out.missing.push({ message: `file "${written}" to upload is missing: ${found.missing}`, pos: expr.pos });
-  }
+  } else if (found !== undefined) out.uploads.add(found.file);
 }
 
 /** Scans one text: bash for shell provisioners, PowerShell for powershell ones. */

@@ -1,3 +1,4 @@
+import { basename } from 'node:path';
 import type { Attribute, Block, Expr, Position } from '../../template/model.js';
 import { type CheckModule, compileRegex, fill } from '../check-api.js';
 import { globMatch, literal } from '../query.js';
@@ -116,6 +117,17 @@ export const secretInTemplate: CheckModule<SecretInTemplateParams> = {
         scanBlock(source.body, `source ${source.type}.${source.name}`);
       }
       local = allLocal;
+      // A file provisioner copies these into the image as they are: a key in them is baked in.
+      for (const up of template.uploads ?? []) {
+        const lines = up.text.split('\n');
+        lines.forEach((text, i) => {
+          if (/^\s*(#|\/\/|;|--|REM\b)/i.test(text)) return; // a comment, as in an example config
+          const found = byValue(text) ?? assignment(text);
+          if (!found) return;
+          const pos = { file: up.file, line: i + 1, column: 1, endLine: i + 1, endColumn: text.length + 1 };
+          report(found, `uploaded file ${basename(up.file)}`, pos);
+        });
+      }
       for (const build of template.builds) {
         for (const prov of build.provisioners) scanBlock(prov.body, `provisioner ${prov.type}`);
         for (const chain of build.postProcessorChains)
