@@ -83,6 +83,11 @@ function describe(e: ErrorObject, value: unknown): string {
     case 'type':
       // YAML reads 111111111111 or 0644 as numbers; ids and modes must be quoted to stay exact.
       if (p.type === 'string' && typeof value === 'number') return `must be a string: quote it ("${value}")`;
+      // `installed true` under a key: YAML reads one text where two words were meant as key: value.
+      if (p.type === 'object' && typeof value === 'string') {
+        const word = /^([A-Za-z][\w-]*)\s+\S/.exec(value)?.[1];
+        if (word) return `must be object: it reads as text; is a ":" missing after "${word}"?`;
+      }
       return `must be ${String(p.type)}`;
     case 'pattern': {
       // The bare regex says what, the schema's description (with its example) says what to do.

@@ -424,7 +424,11 @@ function assertSuite(validate: ValidateFunction, yaml: YamlFile, label: string):
   const { line, column } = yaml.locate(err.instancePath);
   const path = decodePointer(err.instancePath);
   const key = path.length ? path.join('.') : '(top level)';
-  throw new SuiteError(`${label}:${line}:${column}: invalid gossfile: ${key}: ${describeError(err)}`);
+  let value: unknown = yaml.data;
+  for (const part of path)
+    value =
+      value !== null && typeof value === 'object' ? (value as Record<string, unknown>)[part] : undefined;
+  throw new SuiteError(`${label}:${line}:${column}: invalid gossfile: ${key}: ${describeError(err, value)}`);
 }
 
 function decodePointer(pointer: string): string[] {
@@ -469,13 +473,18 @@ function editDistance(a: string, b: string): number {
   return row[b.length]!;
 }
 
-function describeError(e: ErrorObject): string {
+function describeError(e: ErrorObject, value: unknown): string {
   const p = e.params as Record<string, unknown>;
   switch (e.keyword) {
     case 'enum':
       return `must be one of ${(p.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(', ')}`;
-    case 'type':
+    case 'type': {
+      // `installed true` under a resource: YAML reads one text where `key: value` was meant.
+      const word = typeof value === 'string' ? /^([A-Za-z][\w-]*)\s+\S/.exec(value)?.[1] : undefined;
+      if (word && String(p.type).includes('object'))
+        return `must be object: it reads as text; is a ":" missing after "${word}"?`;
       return `must be ${String(p.type).replace(/,/g, ' or ')}`;
+    }
     default:
       return e.message ?? e.keyword;
   }

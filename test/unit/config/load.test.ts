@@ -109,6 +109,12 @@ describe('config errors say what is wrong and what is allowed', () => {
     );
   });
 
+  it('a key without its colon asks whether the ":" is missing', () => {
+    expect(bad('version: 1\nstages:\n  dev:\n    trust [local-dev]\n')).toBe(
+      ':3:3: invalid imagegate.yaml: stages.dev: must be object: it reads as text; is a ":" missing after "trust"?',
+    );
+  });
+
   it('names the one allowed value instead of "must be equal to constant"', () => {
     expect(bad('version: 2\n')).toBe(':1:1: invalid imagegate.yaml: version: must be 1, not 2');
   });

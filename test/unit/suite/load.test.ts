@@ -281,6 +281,15 @@ describe('loadSuite: errors name file, line and key', () => {
     expect(err.message).toMatch(pattern);
   });
 
+  it('a key without its colon under a resource asks whether the ":" is missing', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'ig-bad-'));
+    writeFileSync(join(dir, 'g.yaml'), 'package:\n  jq:\n    installed true\n');
+    const err = await loadError(join(dir, 'g.yaml'));
+    expect(err.message).toMatch(
+      /g\.yaml:2:3: invalid gossfile: package\.jq: must be object: it reads as text; is a ":" missing after "installed"\?$/,
+    );
+  });
+
   it('a wrong attribute type is reported at the attribute', async () => {
     const dir = mkdtempSync(join(tmpdir(), 'ig-bad-'));
     writeFileSync(
