@@ -3,7 +3,7 @@ import { type Command, Option } from 'commander';
 import { loadConfig } from '../config/load.js';
 import { UserError } from '../core/errors.js';
 import { interruptSignal } from './interrupt.js';
-import { collect, concurrencyOption, configOption, quietOption } from './options.js';
+import { collect, concurrencyOption, configOption, quietOption, sshHostOptions } from './options.js';
 import { terminalOutput } from './output.js';
 
 interface DriftOpts {
@@ -129,7 +129,7 @@ async function run(opts: DriftOpts): Promise<void> {
 }
 
 export function register(program: Command): void {
-  program
+  const drift = program
     .command('drift')
     .summary("run each live host's image suites against the host (EC2, containers, inventory)")
     .description(
@@ -174,11 +174,8 @@ export function register(program: Command): void {
       'exit 1 also when a check fails that was not passed at promotion (a suite changed since the image was tested)',
     )
     .addOption(concurrencyOption('hosts checked at once', 8))
-    .addOption(new Option('--format <format>', 'output').choices(['text', 'json']).default('text'))
-    .option('--identity <file>', 'SSH private key (default: ssh-agent via $SSH_AUTH_SOCK)')
-    .option('--known-hosts <file>', 'SSH known_hosts to verify hosts against (default ~/.ssh/known_hosts)')
-    .option('--insecure-ignore-host-key', 'SSH: accept any host key (throwaway hosts only)')
-    .option('--jump <user@host[:port]>', 'SSH: connect through this jump host')
+    .addOption(new Option('--format <format>', 'output').choices(['text', 'json']).default('text'));
+  sshHostOptions(drift)
     .addOption(configOption('imagegate.yaml with the trust policy and image suiteVars'))
     .addOption(quietOption())
     .addHelpText(

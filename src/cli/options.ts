@@ -1,4 +1,4 @@
-import { InvalidArgumentError, Option } from 'commander';
+import { type Command, InvalidArgumentError, Option } from 'commander';
 
 /**
  * The flags several commands share, defined once so their spelling, validation and help text
@@ -71,4 +71,18 @@ export function knownHostsOption(): Option {
     '--known-hosts <file>',
     'known_hosts to verify an EC2 bastion against (default ~/.ssh/known_hosts); instances are checked against their console output',
   );
+}
+
+/** How validate, validate add and drift reach SSH hosts: one set of flags, one wording. */
+export function sshHostOptions(cmd: Command, opts: { passwordEnv?: boolean } = {}): Command {
+  cmd
+    .option('--identity <file>', 'SSH private key (default: ssh-agent via $SSH_AUTH_SOCK)')
+    .option(
+      '--known-hosts <file>',
+      'SSH known_hosts to verify the host key against (default ~/.ssh/known_hosts)',
+    )
+    .option('--insecure-ignore-host-key', 'SSH: accept any host key (throwaway hosts only)');
+  if (opts.passwordEnv)
+    cmd.option('--password-env <var>', 'SSH: read the password from this environment variable');
+  return cmd.option('--jump <user@host[:port]>', 'SSH: connect through this jump host');
 }

@@ -7,7 +7,7 @@ import { MAX_YAML_BYTES } from '../core/yaml-document.js';
 import { ADD_TYPES, type Added, type AddOptions, type AddType } from '../suite/add.js';
 import type { Transport } from '../suite/transport.js';
 import { interruptSignal } from './interrupt.js';
-import { collect } from './options.js';
+import { collect, sshHostOptions } from './options.js';
 import { terminalOutput } from './output.js';
 
 /**
@@ -45,7 +45,7 @@ interface AddCliOptions extends TargetCliOptions {
 const PACKAGE_TYPES = ['apk', 'deb', 'pacman', 'rpm'] as const;
 
 function targetOptions(cmd: Command): Command {
-  return cmd
+  cmd
     .option('-g, --gossfile <file>', 'suite to write (created or merged; default ./goss.yaml or $GOSS_FILE)')
     .option(
       '-t, --target <target>',
@@ -57,18 +57,10 @@ function targetOptions(cmd: Command): Command {
     )
     .option('--image <name>', 'with --artifact: imagegate.yaml image whose test settings apply')
     .option('--config <file>', 'with --artifact: imagegate.yaml (default ./imagegate.yaml)')
-    .option('--region <region>', 'with --artifact: region of an AMI (default $AWS_REGION)')
-    .option('--identity <file>', 'SSH private key (default: ssh-agent via $SSH_AUTH_SOCK)')
-    .option(
-      '--known-hosts <file>',
-      'SSH known_hosts to verify the host key against (default ~/.ssh/known_hosts)',
-    )
-    .option('--insecure-ignore-host-key', 'SSH: accept any host key (throwaway hosts only)')
-    .option('--password-env <var>', 'SSH: read the password from this environment variable')
-    .option('--jump <user@host[:port]>', 'SSH: connect through this jump host')
-    .addOption(
-      new Option('--package <type>', `package manager to ask on the target: ${PACKAGE_TYPES.join(', ')}`),
-    );
+    .option('--region <region>', 'with --artifact: region of an AMI (default $AWS_REGION)');
+  return sshHostOptions(cmd, { passwordEnv: true }).addOption(
+    new Option('--package <type>', `package manager to ask on the target: ${PACKAGE_TYPES.join(', ')}`),
+  );
 }
 
 export function registerAddCommands(validate: Command): void {

@@ -5,7 +5,7 @@ import { GOSS_FORMAT_OPTIONS, GOSS_FORMATS, type GossFormat, renderGoss } from '
 import type { PackageType } from '../suite/resources/api.js';
 import { ExecTimeoutError } from '../suite/transport.js';
 import { interruptSignal } from './interrupt.js';
-import { collect } from './options.js';
+import { collect, sshHostOptions } from './options.js';
 import { terminalOutput } from './output.js';
 import { registerAddCommands } from './validate-add.js';
 
@@ -77,15 +77,8 @@ export function register(program: Command): void {
       '-t, --target <target>',
       'local, docker://CONTAINER, ssh://user@host[:port] or ssm://INSTANCE-ID[?region=R]',
       'local',
-    )
-    .option('--identity <file>', 'SSH private key (default: ssh-agent via $SSH_AUTH_SOCK)')
-    .option(
-      '--known-hosts <file>',
-      'SSH known_hosts to verify the host key against (default ~/.ssh/known_hosts)',
-    )
-    .option('--insecure-ignore-host-key', 'SSH: accept any host key (throwaway hosts only)')
-    .option('--password-env <var>', 'SSH: read the password from this environment variable')
-    .option('--jump <user@host[:port]>', 'SSH: connect through this jump host')
+    );
+  sshHostOptions(validate, { passwordEnv: true })
     // Checked in the action, not with commander's choices(), so a bad value exits 78 like goss.
     .addOption(
       new Option('-f, --format <format>', `output format: ${GOSS_FORMATS.join(', ')}`)
