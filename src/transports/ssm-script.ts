@@ -53,6 +53,7 @@ export function runCommand(token: string, wrapped: string): string {
   return `d=${dir}
 umask 077
 mkdir "$d" || { echo "imagegate: cannot create $d" >&2; exit 97; }
+echo $$ >"$d/pid"
 cat >"$d/s" <<'${delimiter}'
 ${body}${delimiter}
 ${EXEC_TOKEN_VAR}=${token} sh "$d/s" >"$d/o" 2>"$d/e" </dev/null
@@ -82,7 +83,11 @@ printf '${END}\\n'
 /** Remove a run's directory; with `kill`, first kill every process the run started. */
 export function cleanupCommand(token: string, kill: boolean): string {
   const dir = workDir(token);
-  const killer = kill ? `set -- ${token}\n${KILL_TAGGED.replace(/exit 0\n$/, '')}` : '';
+  // The run command's own shell is not tagged (its environment was fixed when it started): kill
+  // it first by the pid it wrote, or it goes on writing into the directory being removed.
+  const killer = kill
+    ? `[ -f ${dir}/pid ] && read -r _igp <${dir}/pid && kill -9 "$_igp" 2>/dev/null\nset -- ${token}\n${KILL_TAGGED.replace(/exit 0\n$/, '')}`
+    : '';
   return `${killer}rm -rf ${dir}\nexit 0\n`;
 }
 

@@ -1,5 +1,5 @@
-import { execFileSync } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
+import { execFileSync, spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
@@ -86,6 +86,28 @@ describe('ssm script protocol', () => {
     expect(() => parseChunkOutput('IMAGEGATE-SSM-CHUNK 2\n!!!\nIMAGEGATE-SSM-END\n', 2, 'b')).toThrow(
       /not valid base64/,
     );
+  });
+
+  it('a cancel kills the run command itself, not only what it started, and leaves no directory', async () => {
+    const tmp = mkdtempSync(join(tmpdir(), 'ig-ssm-'));
+    try {
+      const cmd = runCommand(TOKEN, wrapScript('sleep 30')).replaceAll(
+        '/tmp/.imagegate-ssm-',
+        `${tmp}/.imagegate-ssm-`,
+      );
+      const run = spawn('sh', ['-c', cmd], { stdio: 'ignore' });
+      const exited = new Promise<number | null>((r) => run.on('exit', (code) => r(code)));
+      const dir = join(tmp, `.imagegate-ssm-${TOKEN}`);
+      for (let i = 0; i < 100 && !existsSync(join(dir, 'pid')); i++)
+        await new Promise((r) => setTimeout(r, 20));
+      expect(Number(readFileSync(join(dir, 'pid'), 'utf8'))).toBe(run.pid);
+      agent(cleanupCommand(TOKEN, true), tmp);
+      // Killed, not finished: the outer shell never reached the part that writes into the directory.
+      expect(await exited).toBe(null);
+      expect(execFileSync('ls', ['-A', tmp], { encoding: 'utf8' })).toBe('');
+    } finally {
+      rmSync(tmp, { recursive: true, force: true });
+    }
   });
 
   it('accepts only hex tokens in the shell text', () => {
