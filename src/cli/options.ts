@@ -86,3 +86,24 @@ export function sshHostOptions(cmd: Command, opts: { passwordEnv?: boolean } = {
     cmd.option('--password-env <var>', 'SSH: read the password from this environment variable');
   return cmd.option('--jump <user@host[:port]>', 'SSH: connect through this jump host');
 }
+
+/** What `sshHostOptions` parses. */
+export interface SshHostFlags {
+  identity?: string;
+  knownHosts?: string;
+  insecureIgnoreHostKey?: boolean;
+  passwordEnv?: string;
+  jump?: string;
+}
+
+/** The parsed SSH flags as `openTransport` takes them; its warnings go to stderr. */
+export function sshOpenOptions(o: SshHostFlags) {
+  return {
+    identity: o.identity,
+    knownHosts: o.knownHosts,
+    insecureIgnoreHostKey: o.insecureIgnoreHostKey,
+    passwordEnv: o.passwordEnv,
+    jump: o.jump,
+    onWarning: (m: string) => process.stderr.write(`imagegate: ${m}\n`),
+  };
+}

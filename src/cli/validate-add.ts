@@ -7,7 +7,7 @@ import { MAX_YAML_BYTES } from '../core/yaml-document.js';
 import { ADD_TYPES, type Added, type AddOptions, type AddType } from '../suite/add.js';
 import type { Transport } from '../suite/transport.js';
 import { interruptSignal } from './interrupt.js';
-import { collect, sshHostOptions } from './options.js';
+import { collect, sshHostOptions, sshOpenOptions } from './options.js';
 import { terminalOutput } from './output.js';
 
 /**
@@ -337,14 +337,7 @@ async function withTransport<T>(opts: TargetCliOptions, use: (t: Transport) => P
     const { openTransport } = await import('../transports/open.js');
     let transport: Transport;
     try {
-      transport = await openTransport(opts.target ?? 'local', {
-        identity: opts.identity,
-        knownHosts: opts.knownHosts,
-        insecureIgnoreHostKey: opts.insecureIgnoreHostKey,
-        passwordEnv: opts.passwordEnv,
-        jump: opts.jump,
-        onWarning: (m) => process.stderr.write(`imagegate: ${m}\n`),
-      });
+      transport = await openTransport(opts.target ?? 'local', sshOpenOptions(opts));
     } catch (err) {
       return translate(err);
     }

@@ -5,7 +5,7 @@ import { GOSS_FORMAT_OPTIONS, GOSS_FORMATS, type GossFormat, renderGoss } from '
 import type { PackageType } from '../suite/resources/api.js';
 import { ExecTimeoutError } from '../suite/transport.js';
 import { interruptSignal } from './interrupt.js';
-import { collect, sshHostOptions } from './options.js';
+import { collect, sshHostOptions, sshOpenOptions } from './options.js';
 import { terminalOutput } from './output.js';
 import { registerAddCommands } from './validate-add.js';
 
@@ -176,14 +176,7 @@ async function runValidate(opts: ValidateCliOptions): Promise<number> {
 
   let transport: Awaited<ReturnType<typeof openTransport>>;
   try {
-    transport = await openTransport(opts.target, {
-      identity: opts.identity,
-      knownHosts: opts.knownHosts,
-      insecureIgnoreHostKey: opts.insecureIgnoreHostKey,
-      passwordEnv: opts.passwordEnv,
-      jump: opts.jump,
-      onWarning: (m) => process.stderr.write(`imagegate: ${m}\n`),
-    });
+    transport = await openTransport(opts.target, sshOpenOptions(opts));
   } catch (err) {
     if (err instanceof TargetError) throw new UserError(err.message, err.kind === 'bad-input' ? 78 : 1);
     throw err;
