@@ -22,27 +22,20 @@ import {
   RunInstancesCommand,
 } from '@aws-sdk/client-ec2';
 import { beforeEach, describe, expect, it } from 'vitest';
-import { PacedCaller } from '../../src/aws/call.js';
-import { AwsClients } from '../../src/aws/clients.js';
-import { Pacer } from '../../src/aws/pace.js';
 import { applyPlan } from '../../src/retention/apply.js';
 import { AuditLog, type AuditRecord, readAudit } from '../../src/retention/audit.js';
-import type { RetentionAws } from '../../src/retention/context.js';
 import type { Scope } from '../../src/retention/model.js';
 import { normalizeRules } from '../../src/retention/rules.js';
 import { survey } from '../../src/retention/survey.js';
 import { clientIn } from './helpers/moto.js';
 import type { Call } from './helpers/proxy.js';
+import { pruneScope, retentionAws } from './helpers/retention.js';
 import { useMoto } from './helpers/session.js';
 import type { SeededImage } from './helpers/world.js';
 
 const REGION = 'eu-west-1';
 const moto = useMoto({ region: REGION });
-const scope = (account: string): Scope => ({
-  account,
-  region: REGION,
-  roleArn: `arn:aws:iam::${account}:role/prune`,
-});
+const scope = (account: string): Scope => pruneScope(account, REGION);
 const A = scope('111111111111');
 const B = scope('222222222222');
 const C = scope('333333333333');
@@ -53,7 +46,6 @@ const { rules } = normalizeRules({
   retainAtLeast: 0,
   stages: { disableAfterDays: 7, deregisterAfterDays: 30 },
 });
-const unlimited = { rate: 1e9, burst: 1e9 };
 
 let now: Date;
 let dir: string;
@@ -82,17 +74,6 @@ beforeEach(async () => {
   moto.proxy.alsoUses(img.w4.id, img.w0.snapshotIds[0] as string);
   moto.proxy.calls.length = 0;
 });
-
-/** Real clients without the SDK's own retries (its backoff sleeps for real); the caller's, unpaced. */
-function retentionAws(): RetentionAws {
-  return {
-    clients: new AwsClients({ maxAttempts: 1 }),
-    caller: new PacedCaller(new Pacer({ describe: unlimited, mutate: unlimited, copy: unlimited }), {
-      sleep: async () => {},
-      random: () => 0,
-    }),
-  };
-}
 
 async function planAndApply(
   scopes: Scope[],

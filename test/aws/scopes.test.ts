@@ -7,21 +7,15 @@
 import { DescribeRegionsCommand } from '@aws-sdk/client-ec2';
 import { CloseAccountCommand } from '@aws-sdk/client-organizations';
 import { describe, expect, it } from 'vitest';
-import { PacedCaller } from '../../src/aws/call.js';
-import { AwsClients } from '../../src/aws/clients.js';
-import { Pacer } from '../../src/aws/pace.js';
-import type { RetentionAws } from '../../src/retention/context.js';
 import { resolveScopes } from '../../src/retention/scopes.js';
 import { MANAGEMENT } from './helpers/moto.js';
+import { retentionAws } from './helpers/retention.js';
 import { useMoto } from './helpers/session.js';
 
 const moto = useMoto({ region: 'us-east-1' });
 const role = 'arn:aws:iam::{account}:role/imagegate-prune';
 const roleOf = (account: string) => `arn:aws:iam::${account}:role/imagegate-prune`;
-const aws = (): RetentionAws => ({
-  clients: new AwsClients({ maxAttempts: 1 }),
-  caller: new PacedCaller(new Pacer(), { sleep: async () => {}, random: () => 0 }),
-});
+const aws = retentionAws;
 
 describe('resolveScopes against moto', () => {
   it('takes every ACTIVE account of the organization across pages, a role each, the listed regions, and names the organization', async () => {

@@ -20,29 +20,21 @@ import {
 } from '@aws-sdk/client-ec2';
 import { PutParameterCommand } from '@aws-sdk/client-ssm';
 import { describe, expect, it } from 'vitest';
-import { PacedCaller } from '../../src/aws/call.js';
-import { AwsClients } from '../../src/aws/clients.js';
-import { Pacer } from '../../src/aws/pace.js';
-import type { RetentionAws } from '../../src/retention/context.js';
 import type { Scope } from '../../src/retention/model.js';
 import { normalizeRules } from '../../src/retention/rules.js';
 import { survey } from '../../src/retention/survey.js';
 import { clientIn } from './helpers/moto.js';
 import type { Fault } from './helpers/proxy.js';
+import { pruneScope, retentionAws } from './helpers/retention.js';
 import { useMoto } from './helpers/session.js';
 import type { SeededImage } from './helpers/world.js';
 
 const REGION = 'eu-west-1';
 const moto = useMoto({ region: REGION });
-const scope = (account: string): Scope => ({
-  account,
-  region: REGION,
-  roleArn: `arn:aws:iam::${account}:role/prune`,
-});
+const scope = (account: string): Scope => pruneScope(account, REGION);
 const A = scope('111111111111');
 const B = scope('222222222222');
 const { rules } = normalizeRules({ keepNewest: 1, keepYoungerThanDays: 7, retainAtLeast: 0 });
-const unlimited = { rate: 1e9, burst: 1e9 };
 
 /** `count` images of family web in `s`, one a day older from 10 days back. */
 async function webImages(s: Scope, count: number): Promise<SeededImage[]> {
@@ -61,13 +53,7 @@ async function webImages(s: Scope, count: number): Promise<SeededImage[]> {
  * own retries (its backoff sleeps for real) so the caller's retries, with no waits, are counted.
  */
 async function run(scopes: Scope[], ssmParameters: string[] = []) {
-  const aws: RetentionAws = {
-    clients: new AwsClients({ maxAttempts: 1 }),
-    caller: new PacedCaller(new Pacer({ describe: unlimited, mutate: unlimited, copy: unlimited }), {
-      sleep: async () => {},
-      random: () => 0,
-    }),
-  };
+  const aws = retentionAws();
   const result = await survey(
     aws,
     { scopes, failures: [], organizationWide: false },
