@@ -1,4 +1,5 @@
 import { type Command, InvalidArgumentError, Option } from 'commander';
+import { UserError } from '../core/errors.js';
 
 /**
  * The flags several commands share, defined once so their spelling, validation and help text
@@ -106,4 +107,27 @@ export function sshOpenOptions(o: SshHostFlags) {
     jump: o.jump,
     onWarning: (m: string) => process.stderr.write(`imagegate: ${m}\n`),
   };
+}
+
+const UNITS: Record<string, number> = {
+  ns: 1e-6,
+  us: 1e-3,
+  µs: 1e-3,
+  ms: 1,
+  s: 1000,
+  m: 60_000,
+  h: 3_600_000,
+};
+
+/**
+ * Go's time.ParseDuration syntax, as goss takes it: `500ms`, `10s`, `1m30s`. Returns ms. Bad
+ * input exits 78 under validate (goss's code), 2 elsewhere.
+ */
+export function parseGoDuration(text: string, flag: string, exitCode = 78): number {
+  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
+  if (text.trim() === '0') return 0;
+  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text.trim()) {
+    throw new UserError(`${flag} ${text}: not a duration (use e.g. 500ms, 10s, 1m30s)`, exitCode);
+  }
+  return parts.reduce((ms, p) => ms + Number(p[1]) * UNITS[p[2]!]!, 0);
 }

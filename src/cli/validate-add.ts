@@ -7,7 +7,7 @@ import { MAX_YAML_BYTES } from '../core/yaml-document.js';
 import { ADD_TYPES, type Added, type AddOptions, type AddType } from '../suite/add.js';
 import type { Transport } from '../suite/transport.js';
 import { interruptSignal } from './interrupt.js';
-import { collect, sshHostOptions, sshOpenOptions } from './options.js';
+import { collect, parseGoDuration, sshHostOptions, sshOpenOptions } from './options.js';
 import { terminalOutput } from './output.js';
 
 /**
@@ -190,22 +190,9 @@ function gossfileOf(opts: { gossfile?: string }): string {
   return opts.gossfile ?? (process.env.GOSS_FILE || './goss.yaml');
 }
 
-/** Go's time.ParseDuration for --timeout, in whole milliseconds as goss writes them. */
-function timeoutMs(text: string | undefined): number | undefined {
-  if (text === undefined) return undefined;
-  const units: Record<string, number> = {
-    ns: 1e-6,
-    us: 1e-3,
-    µs: 1e-3,
-    ms: 1,
-    s: 1000,
-    m: 60_000,
-    h: 3_600_000,
-  };
-  const parts = [...text.matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text)
-    throw new UserError(`--timeout ${text}: not a duration (use e.g. 500ms, 10s)`, 2);
-  return Math.floor(parts.reduce((ms, p) => ms + Number(p[1]) * units[p[2]!]!, 0));
+/** --timeout in whole milliseconds, as goss writes them. */
+function timeoutMs(text: string): number {
+  return Math.floor(parseGoDuration(text, '--timeout', 2));
 }
 
 async function runAdd(type: string, names: string[], opts: AddCliOptions): Promise<number> {

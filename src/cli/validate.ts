@@ -5,7 +5,7 @@ import { GOSS_FORMAT_OPTIONS, GOSS_FORMATS, type GossFormat, renderGoss } from '
 import type { PackageType } from '../suite/resources/api.js';
 import { ExecTimeoutError } from '../suite/transport.js';
 import { interruptSignal } from './interrupt.js';
-import { collect, sshHostOptions, sshOpenOptions } from './options.js';
+import { collect, parseGoDuration, sshHostOptions, sshOpenOptions } from './options.js';
 import { terminalOutput } from './output.js';
 import { registerAddCommands } from './validate-add.js';
 
@@ -274,24 +274,4 @@ async function readStdin(): Promise<string> {
     chunks.push(b);
   }
   return Buffer.concat(chunks).toString('utf8');
-}
-
-const UNITS: Record<string, number> = {
-  ns: 1e-6,
-  us: 1e-3,
-  µs: 1e-3,
-  ms: 1,
-  s: 1000,
-  m: 60_000,
-  h: 3_600_000,
-};
-
-/** Go's time.ParseDuration syntax, as goss takes it: `500ms`, `10s`, `1m30s`. Returns ms. */
-export function parseGoDuration(text: string, flag: string): number {
-  const parts = [...text.trim().matchAll(/(\d+(?:\.\d+)?)(ns|us|µs|ms|s|m|h)/g)];
-  if (text.trim() === '0') return 0;
-  if (parts.length === 0 || parts.map((p) => p[0]).join('') !== text.trim()) {
-    throw new UserError(`${flag} ${text}: not a duration (use e.g. 500ms, 10s, 1m30s)`, 78);
-  }
-  return parts.reduce((ms, p) => ms + Number(p[1]) * UNITS[p[2]!]!, 0);
 }

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { parseGoDuration } from '../../../src/cli/validate.js';
+import { parseGoDuration } from '../../../src/cli/options.js';
 
 describe('parseGoDuration (goss --retry-timeout / --sleep)', () => {
   it('reads Go duration syntax in milliseconds', () => {
