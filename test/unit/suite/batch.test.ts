@@ -13,22 +13,11 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import { BATCHES, chunks, MAX_BATCH_BYTES } from '../../../src/suite/batch.js';
 import { buildCollector, type CollectItem, parseCollected } from '../../../src/suite/collector.js';
-import type { ResourceSpec, ResourceType } from '../../../src/suite/model.js';
 import { RESOURCES } from '../../../src/suite/resources/index.js';
 import { evaluateResource } from '../../../src/suite/run.js';
+import { collectItem } from '../../helpers/collect-item.js';
 
-function item(id: string, type: ResourceType, key: string, attrs: Record<string, unknown>): CollectItem {
-  const spec: ResourceSpec = {
-    type,
-    key,
-    attrs,
-    title: '',
-    meta: null,
-    skip: false,
-    source: { file: 'g.yaml', line: 1 },
-  };
-  return { id, spec };
-}
+const item = collectItem;
 
 /** Runs the real collector in a local sh (dash on Debian), as validate does for the local target. */
 function run(items: CollectItem[], env: NodeJS.ProcessEnv = process.env, cwd?: string) {

@@ -1,27 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
-import { buildCollector, type CollectItem, DONE_ID, newMarker } from '../../../src/suite/collector.js';
-import type { ResourceSpec, ResourceType } from '../../../src/suite/model.js';
+import { buildCollector, DONE_ID, newMarker } from '../../../src/suite/collector.js';
 import { shQuote, shSeconds } from '../../../src/suite/quote.js';
+import { collectItem } from '../../helpers/collect-item.js';
 
-function item(
-  id: string,
-  type: ResourceType,
-  key: string,
-  attrs: Record<string, unknown> = {},
-  skip = false,
-): CollectItem {
-  const spec: ResourceSpec = {
-    type,
-    key,
-    attrs,
-    title: '',
-    meta: null,
-    skip,
-    source: { file: 'g.yaml', line: 1 },
-  };
-  return { id, spec };
-}
+const item = collectItem;
 
 /** The script parses as POSIX sh (dash on Debian), without running it. */
 function syntaxOk(script: string): void {

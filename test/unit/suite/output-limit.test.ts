@@ -2,22 +2,11 @@ import { execFileSync } from 'node:child_process';
 import { describe, expect, it } from 'vitest';
 import { buildCollector, type CollectItem, parseCollected } from '../../../src/suite/collector.js';
 import { MAX_OUTPUT_BYTES } from '../../../src/suite/limits.js';
-import type { ResourceSpec, ResourceType } from '../../../src/suite/model.js';
 import { RESOURCES } from '../../../src/suite/resources/index.js';
 import { evaluateResource } from '../../../src/suite/run.js';
+import { collectItem } from '../../helpers/collect-item.js';
 
-function item(id: string, type: ResourceType, key: string, attrs: Record<string, unknown>): CollectItem {
-  const spec: ResourceSpec = {
-    type,
-    key,
-    attrs,
-    title: '',
-    meta: null,
-    skip: false,
-    source: { file: 'g.yaml', line: 1 },
-  };
-  return { id, spec };
-}
+const item = collectItem;
 
 /** Runs the real collector in a local sh: the cap is applied on the target, not after transfer. */
 function run(items: CollectItem[]) {
