@@ -7,7 +7,7 @@ import { MAX_YAML_BYTES } from '../core/yaml-document.js';
 import { ADD_TYPES, type Added, type AddOptions, type AddType } from '../suite/add.js';
 import type { Transport } from '../suite/transport.js';
 import { interruptSignal } from './interrupt.js';
-import { collect, parseGoDuration, sshHostOptions, sshOpenOptions } from './options.js';
+import { collect, configOption, parseGoDuration, sshHostOptions, sshOpenOptions } from './options.js';
 import { terminalOutput } from './output.js';
 
 /**
@@ -56,7 +56,7 @@ function targetOptions(cmd: Command): Command {
       'boot this image, AMI or manifest.json as `test` does, observe it, tear it down (instead of --target)',
     )
     .option('--image <name>', 'with --artifact: imagegate.yaml image whose test settings apply')
-    .option('--config <file>', 'with --artifact: imagegate.yaml (default ./imagegate.yaml)')
+    .addOption(configOption('with --artifact: imagegate.yaml (default ./imagegate.yaml)'))
     .option('--region <region>', 'with --artifact: region of an AMI (default $AWS_REGION)');
   return sshHostOptions(cmd, { passwordEnv: true }).addOption(
     new Option('--package <type>', `package manager to ask on the target: ${PACKAGE_TYPES.join(', ')}`),
