@@ -340,6 +340,42 @@ describe('imagegate promote (CLI)', () => {
     ]);
   });
 
+  it('refuses evidence that did not run the suites imagegate.yaml configures for the image (exit 1)', async () => {
+    // The walkthrough's attack: a passing re-test with fewer suites after a failing gate.
+    writeFileSync(join(work, 'app.yaml'), 'file:\n  /etc/os-release:\n    exists: true\n');
+    const config = join(work, 'images.yaml');
+    writeFileSync(
+      config,
+      `images:\n  web:\n    template: packer/web\n    suites: [app.yaml, builtin:no-secrets]\nstages:\n  qa:\n    trust: [local-dev]\n    registry:\n      repository: "${dev.host}/qa/web"\n`,
+    );
+    const { loadSuite } = await import('../../src/suite/load.js');
+    const app = await loadSuite(join(work, 'app.yaml'));
+    const base = makeVerdict({ kind: 'docker-image', id: testedId, reference: TESTED });
+    const fewer = {
+      ...base,
+      image: 'web',
+      suites: [{ ...base.suites[0]!, name: 'app.yaml', digest: app.digest }],
+    };
+    const adHoc = storeVerdict(join(work, 'adhoc'), base);
+    const partial = storeVerdict(join(work, 'partial'), fewer);
+    const promote = (evidence: string) =>
+      spawnSync(
+        bin,
+        ['promote', TESTED, '--to', 'qa', '--dry-run', '--evidence', evidence, '--config', config],
+        {
+          encoding: 'utf8',
+        },
+      );
+    const a = promote(adHoc);
+    expect(a.status, a.stderr).toBe(1);
+    expect(a.stderr).toMatch(/names no image from imagegate\.yaml .*--image NAME \(one of web\)/);
+    const b = promote(partial);
+    expect(b.status, b.stderr).toBe(1);
+    expect(b.stderr).toMatch(
+      /image web must pass suite builtin:no-secrets \(imagegate\.yaml\), and this verdict did not run it/,
+    );
+  });
+
   it('--dry-run prints the plan and pushes nothing; --json promotes and says where', async () => {
     copyFileSync(verdictFile, join(work, 'tested.verdict.json'));
     const evidence = join(work, 'tested.verdict.json');
